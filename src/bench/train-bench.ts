@@ -1,0 +1,55 @@
+import { contiguous, crossEntropy, manualSeed, randint, randn, setNumThreads, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { buildZoo, type Arch } from '../nn/index.js';
+import { Sgd } from '../optim/index.js';
+
+export type TrainBenchOptions = {
+  arch: Arch;
+  input: [number, number, number];
+  classes: number;
+  batch: number;
+  iters: number;
+  warmup: number;
+  threads: number;
+  memoryFormat: 'channels_last' | 'contiguous';
+  device: string;
+  seed: number;
+};
+
+export type TrainBenchResult = TrainBenchOptions & { imagesPerSec: number; msPerIter: number; finalLoss: number; seconds: number };
+
+/**
+ * Times SGD training steps (momentum 0.9, weight decay 5e-4, cross-entropy) of a zoo model on one random batch,
+ * the same loop bench/peer/train_bench.py runs in PyTorch.
+ */
+export function benchTrain(o: TrainBenchOptions): TrainBenchResult {
+  setNumThreads(o.threads);
+  manualSeed(o.seed);
+  const model = buildZoo(o.arch, { input: o.input, classes: o.classes });
+  const place = (t: Tensor): Tensor => {
+    const moved = o.device === 'cpu' ? t : toDevice(t, o.device);
+    return t.rank === 4 ? contiguous(moved, o.memoryFormat) : moved === t ? contiguous(t) : moved;
+  };
+  model.mapTensors(place);
+  const x = tidy(() => place(randn([o.batch, ...o.input])));
+  const y = tidy(() => (o.device === 'cpu' ? randint(o.classes, [o.batch]) : toDevice(randint(o.classes, [o.batch]), o.device)));
+  const opt = new Sgd(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+  let loss = NaN;
+  const step = (): void => {
+    loss = tidy(() => {
+      const l = crossEntropy(model.forward(x, true), y);
+      l.backward();
+      return l.item();
+    });
+    opt.step();
+    opt.zeroGrad();
+  };
+  for (let i = 0; i < o.warmup; i++) step();
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < o.iters; i++) step();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  opt.dispose();
+  model.dispose();
+  x.dispose();
+  y.dispose();
+  return { ...o, imagesPerSec: (o.batch * o.iters) / seconds, msPerIter: (seconds * 1000) / o.iters, finalLoss: loss, seconds };
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { benchTrain } from '../../bench/train-bench.js';
+import { ARCHS } from '../../nn/index.js';
+import { parseChoice, parseDevice, parseInputShape, parsePositiveInt } from '../parse.js';
+import { cudaDeviceCount } from '../../tensor/index.js';
+
+type Flags = { arch: string; input: string; classes: string; batch: string; iters: string; warmup: string; threads: string; memoryFormat: string; device: string; seed: string; json?: boolean };
+
+export function registerBench(p: Command): void {
+  const bench = p.command('bench').description('measure the engine');
+  bench.command('train')
+    .description('time SGD training steps of a zoo model on random data (the loop bench/peer/train_bench.py runs in PyTorch)')
+    .option('--arch <name>', `model: ${ARCHS.join(', ')}`, 'vgg-small')
+    .option('--input <CxHxW>', 'input shape', '1x28x28')
+    .option('--classes <n>', 'number of classes', '10')
+    .option('--batch <n>', 'batch size', '128')
+    .option('--iters <n>', 'timed iterations', '30')
+    .option('--warmup <n>', 'untimed iterations first', '5')
+    .option('--threads <n>', 'intra-op threads', '2')
+    .option('--memory-format <f>', 'channels_last or contiguous (NCHW)', 'channels_last')
+    .option('--device <d>', 'cpu, cuda or cuda:N', 'cpu')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--json', 'print one JSON object as the last line')
+    .action((f: Flags) => {
+      const r = benchTrain({
+        arch: parseChoice('--arch', f.arch, ARCHS),
+        input: parseInputShape('--input', f.input),
+        classes: parsePositiveInt('--classes', f.classes, 2),
+        batch: parsePositiveInt('--batch', f.batch),
+        iters: parsePositiveInt('--iters', f.iters),
+        warmup: parsePositiveInt('--warmup', f.warmup, 0),
+        threads: parsePositiveInt('--threads', f.threads),
+        memoryFormat: parseChoice('--memory-format', f.memoryFormat, ['channels_last', 'contiguous'] as const),
+        device: parseDevice('--device', f.device, cudaDeviceCount),
+        seed: parsePositiveInt('--seed', f.seed, 0),
+      });
+      if (f.json) console.log(JSON.stringify(r));
+      else console.log(`${r.arch} batch ${r.batch} (${r.memoryFormat}, ${r.threads} threads, ${r.device}): ${r.imagesPerSec.toFixed(1)} images/s, ${r.msPerIter.toFixed(1)} ms/iter`);
+    });
+}

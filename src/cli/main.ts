@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import { reportError } from './errors.js';
+import { registerSetup } from './commands/setup.js';
+import { registerBench } from './commands/bench.js';
+import { WhittleError } from '../errors.js';
+
+/** Builds the command tree; each command lives in commands/<name>.ts and only parses, calls and prints. */
+export function program(): Command {
+  const p = new Command('whittle')
+    .description('Progressive channel pruning with knowledge distillation, on libtorch')
+    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerSetup(p);
+  registerBench(p);
+  return p;
+}
+
+/** Runs the CLI on argv; resolves to the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    return reportError(e);
+  }
+}
+
+export { WhittleError };

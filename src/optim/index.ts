@@ -1,0 +1,6 @@
+/** Optimizers, learning-rate schedules and gradient clipping on the tensor API. */
+export type { Optimizer } from './optimizer.js';
+export { Sgd, type SgdOptions } from './sgd.js';
+export { AdamW, type AdamWOptions } from './adamw.js';
+export { cosineSchedule, stepSchedule, type Schedule, type ScheduleOptions } from './schedule.js';
+export { clipGradNorm } from './clip.js';

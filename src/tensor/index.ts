@@ -1,0 +1,13 @@
+/** The typed tensor API over libtorch: the only module that knows the addon exists. */
+export { Tensor, tensor, liveTensors } from './tensor.js';
+export type { DType, AnyTypedArray } from './dtype.js';
+export { isFloating } from './dtype.js';
+export { tidy, keep, noGrad, enableGrad, isGradEnabled } from './scope.js';
+export { manualSeed, setNumThreads, getNumThreads, torchVersion, cudaDeviceCount, saveTensors, loadTensors } from './runtime.js';
+export * from './ops/create.js';
+export * from './ops/math.js';
+export * from './ops/shape.js';
+export * from './ops/nn.js';
+export * from './ops/loss.js';
+export * from './ops/inplace.js';
+export { call as callAten, callMany as callAtenMany } from './ops/call.js';

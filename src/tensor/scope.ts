@@ -1,0 +1,81 @@
+import type { Tensor } from './tensor.js';
+import { engine } from './engine.js';
+
+const scopes: Set<Tensor>[] = [];
+
+/** Called by every Tensor constructor: the innermost tidy scope owns new tensors. */
+export function track(t: Tensor): void {
+  scopes[scopes.length - 1]?.add(t);
+}
+
+/** Removes a tensor from the current scope so that tidy does not dispose it. Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (isTensor(value)) {
+    out.add(value);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collect(v, out, seen);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, seen);
+  }
+}
+
+function isTensor(v: object): v is Tensor {
+  return (v as { isTensor?: unknown }).isTensor === true;
+}
+
+/**
+ * Runs fn and disposes every tensor created inside it except those it returns (alone, in arrays or in plain
+ * objects) and those passed to keep(). Returned tensors move to the enclosing scope. Like tf.tidy, fn must
+ * be synchronous.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
+  const survivors = new Set<Tensor>();
+  collect(result, survivors, new Set());
+  for (const t of scope) {
+    if (survivors.has(t)) scopes[scopes.length - 1]?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Runs fn with gradient recording off (as torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  const e = engine();
+  const prev = e.setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    e.setGradEnabled(prev);
+  }
+}
+
+/** Runs fn with gradient recording on, even inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  const e = engine();
+  const prev = e.setGradEnabled(true);
+  try {
+    return fn();
+  } finally {
+    e.setGradEnabled(prev);
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return engine().setGradEnabled();
+}
