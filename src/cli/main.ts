@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { reportError } from './errors.js';
 import { registerSetup } from './commands/setup.js';
+import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
+import { registerDemo } from './commands/demo.js';
 import { WhittleError } from '../errors.js';
 
 /** Builds the command tree; each command lives in commands/<name>.ts and only parses, calls and prints. */
@@ -12,6 +14,8 @@ export function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerSetup(p);
+  registerData(p);
+  registerDemo(p);
   registerBench(p);
   return p;
 }

@@ -1,0 +1,217 @@
+import { ConfigError } from '../errors.js';
+import { augmentPlaneF32, augmentPlaneU8, drawAugment } from './augment.js';
+import type { AugmentOptions, Dataset, Split } from './dataset.js';
+import { mixSeed, mulberry32, permutation, STREAM } from './prng.js';
+
+/** One batch as plain arrays: x is N*C*H*W normalised float32 (NCHW), y the N class ids. */
+export interface Batch {
+  readonly x: Float32Array;
+  readonly y: Int32Array | BigInt64Array;
+  readonly n: number;
+  /** [N, C, H, W] of x. */
+  readonly shape: [number, number, number, number];
+}
+
+/** Where a loader stands: the next batch it gives is batch `batch` of epoch `epoch`. Plain JSON, saved in checkpoints. */
+export interface LoaderState {
+  readonly split: string;
+  readonly seed: number;
+  readonly epoch: number;
+  readonly batch: number;
+  /** Checked on restore, so a state is never applied to a different split or batch size. */
+  readonly size: number;
+  readonly batchSize: number;
+}
+
+/** How batches are drawn from a split. */
+export interface LoaderOptions {
+  readonly batchSize: number;
+  /** Reorder rows each epoch with a seeded permutation; default true for train, false otherwise. */
+  readonly shuffle?: boolean;
+  /** Augmentation, or null for none; default the dataset's defaultAugment on train and none elsewhere. */
+  readonly augment?: AugmentOptions | null;
+  /** Leave out a final partial batch; default false. */
+  readonly dropLast?: boolean;
+  /** Default the dataset's seed. */
+  readonly seed?: number;
+  /** Label array type; default 'int64' (what cross-entropy takes). */
+  readonly labelType?: 'int32' | 'int64';
+}
+
+/** Normalisation and augmentation settings a loader needs from its dataset. */
+export interface LoaderSource {
+  readonly split: Split;
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  readonly defaultAugment: AugmentOptions | null;
+  readonly seed: number;
+}
+
+/**
+ * Deterministic batches of one split: batch b of epoch e depends only on (seed, e, b), so a loader restored from
+ * a saved state gives exactly the batches the original would have given next.
+ */
+export class BatchLoader {
+  readonly split: Split;
+  readonly batchSize: number;
+  readonly batchesPerEpoch: number;
+  readonly seed: number;
+  readonly shuffle: boolean;
+  readonly augment: AugmentOptions | null;
+  readonly dropLast: boolean;
+  readonly labelType: 'int32' | 'int64';
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  readonly #scale: Float32Array;
+  readonly #bias: Float32Array;
+  readonly #luts: Float32Array[];
+  #epoch = 0;
+  #batch = 0;
+  #orderEpoch = -1;
+  #order: Uint32Array = new Uint32Array(0);
+
+  constructor(src: LoaderSource, o: LoaderOptions) {
+    if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConfigError('batchSize', `must be a whole number >= 1, got ${o.batchSize}`);
+    const C = src.split.store.shape[0];
+    if (src.mean.length !== C || src.std.length !== C) throw new ConfigError('mean/std', `need ${C} values per channel, got ${src.mean.length} and ${src.std.length}`);
+    this.split = src.split;
+    this.mean = [...src.mean];
+    this.std = [...src.std];
+    this.batchSize = o.batchSize;
+    this.seed = o.seed ?? src.seed;
+    const isTrain = src.split.name === 'train';
+    this.shuffle = o.shuffle ?? isTrain;
+    this.augment = o.augment !== undefined ? o.augment : isTrain ? src.defaultAugment : null;
+    this.dropLast = o.dropLast ?? false;
+    this.labelType = o.labelType ?? 'int64';
+    const n = src.split.indices.length;
+    this.batchesPerEpoch = this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    // x = (v * k - mean) / std, with k = 1/255 for uint8: one multiply-add per pixel, or one table lookup.
+    const k = src.split.store.pixels instanceof Uint8Array ? 1 / 255 : 1;
+    this.#scale = Float32Array.from(src.std, (s) => k / s);
+    this.#bias = Float32Array.from(src.mean, (m, c) => -m / src.std[c]!);
+    this.#luts = k === 1 ? [] : Array.from({ length: C }, (_, c) => Float32Array.from({ length: 256 }, (_, v) => v * this.#scale[c]! + this.#bias[c]!));
+  }
+
+  /** A loader over one split of a dataset, using its normalisation and default augmentation. */
+  static of(ds: Dataset, split: 'train' | 'val' | 'test', o: LoaderOptions): BatchLoader {
+    return new BatchLoader({ split: ds[split], mean: ds.mean, std: ds.std, defaultAugment: ds.defaultAugment, seed: ds.seed }, o);
+  }
+
+  /** The position as a JSON-able object. */
+  state(): LoaderState {
+    return { split: this.split.name, seed: this.seed, epoch: this.#epoch, batch: this.#batch, size: this.split.indices.length, batchSize: this.batchSize };
+  }
+
+  /** Moves to a saved position; the state must come from a loader over the same split, size, batch size and seed. */
+  restore(s: LoaderState): void {
+    const want = this.state();
+    for (const key of ['split', 'seed', 'size', 'batchSize'] as const) {
+      if (s[key] !== want[key]) throw new ConfigError(`loader state.${key}`, `saved ${JSON.stringify(s[key])} does not match this loader's ${JSON.stringify(want[key])}`);
+    }
+    if (!Number.isInteger(s.epoch) || s.epoch < 0) throw new ConfigError('loader state.epoch', `must be a whole number >= 0, got ${s.epoch}`);
+    if (!Number.isInteger(s.batch) || s.batch < 0 || (s.batch >= this.batchesPerEpoch && s.batch !== 0)) {
+      throw new ConfigError('loader state.batch', `must be in [0, ${this.batchesPerEpoch}), got ${s.batch}`);
+    }
+    this.seek(s.epoch, s.batch);
+  }
+
+  /** Sets the position to batch `batch` of epoch `epoch` (the end of an epoch is the start of the next). */
+  seek(epoch: number, batch: number): void {
+    if (batch >= this.batchesPerEpoch) {
+      this.#epoch = epoch + 1;
+      this.#batch = 0;
+    } else {
+      this.#epoch = epoch;
+      this.#batch = batch;
+    }
+  }
+
+  /** The epoch the next batch belongs to. */
+  get epochIndex(): number {
+    return this.#epoch;
+  }
+
+  /** The index within its epoch of the next batch. */
+  get batchIndex(): number {
+    return this.#batch;
+  }
+
+  /** Row order of an epoch: positions into split.indices. */
+  order(epoch: number): Uint32Array {
+    if (this.#orderEpoch !== epoch) {
+      const n = this.split.indices.length;
+      this.#order = this.shuffle ? permutation(n, mulberry32(mixSeed(this.seed, STREAM.epoch, epoch))) : Uint32Array.from({ length: n }, (_, i) => i);
+      this.#orderEpoch = epoch;
+    }
+    return this.#order;
+  }
+
+  /** Builds batch `index` of epoch `epoch` without moving the position. */
+  batchAt(epoch: number, index: number): Batch {
+    if (index < 0 || index >= this.batchesPerEpoch) throw new RangeError(`batch ${index} out of range [0, ${this.batchesPerEpoch})`);
+    const order = this.order(epoch);
+    const start = index * this.batchSize;
+    const n = Math.min(this.batchSize, order.length - start);
+    const store = this.split.store;
+    const [C, H, W] = store.shape;
+    const hw = H * W;
+    const per = C * hw;
+    const x = new Float32Array(n * per);
+    const y = this.labelType === 'int64' ? new BigInt64Array(n) : new Int32Array(n);
+    const px = store.pixels;
+    const rng = this.augment === null ? null : mulberry32(mixSeed(this.seed, STREAM.augment, epoch, index));
+    for (let k = 0; k < n; k++) {
+      const row = this.split.indices[order[start + k]!]!;
+      const label = store.labels[row]!;
+      if (y instanceof BigInt64Array) y[k] = BigInt(label);
+      else y[k] = label;
+      const s = row * per;
+      const o = k * per;
+      if (rng === null) {
+        this.#plain(px, s, x, o, C, hw);
+      } else {
+        const d = drawAugment(this.augment, rng);
+        for (let c = 0; c < C; c++) {
+          const lut = this.#luts[c];
+          const b = this.#bias[c]!;
+          // The zero padding is pixel value 0, which normalises to the bias.
+          if (lut) augmentPlaneU8(px as Uint8Array, s + c * hw, x, o + c * hw, H, W, d, lut, b);
+          else augmentPlaneF32(px as Float32Array, s + c * hw, x, o + c * hw, H, W, d, this.#scale[c]!, b);
+        }
+      }
+    }
+    return { x, y, n, shape: [n, C, H, W] };
+  }
+
+  // The common path (no augmentation) stays a tight loop without callbacks.
+  #plain(px: Uint8Array | Float32Array, s: number, x: Float32Array, o: number, C: number, hw: number): void {
+    for (let c = 0; c < C; c++) {
+      const so = s + c * hw;
+      const oo = o + c * hw;
+      const lut = this.#luts[c];
+      if (lut) {
+        for (let p = 0; p < hw; p++) x[oo + p] = lut[px[so + p]!]!;
+      } else {
+        const a = this.#scale[c]!;
+        const b = this.#bias[c]!;
+        for (let p = 0; p < hw; p++) x[oo + p] = px[so + p]! * a + b;
+      }
+    }
+  }
+
+  /** The batch at the position, then advances (into the next epoch after the last batch). */
+  next(): Batch {
+    if (this.batchesPerEpoch === 0) throw new RangeError(`split ${this.split.name} has no batches`);
+    const b = this.batchAt(this.#epoch, this.#batch);
+    this.seek(this.#epoch, this.#batch + 1);
+    return b;
+  }
+
+  /** The remaining batches of the current epoch; the position moves as each one is handed out. */
+  *epoch(): Generator<Batch, void, undefined> {
+    const e = this.#epoch;
+    while (this.#epoch === e && this.batchesPerEpoch > 0) yield this.next();
+    if (this.batchesPerEpoch === 0) this.seek(e + 1, 0);
+  }
+}
