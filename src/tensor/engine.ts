@@ -23,7 +23,7 @@ export function guard<T>(op: string, fn: () => T): T {
     if (e instanceof EngineError) throw e;
     const err = e as Error & { code?: string };
     const code = err.code === 'E_ARG' ? 'E_ARG' : 'E_TORCH';
-    throw new EngineError(op, err.message, code, e);
+    throw new EngineError(op, err.message.startsWith(op) ? err.message : `${op}: ${err.message}`, code, e);
   }
 }
 

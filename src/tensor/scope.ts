@@ -41,9 +41,12 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
     scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
   }
+  scopes.pop();
   if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
   const survivors = new Set<Tensor>();
   collect(result, survivors, new Set());

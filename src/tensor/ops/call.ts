@@ -16,13 +16,18 @@ function opFor(name: string, overload: string): Op {
 /** Calls aten::name.overload; arguments are positional, Tensors passed as they are. */
 export function raw(name: string, overload: string, args: readonly unknown[]): OpResult {
   const conv: OpArg[] = new Array(args.length);
-  for (let i = 0; i < args.length; i++) conv[i] = toArg(args[i]);
+  for (let i = 0; i < args.length; i++) conv[i] = toArg(args[i], name, i);
   return opFor(name, overload).call(conv);
 }
 
-function toArg(a: unknown): OpArg {
-  if (a instanceof Tensor) return a.handle;
-  if (Array.isArray(a)) return a.map((e) => (e instanceof Tensor ? e.handle : e)) as OpArg;
+function handleOf(t: Tensor, name: string, i: number): OpArg {
+  if (t.isDisposed) throw new EngineError(`aten::${name}`, `aten::${name}: argument ${i} is a disposed tensor and cannot be used again`, 'E_ARG');
+  return t.handle;
+}
+
+function toArg(a: unknown, name: string, i: number): OpArg {
+  if (a instanceof Tensor) return handleOf(a, name, i);
+  if (Array.isArray(a)) return a.map((e) => (e instanceof Tensor ? handleOf(e, name, i) : e)) as OpArg;
   return a as OpArg;
 }
 
