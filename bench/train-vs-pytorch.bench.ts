@@ -1,22 +1,21 @@
-// whittle bench train vs the same loop in PyTorch (bench/peer/train_bench.py), run alternately in one script so
-// that both see the same machine load. Prints one row per run and the median ratio per model.
-// Usage: node dist/bench/train-vs-pytorch.bench.js [rounds=3] [iters=20] [memory-format=channels_last]
-import { lastJson, median, PYTHON } from './run-peers.js';
+// whittle bench train vs the same loop in PyTorch (bench/peer/train_bench.py). Both run as long-lived servers and
+// take turns (ABBA order) running a few steps each, so that both see the same machine load; the result is the
+// median of the per-round ratios. Usage: node dist/bench/train-vs-pytorch.bench.js [rounds=12] [steps=5] [threads=2] [format=channels_last]
+import { median, PYTHON } from './run-peers.js';
+import { interleave, Server } from './interleave.js';
 
-const rounds = Number(process.argv[2] ?? 3);
-const iters = String(process.argv[3] ?? 20);
-const fmt = process.argv[4] ?? 'channels_last';
-const common = ['--input', '1x28x28', '--classes', '10', '--batch', '128', '--iters', iters, '--warmup', '5', '--threads', '2', '--memory-format', fmt];
-const summary: Record<string, unknown>[] = [];
+const rounds = Number(process.argv[2] ?? 12);
+const steps = Number(process.argv[3] ?? 5);
+const threads = process.argv[4] ?? '2';
+const fmt = process.argv[5] ?? 'channels_last';
+const results: Record<string, unknown>[] = [];
 for (const arch of ['vgg-small', 'resnet-small']) {
-  const ratios: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const ours = lastJson(process.execPath, ['bin/whittle.js', 'bench', 'train', '--arch', arch, ...common, '--json']);
-    const peer = lastJson(PYTHON, ['bench/peer/train_bench.py', '--arch', arch, ...common]);
-    const ratio = (ours['imagesPerSec'] as number) / (peer['imagesPerSec'] as number);
-    ratios.push(ratio);
-    console.log(`${arch} round ${r + 1}: whittle ${(ours['imagesPerSec'] as number).toFixed(1)} images/s, pytorch ${(peer['imagesPerSec'] as number).toFixed(1)} images/s, ratio ${ratio.toFixed(3)}`);
-  }
-  summary.push({ arch, memoryFormat: fmt, rounds, medianRatio: median(ratios), ratios });
+  const common = ['--arch', arch, '--input', '1x28x28', '--classes', '10', '--batch', '128', '--warmup', '5', '--threads', threads, '--memory-format', fmt, '--serve'];
+  const ours = new Server(process.execPath, ['bin/whittle.js', 'bench', 'train', ...common]);
+  const peer = new Server(PYTHON, ['bench/peer/train_bench.py', ...common]);
+  const r = await interleave(ours, peer, rounds, steps);
+  const row = { arch, memoryFormat: fmt, threads: Number(threads), batch: 128, rounds, stepsPerRound: steps, whittleImagesPerSec: median(r.a), pytorchImagesPerSec: median(r.b), medianRatio: median(r.ratios), minRatio: Math.min(...r.ratios), maxRatio: Math.max(...r.ratios) };
+  results.push(row);
+  console.log(`${arch} (${fmt}, ${threads} threads): whittle ${row.whittleImagesPerSec.toFixed(1)} images/s, pytorch ${row.pytorchImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})`);
 }
-console.log(JSON.stringify({ bench: 'train-vs-pytorch', results: summary }));
+console.log(JSON.stringify({ bench: 'train-vs-pytorch', results }));

@@ -1,6 +1,7 @@
 """PyTorch peer of `whittle bench train`: the same SGD loop on one random batch; prints one JSON line."""
 import argparse
 import json
+import sys
 import time
 
 import torch
@@ -17,7 +18,7 @@ p.add_argument('--iters', type=int, default=30)
 p.add_argument('--warmup', type=int, default=5)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--memory-format', default='channels_last')
-p.add_argument('--steps-rss', type=int, default=0, help='only run this many steps (for peak-RSS measurement)')
+p.add_argument('--serve', action='store_true', help='read "N" lines on stdin, run N steps each, answer one JSON line each')
 a = p.parse_args()
 
 torch.set_num_threads(a.threads)
@@ -41,8 +42,18 @@ def step():
 
 for _ in range(a.warmup):
     step()
+if a.serve:
+    print(json.dumps({'ready': True}), flush=True)
+    for line in sys.stdin:
+        n = int(line)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            loss = step()
+        sec = time.perf_counter() - t0
+        print(json.dumps({'imagesPerSec': a.batch * n / sec, 'seconds': sec, 'loss': loss}), flush=True)
+    sys.exit(0)
 t0 = time.perf_counter()
-n = a.steps_rss or a.iters
+n = a.iters
 for _ in range(n):
     loss = step()
 sec = time.perf_counter() - t0

@@ -8,6 +8,9 @@
 #include <torch/version.h>
 #include <ATen/Parallel.h>
 
+#include <malloc.h>
+
+#include <cstdlib>
 #include <cstring>
 
 #include "convert.h"
@@ -281,7 +284,19 @@ Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count()));
 }
 
+// glibc returns freed blocks above 128 KB (raised dynamically, up to 32 MB) to the OS and trims the heap top at
+// 128 KB, so every training step page-faults its activations in again: measured ~15% of a vgg-small step at one
+// thread. Keeping blocks up to 64 MB on the heap and trimming only past 256 MB removes most of those faults.
+// WHITTLE_MALLOC_TUNING=0 keeps glibc's defaults (or GLIBC_TUNABLES' values).
+void tuneMalloc() {
+  const char* v = std::getenv("WHITTLE_MALLOC_TUNING");
+  if (v && std::strcmp(v, "0") == 0) return;
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tuneMalloc();
   auto fn = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
   fn("opHandle", OpHandle);
   fn("opSchema", OpSchema);

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
-import { benchTrain } from '../../bench/train-bench.js';
+import { createInterface } from 'node:readline';
+import { benchTrain, prepareTrain, timeSteps, type TrainBenchOptions } from '../../bench/train-bench.js';
 import { ARCHS } from '../../nn/index.js';
 import { parseChoice, parseDevice, parseInputShape, parsePositiveInt } from '../parse.js';
 import { cudaDeviceCount } from '../../tensor/index.js';
 
-type Flags = { arch: string; input: string; classes: string; batch: string; iters: string; warmup: string; threads: string; memoryFormat: string; device: string; seed: string; json?: boolean };
+type Flags = { arch: string; input: string; classes: string; batch: string; iters: string; warmup: string; threads: string; memoryFormat: string; device: string; seed: string; json?: boolean; serve?: boolean };
 
 export function registerBench(p: Command): void {
   const bench = p.command('bench').description('measure the engine');
@@ -21,8 +22,9 @@ export function registerBench(p: Command): void {
     .option('--device <d>', 'cpu, cuda or cuda:N', 'cpu')
     .option('--seed <n>', 'random seed', '0')
     .option('--json', 'print one JSON object as the last line')
-    .action((f: Flags) => {
-      const r = benchTrain({
+    .option('--serve', 'for bench drivers: read "N" lines on stdin, run N steps each, answer one JSON line each')
+    .action(async (f: Flags) => {
+      const o: TrainBenchOptions = {
         arch: parseChoice('--arch', f.arch, ARCHS),
         input: parseInputShape('--input', f.input),
         classes: parsePositiveInt('--classes', f.classes, 2),
@@ -33,8 +35,23 @@ export function registerBench(p: Command): void {
         memoryFormat: parseChoice('--memory-format', f.memoryFormat, ['channels_last', 'contiguous'] as const),
         device: parseDevice('--device', f.device, cudaDeviceCount),
         seed: parsePositiveInt('--seed', f.seed, 0),
-      });
+      };
+      if (f.serve) return serve(o);
+      const r = benchTrain(o);
       if (f.json) console.log(JSON.stringify(r));
       else console.log(`${r.arch} batch ${r.batch} (${r.memoryFormat}, ${r.threads} threads, ${r.device}): ${r.imagesPerSec.toFixed(1)} images/s, ${r.msPerIter.toFixed(1)} ms/iter`);
     });
+}
+
+/** Steps on demand so that a driver can interleave short timed runs of two peers under the same machine load. */
+async function serve(o: TrainBenchOptions): Promise<void> {
+  const loop = prepareTrain(o);
+  console.log(JSON.stringify({ ready: true }));
+  for await (const line of createInterface({ input: process.stdin })) {
+    const n = Number(line.trim());
+    if (!Number.isInteger(n) || n < 1) break;
+    const r = timeSteps(loop, n, o.batch);
+    console.log(JSON.stringify({ imagesPerSec: r.imagesPerSec, seconds: r.seconds, loss: r.loss }));
+  }
+  loop.dispose();
 }
