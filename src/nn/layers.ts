@@ -1,11 +1,11 @@
 import {
-  type Tensor, adaptiveAvgPool2d, batchNorm, conv2d, flatten, linear, maxPool2d, ones, rand, relu, sub, mul, zeros, noGrad, keep, tidy, type Conv2dOptions,
+  type Tensor, adaptiveAvgPool2d, batchNorm, conv2d, flatten, linear, maxPool2d, ones, relu, uniform as uniformIn, zeros, noGrad, tidy, type Conv2dOptions,
 } from '../tensor/index.js';
 import { Module } from './module.js';
 
 /** Uniform in [-bound, bound), from libtorch's seeded generator: PyTorch's default init for conv and linear. */
 function uniform(shape: number[], bound: number): Tensor {
-  return noGrad(() => tidy(() => keep(mul(sub(mul(rand(shape), 2), 1), bound))));
+  return noGrad(() => uniformIn(shape, -bound, bound));
 }
 
 export class Conv2d extends Module {

@@ -1,4 +1,4 @@
-import { type Tensor, noGrad, copyInto } from '../tensor/index.js';
+import { type Tensor, noGrad, copyInto, keep } from '../tensor/index.js';
 
 /**
  * A network built in code on the tensor API: named parameters (trained) and buffers (BatchNorm statistics),
@@ -17,13 +17,14 @@ export abstract class Module {
     return m;
   }
 
+  // A module owns its tensors: no enclosing tidy() may dispose them.
   protected param(name: string, t: Tensor): void {
     t.requiresGrad = true;
-    this.params.set(name, t);
+    this.params.set(name, keep(t));
   }
 
   protected buffer(name: string, t: Tensor): void {
-    this.bufs.set(name, t);
+    this.bufs.set(name, keep(t));
   }
 
   /** This module's own parameter or buffer by name. */
@@ -43,7 +44,7 @@ export abstract class Module {
         const next = noGrad(() => fn(t, name));
         if (next === t) continue;
         if (map === this.params) next.requiresGrad = true;
-        map.set(name, next);
+        map.set(name, keep(next));
         t.dispose();
       }
     }

@@ -22,3 +22,10 @@ export const arange = (start: number, end: number, step = 1, o: CreateOptions = 
 export const zerosLike = (t: Tensor): Tensor => call('zeros_like', '', t);
 export const onesLike = (t: Tensor): Tensor => call('ones_like', '', t);
 export const emptyLike = (t: Tensor): Tensor => call('empty_like', '', t);
+/** Uniform samples in [low, high) from the seeded generator (PyTorch's conv/linear init with ±1/sqrt(fan_in)). */
+export const uniform = (shape: readonly number[], low: number, high: number, o: CreateOptions = {}): Tensor => {
+  const t = call('empty', 'memory_format', shape, o.dtype ?? null, null, o.device ?? null, null, null);
+  const r = call('uniform_', '', t, low, high, null);
+  r.dispose();
+  return t;
+};

@@ -1,0 +1,90 @@
+import { noGrad, tidy, zeros, type DType, type Tensor } from '../tensor/index.js';
+import { GraphError, type Dim, type Graph, type ValueInfo } from '../graph/index.js';
+import { runGraph } from './executor.js';
+
+/** Concrete input shapes by input name; symbolic dims of the graph inputs must be given here (except the batch). */
+export type InputShapes = Readonly<Record<string, readonly number[]>>;
+
+function concrete(g: Graph, given: InputShapes, batch: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const i of g.inputs) {
+    const s = given[i.name] ?? i.shape;
+    if (!s) throw new GraphError(`input '${i.name}' has no known shape; give one (e.g. --input 1x3x224x224)`);
+    out[i.name] = s.map((d, k) => {
+      if (k === 0) return batch;
+      if (typeof d === 'number') return d;
+      throw new GraphError(`input '${i.name}' dim ${k} is symbolic ('${d}'); give a concrete shape (e.g. --input 1x3x224x224)`);
+    });
+  }
+  return out;
+}
+
+function shapesAt(g: Graph, dims: Record<string, number[]>, dtypeOf: (name: string) => DType): Map<string, { shape: number[]; dtype: DType }> {
+  const names = g.nodes.flatMap((n) => n.outputs.filter((o) => o));
+  return noGrad(() => tidy(() => {
+    const feeds: Record<string, Tensor> = {};
+    for (const [name, s] of Object.entries(dims)) feeds[name] = zeros(s, { dtype: dtypeOf(name) });
+    const outs = runGraph(g, feeds, { training: false, extraOutputs: names });
+    const m = new Map<string, { shape: number[]; dtype: DType }>();
+    for (const [name, t] of Object.entries(outs)) m.set(name, { shape: t.shape, dtype: t.dtype });
+    return m;
+  }));
+}
+
+/**
+ * Fills g.valueInfo with the shape and dtype of every value, by running the graph at batch 1 and batch 2 on zeros:
+ * a dim that follows the batch becomes the batch symbol of the first input (e.g. 'N'). Returns g.valueInfo.
+ */
+export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, ValueInfo> {
+  const dtypeOf = (name: string): DType => g.inputs.find((i) => i.name === name)?.dtype ?? 'float32';
+  const one = shapesAt(g, concrete(g, given, 1), dtypeOf);
+  const two = shapesAt(g, concrete(g, given, 2), dtypeOf);
+  const first = g.inputs[0]?.shape?.[0];
+  const sym = typeof first === 'string' ? first : 'N';
+  g.valueInfo.clear();
+  for (const i of g.inputs) {
+    const s = concrete(g, given, 1)[i.name]!;
+    g.valueInfo.set(i.name, { name: i.name, dtype: i.dtype, shape: [sym, ...s.slice(1)] });
+  }
+  for (const [name, { tensor }] of g.initializers) g.valueInfo.set(name, { name, dtype: tensor.dtype, shape: tensor.shape });
+  for (const [name, a] of one) {
+    const b = two.get(name)!;
+    const shape: Dim[] = a.shape.map((d, k) => (b.shape[k] !== d ? sym : d));
+    g.valueInfo.set(name, { name, dtype: a.dtype, shape });
+  }
+  return g.valueInfo;
+}
+
+/** A value's shape at batch 1 (symbols read as 1). */
+function shape1(g: Graph, name: string): number[] {
+  const v = g.valueInfo.get(name);
+  if (!v?.shape) throw new GraphError(`no shape for '${name}'; run inferShapes first`);
+  return v.shape.map((d) => (typeof d === 'number' ? d : 1));
+}
+
+const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
+
+/**
+ * Multiply-accumulates of one sample (batch 1), counted as thop/fvcore do: one multiply-add = 1 MAC, for Conv,
+ * ConvTranspose, Gemm and MatMul only (normalisation, activations and pooling are not counted). Needs inferShapes.
+ */
+export function countMacs(g: Graph): { total: number; byNode: Map<string, number> } {
+  const byNode = new Map<string, number>();
+  for (const n of g.nodes) {
+    let macs = 0;
+    if (n.opType === 'Conv') {
+      const w = shape1(g, n.inputs[1]!);
+      macs = prod(shape1(g, n.outputs[0]!)) * prod(w.slice(1));
+    } else if (n.opType === 'ConvTranspose') {
+      const w = shape1(g, n.inputs[1]!);
+      macs = prod(shape1(g, n.inputs[0]!)) * prod(w.slice(1));
+    } else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
+      const a = shape1(g, n.inputs[0]!);
+      const transA = n.opType === 'Gemm' && n.attrs['transA']?.kind === 'int' && n.attrs['transA'].value === 1;
+      const k = transA ? a[0]! : a[a.length - 1]!;
+      macs = prod(shape1(g, n.outputs[0]!)) * k;
+    }
+    if (macs) byNode.set(n.name, macs);
+  }
+  return { total: [...byNode.values()].reduce((a, b) => a + b, 0), byNode };
+}

@@ -1,0 +1,28 @@
+import type { Tensor } from '../tensor/index.js';
+import type { Node } from '../graph/index.js';
+
+/** What a kernel knows besides its inputs. */
+export interface KernelContext {
+  readonly node: Node;
+  readonly training: boolean;
+  readonly opset: number;
+}
+
+/** Runs one node: inputs in node order (null for an absent optional input), outputs in node order. */
+export type Kernel = (inputs: readonly (Tensor | null)[], ctx: KernelContext) => Tensor[];
+
+const registry = new Map<string, Kernel>();
+
+/** Registers kernels by ONNX op type (domain '' / ai.onnx). */
+export function registerKernels(table: Record<string, Kernel>): void {
+  for (const [op, k] of Object.entries(table)) registry.set(op, k);
+}
+
+export function kernelFor(opType: string): Kernel | undefined {
+  return registry.get(opType);
+}
+
+/** Op types the executor can run, sorted. */
+export function supportedOps(): string[] {
+  return [...registry.keys()].sort();
+}
