@@ -1,5 +1,5 @@
 import {
-  add, callAten, clip, div, hardswish, isFloating, leakyRelu, logSoftmax, mul, relu, reshape, sigmoid, softmax, sub, tanh, type Tensor,
+  add, callAten, clip, clone, div, hardswish, isFloating, leakyRelu, logSoftmax, mul, relu, reshape, sigmoid, softmax, sub, tanh, type Tensor,
 } from '../../tensor/index.js';
 import { attrFloat, attrInt } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
@@ -27,7 +27,7 @@ const Clip: Kernel = (inputs, ctx) => {
   if (ctx.opset < 11) return [clip(x, attrFloat(ctx.node, 'min', -3.4028234663852886e38), attrFloat(ctx.node, 'max', 3.4028234663852886e38))];
   const lo = inputs[1] ? inputs[1].item() : null;
   const hi = inputs[2] ? inputs[2].item() : null;
-  return [clip(x, lo, hi)];
+  return [lo === null && hi === null ? clone(x) : clip(x, lo, hi)];
 };
 
 /** Before opset 13, Softmax and LogSoftmax act on the input flattened to 2-D at `axis` (default 1). */

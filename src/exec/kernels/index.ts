@@ -1,9 +1,18 @@
 import { registerKernels } from '../kernel.js';
 import { convKernels } from './conv.js';
+import { convTransposeKernels } from './conv-transpose.js';
 import { normKernels } from './norm.js';
 import { linearKernels } from './linear.js';
 import { elementwiseKernels } from './elementwise.js';
+import { mathKernels } from './math.js';
 import { poolKernels } from './pool.js';
+import { reduceKernels } from './reduce.js';
 import { shapeKernels } from './shape.js';
+import { dimsKernels } from './dims.js';
+import { indexingKernels } from './indexing.js';
+import { dtypeKernels } from './dtype.js';
 
-registerKernels({ ...convKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...poolKernels, ...shapeKernels });
+registerKernels({
+  ...convKernels, ...convTransposeKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...mathKernels, ...poolKernels,
+  ...reduceKernels, ...shapeKernels, ...dimsKernels, ...indexingKernels, ...dtypeKernels,
+});

@@ -1,14 +1,16 @@
-import { cat, dropout, flatten, permute, reshape, mean, tensor, clone, type Tensor } from '../../tensor/index.js';
+import { callAten, cat, clone, div, dropout, full, isFloating, mul, permute, rand, reshape, tensor, type Tensor } from '../../tensor/index.js';
 import { attrFloat, attrInt, attrInts, attrTensor } from '../../graph/index.js';
 import type { Kernel } from '../kernel.js';
-import { axis, intsOf, need, unsupported } from './util.js';
+import { axis, intsOf, invalid, need, prod, unsupported } from './util.js';
+
+const ge = (a: Tensor, b: number): Tensor => callAten('ge', 'Scalar', a, b);
 
 /** Flatten to 2-D at `axis`: [prod(dims before), prod(dims from)]. */
 const Flatten: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
   const a = axis(attrInt(ctx.node, 'axis', 1), x.rank);
-  if (a === 0) return [reshape(x, [1, -1])];
-  return [a === 1 ? flatten(x, 1) : reshape(x, [x.shape.slice(0, a).reduce((p, d) => p * d, 1), -1])];
+  if (a < 0 || a > x.rank) invalid(ctx, `axis ${a} is out of range for rank ${x.rank}`);
+  return [reshape(x, [prod(x.shape.slice(0, a)), prod(x.shape.slice(a))])];
 };
 
 /** 0 copies the input's dim (unless allowzero), -1 is inferred. */
@@ -34,13 +36,19 @@ const Concat: Kernel = (inputs, ctx) => {
 // Outputs must be fresh tensors (the executor disposes values independently), hence the clone.
 const Identity: Kernel = (inputs, ctx) => [clone(need(inputs, 0, ctx))];
 
-/** Dropout: ratio from the input (opset 12+) or the attribute; only active when training. */
+/**
+ * Dropout: ratio from the input (opset 12+) or the attribute; training from the training_mode input (opset 12+) or
+ * the executor. Only active when training. The optional mask output is true where an element was kept.
+ */
 const Dropout: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
-  if (ctx.node.outputs[1]) unsupported(ctx, 'the mask output');
   const ratio = inputs[1] ? inputs[1].item() : attrFloat(ctx.node, 'ratio', 0.5);
   const training = inputs[2] ? inputs[2].item() !== 0 : ctx.training;
-  return [training && ratio > 0 ? dropout(x, ratio, true) : clone(x)];
+  const active = training && ratio > 0;
+  if (!ctx.node.outputs[1]) return [active ? dropout(x, ratio, true) : clone(x)];
+  if (!active) return [clone(x), full(x.shape, 1, { dtype: 'bool' })];
+  const mask = ge(rand(x.shape, { dtype: isFloating(x.dtype) ? x.dtype : 'float32' }), ratio);
+  return [div(mul(x, mask), 1 - ratio), mask];
 };
 
 const Constant: Kernel = (_inputs, ctx) => {
@@ -54,14 +62,4 @@ const Constant: Kernel = (_inputs, ctx) => {
   return unsupported(ctx, 'a Constant without a tensor, float(s) or int(s) value');
 };
 
-/** Mean over `axes` (attribute before opset 18, input from 18; all axes when absent unless noop_with_empty_axes). */
-const ReduceMean: Kernel = (inputs, ctx) => {
-  const x = need(inputs, 0, ctx);
-  const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
-  const given = ctx.opset >= 18 ? (inputs[1] ? intsOf(inputs[1]) : []) : [...attrInts(ctx.node, 'axes', [])];
-  if (given.length === 0 && attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1) return [clone(x)];
-  const axes = given.length ? given.map((a) => axis(a, x.rank)) : Array.from({ length: x.rank }, (_, i) => i);
-  return [mean(x, axes, keep)];
-};
-
-export const shapeKernels = { Flatten, Reshape, Transpose, Concat, Identity, Dropout, Constant, ReduceMean };
+export const shapeKernels = { Flatten, Reshape, Transpose, Concat, Identity, Dropout, Constant };
