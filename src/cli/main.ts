@@ -4,6 +4,9 @@ import { registerSetup } from './commands/setup.js';
 import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerConvert } from './commands/convert.js';
+import { registerInfer } from './commands/infer.js';
 import { WhittleError } from '../errors.js';
 
 /** Builds the command tree; each command lives in commands/<name>.ts and only parses, calls and prints. */
@@ -17,6 +20,9 @@ export function program(): Command {
   registerData(p);
   registerDemo(p);
   registerBench(p);
+  registerInspect(p);
+  registerConvert(p);
+  registerInfer(p);
   return p;
 }
 

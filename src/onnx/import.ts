@@ -1,0 +1,267 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { tensor } from '../tensor/index.js';
+import { Graph, GraphError, type Dim, type Initializer, type Node, type TensorData, type ValueInfo } from '../graph/index.js';
+import { unsupportedNodes } from '../exec/index.js';
+import { WhittleError } from '../errors.js';
+import { decodeModel, num, type ModelProto, type ValueInfoProto } from './proto/index.js';
+import { checkDim, dtypeOf, readTensorProto, typeName, type TensorSource } from './tensor-proto.js';
+import { readAttributes } from './attributes.js';
+import { mappingFor, type ImportContext } from './ops/index.js';
+import { foldDraft, type Draft } from './fold.js';
+import { classifyInitializers } from './classify.js';
+import { OnnxError } from './errors.js';
+
+/** The ai.onnx opsets whittle reads and writes. */
+export const MIN_OPSET = 11;
+export const MAX_OPSET = 18;
+
+export type LoadOptions = {
+  /** Folder that external data files are relative to, when the model is given as bytes (default: none). */
+  baseDir?: string;
+  /**
+   * Input shapes (batch first) used to fold shape arithmetic when the model's own input shapes are symbolic beyond
+   * the batch: by name ({ input: [1, 3, 224, 224] }) or by position ([[1, 3, 224, 224]]).
+   */
+  inputShapes?: Readonly<Record<string, readonly number[]>> | readonly (readonly number[])[];
+  /** The model's name in error messages (default: the file name, or 'model'). */
+  source?: string;
+};
+
+/** Ops whose trailing outputs only a training-mode or debugging export reads; dropped when nothing reads them. */
+const OPTIONAL_OUTPUTS: Record<string, number> = { BatchNormalization: 1, Dropout: 1, MaxPool: 1, LayerNormalization: 1 };
+
+/**
+ * Reads an ONNX model (a path, or the file's bytes) into a Graph that the executor can run. Opsets 11–18;
+ * initializers in raw or typed fields or external files next to the model; Constant nodes and weights behind Identity
+ * become initializers; shape arithmetic left by exporters is folded (see foldDraft); every attribute default is
+ * filled in. Initializers are classified as params (weights and biases of Conv/Gemm/MatMul, norm scales/biases),
+ * buffers (BatchNorm running statistics) or constants. Any problem, including ops that no kernel runs (all listed at
+ * once), is one OnnxError; nothing is left allocated when it throws.
+ */
+export function loadOnnx(model: string | Uint8Array, options: LoadOptions = {}): Graph {
+  let bytes: Uint8Array;
+  let src: TensorSource;
+  if (typeof model === 'string') {
+    const path = resolve(model);
+    src = { source: options.source ?? basename(path), baseDir: dirname(path) };
+    bytes = readModelFile(path, src.source);
+  } else {
+    src = { source: options.source ?? 'model', baseDir: options.baseDir === undefined ? null : resolve(options.baseDir) };
+    bytes = model;
+  }
+  if (bytes.length === 0) throw new OnnxError(`${src.source}: empty file, not an ONNX model`);
+  const m = decodeModel(bytes, src.source);
+  try {
+    return buildGraph(m, src, options);
+  } catch (e) {
+    if (e instanceof OnnxError) throw e;
+    if (e instanceof GraphError) throw new OnnxError(`${src.source}: ${e.message}`, { issues: (e.details['issues'] as string[] | undefined) ?? [e.message] });
+    if (e instanceof WhittleError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new OnnxError(`${src.source}: cannot read the model (${why})`);
+  }
+}
+
+function readModelFile(path: string, source: string): Uint8Array {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new OnnxError(`${source}: not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof OnnxError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new OnnxError(`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (e as Error).message})`}`);
+  }
+  if (size >= 2 ** 31) throw new OnnxError(`${source}: ${size} bytes; an ONNX protobuf is below 2 GB (larger models keep their weights in external data files)`);
+  return readFileSync(path);
+}
+
+function mainOpset(m: ModelProto, source: string): number {
+  const own = m.opsetImport.filter((o) => o.domain === '' || o.domain === 'ai.onnx');
+  if (own.length === 0) throw new OnnxError(`${source}: the model declares no ai.onnx opset (opset_import)`);
+  const v = num(own[0]!.version);
+  if (v < MIN_OPSET || v > MAX_OPSET) {
+    throw new OnnxError(`${source}: opset ${v} is not supported; whittle reads ONNX opsets ${MIN_OPSET} to ${MAX_OPSET} (convert the model with onnx.version_converter)`, { opset: v });
+  }
+  return v;
+}
+
+function valueInfo(v: ValueInfoProto, src: TensorSource, role: 'input' | 'output'): ValueInfo {
+  const tt = v.type?.tensorType;
+  if (!v.type || (v.type.value !== undefined && v.type.value !== 'tensorType') || (!tt && role === 'input')) {
+    throw new OnnxError(`${src.source}: graph ${role} '${v.name}' is not a tensor (sequence, map and optional types are not supported)`);
+  }
+  const dtype = tt && tt.elemType ? dtypeOf(tt.elemType) : 'float32';
+  if (!dtype) throw new OnnxError(`${src.source}: graph ${role} '${v.name}' has element type ${typeName(tt!.elemType)}, which whittle does not support`);
+  const shape: Dim[] | null = tt?.shape ? tt.shape.dim.map((d, k): Dim => {
+    if (d.value === 'dimParam' && d.dimParam) return d.dimParam;
+    if (d.value === 'dimValue') return checkDim(d.dimValue!, () => `graph ${role} '${v.name}' (dim ${k})`, src);
+    return `${v.name}_d${k}`;
+  }) : null;
+  return { name: v.name, dtype, shape };
+}
+
+/** The value of a Constant node's one value attribute. */
+function constantValue(n: Node, src: TensorSource): TensorData {
+  const a = Object.entries(n.attrs);
+  const fail = (what: string): never => {
+    throw new OnnxError(`${src.source}: node '${n.name}' (Constant): ${what}`, { nodeName: n.name, opType: 'Constant' });
+  };
+  if (a.length !== 1) fail(`expected exactly one value attribute, got ${a.length === 0 ? 'none' : a.map(([k]) => k).join(', ')}`);
+  const [key, attr] = a[0]!;
+  if (key === 'value' && attr.kind === 'tensor') return attr.value;
+  if (key === 'value_float' && attr.kind === 'float') return { dtype: 'float32', shape: [], data: Float32Array.of(attr.value) };
+  if (key === 'value_floats' && attr.kind === 'floats') return { dtype: 'float32', shape: [attr.value.length], data: Float32Array.from(attr.value) };
+  if (key === 'value_int' && attr.kind === 'int') return { dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt(attr.value)) };
+  if (key === 'value_ints' && attr.kind === 'ints') return { dtype: 'int64', shape: [attr.value.length], data: BigInt64Array.from(attr.value, (v) => BigInt(v)) };
+  return fail(`value attribute '${key}' (${attr.kind}) is not supported`);
+}
+
+/** Kahn's algorithm, stable; every dangling input, duplicate output and cycle reported at once. */
+function topoOrder(nodes: readonly Node[], given: ReadonlySet<string>, outputs: readonly string[], source: string): Node[] {
+  const issues: string[] = [];
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      if (producer.has(o) || given.has(o)) issues.push(`value '${o}' is produced twice (node '${n.name}')`);
+      producer.set(o, i);
+    }
+  });
+  const indegree = nodes.map(() => 0);
+  const users = nodes.map((): number[] => []);
+  nodes.forEach((n, i) => {
+    for (const v of n.inputs) {
+      if (!v || given.has(v)) continue;
+      const p = producer.get(v);
+      if (p === undefined) issues.push(`node '${n.name}' (${n.opType}) reads '${v}', which nothing produces`);
+      else {
+        indegree[i]!++;
+        users[p]!.push(i);
+      }
+    }
+  });
+  for (const o of outputs) if (!given.has(o) && !producer.has(o)) issues.push(`graph output '${o}' is not produced by any node`);
+  const ready: number[] = [];
+  indegree.forEach((d, i) => d === 0 && ready.push(i));
+  const order: Node[] = [];
+  for (let k = 0; k < ready.length; k++) {
+    const i = ready[k]!;
+    order.push(nodes[i]!);
+    for (const u of users[i]!) if (--indegree[u]! === 0) ready.push(u);
+  }
+  if (order.length !== nodes.length && issues.length === 0) issues.push(`the graph has a cycle through ${nodes.filter((_, i) => indegree[i]! > 0).slice(0, 5).map((n) => `'${n.name}'`).join(', ')}`);
+  if (issues.length) throw new OnnxError(`${source}: invalid graph: ${issues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, { issues });
+  return order;
+}
+
+function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Graph {
+  const source = src.source;
+  const g = m.graph;
+  if (!g) throw new OnnxError(`${source}: the model has no graph (not an ONNX model?)`);
+  const opset = mainOpset(m, source);
+  if (g.sparseInitializer.length) throw new OnnxError(`${source}: sparse initializers are not supported`);
+
+  // Initializers (raw, typed or external data), then Constant nodes as initializers.
+  const inits: Draft['inits'] = new Map();
+  for (const t of g.initializer) {
+    if (!t.name) throw new OnnxError(`${source}: an initializer has no name`);
+    if (inits.has(t.name)) throw new OnnxError(`${source}: initializer '${t.name}' is defined twice`);
+    inits.set(t.name, { data: readTensorProto(t, src, `initializer '${t.name}'`), fromConstant: false });
+  }
+  const inputs = g.input.filter((v) => !inits.has(v.name)).map((v) => valueInfo(v, src, 'input'));
+  const outputs = g.output.map((v) => valueInfo(v, src, 'output'));
+  if (outputs.length === 0) throw new OnnxError(`${source}: the graph has no outputs`);
+
+  const names = new Set(g.node.map((n) => n.name).filter((n) => n));
+  const taken = new Set<string>();
+  let nodes: Node[] = g.node.map((n, k) => {
+    let name = n.name;
+    if (!name || taken.has(name)) {
+      const base = n.name || `${n.opType || 'node'}_${k}`;
+      name = base;
+      for (let j = 1; taken.has(name) || (name !== n.name && names.has(name)); j++) name = `${base}_${j}`;
+    }
+    taken.add(name);
+    const domain = n.domain === 'ai.onnx' ? '' : n.domain;
+    return { name, opType: n.opType, domain, inputs: [...n.input], outputs: [...n.output], attrs: readAttributes(n.attribute, { node: name, opType: n.opType }, src) };
+  });
+  nodes = nodes.filter((n) => {
+    if (n.opType !== 'Constant' || n.domain !== '') return true;
+    const out = n.outputs[0];
+    if (!out || n.outputs.length !== 1) throw new OnnxError(`${source}: node '${n.name}' (Constant) must have one output`, { nodeName: n.name, opType: 'Constant' });
+    if (inits.has(out)) throw new OnnxError(`${source}: value '${out}' is produced twice (Constant node '${n.name}')`);
+    inits.set(out, { data: constantValue(n, src), fromConstant: true });
+    return false;
+  });
+
+  // Weights reaching a node through Identity: read the initializer directly.
+  const graphOutputs = new Set(outputs.map((o) => o.name));
+  const alias = new Map<string, string>();
+  const target = (v: string): string => alias.get(v) ?? v;
+  nodes = nodes.filter((n) => {
+    if (n.opType !== 'Identity' || n.domain !== '' || n.outputs.length !== 1) return true;
+    const from = target(n.inputs[0] ?? '');
+    if (!inits.has(from) || graphOutputs.has(n.outputs[0]!) || inits.has(n.outputs[0]!)) return true;
+    alias.set(n.outputs[0]!, from);
+    return false;
+  });
+  if (alias.size) nodes = nodes.map((n) => ({ ...n, inputs: n.inputs.map(target) }));
+
+  // Trailing outputs of training-mode exports (BatchNorm running stats, Dropout mask) that nothing reads.
+  const read = new Set([...nodes.flatMap((n) => n.inputs), ...graphOutputs]);
+  nodes = nodes.map((n) => {
+    const keep = OPTIONAL_OUTPUTS[n.opType];
+    if (keep === undefined || n.domain !== '' || n.outputs.length <= keep) return n;
+    const extra = n.outputs.slice(keep).filter((o) => o && read.has(o));
+    if (extra.length) throw new OnnxError(`${source}: node '${n.name}' (${n.opType}): the graph reads its training-mode output '${extra[0]}', which whittle does not compute; export it in eval mode`, { nodeName: n.name, opType: n.opType });
+    return { ...n, outputs: n.outputs.slice(0, keep) };
+  });
+
+  // Attribute defaults and checks, per op and opset.
+  const ctx: ImportContext = { opset, source, initShape: (name) => inits.get(name)?.data.shape };
+  nodes = nodes.map((n) => (n.domain === '' ? mappingFor(n.opType)?.import?.(n, ctx) ?? n : n));
+
+  const given = new Set([...inputs.map((i) => i.name), ...inits.keys()]);
+  nodes = topoOrder(nodes, given, outputs.map((o) => o.name), source);
+  const shapes = options.inputShapes ?? {};
+  const byName = Array.isArray(shapes) ? Object.fromEntries(inputs.flatMap((v, i) => (shapes[i] ? [[v.name, shapes[i]!]] : []))) : (shapes as Record<string, readonly number[]>);
+  const folded = foldDraft({ nodes, inits, inputs, outputs, opset }, byName);
+
+  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])));
+  const initializers = new Map<string, Initializer>();
+  let graph: Graph | undefined;
+  try {
+    for (const [name, { data }] of folded.inits) {
+      const kind = kinds.get(name) ?? 'constant';
+      const t = tensor(data.data, data.shape, data.dtype);
+      if (kind === 'param') t.requiresGrad = true;
+      initializers.set(name, { tensor: t, kind });
+    }
+    graph = new Graph({ name: g.name || 'graph', inputs, outputs, nodes: folded.nodes, initializers, opset, metadata: metadataOf(m) });
+  } catch (e) {
+    for (const { tensor: t } of initializers.values()) t.dispose();
+    throw e;
+  }
+  const missing = unsupportedNodes(graph);
+  if (missing.length) {
+    graph.dispose();
+    const list = missing.map((u) => `${u.opType} (e.g. node '${u.node}')`);
+    throw new OnnxError(`${source}: ${missing.length === 1 ? 'op' : `${missing.length} ops`} not supported: ${list.join(', ')}`,
+      { opset, issues: list, ...(missing.length === 1 ? { opType: missing[0]!.opType, nodeName: missing[0]!.node } : {}) });
+  }
+  return graph;
+}
+
+function metadataOf(m: ModelProto): Record<string, string> {
+  const md: Record<string, string> = {};
+  for (const { key, value } of m.metadataProps) if (key) md[key] = value;
+  if (m.producerName) md['producer_name'] = m.producerName;
+  if (m.producerVersion) md['producer_version'] = m.producerVersion;
+  if (m.domain) md['domain'] = m.domain;
+  if (num(m.modelVersion)) md['model_version'] = String(num(m.modelVersion));
+  if (m.docString) md['doc_string'] = m.docString;
+  return md;
+}
