@@ -3,7 +3,7 @@ import { reportError } from './errors.js';
 import { registerSetup } from './commands/setup.js';
 import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
-import { registerDemo } from './commands/demo.js';
+import { registerTrainTeacher } from './commands/train-teacher.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
@@ -18,7 +18,7 @@ export function program(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerSetup(p);
   registerData(p);
-  registerDemo(p);
+  registerTrainTeacher(p);
   registerBench(p);
   registerInspect(p);
   registerConvert(p);

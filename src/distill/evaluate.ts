@@ -1,0 +1,36 @@
+import { argmax, contiguous, crossEntropy, eq, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import type { Graph } from '../graph/index.js';
+import { runGraph } from '../exec/index.js';
+import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset } from '../data/index.js';
+
+/** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
+export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor } {
+  const { x, y } = toTensors(b);
+  const xd = device === 'cpu' ? x : toDevice(x, device);
+  return { x: contiguous(xd, 'channels_last'), y: device === 'cpu' ? y : toDevice(y, device) };
+}
+
+/** The logits of a graph with one input and one output. */
+export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
+  return runGraph(g, { [g.inputs[0]!.name]: x }, { training })[g.outputs[0]!.name]!;
+}
+
+export type Evaluation = { accuracy: number; loss: number; count: number };
+
+/** Top-1 accuracy and mean cross-entropy of a classifier graph on one split, in eval mode. */
+export async function evaluateGraph(g: Graph, ds: Dataset, split: 'train' | 'val' | 'test', device = 'cpu', batchSize = 256): Promise<Evaluation> {
+  let correct = 0;
+  let lossSum = 0;
+  let count = 0;
+  for await (const b of prefetchEpoch(BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null }))) {
+    const [c, l] = noGrad(() => tidy(() => {
+      const { x, y } = batchOnDevice(b, device);
+      const logits = forward(g, x, false);
+      return [sum(eq(argmax(logits, 1), y)).item(), crossEntropy(logits, y, { reduction: 'sum' }).item()];
+    }));
+    correct += c!;
+    lossSum += l!;
+    count += b.n;
+  }
+  return { accuracy: count ? correct / count : 0, loss: count ? lossSum / count : 0, count };
+}

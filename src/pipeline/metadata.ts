@@ -1,0 +1,12 @@
+import type { Dataset } from '../data/index.js';
+
+/**
+ * The ONNX metadata_props every model whittle writes carries, so that a user can feed it: `whittle.preprocess`
+ * (input = (pixel * scale - mean) / std per channel, pixels as stored in the dataset) and `whittle.labels`.
+ */
+export function modelMetadata(ds: Dataset): Record<string, string> {
+  return {
+    'whittle.preprocess': JSON.stringify({ scale: ds.pixelType === 'uint8' ? 1 / 255 : 1, mean: ds.mean, std: ds.std }),
+    'whittle.labels': JSON.stringify(ds.classes),
+  };
+}

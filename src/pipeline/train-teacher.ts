@@ -1,0 +1,47 @@
+import { manualSeed, setNumThreads } from '../tensor/index.js';
+import type { Graph } from '../graph/index.js';
+import { buildZooGraph, type ZooArch } from '../zoo/index.js';
+import { openDataset, type Dataset } from '../data/index.js';
+import { evaluateGraph, fit, type EpochResult, type FitResult } from '../distill/index.js';
+import { modelMetadata } from './metadata.js';
+
+export type TrainTeacherOptions = {
+  arch: ZooArch;
+  data: string;
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: 'sgd' | 'adamw';
+  weightDecay?: number;
+  seed?: number;
+  threads?: number;
+  device?: string;
+  trainSubset?: number;
+  valSize?: number;
+  onEpoch?: (e: EpochResult) => void;
+};
+
+export type TrainedTeacher = { graph: Graph; dataset: Dataset; fit: FitResult; testAccuracy: number; testLoss: number };
+
+/** Trains a zoo architecture on a dataset from scratch, as a teacher for compress; the graph carries the metadata. */
+export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeacher> {
+  const seed = o.seed ?? 0;
+  setNumThreads(o.threads ?? 2);
+  manualSeed(seed);
+  const dataset = await openDataset(o.data, { seed, ...(o.trainSubset === undefined ? {} : { trainSubset: o.trainSubset }), ...(o.valSize === undefined ? {} : { valSize: o.valSize }) });
+  const graph = buildZooGraph(o.arch, { input: dataset.shape, classes: dataset.classes.length });
+  Object.assign(graph.metadata, modelMetadata(dataset));
+  const optimizer = o.optimizer ?? 'sgd';
+  const result = await fit(graph, dataset, {
+    epochs: o.epochs,
+    batchSize: o.batchSize ?? 128,
+    lr: o.lr ?? (optimizer === 'sgd' ? 0.05 : 0.002),
+    optimizer,
+    weightDecay: o.weightDecay ?? 5e-4,
+    seed,
+    device: o.device ?? 'cpu',
+    ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+  });
+  const test = await evaluateGraph(graph, dataset, 'test', o.device ?? 'cpu');
+  return { graph, dataset, fit: result, testAccuracy: test.accuracy, testLoss: test.loss };
+}
