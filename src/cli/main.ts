@@ -4,6 +4,7 @@ import { registerSetup } from './commands/setup.js';
 import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerTrainTeacher } from './commands/train-teacher.js';
+import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
@@ -19,6 +20,7 @@ export function program(): Command {
   registerSetup(p);
   registerData(p);
   registerTrainTeacher(p);
+  registerEval(p);
   registerBench(p);
   registerInspect(p);
   registerConvert(p);

@@ -1,0 +1,64 @@
+import * as ort from 'onnxruntime-node';
+import { manualSeed, setNumThreads } from '../tensor/index.js';
+import type { Graph } from '../graph/index.js';
+import { countMacs, inferShapes } from '../exec/index.js';
+import { toOnnxBytes } from '../onnx/index.js';
+import { openDataset, type Dataset } from '../data/index.js';
+import { evaluateGraph } from '../distill/index.js';
+import { ConfigError } from '../errors.js';
+
+export type ModelEvaluation = {
+  accuracy: number;
+  loss: number;
+  count: number;
+  params: number;
+  macs: number;
+  /** Median batch-1 latency in onnxruntime-node (CPU, the given threads), milliseconds. */
+  latencyMs: number;
+};
+
+/** Checks that a classifier graph takes the dataset's images and predicts its classes. */
+export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
+  const input = g.inputs[0]?.shape;
+  if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
+  if (input && (input.length !== 4 || input.slice(1).some((d, i) => typeof d === 'number' && d !== ds.shape[i]))) {
+    throw new ConfigError(what, `takes input [${input.join(', ')}] but the dataset's images are ${ds.shape.join('x')}`, 'use a model trained on this dataset, or --image-size for folder datasets');
+  }
+  const shapes = inferShapes(g, { [g.inputs[0]!.name]: [1, ...ds.shape] });
+  const out = shapes.get(g.outputs[0]!.name)?.shape;
+  const classes = out?.[out.length - 1];
+  if (out?.length !== 2 || classes !== ds.classes.length) {
+    throw new ConfigError(what, `predicts ${classes ?? '?'} classes (output [${out?.join(', ')}]) but the dataset has ${ds.classes.length}`);
+  }
+}
+
+/** Median batch-1 latency of the graph exported to ONNX and run in onnxruntime-node. */
+export async function onnxruntimeLatency(g: Graph, shape: readonly number[], threads: number, runs = 50): Promise<number> {
+  const session = await ort.InferenceSession.create(toOnnxBytes(g), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const x = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1), [1, ...shape]);
+  const feeds = { [session.inputNames[0]!]: x };
+  for (let i = 0; i < 5; i++) await session.run(feeds);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await session.run(feeds);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  await session.release();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** Test accuracy and loss on the engine, params, MACs and onnxruntime batch-1 latency of a classifier. */
+export async function evaluateModel(g: Graph, ds: Dataset, o: { device?: string; threads?: number } = {}): Promise<ModelEvaluation> {
+  checkModelFits(g, ds);
+  const test = await evaluateGraph(g, ds, 'test', o.device ?? 'cpu');
+  return { ...test, params: g.parameterCount(), macs: countMacs(g).total, latencyMs: await onnxruntimeLatency(g, ds.shape, o.threads ?? 2) };
+}
+
+export async function evaluateFile(g: Graph, data: string, o: { seed?: number; threads?: number; device?: string; trainSubset?: number } = {}): Promise<ModelEvaluation> {
+  setNumThreads(o.threads ?? 2);
+  manualSeed(o.seed ?? 0);
+  const ds = await openDataset(data, { seed: o.seed ?? 0, ...(o.trainSubset === undefined ? {} : { trainSubset: o.trainSubset }) });
+  return evaluateModel(g, ds, o);
+}

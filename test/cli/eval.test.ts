@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { saveOnnx } from '../../src/onnx/index.js';
+import { repoRoot, runCli } from './run-cli.js';
+
+async function lenet(classes: number): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-eval-')), 'm.onnx');
+  const g = buildZooGraph('lenet5', { input: [1, 28, 28], classes });
+  await saveOnnx(g, path);
+  g.dispose();
+  return path;
+}
+
+test('eval --json reports accuracy, loss, params, MACs and onnxruntime latency', async () => {
+  const r = runCli(['eval', await lenet(10), '--data', 'mnist', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = r.lastJson();
+  assert.equal(j['count'], 10000);
+  assert.ok((j['testAccuracy'] as number) >= 0 && (j['testAccuracy'] as number) <= 1);
+  assert.ok(Number.isFinite(j['loss']));
+  assert.equal(j['params'], 61706);
+  assert.equal(j['macs'], 416520);
+  assert.ok((j['latencyMs'] as number) > 0);
+});
+
+test('eval refuses a model that does not fit the dataset, with one line and exit 2', async () => {
+  const cases: [string[], RegExp][] = [
+    [[await lenet(5), '--data', 'mnist'], /model: predicts 5 classes \(output \[N, 5\]\) but the dataset has 10/],
+    [[join(repoRoot, 'test', 'fixtures', 'onnx', 'activations17', 'model.onnx'), '--data', 'mnist'], /model: takes input \[N, 3, 12, 12\] but the dataset's images are 1x28x28/],
+    [['/nonexistent.onnx', '--data', 'mnist'], /nonexistent\.onnx/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = runCli(['eval', ...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
