@@ -5,6 +5,7 @@ import { registerData } from './commands/data.js';
 import { registerBench } from './commands/bench.js';
 import { registerTrainTeacher } from './commands/train-teacher.js';
 import { registerEval } from './commands/eval.js';
+import { registerPrune } from './commands/prune.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
@@ -21,6 +22,7 @@ export function program(): Command {
   registerData(p);
   registerTrainTeacher(p);
   registerEval(p);
+  registerPrune(p);
   registerBench(p);
   registerInspect(p);
   registerConvert(p);

@@ -1,0 +1,211 @@
+import {
+  abs, callAten, crossEntropy, enableGrad, mean, mse, ones, permute, reshape, square, sum, tidy, noGrad, type Tensor,
+} from '../tensor/index.js';
+import { Graph, type Node, type ValueInfo } from '../graph/index.js';
+import { runGraph } from '../exec/index.js';
+import { ConfigError } from '../errors.js';
+import type { DependencyGraph } from './dependency-graph.js';
+
+export const CRITERIA = ['l1', 'l2', 'bn-scale', 'taylor', 'fpgm', 'random'] as const;
+/** How channels are scored: filter norms, |BN gamma|, first-order Taylor, distance to the geometric median, random. */
+export type Criterion = (typeof CRITERIA)[number];
+/** How a unit's scores over the group's members are combined. */
+export type GroupReduction = 'sum' | 'mean' | 'max';
+/** One batch of data for Taylor importance: inputs and int64 class labels (or float targets shaped like the output). */
+export type Batch = { x: Tensor; y: Tensor };
+
+export type ImportanceOptions = {
+  reduction: GroupReduction;
+  /** Taylor only: returns the batches to accumulate over (a few are enough). */
+  batches?: () => Iterable<Batch>;
+  seed?: number;
+};
+
+/**
+ * Scores every unit of a dependency graph (Torch-Pruning's Importance): a 1-D score per unit, higher = more
+ * important, combined over the group's members with `reduction` and divided by the group's mean, so that one
+ * global threshold treats groups of different scale fairly.
+ */
+export type Importance = (dg: DependencyGraph, o: ImportanceOptions) => Float64Array;
+
+/** Per-position scores of one member (a layer's slice along a channel map) and how to finish a unit's sum. */
+type Member = { map: number; values: ArrayLike<number>; finish?: (v: number) => number };
+
+/** Combines member scores per unit: within a member positions of a unit add up; across members `reduction`. */
+function combine(dg: DependencyGraph, members: readonly Member[], reduction: GroupReduction): Float64Array {
+  const total = new Float64Array(dg.unitCount);
+  const seen = new Uint32Array(dg.unitCount);
+  const per = new Float64Array(dg.unitCount);
+  const mark = new Uint8Array(dg.unitCount);
+  const touched: number[] = [];
+  for (const m of members) {
+    const atoms = dg.maps[m.map]!;
+    for (let i = 0; i < atoms.length; i++) {
+      const u = dg.unitOf[atoms[i]!]!;
+      if (u < 0) continue;
+      if (!mark[u]) (mark[u] = 1), touched.push(u);
+      per[u]! += m.values[i]!;
+    }
+    for (const u of touched) {
+      const v = m.finish ? m.finish(per[u]!) : per[u]!;
+      total[u] = seen[u] === 0 ? v : reduction === 'max' ? Math.max(total[u]!, v) : total[u]! + v;
+      seen[u]!++;
+      per[u] = 0;
+      mark[u] = 0;
+    }
+    touched.length = 0;
+  }
+  if (reduction === 'mean') for (let u = 0; u < total.length; u++) if (seen[u]) total[u]! /= seen[u]!;
+  return total;
+}
+
+/** Divides each group's scores by their mean (groups whose scores are all 0 stay 0). */
+export function normalizePerGroup(dg: DependencyGraph, scores: Float64Array): Float64Array {
+  for (const g of dg.groups) {
+    let s = 0;
+    for (const u of g.units) s += scores[u]!;
+    const m = s / Math.max(1, g.units.length);
+    if (m > 0) for (const u of g.units) scores[u]! /= m;
+  }
+  return scores;
+}
+
+/** Sum of |w|^p over every axis but `axis`, per position along it. */
+function slicePowerSums(t: Tensor, axis: number, p: 1 | 2): number[] {
+  return noGrad(() => tidy(() => {
+    const a = p === 1 ? abs(t) : square(t);
+    if (t.rank === 1) return a.toArray();
+    return sum(a, Array.from({ length: t.rank }, (_, i) => i).filter((i) => i !== axis)).toArray();
+  }));
+}
+
+function magnitude(p: 1 | 2): Importance {
+  return (dg, o) => {
+    const members: Member[] = [];
+    for (const c of dg.cuts) {
+      if (c.role !== 'weight' && c.role !== 'bn-scale') continue;
+      const t = dg.graph.initializers.get(c.init)!.tensor;
+      members.push(p === 1 ? { map: c.map, values: slicePowerSums(t, c.axis, 1) } : { map: c.map, values: slicePowerSums(t, c.axis, 2), finish: Math.sqrt });
+    }
+    return normalizePerGroup(dg, combine(dg, members, o.reduction));
+  };
+}
+
+/** |gamma| of the group's norm layers (network slimming); a group without one is an error. */
+const bnScale: Importance = (dg, o) => {
+  const members: Member[] = [];
+  for (const c of dg.cuts) if (c.role === 'bn-scale') members.push({ map: c.map, values: slicePowerSums(dg.graph.initializers.get(c.init)!.tensor, 0, 1) });
+  const scores = combine(dg, members, o.reduction);
+  const covered = new Uint8Array(dg.unitCount);
+  for (const m of members) for (const atom of dg.maps[m.map]!) if (dg.unitOf[atom]! >= 0) covered[dg.unitOf[atom]!] = 1;
+  const bare = dg.groups.filter((g) => g.units.some((u) => !covered[u]));
+  if (bare.length) {
+    throw new ConfigError('criterion', `'bn-scale' needs a BatchNormalization in every group, but ${bare.length} group(s) have none (${bare.slice(0, 3).map((g) => `'${g.name}'`).join(', ')}${bare.length > 3 ? ', ...' : ''})`, 'the model may have its BatchNorms folded into the convolutions (as ONNX exports do); use l1, l2, fpgm or taylor');
+  }
+  return normalizePerGroup(dg, scores);
+};
+
+/** Sum of Euclidean distances from each filter to the layer's other filters (FPGM: near the median = redundant). */
+const fpgm: Importance = (dg, o) => {
+  const members: Member[] = [];
+  for (const c of dg.cuts) {
+    if (c.role !== 'weight' || c.side !== 'out') continue;
+    const t = dg.graph.initializers.get(c.init)!.tensor;
+    const values = noGrad(() => tidy(() => {
+      const order = [c.axis, ...Array.from({ length: t.rank }, (_, i) => i).filter((i) => i !== c.axis)];
+      const rows = reshape(permute(t, order), [t.shape[c.axis]!, -1]);
+      return sum(callAten('cdist', '', rows, rows, 2, null), 1).toArray();
+    }));
+    members.push({ map: c.map, values });
+  }
+  return normalizePerGroup(dg, combine(dg, members, o.reduction));
+};
+
+/** A seeded uniform score per unit (mulberry32). */
+const random: Importance = (dg, o) => {
+  let s = (o.seed ?? 0) >>> 0;
+  const next = (): number => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return normalizePerGroup(dg, Float64Array.from({ length: dg.unitCount }, next));
+};
+
+/**
+ * First-order Taylor (Molchanov et al. 2017): per channel of each source layer's output, the batch mean of
+ * |sum over positions of activation x gradient|, accumulated over the given batches. Gradients reach the
+ * activations through probes: each source output a is replaced by a * p with p a ones leaf [N, C, 1, 1] fed as
+ * an extra input, so dL/dp = sum over positions of a * dL/da. Weights get no gradients and the graph is not changed.
+ */
+const taylor: Importance = (dg, o) => {
+  if (!o.batches) throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
+  const g = dg.graph;
+  const probed = probeGraph(g, dg.sources.map((s) => s.value));
+  const acc = dg.sources.map((s) => new Float64Array(s.size));
+  const params = g.parameters().filter((t) => t.requiresGrad);
+  for (const t of params) t.requiresGrad = false;
+  let count = 0;
+  try {
+    for (const { x, y } of o.batches()) {
+      count++;
+      enableGrad(() => tidy(() => {
+        const feeds: Record<string, Tensor> = { [g.inputs[0]!.name]: x };
+        const probes = probed.probes.map((p) => {
+          const t = ones([x.shape[0]!, ...p.shape]);
+          t.requiresGrad = true;
+          feeds[p.name] = t;
+          return t;
+        });
+        const out = runGraph(probed.graph, feeds, { training: false })[g.outputs[0]!.name]!;
+        const loss = y.dtype === 'int64' ? crossEntropy(out, y) : mse(out, y);
+        loss.backward();
+        probes.forEach((p, i) => {
+          const grad = p.grad;
+          if (!grad) return;
+          const v = mean(abs(reshape(grad, [grad.shape[0]!, -1])), 0).toArray();
+          const a = acc[i]!;
+          for (let k = 0; k < a.length; k++) a[k]! += v[k]!;
+          grad.dispose();
+        });
+      }));
+    }
+  } finally {
+    for (const t of params) t.requiresGrad = true;
+  }
+  if (count === 0) throw new ConfigError('batches', "criterion 'taylor' got no batches from `batches()`");
+  const members: Member[] = dg.sources.map((s, i) => ({ map: dg.valueMaps.get(s.value)!, values: acc[i]! }));
+  return normalizePerGroup(dg, combine(dg, members, o.reduction));
+};
+
+/** The graph with each named value multiplied by a ones probe input (shares the original's tensors: never dispose it). */
+function probeGraph(g: Graph, values: readonly string[]): { graph: Graph; probes: { name: string; shape: number[] }[] } {
+  const probes: { name: string; shape: number[] }[] = [];
+  const rename = new Map<string, string>();
+  const extra: Node[] = [];
+  const inputs: ValueInfo[] = [...g.inputs];
+  for (const v of values) {
+    const shape = g.valueInfo.get(v)!.shape!;
+    const probeShape = [shape[1] as number, ...shape.slice(2).map(() => 1)];
+    const name = `${v}::probe`;
+    probes.push({ name, shape: probeShape });
+    inputs.push({ name, dtype: 'float32', shape: ['N', ...probeShape] });
+    rename.set(v, `${v}::pre`);
+    extra.push({ name: `${v}::taylor`, opType: 'Mul', domain: '', inputs: [`${v}::pre`, name], outputs: [v], attrs: {} });
+  }
+  const nodes = g.nodes.map((n) => (n.outputs.some((x) => rename.has(x)) ? { ...n, outputs: n.outputs.map((x) => rename.get(x) ?? x) } : n));
+  const graph = new Graph({ name: g.name, inputs, outputs: g.outputs, nodes: [...nodes, ...extra], initializers: g.initializers, opset: g.opset });
+  return { graph, probes };
+}
+
+/** The Importance for a criterion name. */
+export const IMPORTANCE: Readonly<Record<Criterion, Importance>> = {
+  l1: magnitude(1),
+  l2: magnitude(2),
+  'bn-scale': bnScale,
+  taylor,
+  fpgm,
+  random,
+};

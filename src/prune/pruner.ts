@@ -1,0 +1,128 @@
+import { countMacs } from '../exec/index.js';
+import { GraphError, type Graph } from '../graph/index.js';
+import { ConfigError } from '../errors.js';
+import { buildDependencyGraph, type DependencyGraph, type Untouched } from './dependency-graph.js';
+import { CostModel, type Metric } from './cost-model.js';
+import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
+import { allocate } from './allocate.js';
+import { applyPlan, survivor, type PruningPlan } from './surgery.js';
+
+export type PruneOptions = {
+  /** Target size as a fraction of the current model, in (0, 1]. */
+  ratio: number;
+  /** What the ratio measures (default 'params'); MACs are counted at the graph's input shape. */
+  metric?: Metric;
+  /** How channels are scored (default 'l1'). */
+  criterion?: Criterion;
+  /** Global ranking across groups (default true) or the same fraction of every group. */
+  global?: boolean;
+  /** Kept channel counts are multiples of this (default 1). */
+  roundTo?: number;
+  /** The fewest channels any group keeps (default 1; never 0). */
+  minChannels?: number;
+  /** Node names to leave untouched (none of their channels change). */
+  ignore?: readonly string[];
+  /** How a unit's scores over the group members combine (default 'sum'). */
+  reduction?: GroupReduction;
+  /** Data for 'taylor': returns a few {x, y} batches. */
+  batches?: () => Iterable<Batch>;
+  /** Seed of 'random' (default 0). */
+  seed?: number;
+  /** Allowed relative error of the achieved ratio (default 0.01). */
+  tolerance?: number;
+};
+
+/** One group in the result: kept and total channels (units), and every node the removal touched. */
+export type GroupReport = { name: string; kept: number; total: number; members: string[] };
+
+export type PruneResult = {
+  /** The pruned graph (new tensors; the input graph is unchanged). */
+  graph: Graph;
+  params: { before: number; after: number };
+  macs: { before: number; after: number };
+  /** after / before in `metric`. */
+  achievedRatio: number;
+  metric: Metric;
+  criterion: Criterion;
+  groups: GroupReport[];
+  untouched: Untouched[];
+  /** Removed output-channel indices per source layer (only layers that lost channels). */
+  removed: Record<string, number[]>;
+  /** The plan over the original graph's dependency graph (for zeroRemovedChannels and inspection). */
+  plan: PruningPlan;
+};
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** Checks options and fills defaults; every problem is a ConfigError naming the option. */
+export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOptions, 'batches'>> & { batches?: () => Iterable<Batch> } {
+  if (typeof o.ratio !== 'number' || !(o.ratio > 0 && o.ratio <= 1)) throw new ConfigError('ratio', `must be in (0, 1], got ${String(o.ratio)}`, 'the ratio is the fraction of the model to keep, e.g. 0.5');
+  const metric = o.metric ?? 'params';
+  if (metric !== 'params' && metric !== 'macs') throw new ConfigError('metric', `unknown metric '${String(metric)}' (expected params or macs)`);
+  const criterion = o.criterion ?? 'l1';
+  if (!(CRITERIA as readonly string[]).includes(criterion)) throw new ConfigError('criterion', `unknown criterion '${String(criterion)}' (expected one of ${CRITERIA.join(', ')})`);
+  const reduction = o.reduction ?? 'sum';
+  if (!['sum', 'mean', 'max'].includes(reduction)) throw new ConfigError('reduction', `unknown reduction '${String(reduction)}' (expected sum, mean or max)`);
+  const roundTo = o.roundTo ?? 1;
+  if (!isInt(roundTo) || roundTo < 1) throw new ConfigError('roundTo', `must be a positive integer, got ${String(roundTo)}`);
+  const minChannels = o.minChannels ?? 1;
+  if (!isInt(minChannels) || minChannels < 1) throw new ConfigError('minChannels', `must be an integer >= 1 (a layer never loses every channel), got ${String(minChannels)}`);
+  const tolerance = o.tolerance ?? 0.01;
+  if (!(tolerance > 0 && tolerance < 1)) throw new ConfigError('tolerance', `must be in (0, 1), got ${String(tolerance)}`);
+  const names = new Set(g.nodes.map((n) => n.name));
+  const unknown = (o.ignore ?? []).filter((n) => !names.has(n));
+  if (unknown.length) throw new ConfigError('ignore', `unknown node name${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}`, `node names are those of the graph, e.g. '${g.nodes.find((n) => n.opType === 'Conv' || n.opType === 'Gemm')?.name ?? g.nodes[0]?.name}'`);
+  if (criterion === 'taylor' && typeof o.batches !== 'function') throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
+  const seed = o.seed ?? 0;
+  if (!isInt(seed)) throw new ConfigError('seed', `must be an integer, got ${String(seed)}`);
+  return { ratio: o.ratio, metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}) };
+}
+
+/** The channel groups of a graph, with what is left untouched and why (infers shapes first when needed). */
+export function analyzeGroups(g: Graph, o: { ignore?: readonly string[] } = {}): DependencyGraph {
+  return buildDependencyGraph(g, o);
+}
+
+/**
+ * Prunes whole channels so that the model keeps `ratio` of its params or MACs (within `tolerance`): analyse the
+ * dependencies, score the units, solve the allocation, cut. Returns a new graph and a report; the input graph is
+ * unchanged (its valueInfo is filled when it was empty).
+ *
+ * Example: `prune(g, { ratio: 0.5, metric: 'macs', criterion: 'l2', roundTo: 8 })`.
+ */
+export function prune(g: Graph, options: PruneOptions): PruneResult {
+  const o = resolveOptions(g, options);
+  const dg = buildDependencyGraph(g, { ignore: o.ignore });
+  const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
+  const model = new CostModel(dg, o.metric);
+  const alloc = allocate(dg, scores, model, o);
+  const plan: PruningPlan = { dg, kept: alloc.kept };
+  const pruned = applyPlan(plan);
+  const params = { before: g.parameterCount(), after: pruned.parameterCount() };
+  const macs = { before: dg.macsTotal, after: countMacs(pruned).total };
+  const after = o.metric === 'params' ? params.after : macs.after;
+  if (Math.abs(after - alloc.cost) > 0.5 + 1e-9 * after) {
+    pruned.dispose();
+    throw new GraphError(`prune: the cost model predicted ${alloc.cost} ${o.metric} but the pruned graph has ${after} (an analysis bug; please report it)`);
+  }
+  const survives = survivor(plan);
+  const removed: Record<string, number[]> = {};
+  for (const s of dg.sources) {
+    const gone: number[] = [];
+    for (let i = 0; i < s.size; i++) if (!survives(s.base + i)) gone.push(i);
+    if (gone.length) removed[s.node] = gone;
+  }
+  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kept: alloc.keptCounts[i]!, total: gr.units.length + gr.frozen, members: [...gr.members] }));
+  return {
+    graph: pruned,
+    params,
+    macs,
+    achievedRatio: after / (o.metric === 'params' ? params.before : macs.before),
+    metric: o.metric,
+    criterion: o.criterion,
+    groups,
+    untouched: dg.untouched,
+    removed,
+    plan,
+  };
+}

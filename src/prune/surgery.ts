@@ -1,0 +1,154 @@
+import { detach, indexSelect, keep, noGrad, tensor, tidy, clone, contiguous, type Tensor } from '../tensor/index.js';
+import { Graph, GraphError, int, ints, type Initializer, type Node } from '../graph/index.js';
+import { inferShapes } from '../exec/index.js';
+import type { DependencyGraph } from './dependency-graph.js';
+import { cutsByInit } from './cost-model.js';
+import { countKept, keptPositions } from './index-mapping.js';
+
+/** Which units survive (1 = kept), over a DependencyGraph's unit numbering. */
+export type PruningPlan = { readonly dg: DependencyGraph; readonly kept: Uint8Array };
+
+/** True when the atom's channel survives the plan. */
+export function survivor(plan: PruningPlan): (atom: number) => boolean {
+  const { unitOf } = plan.dg;
+  return (atom) => {
+    const u = unitOf[atom]!;
+    return u < 0 || plan.kept[u] === 1;
+  };
+}
+
+// int64 constants beyond 2^53 (Slice's "to the end") cannot pass through a number; any value this large clamps alike.
+const safeInt = (v: number): number => Math.max(-(2 ** 53), Math.min(2 ** 53, v));
+
+/**
+ * Builds the pruned graph: every cut initializer keeps the surviving indices along its cut axes (Conv/Gemm out and
+ * in channels, BN vectors, per-channel constants, per-channel HxW blocks of Gemm features after Flatten); group
+ * counts, Split sizes, Slice bounds and Reshape targets follow. The input graph is not changed. The result is
+ * shape-checked: every value has its kept channel count and the outputs keep their shapes.
+ */
+export function applyPlan(plan: PruningPlan): Graph {
+  const { dg } = plan;
+  const g = dg.graph;
+  const survives = survivor(plan);
+  const keptCache = new Map<number, number[]>();
+  const kept = (map: number): number[] => {
+    let k = keptCache.get(map);
+    if (!k) keptCache.set(map, (k = keptPositions(dg.maps[map]!, survives)));
+    return k;
+  };
+  const count = (map: number): number => kept(map).length;
+
+  const inits = new Map<string, Initializer>();
+  const cuts = cutsByInit(dg);
+  noGrad(() => {
+    for (const [name, { tensor: t, kind }] of g.initializers) {
+      const axes = cuts.get(name);
+      const out = tidy(() => {
+        let x: Tensor = detach(t);
+        let changed = false;
+        for (const [axis, map] of axes ?? []) {
+          const idx = kept(map);
+          if (idx.length === t.shape[axis]) continue;
+          if (idx.length === 0) throw new GraphError(`prune: every channel of '${name}' axis ${axis} would be removed`);
+          x = indexSelect(x, axis, tensor(idx, [idx.length], 'int64'));
+          changed = true;
+        }
+        return keep(changed ? contiguous(x) : clone(x));
+      });
+      if (kind === 'param') out.requiresGrad = true;
+      inits.set(name, { tensor: out, kind });
+    }
+  });
+
+  const edits = new Map<string, (n: Node) => Node>();
+  const constant = (name: string, values: number[]): string => {
+    inits.set(name, { tensor: keep(tensor(values.map(safeInt), [values.length], 'int64')), kind: 'constant' });
+    return name;
+  };
+  const withInput = (n: Node, i: number, v: string): Node => {
+    const inputs = [...n.inputs];
+    while (inputs.length <= i) inputs.push('');
+    inputs[i] = v;
+    return { ...n, inputs };
+  };
+  const intsOf = (v: string): number[] => g.initializers.get(v)!.tensor.toArray();
+  for (const r of dg.rewrites) {
+    if (r.kind === 'group') {
+      const groups = count(r.map) / r.perGroup;
+      edits.set(r.node, (n) => ({ ...n, attrs: { ...n.attrs, group: int(groups) } }));
+    } else if (r.kind === 'split') {
+      const sizes = r.maps.map(count);
+      edits.set(r.node, (n) => {
+        const { num_outputs: _drop, split: _old, ...attrs } = n.attrs;
+        void _drop;
+        void _old;
+        if (g.opset >= 13) return withInput({ ...n, attrs }, 1, constant(`${n.name}::split`, sizes));
+        return { ...n, attrs: { ...attrs, split: ints(sizes) } };
+      });
+    } else if (r.kind === 'slice') {
+      const atoms = dg.maps[r.map]!;
+      const start = countKept(atoms, survives, 0, r.start);
+      const end = start + countKept(atoms, survives, r.start, r.end);
+      edits.set(r.node, (n) => {
+        const starts = intsOf(n.inputs[1]!);
+        const ends = intsOf(n.inputs[2]!);
+        starts[r.at] = start;
+        ends[r.at] = end;
+        return withInput(withInput(n, 1, constant(`${n.name}::starts`, starts)), 2, constant(`${n.name}::ends`, ends));
+      });
+    } else {
+      const c = count(r.map);
+      edits.set(r.node, (n) => {
+        const shape = intsOf(n.inputs[1]!);
+        if (shape[1]! <= 0) return n;
+        shape[1] = c;
+        return withInput(n, 1, constant(`${n.name}::shape`, shape));
+      });
+    }
+  }
+  const nodes = g.nodes.map((n) => {
+    const e = edits.get(n.name);
+    const copy: Node = { ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } };
+    return e ? e(copy) : copy;
+  });
+  // Constants replaced by rewrites and read by nobody else are dropped.
+  const used = new Set(nodes.flatMap((n) => n.inputs));
+  for (const [name, it] of inits) {
+    if (!used.has(name) && it.kind === 'constant' && g.initializers.has(name) && !g.outputs.some((o) => o.name === name)) {
+      it.tensor.dispose();
+      inits.delete(name);
+    }
+  }
+  const pruned = new Graph({
+    name: g.name,
+    inputs: g.inputs.map((v) => ({ ...v })),
+    outputs: g.outputs.map((v) => ({ ...v })),
+    nodes,
+    initializers: inits,
+    opset: g.opset,
+    metadata: { ...g.metadata },
+  });
+  try {
+    checkShapes(plan, pruned, count);
+  } catch (e) {
+    pruned.dispose();
+    throw e;
+  }
+  return pruned;
+}
+
+/** Runs shape inference on the pruned graph and checks every channel map's count and the output shapes. */
+function checkShapes(plan: PruningPlan, pruned: Graph, count: (map: number) => number): void {
+  const { dg } = plan;
+  const info = inferShapes(pruned);
+  for (const [v, map] of dg.valueMaps) {
+    const s = info.get(v)?.shape;
+    if (!s || pruned.initializers.has(v)) continue;
+    if (s[1] !== count(map)) throw new GraphError(`prune: after surgery '${v}' has ${String(s[1])} channels, expected ${count(map)}`);
+  }
+  for (const o of dg.graph.outputs) {
+    const before = dg.graph.valueInfo.get(o.name)?.shape;
+    const after = info.get(o.name)?.shape;
+    if (JSON.stringify(before) !== JSON.stringify(after)) throw new GraphError(`prune: output '${o.name}' changed shape from [${before?.join(', ')}] to [${after?.join(', ')}]`);
+  }
+}

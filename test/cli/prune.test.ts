@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { saveOnnx } from '../../src/onnx/index.js';
+import { runCli } from './run-cli.js';
+
+async function model(arch: 'vgg-small' | 'resnet-small'): Promise<{ dir: string; path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-prune-'));
+  const path = join(dir, `${arch}.onnx`);
+  const g = buildZooGraph(arch, { input: [1, 28, 28], classes: 10 });
+  await saveOnnx(g, path);
+  g.dispose();
+  return { dir, path };
+}
+
+test('prune --json reports params, macs, the achieved ratio and every group; the output runs in onnxruntime', async () => {
+  for (const [arch, metric, ratio] of [['vgg-small', 'params', 0.5], ['resnet-small', 'macs', 0.25]] as const) {
+    const { dir, path } = await model(arch);
+    const out = join(dir, 'pruned.onnx');
+    const r = runCli(['prune', path, '-o', out, '--ratio', String(ratio), '--metric', metric, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = r.lastJson() as { params: { before: number; after: number }; macs: { before: number; after: number }; achievedRatio: number; metric: string; groups: { kept: number; total: number }[] };
+    assert.equal(j.metric, metric);
+    const m = j[metric];
+    assert.ok(Math.abs(m.after / m.before - ratio) <= 0.01 * ratio, `${arch}: ${m.after}/${m.before} vs ${ratio}`);
+    assert.ok(Math.abs(j.achievedRatio - m.after / m.before) < 1e-9);
+    assert.ok(j.groups.length > 0 && j.groups.every((g) => g.kept >= 1 && g.kept <= g.total));
+    const session = await ort.InferenceSession.create(out);
+    const x = new ort.Tensor('float32', new Float32Array(784).fill(0.3), [1, 1, 28, 28]);
+    const y = (await session.run({ [session.inputNames[0]!]: x }))[session.outputNames[0]!]!;
+    assert.deepEqual(y.dims, [1, 10]);
+  }
+});
+
+test('prune rejects bad options with one line, exit 2 and no output file', async () => {
+  const { dir, path } = await model('vgg-small');
+  const out = join(dir, 'never.onnx');
+  const cases: [string[], RegExp][] = [
+    [['--ratio', '0'], /--ratio: must be in \(0, 1\], got '0'/],
+    [['--ratio', '1.5'], /--ratio: must be in \(0, 1\], got '1.5'/],
+    [['--ratio', '0.5', '--criterion', 'l3'], /--criterion: expected one of l1, l2, bn-scale, taylor, fpgm, random, got 'l3'/],
+    [['--ratio', '0.5', '--criterion', 'taylor'], /--criterion: taylor needs data: add --data SPEC/],
+    [['--ratio', '0.5', '--ignore', 'no_such_node'], /no_such_node/],
+    [['--ratio', '0.5', '--metric', 'flops'], /--metric: expected one of params, macs/],
+  ];
+  for (const [flags, msg] of cases) {
+    const r = runCli(['prune', path, '-o', out, ...flags]);
+    assert.equal(r.status, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.equal(existsSync(out), false);
+  }
+});

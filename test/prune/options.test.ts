@@ -1,0 +1,110 @@
+// The pruner's policy options and its errors: roundTo, uniform allocation, ignored nodes, reductions, bad input,
+// the input graph left unchanged, and the speed of analysis plus surgery on resnet56.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { keep, liveTensors, manualSeed, randint, randn, tidy } from '../../src/tensor/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { ConfigError } from '../../src/errors.js';
+import { analyzeGroups, applyPlan, prune, type PruneOptions } from '../../src/prune/index.js';
+import { assertEquivalent, randomizeNorms } from './helpers.js';
+
+const spec = { input: [3, 32, 32] as const, classes: 10 };
+
+test('roundTo 8: every group keeps a multiple of 8 channels (or all), and the conv widths follow', () => {
+  manualSeed(1);
+  const g = buildZooGraph('resnet20', spec);
+  for (const metric of ['params', 'macs'] as const) {
+    const r = prune(g, { ratio: 0.5, metric, roundTo: 8 });
+    assert.ok(Math.abs(r.achievedRatio - 0.5) <= 0.005, `achieved ${r.achievedRatio}`);
+    for (const gr of r.groups) assert.ok(gr.kept % 8 === 0 || gr.kept === gr.total, `${gr.name} keeps ${gr.kept}`);
+    for (const n of r.graph.nodes) if (n.opType === 'Conv') assert.equal(r.graph.initializers.get(n.inputs[1]!)!.tensor.shape[0]! % 8, 0, n.name);
+    r.graph.dispose();
+  }
+  g.dispose();
+});
+
+test('uniform allocation keeps about the same fraction of every group; minChannels is respected', () => {
+  manualSeed(2);
+  const g = buildZooGraph('vgg-small', { input: [1, 28, 28], classes: 10 });
+  const r = prune(g, { ratio: 0.25, global: false, minChannels: 4 });
+  assert.ok(Math.abs(r.achievedRatio - 0.25) <= 0.0025);
+  const fractions = r.groups.map((x) => x.kept / x.total);
+  assert.ok(Math.max(...fractions) - Math.min(...fractions) < 0.2, `fractions ${fractions.join(', ')}`);
+  for (const x of r.groups) assert.ok(x.kept >= 4);
+  r.graph.dispose();
+  g.dispose();
+});
+
+test('reductions sum, mean and max all give valid prunings; ignored nodes keep every channel', () => {
+  manualSeed(3);
+  const g = buildZooGraph('resnet-small', spec);
+  randomizeNorms(g);
+  for (const reduction of ['sum', 'mean', 'max'] as const) {
+    const r = prune(g, { ratio: 0.5, reduction, ignore: ['layer1.0.conv1', 'layer3.1.conv1'] });
+    assert.equal(r.removed['layer1.0.conv1'], undefined);
+    assert.equal(r.removed['layer3.1.conv1'], undefined);
+    assert.ok(r.untouched.some((u) => u.node === 'layer1.0.conv1' && /ignored/.test(u.reason)));
+    assertEquivalent(r, spec.input, g);
+    r.graph.dispose();
+  }
+  g.dispose();
+});
+
+test('the input graph is unchanged, ratio 1 keeps everything, and no tensor leaks', () => {
+  const g = buildZooGraph('lenet5', { input: [1, 28, 28], classes: 10 });
+  const live = liveTensors();
+  const batch = tidy(() => ({ x: keep(randn([4, 1, 28, 28])), y: keep(randint(10, [4])) }));
+  for (const criterion of ['l1', 'fpgm', 'taylor'] as const) prune(g, { ratio: 0.5, criterion, batches: () => [batch] }).graph.dispose();
+  batch.x.dispose();
+  batch.y.dispose();
+  assert.equal(liveTensors(), live, 'live tensors after prune + dispose');
+  assert.ok(g.parameters().every((p) => p.requiresGrad && p.grad === null), 'taylor leaves parameters as they were');
+  const before = [...g.initializers].map(([k, v]) => [k, v.tensor.shape.join('x'), v.tensor.toArray().slice(0, 3).join(',')].join(':'));
+  const r = prune(g, { ratio: 0.5, metric: 'macs' });
+  const after = [...g.initializers].map(([k, v]) => [k, v.tensor.shape.join('x'), v.tensor.toArray().slice(0, 3).join(',')].join(':'));
+  assert.deepEqual(after, before);
+  r.graph.dispose();
+  const full = prune(g, { ratio: 1 });
+  assert.equal(full.achievedRatio, 1);
+  assert.deepEqual(full.removed, {});
+  full.graph.dispose();
+  g.dispose();
+});
+
+test('bad options throw ConfigError naming the option', () => {
+  const g = buildZooGraph('mlp', { input: [1, 8, 8], classes: 4 });
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ ratio: 0 }, /^ratio: must be in \(0, 1\], got 0$/],
+    [{ ratio: 1.5 }, /^ratio: must be in \(0, 1\], got 1.5$/],
+    [{ ratio: Number.NaN }, /^ratio: must be in \(0, 1\]/],
+    [{ ratio: 0.5, criterion: 'l3' }, /^criterion: unknown criterion 'l3' \(expected one of l1, l2, bn-scale, taylor, fpgm, random\)$/],
+    [{ ratio: 0.5, metric: 'flops' }, /^metric: unknown metric 'flops'/],
+    [{ ratio: 0.5, ignore: ['nope', '1'] }, /^ignore: unknown node name 'nope'$/],
+    [{ ratio: 0.5, criterion: 'taylor' }, /^batches: criterion 'taylor' needs data/],
+    [{ ratio: 0.5, roundTo: 0 }, /^roundTo: must be a positive integer, got 0$/],
+    [{ ratio: 0.5, minChannels: 0 }, /^minChannels: must be an integer >= 1/],
+    [{ ratio: 0.5, reduction: 'median' }, /^reduction: unknown reduction 'median'/],
+    [{ ratio: 0.5, criterion: 'bn-scale' }, /^criterion: 'bn-scale' needs a BatchNormalization in every group, but 2 group\(s\) have none/],
+    [{ ratio: 0.001, minChannels: 64 }, /^ratio: 0.001 of the params cannot be reached: the smallest reachable ratio is 0\.\d{4}/],
+  ];
+  for (const [o, msg] of bad) {
+    assert.throws(() => prune(g, o as unknown as PruneOptions), (e: unknown) => e instanceof ConfigError && e.code === 'E_CONFIG' && msg.test(e.message), JSON.stringify(o));
+  }
+  g.dispose();
+});
+
+test('resnet56: group analysis plus surgery take well under 2 s', () => {
+  const g = buildZooGraph('resnet56', spec);
+  const t0 = performance.now();
+  const dg = analyzeGroups(g);
+  const t1 = performance.now();
+  const kept = new Uint8Array(dg.unitCount).map((_, i) => (i % 2 ? 1 : 0));
+  for (const gr of dg.groups) kept[gr.units[0]!] = 1;
+  const pruned = applyPlan({ dg, kept });
+  const t2 = performance.now();
+  console.log(`resnet56: analysis ${(t1 - t0).toFixed(0)} ms, surgery ${(t2 - t1).toFixed(0)} ms (${dg.groups.length} groups, ${dg.unitCount} units)`);
+  assert.equal(dg.groups.length, 30);
+  assert.ok(t2 - t0 < 2000, `${(t2 - t0).toFixed(0)} ms`);
+  pruned.dispose();
+  g.dispose();
+});
