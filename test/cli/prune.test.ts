@@ -55,3 +55,14 @@ test('prune rejects bad options with one line, exit 2 and no output file', async
     assert.equal(existsSync(out), false);
   }
 });
+
+test('inspect --json lists the prunable groups and what pruning leaves untouched', async () => {
+  const { path } = await model('vgg-small');
+  const r = runCli(['inspect', path, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = r.lastJson() as { groups: { name: string; channels: number; members: string[] }[]; untouched: { node: string; reason: string }[] };
+  assert.deepEqual(j.groups.map((g) => g.channels), [32, 32, 64, 64, 128]);
+  assert.ok(j.groups[0]!.members.includes('features.1'), 'the BatchNorm after the first conv is in its group');
+  assert.deepEqual(j.untouched.map((u) => u.node), ['classifier']);
+  assert.match(j.untouched[0]!.reason, /network output/);
+});

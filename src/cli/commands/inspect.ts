@@ -3,6 +3,7 @@ import { ConfigError } from '../../errors.js';
 import { loadOnnx } from '../../onnx/index.js';
 import { countMacs, inferShapes } from '../../exec/index.js';
 import type { Dim, Graph } from '../../graph/index.js';
+import { analyzeGroups } from '../../prune/index.js';
 
 /** What `whittle inspect --json` prints as its last line. */
 export interface ModelReport {
@@ -20,6 +21,9 @@ export interface ModelReport {
   macs: number | null;
   /** The input shape the MACs were counted at (batch 1). */
   macsInput: number[] | null;
+  /** Prunable channel groups (channels removed together) and what pruning leaves untouched, with why; null without shapes. */
+  groups: { name: string; channels: number; members: string[] }[] | null;
+  untouched: { node: string; reason: string }[] | null;
   notes: string[];
 }
 
@@ -61,6 +65,13 @@ export function modelReport(g: Graph, model: string, input: number[] | null): Mo
     const v = first && g.valueInfo.get(first.name)?.shape;
     macsInput = v ? v.map((d) => (typeof d === 'number' ? d : 1)) : null;
   }
+  let groups: ModelReport['groups'] = null;
+  let untouched: ModelReport['untouched'] = null;
+  if (macs !== null) {
+    const dg = analyzeGroups(g);
+    groups = dg.groups.map((grp) => ({ name: grp.name, channels: grp.units.length + grp.frozen, members: [...grp.members] }));
+    untouched = dg.untouched.map((u) => ({ ...u }));
+  }
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');
   return {
     model,
@@ -74,6 +85,8 @@ export function modelReport(g: Graph, model: string, input: number[] | null): Mo
     buffers: g.tensorsOf('buffer').reduce((n, [, t]) => n + t.numel, 0),
     macs,
     macsInput,
+    groups,
+    untouched,
     notes,
   };
 }
@@ -89,6 +102,9 @@ function printText(r: ModelReport): void {
   console.log(`nodes    ${r.nodes}: ${ops.map(([op, n]) => `${op} ${n}`).join(', ')}`);
   console.log(`params   ${fmtInt(r.params)}${r.buffers ? ` (+ ${fmtInt(r.buffers)} BatchNorm running statistics, not counted)` : ''}`);
   if (r.macs !== null) console.log(`MACs     ${fmtInt(r.macs)} per sample at ${r.macsInput?.join('x') ?? '?'} (Conv, ConvTranspose, Gemm, MatMul; 1 multiply-add = 1 MAC)`);
+  if (r.groups) console.log(`groups   ${r.groups.length} prunable channel groups`);
+  for (const grp of r.groups ?? []) console.log(`  ${grp.name.padEnd(30)} ${String(grp.channels).padStart(5)} channels, ${grp.members.length} nodes: ${grp.members.slice(0, 6).join(', ')}${grp.members.length > 6 ? ', ...' : ''}`);
+  for (const u of r.untouched ?? []) console.log(`  untouched ${u.node}: ${u.reason}`);
   for (const n of r.notes) console.log(`note     ${n}`);
 }
 
