@@ -6,6 +6,7 @@ import { registerBench } from './commands/bench.js';
 import { registerTrainTeacher } from './commands/train-teacher.js';
 import { registerEval } from './commands/eval.js';
 import { registerPrune } from './commands/prune.js';
+import { registerCompress } from './commands/compress.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
@@ -23,6 +24,7 @@ export function program(): Command {
   registerTrainTeacher(p);
   registerEval(p);
   registerPrune(p);
+  registerCompress(p);
   registerBench(p);
   registerInspect(p);
   registerConvert(p);

@@ -4,8 +4,11 @@ import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer } from '../opt
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
 import { batchOnDevice, evaluateGraph, forward } from './evaluate.js';
 
-/** Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache). */
-export type BatchInfo = { epoch: number; index: number; batch: Batch };
+/**
+ * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
+ * are the batch's positions in the training split, `x` its input tensor (on the device).
+ */
+export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor };
 
 export type TrainOptions = {
   epochs: number;
@@ -99,7 +102,8 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         opt.lr = schedule(step++);
         const loss = tidy(() => {
           const { x, y } = batchOnDevice(b, o.device);
-          const l = lossOf(forward(g, x, true), y, { epoch, index, batch: b });
+          const rows = loader.order(epoch - 1).subarray(index * o.batchSize, index * o.batchSize + b.n);
+          const l = lossOf(forward(g, x, true), y, { epoch, index, batch: b, rows, x });
           const v = l.item();
           if (Number.isFinite(v)) l.backward();
           return v;

@@ -1,0 +1,26 @@
+/** report.json: the teacher, then one entry per step (contract: field names as in the compress issue). */
+export type EpochRow = { epoch: number; trainLoss: number; valAccuracy: number };
+
+export type StepReport = {
+  step: number;
+  targetRatio: number;
+  /** Achieved size relative to the previous student, in the run's metric. */
+  achievedRatio: number;
+  params: number;
+  macs: number;
+  valAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+  imagesPerSec: number;
+  epochs: EpochRow[];
+  groups: { name: string; kept: number; total: number }[];
+  stopped?: string;
+};
+
+export type CompressReport = {
+  teacher: { params: number; macs: number; valAccuracy: number; testAccuracy: number };
+  steps: StepReport[];
+  final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
+  config: Record<string, unknown>;
+  versions: { whittle: string; libtorch: string; node: string };
+};

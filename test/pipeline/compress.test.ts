@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manualSeed } from '../../src/tensor/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
+import { compress } from '../../src/pipeline/compress.js';
+import { runCli } from '../cli/run-cli.js';
+import { writeIdxSet } from '../data/fixtures.js';
+
+// A small IDX dataset (500 train, 100 test images of 12x12, 10 classes) keeps every run to seconds.
+const dataDir = mkdtempSync(join(tmpdir(), 'whittle-compress-data-'));
+writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
+const DATA = `idx:${dataDir}`;
+
+async function teacherFile(classes = 10): Promise<string> {
+  manualSeed(0);
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-compress-')), 'teacher.onnx');
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes });
+  await saveOnnx(g, path);
+  g.dispose();
+  return path;
+}
+
+const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, threads: 2 } as const;
+
+test('progressive compress writes every step, the final student and report.json with the documented fields', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'run');
+  const report = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5, 0.5], metric: 'params' });
+  assert.deepEqual(readdirSync(out).sort(), ['report.json', 'step-1', 'step-2', 'student.onnx']);
+  for (const k of [1, 2]) assert.deepEqual(readdirSync(join(out, `step-${k}`)).sort(), ['metrics.json', 'student.onnx']);
+  const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
+  assert.deepEqual(json, JSON.parse(JSON.stringify(report)));
+  for (const key of ['params', 'macs', 'valAccuracy', 'testAccuracy']) assert.ok(key in json.teacher, `teacher.${key}`);
+  assert.equal(json.steps.length, 2);
+  for (const s of json.steps) {
+    for (const key of ['step', 'targetRatio', 'achievedRatio', 'params', 'macs', 'valAccuracy', 'testAccuracy', 'seconds', 'imagesPerSec', 'epochs']) assert.ok(key in s, `steps[].${key}`);
+    assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `achieved ${s.achievedRatio}`);
+    assert.deepEqual(Object.keys(s.epochs[0]!).sort(), ['epoch', 'trainLoss', 'valAccuracy']);
+  }
+  assert.ok(Math.abs(json.final.paramsRatio - 0.25) < 0.01);
+  assert.equal(json.config['mode'], 'progressive');
+  assert.equal(json.config['teacherCache'], true, 'IDX data has no augmentation by default: the teacher outputs are cached');
+  assert.ok(json.versions.libtorch.length > 0);
+  const student = loadOnnx(join(out, 'student.onnx'));
+  assert.equal(student.parameterCount(), json.final.params);
+  assert.equal((JSON.parse(student.metadata['whittle.labels']!) as string[]).length, 10);
+  const pre = JSON.parse(student.metadata['whittle.preprocess']!) as { scale: number; mean: number[]; std: number[] };
+  assert.equal(pre.scale, 1 / 255);
+  assert.equal(pre.mean.length, 1);
+  student.dispose();
+});
+
+test('oneshot prunes once to the product of the ratios for the same total epochs; --no-distill trains on labels', async () => {
+  const teacher = await teacherFile();
+  const one = await compress({ ...quick, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), ratios: [0.5, 0.5], mode: 'oneshot' });
+  assert.equal(one.steps.length, 1);
+  assert.equal(one.steps[0]!.targetRatio, 0.25);
+  assert.equal(one.steps[0]!.epochs.length, 2);
+  const plain = await compress({ ...quick, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), target: 0.25, steps: 2, distill: false });
+  assert.equal(plain.config['distill'], false);
+  assert.equal(plain.config['teacherCache'], false);
+  assert.deepEqual(plain.steps.map((s) => Math.round(s.targetRatio * 1000) / 1000), [0.5, 0.5]);
+});
+
+test('compress refuses bad input with one line and exit 2, and never touches an existing run folder', async () => {
+  const teacher = await teacherFile();
+  const existing = mkdtempSync(join(tmpdir(), 'whittle-run-'));
+  writeFileSync(join(existing, 'report.json'), '{"keep": true}');
+  const fresh = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const cases: [string[], RegExp][] = [
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5,1.5', '-o', fresh], /ratios: each ratio must be in \(0, 1\], got 1.5/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', existing], /already exists and is not empty/],
+    [['--teacher', await teacherFile(7), '--data', DATA, '--ratios', '0.5', '-o', fresh], /teacher: predicts 7 classes .* but the dataset has 10/],
+    [['--teacher', teacher, '--data', DATA, '-o', fresh], /give ratios .* or a target/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--alpha', '2', '-o', fresh], /alpha: must be in \[0, 1\], got 2/],
+  ];
+  for (const [args, msg] of cases) {
+    const r = runCli(['compress', ...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+  assert.equal(readFileSync(join(existing, 'report.json'), 'utf8'), '{"keep": true}');
+  assert.deepEqual(readdirSync(existing), ['report.json']);
+  mkdirSync(fresh, { recursive: true });
+  assert.equal(existsSync(join(fresh, 'report.json')), false);
+});
