@@ -43,7 +43,9 @@ export class Graph {
     for (const { tensor } of p.initializers.values()) keep(tensor);
     this.opset = p.opset ?? 13;
     this.metadata = p.metadata ?? {};
-    this.nodes = topoSort(p.nodes, new Set([...p.inputs.map((i) => i.name), ...p.initializers.keys()]), p.outputs.map((o) => o.name));
+    const { order, issues } = topoSort(p.nodes, new Set([...p.inputs.map((i) => i.name), ...p.initializers.keys()]), p.outputs.map((o) => o.name));
+    if (issues.length) throw new GraphError(`invalid graph: ${issues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, issues);
+    this.nodes = order;
   }
 
   /** The node that makes each value. */
@@ -121,8 +123,12 @@ export class Graph {
   }
 }
 
-/** Kahn's algorithm, stable in the given order; collects every dangling input, duplicate and cycle at once. */
-function topoSort(nodes: readonly Node[], given: Set<string>, outputs: readonly string[]): Node[] {
+/**
+ * Kahn's algorithm, stable in the given order: the nodes sorted, and every dangling input, duplicate output and
+ * cycle found (all at once; the order is only meaningful when there are none). `given` are the graph's inputs and
+ * initializers.
+ */
+export function topoSort(nodes: readonly Node[], given: ReadonlySet<string>, outputs: readonly string[]): { order: Node[]; issues: string[] } {
   const issues: string[] = [];
   const producer = new Map<string, number>();
   nodes.forEach((n, i) => {
@@ -155,9 +161,8 @@ function topoSort(nodes: readonly Node[], given: Set<string>, outputs: readonly 
     for (const u of users[i]!) if (--indegree[u]! === 0) ready.push(u);
   }
   if (order.length !== nodes.length && issues.length === 0) {
-    const stuck = nodes.filter((_, i) => indegree[i]! > 0).map((n) => n.name);
+    const stuck = nodes.filter((_, i) => indegree[i]! > 0).map((n) => `'${n.name}'`);
     issues.push(`the graph has a cycle through ${stuck.slice(0, 5).join(', ')}`);
   }
-  if (issues.length) throw new GraphError(`invalid graph: ${issues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, issues);
-  return order;
+  return { order, issues };
 }

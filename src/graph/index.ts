@@ -1,5 +1,5 @@
 /** The graph IR: the one model representation (ONNX maps to and from it). */
 export type { Dim, ValueInfo, TensorData, Attr, Attrs, Node, Initializer, InitializerKind } from './ir.js';
-export { Graph, GraphError, type GraphParts } from './graph.js';
+export { Graph, GraphError, topoSort, type GraphParts } from './graph.js';
 export { attrInt, attrFloat, attrString, attrInts, attrFloats, attrTensor, int, float, ints, floats, string, noAttrs } from './attrs.js';
 export { GraphBuilder, type ConvSpec } from './builder.js';

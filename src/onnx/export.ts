@@ -1,4 +1,4 @@
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { createRequire } from 'node:module';
 import type { Graph, Node, TensorData, ValueInfo } from '../graph/index.js';
 import { encodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/index.js';
@@ -129,13 +129,5 @@ export function toOnnxBytes(g: Graph, o: SaveOptions = {}): Uint8Array {
 
 /** Writes the graph as an .onnx file, atomically: a temporary file in the same folder, then a rename. */
 export async function saveOnnx(g: Graph, path: string, o: SaveOptions = {}): Promise<void> {
-  const bytes = toOnnxBytes(g, o);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
+  await writeFileAtomic(path, toOnnxBytes(g, o));
 }

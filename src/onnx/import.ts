@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { tensor } from '../tensor/index.js';
-import { Graph, GraphError, type Dim, type Initializer, type Node, type TensorData, type ValueInfo } from '../graph/index.js';
+import { Graph, GraphError, topoSort, type Dim, type Initializer, type Node, type TensorData, type ValueInfo } from '../graph/index.js';
 import { unsupportedNodes } from '../exec/index.js';
 import { WhittleError } from '../errors.js';
 import { decodeModel, num, type ModelProto, type ValueInfoProto } from './proto/index.js';
@@ -119,40 +119,9 @@ function constantValue(n: Node, src: TensorSource): TensorData {
   return fail(`value attribute '${key}' (${attr.kind}) is not supported`);
 }
 
-/** Kahn's algorithm, stable; every dangling input, duplicate output and cycle reported at once. */
+/** The nodes in topological order; every dangling input, duplicate output and cycle reported at once. */
 function topoOrder(nodes: readonly Node[], given: ReadonlySet<string>, outputs: readonly string[], source: string): Node[] {
-  const issues: string[] = [];
-  const producer = new Map<string, number>();
-  nodes.forEach((n, i) => {
-    for (const o of n.outputs) {
-      if (!o) continue;
-      if (producer.has(o) || given.has(o)) issues.push(`value '${o}' is produced twice (node '${n.name}')`);
-      producer.set(o, i);
-    }
-  });
-  const indegree = nodes.map(() => 0);
-  const users = nodes.map((): number[] => []);
-  nodes.forEach((n, i) => {
-    for (const v of n.inputs) {
-      if (!v || given.has(v)) continue;
-      const p = producer.get(v);
-      if (p === undefined) issues.push(`node '${n.name}' (${n.opType}) reads '${v}', which nothing produces`);
-      else {
-        indegree[i]!++;
-        users[p]!.push(i);
-      }
-    }
-  });
-  for (const o of outputs) if (!given.has(o) && !producer.has(o)) issues.push(`graph output '${o}' is not produced by any node`);
-  const ready: number[] = [];
-  indegree.forEach((d, i) => d === 0 && ready.push(i));
-  const order: Node[] = [];
-  for (let k = 0; k < ready.length; k++) {
-    const i = ready[k]!;
-    order.push(nodes[i]!);
-    for (const u of users[i]!) if (--indegree[u]! === 0) ready.push(u);
-  }
-  if (order.length !== nodes.length && issues.length === 0) issues.push(`the graph has a cycle through ${nodes.filter((_, i) => indegree[i]! > 0).slice(0, 5).map((n) => `'${n.name}'`).join(', ')}`);
+  const { order, issues } = topoSort(nodes, given, outputs);
   if (issues.length) throw new OnnxError(`${source}: invalid graph: ${issues[0]}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, { issues });
   return order;
 }

@@ -1,4 +1,5 @@
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/write-atomic.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
@@ -67,9 +68,7 @@ async function prepareRunFolder(out: string): Promise<void> {
 }
 
 async function writeJson(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 function macsOf(g: Graph, ds: Dataset): number {

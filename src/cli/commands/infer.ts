@@ -1,6 +1,6 @@
+import { writeFileAtomic } from '../../util/write-atomic.js';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ConfigError, DatasetError } from '../../errors.js';
 import { parseNpy } from '../../data/index.js';
@@ -26,16 +26,6 @@ export function npyBytes(t: Tensor): Uint8Array {
   return out;
 }
 
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
 
 /** Adds `whittle infer MODEL.onnx --input X.npy --output Y.npy`. */
 export function registerInfer(p: Command): void {
@@ -63,7 +53,7 @@ export function registerInfer(p: Command): void {
           const outs = runGraph(g, { [want.name]: tensor(x.data, x.shape, 'float32') });
           return npyBytes(outs[g.outputs[0]!.name]!);
         }));
-        await writeAtomic(resolve(f.output), bytes);
+        await writeFileAtomic(resolve(f.output), bytes);
         console.log(`wrote ${f.output}: output '${g.outputs[0]!.name}'`);
       } finally {
         g.dispose();
