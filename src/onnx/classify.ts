@@ -22,11 +22,12 @@ function split(n: Node, isInit: (v: string) => boolean): [string, string] | unde
 /**
  * What each initializer is to training and counting. A float tensor read as a Conv/ConvTranspose/Gemm/MatMul weight
  * or bias (including an Add right after a MatMul or Conv), or as a normalisation scale/bias (also the Mul/Add after
- * a decomposed LayerNorm's Div by Sqrt), is a 'param'; BatchNorm
+ * a decomposed LayerNorm's Div by Sqrt, and a per-channel tensor multiplying an activation, such as ConvNeXt's
+ * layer scale), is a 'param'; BatchNorm
  * running mean and variance are 'buffer's; everything else (shapes, axes, Clip bounds, masks) is 'constant'.
  * `param` wins when one tensor has several roles.
  */
-export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap<string, string>): Map<string, InitializerKind> {
+export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap<string, string>, numels: ReadonlyMap<string, number> = new Map()): Map<string, InitializerKind> {
   const kinds = new Map<string, InitializerKind>();
   for (const name of dtypes.keys()) kinds.set(name, 'constant');
   const producer = new Map<string, Node>();
@@ -51,6 +52,8 @@ export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap
       affine.add(n.outputs[0]!);
     }
     if (n.opType === 'Add' && affine.has(x)) mark(w, 'param');
+    // A learned per-channel scale of an activation (ConvNeXt's layer_scale); scalar factors stay constants.
+    if (n.opType === 'Mul' && (numels.get(w) ?? 1) > 1 && from) mark(w, 'param');
   }
   return kinds;
 }

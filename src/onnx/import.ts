@@ -199,7 +199,7 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   const byName = Array.isArray(shapes) ? Object.fromEntries(inputs.flatMap((v, i) => (shapes[i] ? [[v.name, shapes[i]!]] : []))) : (shapes as Record<string, readonly number[]>);
   const folded = foldDraft({ nodes, inits, inputs, outputs, opset }, byName);
 
-  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])));
+  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])));
   const initializers = new Map<string, Initializer>();
   let graph: Graph | undefined;
   try {
