@@ -7,6 +7,7 @@ import { registerTrainTeacher } from './commands/train-teacher.js';
 import { registerEval } from './commands/eval.js';
 import { registerPrune } from './commands/prune.js';
 import { registerCompress } from './commands/compress.js';
+import { registerReport } from './commands/report.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
@@ -25,6 +26,7 @@ export function program(): Command {
   registerEval(p);
   registerPrune(p);
   registerCompress(p);
+  registerReport(p);
   registerBench(p);
   registerInspect(p);
   registerConvert(p);

@@ -15,6 +15,8 @@ import { modelMetadata } from './metadata.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import { TeacherCache } from './teacher-cache.js';
 import type { CompressReport, StepReport } from './report.js';
+import { renderHtml } from '../report/index.js';
+import { basename } from 'node:path';
 
 export type CompressOptions = {
   /** The teacher: an ONNX file or a graph (not disposed). */
@@ -79,7 +81,7 @@ function macsOf(g: Graph, ds: Dataset): number {
 /**
  * The method: for each ratio r_i, prune the current student to r_i of its size (params or MACs), then distil it
  * from the teacher on the training split; the last student is the result. Writes step-K/student.onnx,
- * step-K/metrics.json, student.onnx and report.json into the run folder, and returns the report.
+ * step-K/metrics.json, student.onnx, report.json and report.html into the run folder, and returns the report.
  */
 export async function compress(o: CompressOptions): Promise<CompressReport> {
   const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
@@ -179,6 +181,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       versions: { whittle: VERSION, libtorch: torchVersion(), node: process.version },
     };
     await writeJson(join(o.out, 'report.json'), report);
+    await writeFileAtomic(join(o.out, 'report.html'), renderHtml([{ name: basename(o.out), report }]));
     return report;
   } finally {
     cache?.dispose();
