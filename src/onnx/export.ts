@@ -9,7 +9,7 @@ import { MAX_OPSET, MIN_OPSET } from './import.js';
 import { OnnxError } from './errors.js';
 
 export type SaveOptions = {
-  /** The ai.onnx opset to write (default: the graph's, 13 for graphs built in whittle). */
+  /** The ai.onnx opset to write (default 13, or the graph's own when it is newer: export never downgrades silently). */
   opset?: number;
   /** Extra metadata_props, added to (and overriding) graph.metadata. */
   metadata?: Readonly<Record<string, string>>;
@@ -53,7 +53,7 @@ function nodeProto(n: Node): NodeProto {
  * with their symbolic dims (the batch stays symbolic), initializers as raw_data, metadata_props from graph.metadata.
  */
 export function toModelProto(g: Graph, o: SaveOptions = {}): ModelProto {
-  const to = o.opset ?? g.opset;
+  const to = o.opset ?? Math.max(DEFAULT_OPSET, g.opset);
   if (!Number.isInteger(to) || to < MIN_OPSET || to > MAX_OPSET) throw new OnnxError(`cannot write opset ${to}; whittle writes ONNX opsets ${MIN_OPSET} to ${MAX_OPSET}`, { opset: to });
   if (to !== g.opset && (g.opset < MIN_OPSET || g.opset > MAX_OPSET)) throw new OnnxError(`cannot convert a graph at opset ${g.opset} to opset ${to}`, { opset: g.opset });
   const used = new Set<string>([...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs]), ...g.initializers.keys(), ...g.inputs.map((i) => i.name)]);
@@ -128,6 +128,9 @@ export function toOnnxBytes(g: Graph, o: SaveOptions = {}): Uint8Array {
 }
 
 /** Writes the graph as an .onnx file, atomically: a temporary file in the same folder, then a rename. */
+/** The opset written when none is asked for and the graph's own is not newer. */
+export const DEFAULT_OPSET = 13;
+
 export async function saveOnnx(g: Graph, path: string, o: SaveOptions = {}): Promise<void> {
   await writeFileAtomic(path, toOnnxBytes(g, o));
 }
