@@ -1,28 +1,15 @@
 import type { Command } from 'commander';
 import { compress, type CompressEvent } from '../../pipeline/compress.js';
 import { CRITERIA } from '../../prune/index.js';
-import { cudaDeviceCount } from '../../tensor/index.js';
 import { ConfigError } from '../../errors.js';
-import { parseChoice, parseDevice, parsePositiveInt } from '../parse.js';
+import { parseChoice, parseNumber, parseNumberList, parsePositiveInt } from '../parse.js';
+import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
 
-type Flags = {
+type Flags = RunFlags & OptimFlags & {
   teacher: string; data: string; output: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
   roundTo: string; mode: string; distill: boolean; temperature: string; alpha: string; teacherMode: string; epochsPerStep: string;
-  optimizer: string; lr?: string; batchSize: string; weightDecay: string; augment: string; seed: string; threads: string; device: string;
-  trainSubset?: string; valSize?: string; json?: boolean;
+  augment: string; json?: boolean;
 };
-
-function numberList(flag: string, v: string): number[] {
-  const xs = v.split(',').map((s) => Number(s.trim()));
-  if (xs.some((x) => !Number.isFinite(x))) throw new ConfigError(flag, `expected comma-separated numbers, got '${v}'`);
-  return xs;
-}
-
-function number(flag: string, v: string): number {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new ConfigError(flag, `expected a number, got '${v}'`);
-  return x;
-}
 
 function describe(e: CompressEvent): string {
   switch (e.type) {
@@ -35,7 +22,7 @@ function describe(e: CompressEvent): string {
 }
 
 export function registerCompress(p: Command): void {
-  p.command('compress')
+  const c = p.command('compress')
     .description('progressive channel pruning with knowledge distillation: prune a step at a time, distil after each')
     .requiredOption('--teacher <file>', 'the trained teacher (ONNX); the first student is a copy of it')
     .requiredOption('--data <spec>', 'dataset (mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR, folder:DIR)')
@@ -52,48 +39,31 @@ export function registerCompress(p: Command): void {
     .option('--alpha <a>', 'weight of the distillation term (1 - alpha on the labels)', '0.9')
     .option('--teacher-mode <m>', 'original (distil from the teacher) or previous (from the previous student)', 'original')
     .option('--epochs-per-step <n>', 'epochs of distillation after each pruning step (a comma list for one per step)', '2')
-    .option('--optimizer <name>', 'sgd or adamw', 'sgd')
-    .option('--lr <x>', 'peak learning rate (default 0.02 for sgd, 0.001 for adamw)')
-    .option('--batch-size <n>', 'batch size', '128')
-    .option('--weight-decay <x>', 'weight decay', '5e-4')
-    .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default')
-    .option('--seed <n>', 'random seed', '0')
-    .option('--threads <n>', 'intra-op threads', '2')
-    .option('--device <d>', 'cpu, cuda or cuda:N', 'cpu')
-    .option('--train-subset <n>', 'train on the first N images of a seeded shuffle')
-    .option('--val-size <n>', 'validation images carved from train')
+    .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default');
+  withRunOptions(withOptimOptions(c, '0.02 for sgd, 0.001 for adamw'))
     .option('--json', 'print progress as JSON events, and the report as the last line')
     .action(async (f: Flags) => {
       const criterion = parseChoice('--criterion', f.criterion, CRITERIA);
       if (criterion === 'taylor') throw new ConfigError('--criterion', 'taylor is not available in compress yet; use l1, l2, fpgm, bn-scale or random');
-      const epochs = numberList('--epochs-per-step', f.epochsPerStep);
-      const lr = f.lr === undefined ? undefined : number('--lr', f.lr);
-      if (lr !== undefined && !(lr > 0)) throw new ConfigError('--lr', `expected a positive number, got '${f.lr}'`);
+      const epochs = parseNumberList('--epochs-per-step', f.epochsPerStep);
       const report = await compress({
         teacher: f.teacher,
         data: f.data,
         out: f.output,
-        ...(f.ratios !== undefined ? { ratios: numberList('--ratios', f.ratios) } : {}),
-        ...(f.target !== undefined ? { target: number('--target', f.target), steps: parsePositiveInt('--steps', f.steps ?? '1') } : {}),
+        ...(f.ratios !== undefined ? { ratios: parseNumberList('--ratios', f.ratios) } : {}),
+        ...(f.target !== undefined ? { target: parseNumber('--target', f.target), steps: parsePositiveInt('--steps', f.steps ?? '1') } : {}),
         metric: parseChoice('--metric', f.metric, ['params', 'macs'] as const),
         criterion,
         roundTo: parsePositiveInt('--round-to', f.roundTo),
         mode: parseChoice('--mode', f.mode, ['progressive', 'oneshot'] as const),
         distill: f.distill,
-        temperature: number('--temperature', f.temperature),
-        alpha: number('--alpha', f.alpha),
+        temperature: parseNumber('--temperature', f.temperature),
+        alpha: parseNumber('--alpha', f.alpha),
         teacherMode: parseChoice('--teacher-mode', f.teacherMode, ['original', 'previous'] as const),
         epochsPerStep: epochs.length === 1 ? epochs[0]! : epochs,
-        optimizer: parseChoice('--optimizer', f.optimizer, ['sgd', 'adamw'] as const),
-        ...(lr === undefined ? {} : { lr }),
-        batchSize: parsePositiveInt('--batch-size', f.batchSize),
-        weightDecay: number('--weight-decay', f.weightDecay),
+        ...parseOptimOptions(f),
         augment: parseChoice('--augment', f.augment, ['default', 'off'] as const),
-        seed: parsePositiveInt('--seed', f.seed, 0),
-        threads: parsePositiveInt('--threads', f.threads),
-        device: parseDevice('--device', f.device, cudaDeviceCount),
-        ...(f.trainSubset === undefined ? {} : { trainSubset: parsePositiveInt('--train-subset', f.trainSubset) }),
-        ...(f.valSize === undefined ? {} : { valSize: parsePositiveInt('--val-size', f.valSize, 0) }),
+        ...parseRunOptions(f),
         onEvent: (e) => console.log(f.json ? JSON.stringify({ event: e.type, ...e }) : describe(e)),
       });
       if (f.json) console.log(JSON.stringify(report));
