@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { benchTrain, prepareTrain, timeSteps, type TrainBenchOptions } from '../../bench/train-bench.js';
+import { prepareDistill } from '../../bench/distill-bench.js';
+import { ZOO } from '../../zoo/index.js';
+import { benchTrain, prepareTrain, timeSteps, type TrainBenchOptions, type TrainLoop } from '../../bench/train-bench.js';
 import { ARCHS } from '../../nn/index.js';
 import { parseChoice, parseDevice, parseInputShape, parsePositiveInt } from '../parse.js';
 import { cudaDeviceCount } from '../../tensor/index.js';
@@ -9,6 +11,7 @@ type Flags = { arch: string; input: string; classes: string; batch: string; iter
 
 export function registerBench(p: Command): void {
   const bench = p.command('bench').description('measure the engine');
+  registerBenchDistill(bench);
   bench.command('train')
     .description('time SGD training steps of a zoo model on random data (the loop bench/peer/train_bench.py runs in PyTorch)')
     .option('--arch <name>', `model: ${ARCHS.join(', ')}`, 'vgg-small')
@@ -36,7 +39,7 @@ export function registerBench(p: Command): void {
         device: parseDevice('--device', f.device, cudaDeviceCount),
         seed: parsePositiveInt('--seed', f.seed, 0),
       };
-      if (f.serve) return serve(o);
+      if (f.serve) return serve(o, () => prepareTrain(o));
       const r = benchTrain(o);
       if (f.json) console.log(JSON.stringify(r));
       else console.log(`${r.arch} batch ${r.batch} (${r.memoryFormat}, ${r.threads} threads, ${r.device}): ${r.imagesPerSec.toFixed(1)} images/s, ${r.msPerIter.toFixed(1)} ms/iter`);
@@ -44,8 +47,8 @@ export function registerBench(p: Command): void {
 }
 
 /** Steps on demand so that a driver can interleave short timed runs of two peers under the same machine load. */
-async function serve(o: TrainBenchOptions): Promise<void> {
-  const loop = prepareTrain(o);
+async function serve(o: { batch: number }, prepare: () => TrainLoop): Promise<void> {
+  const loop = prepare();
   console.log(JSON.stringify({ ready: true }));
   for await (const line of createInterface({ input: process.stdin })) {
     const n = Number(line.trim());
@@ -54,4 +57,26 @@ async function serve(o: TrainBenchOptions): Promise<void> {
     console.log(JSON.stringify({ imagesPerSec: r.imagesPerSec, seconds: r.seconds, loss: r.loss }));
   }
   loop.dispose();
+}
+
+type DistillFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string; teacherCache?: boolean };
+
+/** `whittle bench distill --serve`: distillation steps for bench/distill-vs-pytorch.bench.ts. */
+export function registerBenchDistill(bench: Command): void {
+  bench.command('distill')
+    .description('distillation steps on graphs as compress runs them (teacher forward or cached logits, student step), served to a bench driver')
+    .option('--arch <name>', `model: ${ZOO.join(', ')}`, 'vgg-small')
+    .option('--input <CxHxW>', 'input shape', '1x28x28')
+    .option('--classes <n>', 'number of classes', '10')
+    .option('--batch <n>', 'batch size', '128')
+    .option('--threads <n>', 'intra-op threads', '2')
+    .option('--seed <n>', 'random seed', '0')
+    .option('--teacher-cache', "reuse the teacher's logits instead of a forward per step")
+    .action(async (f: DistillFlags) => {
+      const o = {
+        arch: parseChoice('--arch', f.arch, ZOO), input: parseInputShape('--input', f.input), classes: parsePositiveInt('--classes', f.classes, 2),
+        batch: parsePositiveInt('--batch', f.batch), threads: parsePositiveInt('--threads', f.threads), seed: parsePositiveInt('--seed', f.seed, 0), teacherCache: f.teacherCache === true,
+      };
+      await serve(o, () => prepareDistill(o));
+    });
 }

@@ -1,0 +1,54 @@
+import { contiguous, manualSeed, noGrad, randint, randn, setNumThreads, tidy, keep, type Tensor } from '../tensor/index.js';
+import { buildZooGraph, type ZooArch } from '../zoo/index.js';
+import { Sgd } from '../optim/index.js';
+import { distillationLoss, forward, toChannelsLast } from '../distill/index.js';
+import type { TrainLoop } from './train-bench.js';
+
+export type DistillBenchOptions = {
+  arch: ZooArch;
+  input: [number, number, number];
+  classes: number;
+  batch: number;
+  threads: number;
+  seed: number;
+  /** Reuse the teacher's logits (as compress does when inputs are deterministic) instead of a forward per step. */
+  teacherCache: boolean;
+};
+
+/**
+ * One distillation step as compress runs it, on graphs through the executor: the teacher's logits (a forward in
+ * eval mode, or the cached ones), the student's forward in train mode, Hinton's loss (T=4, alpha=0.9), backward,
+ * SGD (momentum 0.9, weight decay 5e-4). Teacher and student are the same zoo architecture, as at step 1.
+ */
+export function prepareDistill(o: DistillBenchOptions): TrainLoop {
+  setNumThreads(o.threads);
+  manualSeed(o.seed);
+  const teacher = buildZooGraph(o.arch, { input: o.input, classes: o.classes });
+  const student = teacher.clone();
+  toChannelsLast(teacher);
+  toChannelsLast(student);
+  const x = tidy(() => contiguous(randn([o.batch, ...o.input]), 'channels_last'));
+  const y = randint(o.classes, [o.batch]);
+  const cached = o.teacherCache ? noGrad(() => tidy(() => keep(forward(teacher, x, false)))) : null;
+  const opt = new Sgd(student.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+  const step = (): number => {
+    const loss = tidy(() => {
+      const t = cached ?? noGrad(() => forward(teacher, x, false));
+      const l = distillationLoss(forward(student, x, true), t, y, { temperature: 4, alpha: 0.9 });
+      l.backward();
+      return l.item();
+    });
+    opt.step();
+    opt.zeroGrad();
+    return loss;
+  };
+  return {
+    step,
+    dispose: () => {
+      for (const t of [x, y, cached] as (Tensor | null)[]) t?.dispose();
+      opt.dispose();
+      teacher.dispose();
+      student.dispose();
+    },
+  };
+}
