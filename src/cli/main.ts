@@ -12,12 +12,13 @@ import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
 import { WhittleError } from '../errors.js';
+import { WHITTLE_VERSION } from '../version.js';
 
 /** Builds the command tree; each command lives in commands/<name>.ts and only parses, calls and prints. */
 export function program(): Command {
   const p = new Command('whittle')
     .description('Progressive channel pruning with knowledge distillation, on libtorch')
-    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .version(WHITTLE_VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerSetup(p);

@@ -1,5 +1,5 @@
 import { writeFileAtomic } from '../util/write-atomic.js';
-import { createRequire } from 'node:module';
+import { WHITTLE_VERSION } from '../version.js';
 import type { Graph, Node, TensorData, ValueInfo } from '../graph/index.js';
 import { encodeModel, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto/index.js';
 import { elemTypeOf, writeTensorProto } from './tensor-proto.js';
@@ -22,13 +22,6 @@ const SOURCE_KEYS = new Set(['producer_name', 'producer_version', 'domain', 'mod
 /** A single protobuf message may not reach 2 GB. */
 const MAX_BYTES = 2 ** 31 - 2 ** 20;
 
-function packageVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('../../../package.json') as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function valueInfoProto(v: ValueInfo, inferred: ValueInfo | undefined): ValueInfoProto {
   const shape = v.shape ?? inferred?.shape ?? null;
@@ -110,7 +103,7 @@ export function toModelProto(g: Graph, o: SaveOptions = {}): ModelProto {
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: to }, ...domains.map((domain) => ({ domain, version: 1 }))],
     producerName: 'whittle',
-    producerVersion: packageVersion(),
+    producerVersion: WHITTLE_VERSION,
     graph: {
       name: g.name,
       node: nodes.map(nodeProto),

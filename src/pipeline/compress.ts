@@ -1,5 +1,6 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/write-atomic.js';
+import { WHITTLE_VERSION } from '../version.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
@@ -60,7 +61,6 @@ export type CompressEvent =
   | { type: 'epoch-end'; step: number; epoch: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport };
 
-const VERSION = '0.1.0';
 
 async function prepareRunFolder(out: string): Promise<void> {
   if (existsSync(out) && (await readdir(out)).length > 0) {
@@ -178,7 +178,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         lr: o.lr ?? null, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default', teacherCache: useCache,
         seed, threads: o.threads ?? 2, device, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null,
       },
-      versions: { whittle: VERSION, libtorch: torchVersion(), node: process.version },
+      versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
     };
     await writeJson(join(o.out, 'report.json'), report);
     await writeFileAtomic(join(o.out, 'report.html'), renderHtml([{ name: basename(o.out), report }]));
