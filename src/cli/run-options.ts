@@ -5,8 +5,8 @@ import { parseChoice, parseDevice, parseNumber, parsePositiveInt, parsePositiveN
 
 // The flags every command that trains shares, declared and parsed in one place so that they cannot drift apart.
 
-export type RunFlags = { seed: string; threads: string; device: string; trainSubset?: string; valSize?: string };
-export type RunOptions = { seed: number; threads: number; device: string; trainSubset?: number; valSize?: number };
+export type RunFlags = { seed: string; threads: string; device: string; trainSubset?: string; valSize?: string; imageSize?: string };
+export type RunOptions = { seed: number; threads: number; device: string; trainSubset?: number; valSize?: number; imageSize?: number };
 
 export function withRunOptions(c: Command): Command {
   return c
@@ -14,7 +14,8 @@ export function withRunOptions(c: Command): Command {
     .option('--threads <n>', 'intra-op threads', '2')
     .option('--device <d>', 'cpu, cuda or cuda:N', 'cpu')
     .option('--train-subset <n>', 'train on the first N images of a seeded shuffle')
-    .option('--val-size <n>', 'validation images carved from train (default min(5000, 10%))');
+    .option('--val-size <n>', 'validation images carved from train (default min(5000, 10%))')
+    .option('--image-size <n>', 'side that folder: images are resized to (default 32)');
 }
 
 export function parseRunOptions(f: RunFlags): RunOptions {
@@ -24,6 +25,7 @@ export function parseRunOptions(f: RunFlags): RunOptions {
     device: parseDevice('--device', f.device, cudaDeviceCount),
     ...(f.trainSubset === undefined ? {} : { trainSubset: parsePositiveInt('--train-subset', f.trainSubset) }),
     ...(f.valSize === undefined ? {} : { valSize: parsePositiveInt('--val-size', f.valSize, 0) }),
+    ...(f.imageSize === undefined ? {} : { imageSize: parsePositiveInt('--image-size', f.imageSize) }),
   };
 }
 

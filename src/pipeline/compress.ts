@@ -12,6 +12,7 @@ import { prune, type Criterion, type Metric } from '../prune/index.js';
 import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
 import { checkModelFits } from './evaluate-model.js';
+import { datasetOptions, type DatasetSettings } from './dataset-options.js';
 import { modelMetadata } from './metadata.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import { TeacherCache } from './teacher-cache.js';
@@ -19,7 +20,7 @@ import type { CompressReport, StepReport } from './report.js';
 import { renderHtml } from '../report/index.js';
 import { basename } from 'node:path';
 
-export type CompressOptions = {
+export type CompressOptions = DatasetSettings & {
   /** The teacher: an ONNX file or a graph (not disposed). */
   teacher: string | Graph;
   data: string;
@@ -46,11 +47,8 @@ export type CompressOptions = {
   weightDecay?: number;
   /** Random crop/flip on the training split: the dataset's default, or off (which enables the teacher cache). */
   augment?: 'default' | 'off';
-  seed?: number;
   threads?: number;
   device?: string;
-  trainSubset?: number;
-  valSize?: number;
   onEvent?: (e: CompressEvent) => void;
 };
 
@@ -99,7 +97,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
   await prepareRunFolder(o.out);
   setNumThreads(o.threads ?? 2);
   manualSeed(seed);
-  const ds = await openDataset(o.data, { seed, ...(o.trainSubset === undefined ? {} : { trainSubset: o.trainSubset }), ...(o.valSize === undefined ? {} : { valSize: o.valSize }) });
+  const ds = await openDataset(o.data, datasetOptions(o));
   const teacher = typeof o.teacher === 'string' ? loadOnnx(o.teacher) : o.teacher;
   const emit = o.onEvent ?? (() => undefined);
   let student: Graph | null = null;
@@ -176,7 +174,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         teacher: typeof o.teacher === 'string' ? o.teacher : '(graph)', data: o.data, mode, ratios, plan, metric, criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1,
         distill, temperature, alpha, teacherMode: o.teacherMode ?? 'original', epochsPerStep: epochsPlan, optimizer: o.optimizer ?? 'sgd',
         lr: o.lr ?? null, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default', teacherCache: useCache,
-        seed, threads: o.threads ?? 2, device, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null,
+        seed, threads: o.threads ?? 2, device, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
       },
       versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
     };

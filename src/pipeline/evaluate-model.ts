@@ -6,6 +6,7 @@ import { toOnnxBytes } from '../onnx/index.js';
 import { openDataset, type Dataset } from '../data/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
+import { datasetOptions, type DatasetSettings } from './dataset-options.js';
 
 export type ModelEvaluation = {
   accuracy: number;
@@ -56,9 +57,9 @@ export async function evaluateModel(g: Graph, ds: Dataset, o: { device?: string;
   return { ...test, params: g.parameterCount(), macs: countMacs(g).total, latencyMs: await onnxruntimeLatency(g, ds.shape, o.threads ?? 2) };
 }
 
-export async function evaluateFile(g: Graph, data: string, o: { seed?: number; threads?: number; device?: string; trainSubset?: number } = {}): Promise<ModelEvaluation> {
+export async function evaluateFile(g: Graph, data: string, o: DatasetSettings & { threads?: number; device?: string } = {}): Promise<ModelEvaluation> {
   setNumThreads(o.threads ?? 2);
   manualSeed(o.seed ?? 0);
-  const ds = await openDataset(data, { seed: o.seed ?? 0, ...(o.trainSubset === undefined ? {} : { trainSubset: o.trainSubset }) });
+  const ds = await openDataset(data, datasetOptions(o));
   return evaluateModel(g, ds, o);
 }

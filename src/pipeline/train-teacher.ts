@@ -4,8 +4,9 @@ import { buildZooGraph, type ZooArch } from '../zoo/index.js';
 import { openDataset, type Dataset } from '../data/index.js';
 import { evaluateGraph, fit, type EpochResult, type FitResult } from '../distill/index.js';
 import { modelMetadata } from './metadata.js';
+import { datasetOptions, type DatasetSettings } from './dataset-options.js';
 
-export type TrainTeacherOptions = {
+export type TrainTeacherOptions = DatasetSettings & {
   arch: ZooArch;
   data: string;
   epochs: number;
@@ -13,11 +14,8 @@ export type TrainTeacherOptions = {
   lr?: number;
   optimizer?: 'sgd' | 'adamw';
   weightDecay?: number;
-  seed?: number;
   threads?: number;
   device?: string;
-  trainSubset?: number;
-  valSize?: number;
   onEpoch?: (e: EpochResult) => void;
 };
 
@@ -28,7 +26,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
   const seed = o.seed ?? 0;
   setNumThreads(o.threads ?? 2);
   manualSeed(seed);
-  const dataset = await openDataset(o.data, { seed, ...(o.trainSubset === undefined ? {} : { trainSubset: o.trainSubset }), ...(o.valSize === undefined ? {} : { valSize: o.valSize }) });
+  const dataset = await openDataset(o.data, datasetOptions(o));
   const graph = buildZooGraph(o.arch, { input: dataset.shape, classes: dataset.classes.length });
   Object.assign(graph.metadata, modelMetadata(dataset));
   const optimizer = o.optimizer ?? 'sgd';

@@ -41,3 +41,16 @@ test('train-teacher refuses an unwritable output before training, with one line 
   }
   assert.equal(existsSync(join(tmpdir(), 'x.onnx')), false);
 });
+
+test('train-teacher on an image folder resizes to --image-size, and the model takes that size', async () => {
+  const { writeClassFolders } = await import('../data/fixtures.js');
+  const root = mkdtempSync(join(tmpdir(), 'whittle-folder-'));
+  await writeClassFolders(root, ['cat', 'dog'], 10, 20);
+  const out = join(root, 'folder-teacher.onnx');
+  const r = runCli(['train-teacher', '--arch', 'lenet5', '--data', `folder:${root}`, '--image-size', '16', '--epochs', '1', '--batch-size', '4', '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const g = loadOnnx(out);
+  assert.deepEqual(g.inputs[0]!.shape, ['N', 3, 16, 16]);
+  assert.deepEqual(JSON.parse(g.metadata['whittle.labels']!), ['cat', 'dog']);
+  g.dispose();
+});
