@@ -3,13 +3,11 @@ no_grad, or cached logits; student forward in train mode; Hinton's loss with T=4
 weight decay 5e-4), channels-last, on one random batch. Reads "N" lines on stdin, answers one JSON line each."""
 import argparse
 import copy
-import json
-import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
+from serve import serve
 from zoo import build
 
 p = argparse.ArgumentParser()
@@ -53,11 +51,4 @@ def step():
 
 for _ in range(3):
     step()
-print(json.dumps({'ready': True}), flush=True)
-for line in sys.stdin:
-    n = int(line)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        loss = step()
-    sec = time.perf_counter() - t0
-    print(json.dumps({'imagesPerSec': a.batch * n / sec, 'seconds': sec, 'loss': loss}), flush=True)
+serve(step, a.batch)

@@ -7,6 +7,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from serve import serve
 from zoo import build
 
 p = argparse.ArgumentParser()
@@ -43,14 +44,7 @@ def step():
 for _ in range(a.warmup):
     step()
 if a.serve:
-    print(json.dumps({'ready': True}), flush=True)
-    for line in sys.stdin:
-        n = int(line)
-        t0 = time.perf_counter()
-        for _ in range(n):
-            loss = step()
-        sec = time.perf_counter() - t0
-        print(json.dumps({'imagesPerSec': a.batch * n / sec, 'seconds': sec, 'loss': loss}), flush=True)
+    serve(step, a.batch)
     sys.exit(0)
 t0 = time.perf_counter()
 n = a.iters
