@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Batch, BatchLoader } from './batch-loader.js';
 import type { WorkerInit, WorkerRequest } from './batch-worker.js';
 import { toSharedStore } from './shared-store.js';
+import { queueEpoch } from './prefetch.js';
 
 type Reply = { id: number; batch: Batch } | { id: number; error: string };
 
@@ -71,27 +72,8 @@ export class WorkerPool {
   }
 
   /** The remaining batches of the loader's current epoch, `depth` in flight; moves the loader's position like prefetchEpoch. */
-  async *epoch(depth = 2 * this.size): AsyncGenerator<Batch, void, undefined> {
-    const loader = this.#loader;
-    const epoch = loader.epochIndex;
-    const end = loader.batchesPerEpoch;
-    let nextToBuild = loader.batchIndex;
-    const queue: Promise<Batch>[] = [];
-    const fill = (): void => {
-      while (queue.length < Math.max(1, depth) && nextToBuild < end) {
-        const p = this.request(epoch, nextToBuild++);
-        p.catch(() => undefined); // surfaced when awaited; never unhandled if the consumer stops early
-        queue.push(p);
-      }
-    };
-    fill();
-    if (end === 0) loader.seek(epoch + 1, 0);
-    for (let i = loader.batchIndex; i < end; i++) {
-      const b = await queue.shift()!;
-      fill();
-      loader.seek(epoch, i + 1);
-      yield b;
-    }
+  epoch(depth = 2 * this.size): AsyncGenerator<Batch, void, undefined> {
+    return queueEpoch(this.#loader, (epoch, index) => this.request(epoch, index), depth);
   }
 
   /** Stops the workers; batches still in flight are rejected. */
