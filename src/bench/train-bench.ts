@@ -27,7 +27,7 @@ export function prepareTrain(o: TrainBenchOptions): TrainLoop {
   const model = buildZoo(o.arch, { input: o.input, classes: o.classes });
   const place = (t: Tensor): Tensor => {
     const moved = o.device === 'cpu' ? t : toDevice(t, o.device);
-    return t.rank === 4 ? contiguous(moved, o.memoryFormat) : moved === t ? contiguous(t) : moved;
+    return t.rank === 4 ? contiguous(moved, o.memoryFormat) : moved;
   };
   model.mapTensors(place);
   const x = tidy(() => place(randn([o.batch, ...o.input])));

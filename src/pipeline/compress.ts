@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { countMacs, inferShapes } from '../exec/index.js';
+import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
-import { openDataset, type Dataset } from '../data/index.js';
+import { openDataset } from '../data/index.js';
 import { prune, type Criterion, type Metric } from '../prune/index.js';
 import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
@@ -71,11 +71,6 @@ async function writeJson(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-function macsOf(g: Graph, ds: Dataset): number {
-  inferShapes(g, { [g.inputs[0]!.name]: [1, ...ds.shape] });
-  return countMacs(g).total;
-}
-
 /**
  * The method: for each ratio r_i, prune the current student to r_i of its size (params or MACs), then distil it
  * from the teacher on the training split; the last student is the result. Writes step-K/student.onnx,
@@ -107,7 +102,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
     if (typeof o.teacher === 'string') toChannelsLast(teacher);
     const teacherVal = await evaluateGraph(teacher, ds, 'val', device);
     const teacherTest = await evaluateGraph(teacher, ds, 'test', device);
-    const teacherInfo = { params: teacher.parameterCount(), macs: macsOf(teacher, ds), valAccuracy: teacherVal.accuracy, testAccuracy: teacherTest.accuracy };
+    const teacherInfo = { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: teacherVal.accuracy, testAccuracy: teacherTest.accuracy };
     emit({ type: 'teacher', ...teacherInfo });
     const distill = o.distill ?? true;
     const augment = o.augment === 'off' ? null : undefined;

@@ -18,7 +18,7 @@ export type ModelEvaluation = {
   latencyMs: number;
 };
 
-/** Checks that a classifier graph takes the dataset's images and predicts its classes. */
+/** Checks that a classifier graph takes the dataset's images and predicts its classes; fills g.valueInfo at them. */
 export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   const input = g.inputs[0]?.shape;
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
