@@ -2,3 +2,5 @@
 export { distillationLoss, type DistillLossOptions } from './losses.js';
 export { fit, toChannelsLast, type TrainOptions, type EpochResult, type FitResult, type BatchInfo } from './trainer.js';
 export { evaluateGraph, batchOnDevice, forward, type Evaluation } from './evaluate.js';
+export { reinsertBatchNorm, convsToNormalise, measureChannelStats, REINSERT_BN_MODES, type ReinsertBnMode, type ReinsertBnOptions } from './reinsert-bn.js';
+export { sampleTrainBatches } from './sample-batches.js';

@@ -1,0 +1,83 @@
+import { add, cast, div, keep, mul, noGrad, relu, sub, sum, tidy, type Tensor } from '../tensor/index.js';
+import { bareConvs, insertBatchNorm, type ChannelStats, type Graph, type Node } from '../graph/index.js';
+import { runGraph } from '../exec/index.js';
+import type { Dataset } from '../data/index.js';
+import { sampleTrainBatches } from './sample-batches.js';
+
+/** `auto`: only when (almost) no conv is followed by normalisation; `on`: after every bare conv; `off`: never. */
+export type ReinsertBnMode = 'auto' | 'on' | 'off';
+export const REINSERT_BN_MODES = ['auto', 'on', 'off'] as const;
+
+/** `auto` treats a graph as folded when at most this share of its convs is followed by normalisation. */
+const AUTO_MAX_NORMALISED = 0.25;
+
+/** The convs that would get a BatchNorm under `mode`. */
+export function convsToNormalise(g: Graph, mode: ReinsertBnMode): Node[] {
+  if (mode === 'off') return [];
+  const bare = bareConvs(g);
+  if (mode === 'on') return bare;
+  const convs = g.nodes.filter((n) => n.opType === 'Conv').length;
+  return convs > 0 && (convs - bare.length) / convs <= AUTO_MAX_NORMALISED ? bare : [];
+}
+
+/**
+ * Per-channel mean and biased variance of each conv's output over the given batches, in eval mode, accumulated in
+ * float64. The caller disposes the tensors.
+ */
+export function measureChannelStats(g: Graph, convs: readonly Node[], batches: readonly Tensor[]): Map<string, ChannelStats> {
+  const outs = convs.map((c) => c.outputs[0]!);
+  const acc = new Map<string, { s: Tensor; q: Tensor; n: number }>();
+  noGrad(() => {
+    for (const x of batches) {
+      tidy(() => {
+        const v = runGraph(g, { [g.inputs[0]!.name]: x }, { training: false, extraOutputs: outs });
+        for (const name of outs) {
+          const t = cast(v[name]!, 'float64');
+          const dims = [0, ...Array.from({ length: t.rank - 2 }, (_, i) => i + 2)];
+          const s = sum(t, dims);
+          const q = sum(mul(t, t), dims);
+          const prev = acc.get(name);
+          const n = t.numel / t.shape[1]!;
+          acc.set(name, prev ? { s: keep(add(prev.s, s)), q: keep(add(prev.q, q)), n: prev.n + n } : { s: keep(s), q: keep(q), n });
+          if (prev) (prev.s.dispose(), prev.q.dispose());
+        }
+      });
+    }
+  });
+  const stats = new Map<string, ChannelStats>();
+  convs.forEach((c, i) => {
+    const a = acc.get(outs[i]!)!;
+    stats.set(c.name, noGrad(() => tidy(() => {
+      const mean = div(a.s, a.n);
+      // E[x^2] - E[x]^2 in float64, clamped at 0 against rounding
+      const variance = relu(sub(div(a.q, a.n), mul(mean, mean)));
+      return { mean: keep(cast(mean, 'float32')), variance: keep(cast(variance, 'float32')) };
+    })));
+    a.s.dispose();
+    a.q.dispose();
+  });
+  return stats;
+}
+
+export type ReinsertBnOptions = { device: string; seed: number; batches?: number; batchSize?: number };
+
+/**
+ * Re-inserts BatchNorm after the graph's bare convs (per `mode`), initialised from the statistics of a few training
+ * batches so that the function is unchanged (see insertBatchNorm). Returns the inserted nodes' names, for
+ * foldBatchNorm before export; empty when nothing was inserted.
+ */
+export function reinsertBatchNorm(g: Graph, ds: Dataset, mode: ReinsertBnMode, o: ReinsertBnOptions): string[] {
+  const convs = convsToNormalise(g, mode);
+  if (convs.length === 0) return [];
+  const batches = sampleTrainBatches(ds, { count: o.batches ?? 4, batchSize: o.batchSize ?? 128, seed: o.seed, device: o.device });
+  try {
+    const stats = measureChannelStats(g, convs, batches);
+    try {
+      return insertBatchNorm(g, stats);
+    } finally {
+      for (const s of stats.values()) (s.mean.dispose(), s.variance.dispose());
+    }
+  } finally {
+    for (const b of batches) b.dispose();
+  }
+}
