@@ -15,6 +15,12 @@ export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
   return runGraph(g, { [g.inputs[0]!.name]: x }, { training })[g.outputs[0]!.name]!;
 }
 
+/** The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph. */
+export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[]): { logits: Tensor; values: Record<string, Tensor> } {
+  const out = runGraph(g, { [g.inputs[0]!.name]: x }, { training, extraOutputs: values });
+  return { logits: out[g.outputs[0]!.name]!, values: out };
+}
+
 export type Evaluation = { accuracy: number; loss: number; count: number };
 
 /** Top-1 accuracy and mean cross-entropy of a classifier graph on one split, in eval mode. */

@@ -2,13 +2,14 @@ import { clone, contiguous, copyInto, crossEntropy, detach, keep, noGrad, tidy, 
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
-import { batchOnDevice, evaluateGraph, forward } from './evaluate.js';
+import { batchOnDevice, evaluateGraph, forwardWith } from './evaluate.js';
 
 /**
  * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
- * are the batch's positions in the training split, `x` its input tensor (on the device).
+ * are the batch's positions in the training split, `x` its input tensor (on the device), `values` the student's
+ * values named in TrainOptions.extraOutputs (e.g. feature maps for hints).
  */
-export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor };
+export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor; values: Readonly<Record<string, Tensor>> };
 
 export type TrainOptions = {
   epochs: number;
@@ -30,6 +31,10 @@ export type TrainOptions = {
   augment?: AugmentOptions | null;
   /** The training loss from the logits (default cross-entropy with the labels). */
   loss?: (logits: Tensor, labels: Tensor, at: BatchInfo) => Tensor;
+  /** Graph values the loss needs besides the logits (BatchInfo.values). */
+  extraOutputs?: readonly string[];
+  /** Tensors trained along with the graph's parameters (e.g. hint adapters). */
+  extraParams?: readonly Tensor[];
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (at: { epoch: number; index: number; of: number; loss: number }) => void;
 };
@@ -78,7 +83,7 @@ export function toChannelsLast(g: Graph): void {
  */
 export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitResult> {
   toChannelsLast(g);
-  const params = g.parameters();
+  const params = [...g.parameters(), ...(o.extraParams ?? [])];
   const opt: Optimizer = o.optimizer === 'sgd'
     ? new Sgd(params, { lr: o.lr, momentum: o.momentum ?? 0.9, nesterov: (o.momentum ?? 0.9) > 0, weightDecay: o.weightDecay })
     : new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
@@ -103,7 +108,8 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         const loss = tidy(() => {
           const { x, y } = batchOnDevice(b, o.device);
           const rows = loader.order(epoch - 1).subarray(index * o.batchSize, index * o.batchSize + b.n);
-          const l = lossOf(forward(g, x, true), y, { epoch, index, batch: b, rows, x });
+          const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? []);
+          const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
           const v = l.item();
           if (Number.isFinite(v)) l.backward();
           return v;
