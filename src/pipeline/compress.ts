@@ -4,12 +4,13 @@ import { WHITTLE_VERSION } from '../version.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
-import type { Graph } from '../graph/index.js';
+import { foldBatchNorm, type Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
 import { openDataset } from '../data/index.js';
 import { prune, type Criterion, type Metric } from '../prune/index.js';
 import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo } from '../distill/index.js';
+import { FeatureDistiller, reinsertBatchNorm, type HintPair, type ReinsertBnMode } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions, type DatasetSettings } from './dataset-options.js';
@@ -49,6 +50,18 @@ export type CompressOptions = DatasetSettings & {
   augment?: 'default' | 'off';
   threads?: number;
   device?: string;
+  /**
+   * BatchNorm after the convs that have none (exports fold it away), for training only: calibrated on training batches
+   * so the function is unchanged, folded back at the end of each step. 'auto' (default): only when at most a quarter
+   * of the convs are followed by normalisation; 'on': after every bare conv; 'off'.
+   */
+  reinsertBn?: ReinsertBnMode;
+  /** Feature distillation (FitNets hints through 1x1 adapters): 'off' (default) or 'auto' (one pair per spatial resolution). */
+  featureDistill?: 'off' | 'auto';
+  /** Hint pairs by value name (teacher, student); given, they are used and feature distillation is on. */
+  hintLayers?: readonly HintPair[];
+  /** Weight of the hint term next to the logit loss (beta); default 1. */
+  hintWeight?: number;
   onEvent?: (e: CompressEvent) => void;
 };
 
@@ -106,7 +119,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
     emit({ type: 'teacher', ...teacherInfo });
     const distill = o.distill ?? true;
     const augment = o.augment === 'off' ? null : undefined;
-    const useCache = distill && (o.teacherMode ?? 'original') === 'original' && (augment === null || ds.defaultAugment === null);
+    const hintPairs = o.hintLayers?.length ? o.hintLayers : (o.featureDistill ?? 'off') === 'auto' ? 'auto' : null;
+    const useCache = distill && !hintPairs && (o.teacherMode ?? 'original') === 'original' && (augment === null || ds.defaultAugment === null);
     if (useCache) cache = await TeacherCache.build(teacher, ds, device);
     student = teacher.clone();
     Object.assign(student.metadata, modelMetadata(ds));
@@ -121,7 +135,11 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       const next = pruned.graph;
       Object.assign(next.metadata, modelMetadata(ds));
       emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params.after, macs: pruned.macs.after });
+      // For training only: BatchNorm after bare convs (folded back after fit) and hint adapters (dropped after fit).
+      const insertedBn = reinsertBatchNorm(next, ds, o.reinsertBn ?? 'auto', { device, seed: seed + step });
+      const hints = hintPairs ? FeatureDistiller.create(source, next, ds, { pairs: hintPairs, weight: o.hintWeight ?? 1, device, seed: seed + step }) : null;
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
+        if (hints) return hints.loss(logits, y, at.x, at.values, distill ? { temperature, alpha } : null);
         if (!distill) return crossEntropy(logits, y);
         // the teacher only gives targets: no graph is recorded through it
         const t = cache ? cache.lookup(at.rows) : noGrad(() => forward(source, at.x, false));
@@ -137,8 +155,11 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         device,
         ...(augment === null ? { augment: null } : {}),
         loss: lossFor,
+        ...(hints ? { extraParams: hints.parameters(), extraOutputs: hints.studentValues } : {}),
         onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
       });
+      hints?.dispose();
+      foldBatchNorm(next, insertedBn);
       if (previous !== teacher) previous.dispose();
       student = next;
       const val = epochsPlan[i]! > 0 ? result.bestValAccuracy : (await evaluateGraph(next, ds, 'val', device)).accuracy;
@@ -151,6 +172,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         epochs: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })),
         groups: pruned.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })),
         ...(result.stopped ? { stopped: result.stopped } : {}),
+        ...(insertedBn.length ? { batchNormInserted: insertedBn.length } : {}),
+        ...(hints ? { hints: [...hints.pairs] } : {}),
       };
       steps.push(report);
       const dir = join(o.out, `step-${step}`);
@@ -169,6 +192,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         teacher: typeof o.teacher === 'string' ? o.teacher : '(graph)', data: o.data, mode, ratios, plan, metric, criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1,
         distill, temperature, alpha, teacherMode: o.teacherMode ?? 'original', epochsPerStep: epochsPlan, optimizer: o.optimizer ?? 'sgd',
         lr: o.lr ?? null, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default', teacherCache: useCache,
+        reinsertBn: o.reinsertBn ?? 'auto', featureDistill: hintPairs === null ? 'off' : hintPairs === 'auto' ? 'auto' : 'named', hintWeight: o.hintWeight ?? 1,
         seed, threads: o.threads ?? 2, device, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
       },
       versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },

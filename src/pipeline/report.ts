@@ -15,6 +15,10 @@ export type StepReport = {
   epochs: EpochRow[];
   groups: { name: string; kept: number; total: number }[];
   stopped?: string;
+  /** BatchNorms re-inserted after bare convs for this step's training (folded back before saving). */
+  batchNormInserted?: number;
+  /** The hint pairs of feature distillation (teacher value, student value), when on. */
+  hints?: { teacher: string; student: string }[];
 };
 
 export type CompressReport = {

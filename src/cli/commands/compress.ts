@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import { compress, type CompressEvent } from '../../pipeline/compress.js';
 import { CRITERIA } from '../../prune/index.js';
 import { ConfigError } from '../../errors.js';
-import { parseChoice, parseNumber, parseNumberList, parsePositiveInt } from '../parse.js';
+import { parseChoice, parseNumber, parseNumberList, parsePositiveInt, parsePositiveNumber } from '../parse.js';
+import { REINSERT_BN_MODES, parseHintPairs } from '../../distill/index.js';
 import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
 
 type Flags = RunFlags & OptimFlags & {
   teacher: string; data: string; output: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
   roundTo: string; mode: string; distill: boolean; temperature: string; alpha: string; teacherMode: string; epochsPerStep: string;
   augment: string; json?: boolean;
+  reinsertBn: string; featureDistill: string; hintLayers?: string; hintWeight: string;
 };
 
 function describe(e: CompressEvent): string {
@@ -39,7 +41,11 @@ export function registerCompress(p: Command): void {
     .option('--alpha <a>', 'weight of the distillation term (1 - alpha on the labels)', '0.9')
     .option('--teacher-mode <m>', 'original (distil from the teacher) or previous (from the previous student)', 'original')
     .option('--epochs-per-step <n>', 'epochs of distillation after each pruning step (a comma list for one per step)', '2')
-    .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default');
+    .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default')
+    .option('--reinsert-bn <mode>', 'BatchNorm after convs that have none, for training (calibrated so the function is unchanged, folded back at export): auto (when almost no conv has one), on, off', 'auto')
+    .option('--feature-distill <mode>', 'hint losses on intermediate features through 1x1 adapters: off, or auto (one pair per spatial resolution)', 'off')
+    .option('--hint-layers <pairs>', 'hint pairs by value name, teacherValue:studentValue,... (turns feature distillation on)')
+    .option('--hint-weight <beta>', 'weight of the hint loss next to the logit loss', '1');
   withRunOptions(withOptimOptions(c, '0.02 for sgd, 0.001 for adamw'))
     .option('--json', 'print progress as JSON events, and the report as the last line')
     .action(async (f: Flags) => {
@@ -63,6 +69,10 @@ export function registerCompress(p: Command): void {
         epochsPerStep: epochs.length === 1 ? epochs[0]! : epochs,
         ...parseOptimOptions(f),
         augment: parseChoice('--augment', f.augment, ['default', 'off'] as const),
+        reinsertBn: parseChoice('--reinsert-bn', f.reinsertBn, REINSERT_BN_MODES),
+        featureDistill: parseChoice('--feature-distill', f.featureDistill, ['off', 'auto'] as const),
+        ...(f.hintLayers !== undefined ? { hintLayers: parseHintPairs(f.hintLayers, '--hint-layers') } : {}),
+        hintWeight: parsePositiveNumber('--hint-weight', f.hintWeight),
         ...parseRunOptions(f),
         onEvent: (e) => console.log(f.json ? JSON.stringify({ event: e.type, ...e }) : describe(e)),
       });
