@@ -64,6 +64,15 @@ export function insertBatchNorm(g: Graph, stats: ReadonlyMap<string, ChannelStat
   return inserted;
 }
 
+/** The BatchNormalizations that foldBatchNorm can fold: each directly after a Conv whose output only it reads. */
+export function foldableBatchNorms(g: Graph): string[] {
+  const producers = g.producers();
+  const consumers = g.consumers();
+  const outputs = new Set(g.outputs.map((o) => o.name));
+  return g.nodes.filter((n) => n.opType === 'BatchNormalization' && !n.outputs.slice(1).some((o) => o) && producers.get(n.inputs[0]!)?.opType === 'Conv'
+    && consumers.get(n.inputs[0]!)?.length === 1 && !outputs.has(n.inputs[0]!)).map((n) => n.name);
+}
+
 /**
  * Folds each named BatchNormalization into the Conv that feeds it (as PyTorch's fuse_conv_bn_eval does):
  * w' = w * s, b' = (b - mean) * s + beta with s = gamma / sqrt(var + eps) per output channel. The conv takes the

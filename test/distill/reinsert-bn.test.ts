@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { liveTensors, manualSeed, noGrad, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
-import { Graph, bareConvs, float, foldBatchNorm, int, ints, type Initializer } from '../../src/graph/index.js';
+import { Graph, bareConvs, float, foldBatchNorm, foldableBatchNorms, int, ints, type Initializer } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { openDataset } from '../../src/data/index.js';
@@ -61,7 +61,9 @@ function foldedResnet(): Graph {
   manualSeed(0);
   const g = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10 });
   randomizeNorms(g);
-  foldBatchNorm(g, g.nodes.filter((n) => n.opType === 'BatchNormalization').map((n) => n.name));
+  const bns = g.nodes.filter((n) => n.opType === 'BatchNormalization').map((n) => n.name);
+  assert.deepEqual(foldableBatchNorms(g), bns, 'every BN of resnet-small directly follows a conv');
+  foldBatchNorm(g, bns);
   return g;
 }
 
