@@ -6,6 +6,7 @@ import { sampleTrainBatches } from './sample-batches.js';
 
 /** `auto`: only when (almost) no conv is followed by normalisation; `on`: after every bare conv; `off`: never. */
 export type ReinsertBnMode = 'auto' | 'on' | 'off';
+/** The values of --reinsert-bn. */
 export const REINSERT_BN_MODES = ['auto', 'on', 'off'] as const;
 
 /** `auto` treats a graph as folded when at most this share of its convs is followed by normalisation. */
