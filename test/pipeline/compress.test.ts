@@ -89,3 +89,11 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
   mkdirSync(fresh, { recursive: true });
   assert.equal(existsSync(join(fresh, 'report.json')), false);
 });
+
+test('compress with Taylor importance scores channels on training batches and meets the ratio', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], criterion: 'taylor', taylorBatches: 2 });
+  assert.equal(r.config.criterion, 'taylor');
+  assert.equal(r.config.taylorBatches, 2);
+  assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.5) <= 0.005, `achieved ${r.steps[0]!.achievedRatio}`);
+});
