@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
@@ -81,10 +81,25 @@ export function datasetSettings(c: RunConfig): DatasetSettings {
   };
 }
 
-/** A new run needs an absent or empty folder: an existing run is never overwritten. */
+/** A new run needs an absent or empty folder that can be made and written: an existing run is never overwritten. */
 export async function checkNewRunFolder(out: string): Promise<void> {
-  if (existsSync(out) && (await readdir(out)).length > 0) {
-    throw new ConfigError('out', `run folder ${out} already exists and is not empty`, `choose a new -o folder, or continue it with --resume ${out}`);
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new ConfigError('out', `${out} is a file, not a folder`, 'choose a new -o folder');
+    if ((await readdir(out)).length > 0) throw new ConfigError('out', `run folder ${out} already exists and is not empty`, `choose a new -o folder, or continue it with --resume ${out}`);
+    return checkWritable(out);
+  }
+  // the nearest existing ancestor must be a writable folder
+  let dir = dirname(resolve(out));
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new ConfigError('out', `cannot make ${out}: ${dir} is a file`, 'choose a new -o folder');
+  checkWritable(dir);
+}
+
+function checkWritable(dir: string): void {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new ConfigError('out', `cannot write in ${dir} (permission denied)`, 'choose an -o folder you can write to');
   }
 }
 
