@@ -151,7 +151,10 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
       const epochs = c.epochsPerStep[i]!;
       const result = await fit(next, ds, {
-        epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, seed: c.seed + step, device: c.device,
+        epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, momentum: c.momentum, seed: c.seed + step, device: c.device,
+        ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
+        ...(c.patience !== null ? { patience: c.patience } : {}),
+        ...(c.warmupSteps !== null ? { warmupSteps: c.warmupSteps } : {}),
         ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
         ...(resume ? { resume } : {}),

@@ -31,6 +31,14 @@ export type RunSettings = DatasetSettings & {
   weightDecay?: number;
   /** Random crop/flip on the training split: the dataset's default, or off (which enables the teacher cache). */
   augment?: 'default' | 'off';
+  /** SGD momentum (Nesterov; default 0.9). */
+  momentum?: number;
+  /** Clip the gradients' joint L2 norm to this (default: no clipping). */
+  clipNorm?: number;
+  /** Stop a step after this many epochs without a better validation accuracy (default: never). */
+  patience?: number;
+  /** Linear warmup of each step's cosine schedule, in batches (default min(100, 5% of the step's batches)). */
+  warmupSteps?: number;
   /** Batches of training data that Taylor importance accumulates over at each step (default 8). */
   taylorBatches?: number;
   threads?: number;
@@ -42,7 +50,8 @@ export type RunConfig = {
   teacher: string; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
   criterion: Criterion; roundTo: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
-  weightDecay: number; augment: 'default' | 'off'; taylorBatches: number; seed: number; threads: number; device: string;
+  weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
+  augment: 'default' | 'off'; taylorBatches: number; seed: number; threads: number; device: string;
   trainSubset: number | null; valSize: number | null; imageSize: number | null;
 };
 
@@ -58,6 +67,12 @@ export function resolveConfig(teacher: string, o: RunSettings): RunConfig {
   const optimizer = o.optimizer ?? 'sgd';
   const lr = o.lr ?? (optimizer === 'sgd' ? 0.02 : 0.001);
   if (!(lr > 0)) throw new ConfigError('lr', `must be > 0, got ${lr}`);
+  const momentum = o.momentum ?? 0.9;
+  if (!(momentum >= 0 && momentum < 1)) throw new ConfigError('momentum', `must be in [0, 1), got ${momentum}`);
+  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new ConfigError('clipNorm', `must be > 0, got ${o.clipNorm}`);
+  for (const [k, v] of [['patience', o.patience], ['warmupSteps', o.warmupSteps]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || (k === 'patience' && v < 1))) throw new ConfigError(k, `must be a whole number >= ${k === 'patience' ? 1 : 0}, got ${v}`);
+  }
   const taylorBatches = o.taylorBatches ?? 8;
   if (!Number.isInteger(taylorBatches) || taylorBatches < 1) throw new ConfigError('taylorBatches', `must be a whole number >= 1, got ${taylorBatches}`);
   return {
@@ -65,7 +80,8 @@ export function resolveConfig(teacher: string, o: RunSettings): RunConfig {
     metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
     temperature, alpha, teacherMode: o.teacherMode ?? 'original',
     epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
-    optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default',
+    optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, momentum, clipNorm: o.clipNorm ?? null,
+    patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment ?? 'default',
     taylorBatches, seed: o.seed ?? 0, threads: o.threads ?? 2, device: o.device ?? 'cpu',
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
   };

@@ -101,3 +101,12 @@ test('compress with Taylor importance scores channels on training batches and me
   assert.equal(r.config.taylorBatches, 2);
   assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.5) <= 0.005, `achieved ${r.steps[0]!.achievedRatio}`);
 });
+
+test('trainer settings reach the run: momentum, clipping, early stopping, warmup; bad values are refused', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], momentum: 0.5, clipNorm: 1, patience: 1, warmupSteps: 0 });
+  assert.deepEqual([r.config.momentum, r.config.clipNorm, r.config.patience, r.config.warmupSteps], [0.5, 1, 1, 0]);
+  const bad = runCli(['compress', '--teacher', 'x.onnx', '--data', DATA, '--ratios', '0.5', '--momentum', '1.5', '-o', join(out, 'x')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /momentum: must be in \[0, 1\), got 1.5/);
+});

@@ -8,7 +8,8 @@ import { parseChoice, parseNumber, parseNumberList, parsePositiveInt } from '../
 import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
 
 type Flags = RunFlags & OptimFlags & {
-  teacher?: string; data?: string; output?: string; resume?: string; taylorBatches: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
+  teacher?: string; data?: string; output?: string; resume?: string; taylorBatches: string; momentum: string; clipNorm?: string;
+  patience?: string; warmupSteps?: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
   roundTo: string; mode: string; distill: boolean; temperature: string; alpha: string; teacherMode: string; epochsPerStep: string;
   augment: string; json?: boolean;
 };
@@ -33,6 +34,10 @@ export function registerCompress(p: Command): void {
     .option('--alpha <a>', 'weight of the distillation term (1 - alpha on the labels)', '0.9')
     .option('--teacher-mode <m>', 'original (distil from the teacher) or previous (from the previous student)', 'original')
     .option('--epochs-per-step <n>', 'epochs of distillation after each pruning step (a comma list for one per step)', '2')
+    .option('--momentum <m>', 'SGD momentum (Nesterov)', '0.9')
+    .option('--clip-norm <x>', "clip the gradients' joint L2 norm to this")
+    .option('--patience <n>', 'stop a step after N epochs without a better validation accuracy')
+    .option('--warmup-steps <n>', "batches of linear warmup at the start of each step's cosine schedule (default min(100, 5%))")
     .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default');
   withRunOptions(withOptimOptions(c, '0.02 for sgd, 0.001 for adamw'))
     .option('--json', 'print progress as JSON events, and the report as the last line')
@@ -89,6 +94,10 @@ function runOptions(f: Flags): CompressOptions {
     epochsPerStep: epochs.length === 1 ? epochs[0]! : epochs,
     ...parseOptimOptions(f),
     augment: parseChoice('--augment', f.augment, ['default', 'off'] as const),
+    momentum: parseNumber('--momentum', f.momentum),
+    ...(f.clipNorm !== undefined ? { clipNorm: parseNumber('--clip-norm', f.clipNorm) } : {}),
+    ...(f.patience !== undefined ? { patience: parsePositiveInt('--patience', f.patience) } : {}),
+    ...(f.warmupSteps !== undefined ? { warmupSteps: parsePositiveInt('--warmup-steps', f.warmupSteps, 0) } : {}),
     ...parseRunOptions(f),
   };
 }
