@@ -47,7 +47,8 @@ export type RunSettings = DatasetSettings & {
 
 /** Every setting resolved to its value: report.json's `config`, and run.json. */
 export type RunConfig = {
-  teacher: string; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
+  /** The teacher's ONNX file, and the first student's (null: a copy of the teacher). */
+  teacher: string; student: string | null; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
   criterion: Criterion; roundTo: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
@@ -56,7 +57,7 @@ export type RunConfig = {
 };
 
 /** Fills defaults and checks ranges; throws ConfigError naming the option. */
-export function resolveConfig(teacher: string, o: RunSettings): RunConfig {
+export function resolveConfig(teacher: string, o: RunSettings, student: string | null = null): RunConfig {
   const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
   const mode = o.mode ?? 'progressive';
   const perStep = resolveEpochs(o.epochsPerStep ?? 2, ratios.length);
@@ -76,7 +77,7 @@ export function resolveConfig(teacher: string, o: RunSettings): RunConfig {
   const taylorBatches = o.taylorBatches ?? 8;
   if (!Number.isInteger(taylorBatches) || taylorBatches < 1) throw new ConfigError('taylorBatches', `must be a whole number >= 1, got ${taylorBatches}`);
   return {
-    teacher, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
+    teacher, student, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
     metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
     temperature, alpha, teacherMode: o.teacherMode ?? 'original',
     epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,

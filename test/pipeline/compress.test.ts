@@ -110,3 +110,20 @@ test('trainer settings reach the run: momentum, clipping, early stopping, warmup
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /momentum: must be in \[0, 1\), got 1.5/);
 });
+
+test('--student starts from another architecture: its size is the base of the first ratio; a misfit is refused', async () => {
+  manualSeed(1);
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-student-'));
+  const small = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10, widths: [16, 16, 32, 32, 64] });
+  const params = small.parameterCount();
+  await saveOnnx(small, join(dir, 'student.onnx'));
+  small.dispose();
+  const out = join(dir, 'run');
+  const r = await compress({ ...quick, teacher: await teacherFile(), student: join(dir, 'student.onnx'), out, ratios: [0.5] });
+  assert.equal(r.config.student, join(dir, 'student.onnx'));
+  assert.ok(Math.abs(r.steps[0]!.params / params - 0.5) <= 0.005, `${r.steps[0]!.params} of ${params}`);
+  const bad = runCli(['compress', '--teacher', await teacherFile(), '--student', await teacherFile(7), '--data', DATA, '--ratios', '0.5', '-o', join(dir, 'bad')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /student: predicts 7 classes/);
+  assert.equal(existsSync(join(dir, 'bad')), false);
+});

@@ -8,7 +8,7 @@ import { parseChoice, parseNumber, parseNumberList, parsePositiveInt } from '../
 import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
 
 type Flags = RunFlags & OptimFlags & {
-  teacher?: string; data?: string; output?: string; resume?: string; taylorBatches: string; momentum: string; clipNorm?: string;
+  teacher?: string; student?: string; data?: string; output?: string; resume?: string; taylorBatches: string; momentum: string; clipNorm?: string;
   patience?: string; warmupSteps?: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
   roundTo: string; mode: string; distill: boolean; temperature: string; alpha: string; teacherMode: string; epochsPerStep: string;
   augment: string; json?: boolean;
@@ -18,6 +18,7 @@ export function registerCompress(p: Command): void {
   const c = p.command('compress')
     .description('progressive channel pruning with knowledge distillation: prune a step at a time, distil after each')
     .option('--teacher <file>', 'the trained teacher (ONNX); the first student is a copy of it')
+    .option('--student <file>', 'the first student (ONNX), e.g. another architecture; default a copy of the teacher')
     .option('--data <spec>', 'dataset (mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR, folder:DIR)')
     .option('-o, --output <dir>', 'the run folder (must not exist or be empty)')
     .option('--resume <dir>', 'continue a stopped run from its last checkpoint, with its own settings (no other run flags)')
@@ -78,6 +79,7 @@ function runOptions(f: Flags): CompressOptions {
   const epochs = parseNumberList('--epochs-per-step', f.epochsPerStep);
   return {
     teacher: f.teacher,
+    ...(f.student !== undefined ? { student: f.student } : {}),
     data: f.data,
     out: f.output,
     ...(f.ratios !== undefined ? { ratios: parseNumberList('--ratios', f.ratios) } : {}),
