@@ -73,6 +73,12 @@ export function foldableBatchNorms(g: Graph): string[] {
     && consumers.get(n.inputs[0]!)?.length === 1 && !outputs.has(n.inputs[0]!)).map((n) => n.name);
 }
 
+/** The BatchNormalizations insertBatchNorm added (their input is a conv's `<name>.pre_bn`), e.g. in a checkpointed graph. */
+export function insertedBatchNorms(g: Graph): string[] {
+  const producers = g.producers();
+  return g.nodes.filter((n) => n.opType === 'BatchNormalization' && n.inputs[0]!.endsWith(PRE_BN_SUFFIX) && producers.get(n.inputs[0]!)?.opType === 'Conv').map((n) => n.name);
+}
+
 /**
  * Folds each named BatchNormalization into the Conv that feeds it (as PyTorch's fuse_conv_bn_eval does):
  * w' = w * s, b' = (b - mean) * s + beta with s = gamma / sqrt(var + eps) per output channel. The conv takes the

@@ -10,7 +10,9 @@ import { manualSeed } from '../../src/tensor/index.js';
 import { foldBatchNorm } from '../../src/graph/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
-import { compress } from '../../src/pipeline/compress.js';
+import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
+import type { CompressReport } from '../../src/pipeline/report.js';
+import { AbortedError } from '../../src/distill/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { writeIdxSet } from '../data/fixtures.js';
 import { randomizeNorms } from '../prune/helpers.js';
@@ -93,4 +95,23 @@ test('the CLI passes --reinsert-bn, --hint-layers and --hint-weight, and rejects
   const badPair = runCli(['compress', '--teacher', teacher, '--data', quick.data, '-o', runDir(), '--ratios', '0.5', '--hint-layers', 'x']);
   assert.notEqual(badPair.status, 0);
   assert.match(badPair.stderr, /teacherValue:studentValue/);
+});
+
+test('a run with re-inserted BatchNorm stopped mid-step resumes from its checkpoint (BNs included) to the same metrics', async () => {
+  const teacher = await foldedTeacher();
+  const opts = { ...quick, teacher, ratios: [0.5, 0.5], epochsPerStep: 2 };
+  const strip = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
+  const reference = strip(await compress({ ...opts, out: runDir() }));
+  const out = runDir();
+  const stop = new AbortController();
+  let batches = 0;
+  const onEvent = (e: CompressEvent): void => {
+    if (e.type === 'batch' && ++batches === 7) stop.abort();
+  };
+  await assert.rejects(compress({ ...opts, out, onEvent, signal: stop.signal }), (e: unknown) => e instanceof AbortedError);
+  const resumed = await compress({ resume: out });
+  assert.deepEqual(strip(resumed), reference);
+  const g = loadOnnx(join(out, 'student.onnx'));
+  assert.equal(g.nodes.filter((x) => x.opType === 'BatchNormalization').length, 0, 'the resumed step folded its BNs too');
+  g.dispose();
 });
