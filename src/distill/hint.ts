@@ -19,7 +19,7 @@ const FEATURE_OPS = new Set(['Conv', 'BatchNormalization', 'Relu', 'Clip', 'Leak
 export function parseHintPairs(spec: string, option = 'hint-layers'): HintPair[] {
   const pairs = spec.split(',').map((p) => p.trim()).filter((p) => p).map((p) => {
     const [teacher, student, ...rest] = p.split(':');
-    if (!teacher || !student || rest.length) throw new ConfigError(option, `expected teacherValue:studentValue pairs separated by commas, got '${p}'`, "e.g. --hint-layers 'layer1.1.relu:layer1.1.relu,layer2.1.relu:layer2.1.relu'; `whittle inspect` lists a model's values");
+    if (!teacher || !student || rest.length) throw new ConfigError(option, `expected teacherValue:studentValue pairs separated by commas, got '${p}'`, "e.g. --hint-layers 'relu_4:relu_4,relu_6:relu_6' (node output names in the ONNX files); --feature-distill auto records the pairs it picks in report.json");
     return { teacher, student };
   });
   if (!pairs.length) throw new ConfigError(option, 'no pairs given');
@@ -194,5 +194,6 @@ function checkPairs(teacher: Graph, student: Graph, pairs: readonly HintPair[], 
     if (!b) issues.push(`student has no 4-D feature value '${p.student}'`);
     if (a && b && (a[2] !== b[2] || a[3] !== b[3])) issues.push(`'${p.teacher}' is ${a[2]}x${a[3]} but '${p.student}' is ${b[2]}x${b[3]}`);
   }
-  if (issues.length) throw new ConfigError('hint-layers', `${issues.join('; ')}`, 'hint values are outputs of Conv, BatchNormalization, activation or Add nodes with the same spatial size in both models');
+  const offer = (m: Map<string, number[]>): string => [...lastPerResolution([...m].map(([name, shape]) => ({ name, shape })))].map(([res, n]) => `${n} (${res})`).join(', ');
+  if (issues.length) throw new ConfigError('hint-layers', `${issues.join('; ')}`, `hint values are outputs of Conv, BatchNormalization, activation or Add nodes with the same spatial size in both models; the last of each size: teacher ${offer(ts)}; student ${offer(ss)}`);
 }

@@ -98,7 +98,11 @@ test('named pairs are checked: unknown values and different resolutions are repo
   const relus = teacher.nodes.filter((n) => n.opType === 'Relu').map((n) => n.outputs[0]!);
   assert.throws(
     () => FeatureDistiller.create(teacher, teacher, ds, { pairs: [{ teacher: 'nope', student: relus[0]! }, { teacher: relus[0]!, student: relus[4]! }], weight: 1, device: 'cpu', seed: 0 }),
-    /teacher has no 4-D feature value 'nope'; '.*' is 28x28 but '.*' is 7x7/,
+    (e: unknown) => {
+      assert.match((e as Error).message, /teacher has no 4-D feature value 'nope'; '.*' is 28x28 but '.*' is 7x7/);
+      assert.ok(((e as { hint?: string }).hint ?? '').includes(`teacher ${relus[1]} (28x28), ${relus[3]} (14x14), ${relus[4]} (7x7)`), (e as { hint?: string }).hint);
+      return true;
+    },
   );
   teacher.dispose();
 });
