@@ -145,6 +145,9 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         pruned = cur.pruned;
         emit({ type: 'resumed', step, epoch: cur.epochs.length, of: c.epochsPerStep[i]! });
       } else {
+        // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
+        // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
+        reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
           ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, roundTo: c.roundTo, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
@@ -155,8 +158,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       Object.assign(next.metadata, modelMetadata(ds));
       emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs });
       const source = c.teacherMode === 'previous' ? student : teacher;
-      // For training only: BatchNorm after bare convs (folded back after fit) and hint adapters (dropped after fit).
-      const insertedBn = cur ? insertedBatchNorms(next) : reinsertBatchNorm(next, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
+      // For training only: the re-inserted BatchNorms (folded back after fit) and hint adapters (dropped after fit).
+      const insertedBn = insertedBatchNorms(next);
       const hints = hintPairs ? FeatureDistiller.create(source, next, ds, { pairs: hintPairs, weight: c.hintWeight, device: c.device, seed: c.seed + step }) : null;
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
@@ -188,6 +191,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       }).finally(() => disposeFitCheckpoint(resume));
       hints?.dispose();
       foldBatchNorm(next, insertedBn);
+      if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
       const val = epochs > 0 ? result.bestValAccuracy : (await evaluateGraph(next, ds, 'val', c.device)).accuracy;
       const test = await evaluateGraph(next, ds, 'test', c.device);
       const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
