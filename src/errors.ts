@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'E_DATA'
   | 'E_ONNX'
   | 'E_GRAPH'
-  | 'E_USAGE';
+  | 'E_USAGE'
+  | 'E_DIST'; // distributed training: a peer failed, timed out or never arrived
 
 /** Base of every error whittle throws on purpose. `hint` says how to fix it, when that is known. */
 export class WhittleError extends Error {
@@ -51,5 +52,12 @@ export class ConfigError extends WhittleError {
 export class DatasetError extends WhittleError {
   constructor(path: string, message: string, hint?: string) {
     super('E_DATA', `${path}: ${message}`, hint === undefined ? { details: { path } } : { hint, details: { path } });
+  }
+}
+
+/** A collective or the rendezvous of a distributed run failed (a peer died, timed out or never arrived). */
+export class DistError extends WhittleError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super('E_DIST', message, { ...(hint === undefined ? {} : { hint }), ...(cause === undefined ? {} : { cause }) });
   }
 }
