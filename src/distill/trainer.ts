@@ -3,6 +3,7 @@ import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
 import { batchOnDevice, evaluateGraph, forward } from './evaluate.js';
+import type { DataParallel } from './data-parallel.js';
 
 /**
  * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
@@ -32,6 +33,11 @@ export type TrainOptions = {
   loss?: (logits: Tensor, labels: Tensor, at: BatchInfo) => Tensor;
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (at: { epoch: number; index: number; of: number; loss: number }) => void;
+  /**
+   * Data parallelism: batchSize is the global batch, each rank trains on its shard of every batch, gradients are
+   * summed weighted by shard size (so the update is the one a single process would make) and metrics are reduced.
+   */
+  parallel?: DataParallel;
 };
 
 export type EpochResult = { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number };
@@ -44,6 +50,14 @@ export type FitResult = {
   /** Why training ended early, if it did (non-finite loss, early stopping). */
   stopped?: string;
 };
+
+/** Validation accuracy; in a data-parallel run each rank evaluates its shard and the counts are summed. */
+async function validate(g: Graph, ds: Dataset, device: string, par: DataParallel | undefined): Promise<number> {
+  if (!par) return (await evaluateGraph(g, ds, 'val', device)).accuracy;
+  const e = await evaluateGraph(g, ds, 'val', device, 256, { rank: par.rank, worldSize: par.worldSize });
+  const [correct, count] = par.sum([Math.round(e.accuracy * e.count), e.count]);
+  return count ? correct! / count : 0;
+}
 
 /** Copies of the graph's params and buffers, to restore the best epoch. */
 function snapshot(g: Graph): Map<string, Tensor> {
@@ -78,11 +92,14 @@ export function toChannelsLast(g: Graph): void {
  */
 export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitResult> {
   toChannelsLast(g);
+  const par = o.parallel;
+  par?.syncModel(g);
   const params = g.parameters();
   const opt: Optimizer = o.optimizer === 'sgd'
     ? new Sgd(params, { lr: o.lr, momentum: o.momentum ?? 0.9, nesterov: (o.momentum ?? 0.9) > 0, weightDecay: o.weightDecay })
     : new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
-  const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, ...(o.augment === undefined ? {} : { augment: o.augment }) });
+  const shard = par ? { shard: { rank: par.rank, worldSize: par.worldSize } } : {};
+  const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, ...shard, ...(o.augment === undefined ? {} : { augment: o.augment }) });
   const total = o.epochs * loader.batchesPerEpoch;
   const schedule = cosineSchedule({ lr: o.lr, total, warmup: o.warmupSteps ?? Math.min(100, Math.ceil(total / 20)) });
   const lossOf = o.loss ?? ((logits: Tensor, y: Tensor) => crossEntropy(logits, y));
@@ -100,14 +117,17 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       let index = 0;
       for await (const b of prefetchEpoch(loader)) {
         opt.lr = schedule(step++);
-        const loss = tidy(() => {
+        par?.syncBuffers(g);
+        const rows = loader.rowsAt(epoch - 1, index);
+        let loss = b.n === 0 ? 0 : tidy(() => {
           const { x, y } = batchOnDevice(b, o.device);
-          const rows = loader.order(epoch - 1).subarray(index * o.batchSize, index * o.batchSize + b.n);
           const l = lossOf(forward(g, x, true), y, { epoch, index, batch: b, rows, x });
           const v = l.item();
           if (Number.isFinite(v)) l.backward();
           return v;
         });
+        const n = par ? loader.globalRows(index) : b.n;
+        if (par) loss = par.syncGrads(params, b.n / n, [loss * b.n])[0]! / n;
         if (!Number.isFinite(loss)) {
           stopped = `non-finite training loss (${loss}) at epoch ${epoch}, batch ${index + 1}; kept the weights of epoch ${bestEpoch || 'start'}`;
           opt.zeroGrad();
@@ -116,14 +136,15 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         if (o.clipNorm !== undefined) clipGradNorm(params, o.clipNorm);
         opt.step();
         opt.zeroGrad();
-        lossSum += loss * b.n;
-        images += b.n;
+        lossSum += loss * n;
+        images += n;
         o.onBatch?.({ epoch, index, of: loader.batchesPerEpoch, loss });
         index++;
       }
       if (stopped) break;
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const valAccuracy = (await evaluateGraph(g, ds, 'val', o.device)).accuracy;
+      par?.syncBuffers(g);
+      const valAccuracy = await validate(g, ds, o.device, par);
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);

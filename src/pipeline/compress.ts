@@ -9,7 +9,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
 import { openDataset } from '../data/index.js';
 import { prune, type Criterion, type Metric } from '../prune/index.js';
-import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo } from '../distill/index.js';
+import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo, type DataParallel } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions, type DatasetSettings } from './dataset-options.js';
@@ -50,6 +50,8 @@ export type CompressOptions = DatasetSettings & {
   threads?: number;
   device?: string;
   onEvent?: (e: CompressEvent) => void;
+  /** Data-parallel run: every rank calls compress with the same options; only rank 0 writes the run folder. */
+  parallel?: DataParallel;
 };
 
 export type CompressEvent =
@@ -89,7 +91,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
   const seed = o.seed ?? 0;
   const device = o.device ?? 'cpu';
   const metric = o.metric ?? 'params';
-  await prepareRunFolder(o.out);
+  const main = (o.parallel?.rank ?? 0) === 0;
+  if (main) await prepareRunFolder(o.out);
   setNumThreads(o.threads ?? 2);
   manualSeed(seed);
   const ds = await openDataset(o.data, datasetOptions(o));
@@ -107,7 +110,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
     const distill = o.distill ?? true;
     const augment = o.augment === 'off' ? null : undefined;
     const useCache = distill && (o.teacherMode ?? 'original') === 'original' && (augment === null || ds.defaultAugment === null);
-    if (useCache) cache = await TeacherCache.build(teacher, ds, device);
+    if (useCache) cache = await TeacherCache.build(teacher, ds, device, 256, o.parallel);
     student = teacher.clone();
     Object.assign(student.metadata, modelMetadata(ds));
     const steps: StepReport[] = [];
@@ -137,6 +140,7 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         device,
         ...(augment === null ? { augment: null } : {}),
         loss: lossFor,
+        ...(o.parallel ? { parallel: o.parallel } : {}),
         onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
       });
       if (previous !== teacher) previous.dispose();
@@ -154,12 +158,14 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       };
       steps.push(report);
       const dir = join(o.out, `step-${step}`);
-      await mkdir(dir, { recursive: true });
-      await saveOnnx(next, join(dir, 'student.onnx'));
-      await writeJson(join(dir, 'metrics.json'), report);
+      if (main) {
+        await mkdir(dir, { recursive: true });
+        await saveOnnx(next, join(dir, 'student.onnx'));
+        await writeJson(join(dir, 'metrics.json'), report);
+      }
       emit({ type: 'step-end', step, report });
     }
-    await saveOnnx(student, join(o.out, 'student.onnx'));
+    if (main) await saveOnnx(student, join(o.out, 'student.onnx'));
     const last = steps[steps.length - 1]!;
     const report: CompressReport = {
       teacher: teacherInfo,
@@ -169,12 +175,14 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         teacher: typeof o.teacher === 'string' ? o.teacher : '(graph)', data: o.data, mode, ratios, plan, metric, criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1,
         distill, temperature, alpha, teacherMode: o.teacherMode ?? 'original', epochsPerStep: epochsPlan, optimizer: o.optimizer ?? 'sgd',
         lr: o.lr ?? null, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default', teacherCache: useCache,
-        seed, threads: o.threads ?? 2, device, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
+        seed, threads: o.threads ?? 2, device, worldSize: o.parallel?.worldSize ?? 1, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
       },
       versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
     };
-    await writeJson(join(o.out, 'report.json'), report);
-    await writeFileAtomic(join(o.out, 'report.html'), renderHtml([{ name: basename(o.out), report }]));
+    if (main) {
+      await writeJson(join(o.out, 'report.json'), report);
+      await writeFileAtomic(join(o.out, 'report.html'), renderHtml([{ name: basename(o.out), report }]));
+    }
     return report;
   } finally {
     cache?.dispose();

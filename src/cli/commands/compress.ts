@@ -4,8 +4,9 @@ import { CRITERIA } from '../../prune/index.js';
 import { ConfigError } from '../../errors.js';
 import { parseChoice, parseNumber, parseNumberList, parsePositiveInt } from '../parse.js';
 import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
+import { runDistributed, withDistributedOptions, type DistributedFlags } from '../distributed-options.js';
 
-type Flags = RunFlags & OptimFlags & {
+type Flags = RunFlags & OptimFlags & DistributedFlags & {
   teacher: string; data: string; output: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
   roundTo: string; mode: string; distill: boolean; temperature: string; alpha: string; teacherMode: string; epochsPerStep: string;
   augment: string; json?: boolean;
@@ -40,33 +41,38 @@ export function registerCompress(p: Command): void {
     .option('--teacher-mode <m>', 'original (distil from the teacher) or previous (from the previous student)', 'original')
     .option('--epochs-per-step <n>', 'epochs of distillation after each pruning step (a comma list for one per step)', '2')
     .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default');
-  withRunOptions(withOptimOptions(c, '0.02 for sgd, 0.001 for adamw'))
+  withDistributedOptions(withRunOptions(withOptimOptions(c, '0.02 for sgd, 0.001 for adamw')))
     .option('--json', 'print progress as JSON events, and the report as the last line')
     .action(async (f: Flags) => {
       const criterion = parseChoice('--criterion', f.criterion, CRITERIA);
       if (criterion === 'taylor') throw new ConfigError('--criterion', 'taylor is not available in compress yet; use l1, l2, fpgm, bn-scale or random');
       const epochs = parseNumberList('--epochs-per-step', f.epochsPerStep);
-      const report = await compress({
-        teacher: f.teacher,
-        data: f.data,
-        out: f.output,
-        ...(f.ratios !== undefined ? { ratios: parseNumberList('--ratios', f.ratios) } : {}),
-        ...(f.target !== undefined ? { target: parseNumber('--target', f.target), steps: parsePositiveInt('--steps', f.steps ?? '1') } : {}),
-        metric: parseChoice('--metric', f.metric, ['params', 'macs'] as const),
-        criterion,
-        roundTo: parsePositiveInt('--round-to', f.roundTo),
-        mode: parseChoice('--mode', f.mode, ['progressive', 'oneshot'] as const),
-        distill: f.distill,
-        temperature: parseNumber('--temperature', f.temperature),
-        alpha: parseNumber('--alpha', f.alpha),
-        teacherMode: parseChoice('--teacher-mode', f.teacherMode, ['original', 'previous'] as const),
-        epochsPerStep: epochs.length === 1 ? epochs[0]! : epochs,
-        ...parseOptimOptions(f),
-        augment: parseChoice('--augment', f.augment, ['default', 'off'] as const),
-        ...parseRunOptions(f),
-        onEvent: (e) => console.log(f.json ? JSON.stringify({ event: e.type, ...e }) : describe(e)),
+      await runDistributed(f, async (group) => {
+        const quiet = group !== undefined && !group.isMain; // rank 0 speaks for the run
+        const report = await compress({
+          teacher: f.teacher,
+          data: f.data,
+          out: f.output,
+          ...(f.ratios !== undefined ? { ratios: parseNumberList('--ratios', f.ratios) } : {}),
+          ...(f.target !== undefined ? { target: parseNumber('--target', f.target), steps: parsePositiveInt('--steps', f.steps ?? '1') } : {}),
+          metric: parseChoice('--metric', f.metric, ['params', 'macs'] as const),
+          criterion,
+          roundTo: parsePositiveInt('--round-to', f.roundTo),
+          mode: parseChoice('--mode', f.mode, ['progressive', 'oneshot'] as const),
+          distill: f.distill,
+          temperature: parseNumber('--temperature', f.temperature),
+          alpha: parseNumber('--alpha', f.alpha),
+          teacherMode: parseChoice('--teacher-mode', f.teacherMode, ['original', 'previous'] as const),
+          epochsPerStep: epochs.length === 1 ? epochs[0]! : epochs,
+          ...parseOptimOptions(f),
+          augment: parseChoice('--augment', f.augment, ['default', 'off'] as const),
+          ...parseRunOptions(f),
+          onEvent: (e) => quiet || console.log(f.json ? JSON.stringify({ event: e.type, ...e }) : describe(e)),
+          ...(group ? { parallel: group } : {}),
       });
+      if (quiet) return;
       if (f.json) console.log(JSON.stringify(report));
       else console.log(`wrote ${f.output}: student ${report.final.params} params (${(100 * report.final.paramsRatio).toFixed(1)}% of the teacher), test ${(100 * report.final.testAccuracy).toFixed(2)}% (teacher ${(100 * report.teacher.testAccuracy).toFixed(2)}%)`);
+      });
     });
 }
