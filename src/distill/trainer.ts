@@ -2,7 +2,8 @@ import { clone, contiguous, copyInto, crossEntropy, detach, keep, noGrad, tidy, 
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
-import { batchOnDevice, evaluateGraph, forward } from './evaluate.js';
+import { batchOnDevice, forward } from './evaluate.js';
+import { evaluateShared } from './evaluate-shared.js';
 import type { DataParallel } from './data-parallel.js';
 
 /**
@@ -50,14 +51,6 @@ export type FitResult = {
   /** Why training ended early, if it did (non-finite loss, early stopping). */
   stopped?: string;
 };
-
-/** Validation accuracy; in a data-parallel run each rank evaluates its shard and the counts are summed. */
-async function validate(g: Graph, ds: Dataset, device: string, par: DataParallel | undefined): Promise<number> {
-  if (!par) return (await evaluateGraph(g, ds, 'val', device)).accuracy;
-  const e = await evaluateGraph(g, ds, 'val', device, 256, { rank: par.rank, worldSize: par.worldSize });
-  const [correct, count] = par.sum([Math.round(e.accuracy * e.count), e.count]);
-  return count ? correct! / count : 0;
-}
 
 /** Copies of the graph's params and buffers, to restore the best epoch. */
 function snapshot(g: Graph): Map<string, Tensor> {
@@ -144,7 +137,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       if (stopped) break;
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       par?.syncBuffers(g);
-      const valAccuracy = await validate(g, ds, o.device, par);
+      const valAccuracy = (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);

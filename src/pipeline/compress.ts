@@ -9,7 +9,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
 import { openDataset } from '../data/index.js';
 import { prune, type Criterion, type Metric } from '../prune/index.js';
-import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo, type DataParallel } from '../distill/index.js';
+import { distillationLoss, evaluateShared, fit, forward, toChannelsLast, type BatchInfo, type DataParallel } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions, type DatasetSettings } from './dataset-options.js';
@@ -103,8 +103,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
   try {
     checkModelFits(teacher, ds, 'teacher');
     if (typeof o.teacher === 'string') toChannelsLast(teacher);
-    const teacherVal = await evaluateGraph(teacher, ds, 'val', device);
-    const teacherTest = await evaluateGraph(teacher, ds, 'test', device);
+    const teacherVal = await evaluateShared(teacher, ds, 'val', device, o.parallel);
+    const teacherTest = await evaluateShared(teacher, ds, 'test', device, o.parallel);
     const teacherInfo = { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: teacherVal.accuracy, testAccuracy: teacherTest.accuracy };
     emit({ type: 'teacher', ...teacherInfo });
     const distill = o.distill ?? true;
@@ -145,8 +145,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       });
       if (previous !== teacher) previous.dispose();
       student = next;
-      const val = epochsPlan[i]! > 0 ? result.bestValAccuracy : (await evaluateGraph(next, ds, 'val', device)).accuracy;
-      const test = await evaluateGraph(next, ds, 'test', device);
+      const val = epochsPlan[i]! > 0 ? result.bestValAccuracy : (await evaluateShared(next, ds, 'val', device, o.parallel)).accuracy;
+      const test = await evaluateShared(next, ds, 'test', device, o.parallel);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       const images = result.epochs.reduce((n, e) => n + e.imagesPerSec * e.seconds, 0);
       const report: StepReport = {
