@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_ONNX'
   | 'E_GRAPH'
   | 'E_USAGE'
+  | 'E_ABORTED' // stopped on request (AbortSignal, Ctrl-C); the run folder can be resumed
   | 'E_DIST'; // distributed training: a peer failed, timed out or never arrived
 
 /** Base of every error whittle throws on purpose. `hint` says how to fix it, when that is known. */

@@ -7,6 +7,9 @@ import { parsePositiveInt } from './parse.js';
 
 export type DistributedFlags = DistFlags & { nproc: string };
 
+/** The flags' attribute names: how a run is spread over processes, not what it computes (so --resume takes them). */
+export const DISTRIBUTED_FLAGS: readonly string[] = ['nproc', 'rank', 'worldSize', 'master', 'distTimeout', 'distBackend'];
+
 export function withDistributedOptions(c: Command): Command {
   return c
     .option('--nproc <n>', 'data-parallel worker processes to start on this machine (each with --threads threads)', '1')

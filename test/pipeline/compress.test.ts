@@ -29,7 +29,7 @@ const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, thre
 test('progressive compress writes every step, the final student and report.json with the documented fields', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'run');
   const report = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5, 0.5], metric: 'params' });
-  assert.deepEqual(readdirSync(out).sort(), ['report.html', 'report.json', 'step-1', 'step-2', 'student.onnx']);
+  assert.deepEqual(readdirSync(out).sort(), ['report.html', 'report.json', 'run.json', 'step-1', 'step-2', 'student.onnx']);
   for (const k of [1, 2]) assert.deepEqual(readdirSync(join(out, `step-${k}`)).sort(), ['metrics.json', 'student.onnx']);
   const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
   assert.deepEqual(json, JSON.parse(JSON.stringify(report)));
@@ -85,6 +85,15 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
   }
   assert.equal(readFileSync(join(existing, 'report.json'), 'utf8'), '{"keep": true}');
   assert.deepEqual(readdirSync(existing), ['report.json']);
+  assert.equal(existsSync(fresh), false, 'a run that fails its checks makes no folder');
   mkdirSync(fresh, { recursive: true });
   assert.equal(existsSync(join(fresh, 'report.json')), false);
+});
+
+test('compress with Taylor importance scores channels on training batches and meets the ratio', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], criterion: 'taylor', taylorBatches: 2 });
+  assert.equal(r.config.criterion, 'taylor');
+  assert.equal(r.config.taylorBatches, 2);
+  assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.5) <= 0.005, `achieved ${r.steps[0]!.achievedRatio}`);
 });

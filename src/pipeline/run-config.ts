@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Criterion, Metric } from '../prune/index.js';
+import { ConfigError } from '../errors.js';
+import { resolveEpochs, resolveRatios } from './schedule.js';
+import type { DatasetSettings } from './dataset-options.js';
+
+/** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else). */
+export type RunSettings = DatasetSettings & {
+  data: string;
+  ratios?: readonly number[];
+  target?: number;
+  steps?: number;
+  metric?: Metric;
+  criterion?: Criterion;
+  roundTo?: number;
+  /** 'progressive' (the method) or 'oneshot' (prune to the product of the ratios, distil for the same total epochs). */
+  mode?: 'progressive' | 'oneshot';
+  /** false: fine-tune with labels only (the no-distillation baseline). */
+  distill?: boolean;
+  temperature?: number;
+  alpha?: number;
+  /** Distil from the original teacher (default) or from the previous student. */
+  teacherMode?: 'original' | 'previous';
+  epochsPerStep?: number | readonly number[];
+  optimizer?: 'sgd' | 'adamw';
+  /** Peak learning rate; default 0.02 for SGD, 0.001 for AdamW. */
+  lr?: number;
+  batchSize?: number;
+  weightDecay?: number;
+  /** Random crop/flip on the training split: the dataset's default, or off (which enables the teacher cache). */
+  augment?: 'default' | 'off';
+  /** Batches of training data that Taylor importance accumulates over at each step (default 8). */
+  taylorBatches?: number;
+  threads?: number;
+  device?: string;
+};
+
+/** Every setting resolved to its value: report.json's `config`, and run.json. */
+export type RunConfig = {
+  teacher: string; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
+  criterion: Criterion; roundTo: number; distill: boolean; temperature: number; alpha: number;
+  teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
+  weightDecay: number; augment: 'default' | 'off'; taylorBatches: number; seed: number; threads: number; device: string;
+  trainSubset: number | null; valSize: number | null; imageSize: number | null;
+};
+
+/** Fills defaults and checks ranges; throws ConfigError naming the option. */
+export function resolveConfig(teacher: string, o: RunSettings): RunConfig {
+  const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+  const mode = o.mode ?? 'progressive';
+  const perStep = resolveEpochs(o.epochsPerStep ?? 2, ratios.length);
+  const alpha = o.alpha ?? 0.9;
+  const temperature = o.temperature ?? 4;
+  if (!(alpha >= 0 && alpha <= 1)) throw new ConfigError('alpha', `must be in [0, 1], got ${alpha}`);
+  if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
+  const optimizer = o.optimizer ?? 'sgd';
+  const lr = o.lr ?? (optimizer === 'sgd' ? 0.02 : 0.001);
+  if (!(lr > 0)) throw new ConfigError('lr', `must be > 0, got ${lr}`);
+  const taylorBatches = o.taylorBatches ?? 8;
+  if (!Number.isInteger(taylorBatches) || taylorBatches < 1) throw new ConfigError('taylorBatches', `must be a whole number >= 1, got ${taylorBatches}`);
+  return {
+    teacher, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
+    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
+    temperature, alpha, teacherMode: o.teacherMode ?? 'original',
+    epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
+    optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default',
+    taylorBatches, seed: o.seed ?? 0, threads: o.threads ?? 2, device: o.device ?? 'cpu',
+    trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
+  };
+}
+
+/** The dataset settings of a resolved config, as openDataset takes them. */
+export function datasetSettings(c: RunConfig): DatasetSettings {
+  return {
+    seed: c.seed,
+    ...(c.trainSubset === null ? {} : { trainSubset: c.trainSubset }),
+    ...(c.valSize === null ? {} : { valSize: c.valSize }),
+    ...(c.imageSize === null ? {} : { imageSize: c.imageSize }),
+  };
+}
+
+/** A new run needs an absent or empty folder: an existing run is never overwritten. */
+export async function checkNewRunFolder(out: string): Promise<void> {
+  if (existsSync(out) && (await readdir(out)).length > 0) {
+    throw new ConfigError('out', `run folder ${out} already exists and is not empty`, `choose a new -o folder, or continue it with --resume ${out}`);
+  }
+}
+
+/** The config a run folder was started with (run.json). */
+export async function readRunConfig(out: string): Promise<RunConfig> {
+  const path = join(out, 'run.json');
+  if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
+  return JSON.parse(await readFile(path, 'utf8')) as RunConfig;
+}
