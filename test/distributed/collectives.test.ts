@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { allReduce, distributedBackends, tensor } from '../../src/tensor/index.js';
+import { DistError } from '../../src/errors.js';
+import { spawnRanks } from './spawn-ranks.js';
+
+const available = distributedBackends().includes('gloo');
+const skip = available ? false : 'the addon was built without c10d/Gloo (apt-get install libgloo-dev, then npm run build:addon)';
+
+test('collectives outside a process group throw a DistError', { skip }, () => {
+  assert.throws(() => allReduce([tensor(Float32Array.from([1]), [1])]), (e: unknown) => e instanceof DistError && e.code === 'E_DIST' && /no process group/.test(e.message));
+});
+
+test('3 ranks over Gloo: bucketed allreduce (sum, avg, max), broadcast and barrier agree on every rank', { skip }, async () => {
+  const rs = await spawnRanks('collective-worker.js', [0, 1, 2], (rank, port) => ['basic', String(rank), '3', String(port), '20000']);
+  for (const [rank, r] of rs.entries()) {
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.out, {
+      info: { rank, worldSize: 3, backend: 'gloo' },
+      a: [6, 30, -3], b: [3, 6, 9, 15], c: [1, 1], d: [2, 0], e: [2, 2, 2, 2],
+    });
+  }
+});
+
+test('a peer that dies fails the next collective on the others at once, with E_DIST', { skip }, async () => {
+  const [r0, r1] = await spawnRanks('collective-worker.js', [0, 1], (rank, port) => ['die', String(rank), '2', String(port), '60000']);
+  assert.equal(r1!.code, 7);
+  assert.equal(r0!.code, 0, r0!.stderr);
+  assert.equal(r0!.out['error'], 'E_DIST');
+  assert.match(String(r0!.out['message']), /allreduce: .*(Connection|closed|reset)/i);
+  assert.ok(Number(r0!.out['ms']) < 10_000, `noticed after ${String(r0!.out['ms'])} ms, well within the 60 s timeout`);
+});
+
+test('a peer that never arrives fails the rendezvous within the timeout', { skip }, async () => {
+  const [r0] = await spawnRanks('collective-worker.js', [0], (rank, port) => ['basic', String(rank), '2', String(port), '2000']);
+  assert.equal(r0!.out['error'], 'E_DIST');
+  assert.match(String(r0!.out['message']), /rendezvous: .*(Timed out|timeout)/i);
+  assert.ok(Number(r0!.out['ms']) < 10_000, `gave up after ${String(r0!.out['ms'])} ms (timeout 2000 ms)`);
+});
