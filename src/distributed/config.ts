@@ -25,7 +25,9 @@ export type DistFlags = {
   distBackend?: string | undefined;
 };
 
+/** The rendezvous port when none is given (PyTorch's). */
 export const DEFAULT_PORT = 29500;
+/** Seconds before a peer that died or never arrived fails the run. */
 export const DEFAULT_TIMEOUT_S = 300;
 
 function wholeNumber(path: string, v: string, min: number): number {

@@ -34,6 +34,7 @@ export class ProcessGroup implements DataParallel {
     return new ProcessGroup(c.rank, c.worldSize, c);
   }
 
+  /** Rank 0: the one that writes files and speaks for the run. */
   get isMain(): boolean {
     return this.rank === 0;
   }
