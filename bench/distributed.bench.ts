@@ -27,13 +27,17 @@ async function group(role: string, worldSize: number, args: string[]): Promise<R
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fitArgs = [model, rows, batch, '2'];
 const speeds: Record<number, number[]> = { 1: [], 2: [] };
+const cpuPer1000: Record<number, number[]> = { 1: [], 2: [] };
 for (let round = 0; round < Number(rounds); round++) {
   for (const ws of round % 2 === 0 ? [1, 2] : [2, 1]) {
-    const [r0] = await group('fit', ws, fitArgs);
+    const rs = await group('fit', ws, fitArgs);
     // epoch 2 only: epoch 1 includes warm-up (allocator, first collectives)
-    const ips = (r0!['imagesPerSec'] as number[])[1]!;
+    const ips = (rs[0]!['imagesPerSec'] as number[])[1]!;
     speeds[ws]!.push(ips);
-    console.log(`round ${round + 1}: ${ws} process(es) x 1 thread: ${ips.toFixed(1)} images/s`);
+    // CPU seconds of all ranks per 1000 training images (2 epochs): whether splitting the batch costs extra work
+    const cpu = rs.reduce((s, r) => s + (r['cpuSeconds'] as number), 0) / ((2 * Number(rows)) / 1000);
+    cpuPer1000[ws]!.push(cpu);
+    console.log(`round ${round + 1}: ${ws} process(es) x 1 thread: ${ips.toFixed(1)} images/s, ${cpu.toFixed(2)} CPU s per 1000 images (all ranks)`);
   }
 }
 const [s1, s2] = [median(speeds[1]!), median(speeds[2]!)];
@@ -48,4 +52,4 @@ for (const mib of [1, 4, 16, 64]) {
   bandwidth.push({ mib, seconds, gbPerSec: (mib * 2 ** 20) / seconds / 1e9 });
   console.log(`allreduce ${mib} MiB float32, 2 processes, Gloo over loopback: ${(seconds * 1e3).toFixed(2)} ms, ${((mib * 2 ** 20) / seconds / 1e9).toFixed(2)} GB/s`);
 }
-console.log(JSON.stringify({ bench: 'distributed', model, rows: Number(rows), batch: Number(batch), imagesPerSec: { 1: speeds[1], 2: speeds[2] }, speedup: s2 / s1, allreduce: bandwidth }));
+console.log(JSON.stringify({ bench: 'distributed', model, rows: Number(rows), batch: Number(batch), imagesPerSec: { 1: speeds[1], 2: speeds[2] }, cpuSecondsPer1000: { 1: cpuPer1000[1], 2: cpuPer1000[2] }, speedup: s2 / s1, allreduce: bandwidth }));
