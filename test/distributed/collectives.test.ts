@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { allReduce, distributedBackends, tensor } from '../../src/tensor/index.js';
+import { allReduce, distributedBackends, initProcessGroup, processGroupInfo, tensor } from '../../src/tensor/index.js';
+import { freePort } from '../../src/distributed/index.js';
 import { DistError } from '../../src/errors.js';
 import { spawnRanks } from './spawn-ranks.js';
 
@@ -9,6 +10,12 @@ const skip = available ? false : 'the addon was built without c10d/Gloo (apt-get
 
 test('collectives outside a process group throw a DistError', { skip }, () => {
   assert.throws(() => allReduce([tensor(Float32Array.from([1]), [1])]), (e: unknown) => e instanceof DistError && e.code === 'E_DIST' && /no process group/.test(e.message));
+});
+
+test('asking for NCCL from a build without it is a DistError that names gloo, and leaves no group behind', { skip: skip || distributedBackends().includes('nccl') }, async () => {
+  const o = { rank: 0, worldSize: 1, host: '127.0.0.1', port: await freePort(), timeoutMs: 5000, backend: 'nccl' as const };
+  assert.throws(() => initProcessGroup(o), (e: unknown) => e instanceof DistError && /backend nccl is not in this build.*use gloo/.test(e.message));
+  assert.equal(processGroupInfo(), null);
 });
 
 test('3 ranks over Gloo: bucketed allreduce (sum, avg, max), broadcast and barrier agree on every rank', { skip }, async () => {
