@@ -40,26 +40,33 @@ export function compressProgress(mode: ProgressMode): { onEvent: (e: CompressEve
       stop: () => undefined,
     };
   }
-  let bar: SingleBar | null = null;
-  const stopBar = (): void => {
-    bar?.stop();
-    bar = null;
-  };
+  const bar = batchBar(mode === 'bars');
   return {
     onEvent: (e) => {
-      if (e.type === 'batch') {
-        if (mode !== 'bars') return;
-        if (!bar) {
-          bar = new SingleBar({ format: `  epoch ${e.epoch} [{bar}] {value}/{total} batches | loss {loss} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 50 });
-          bar.start(e.of, 0, { loss: '-' });
-        }
-        bar.update(e.index + 1, { loss: e.loss.toFixed(4) });
-        return;
-      }
-      stopBar();
+      if (e.type === 'batch') return bar.update(e);
+      bar.stop();
       const line = describe(e);
       if (line !== null) console.log(line);
     },
-    stop: stopBar,
+    stop: bar.stop,
+  };
+}
+
+/** A bar over an epoch's batches with loss and ETA on stderr (when `on`); stop() clears it before a line is printed. */
+export function batchBar(on: boolean): { update: (b: { epoch: number; index: number; of: number; loss: number }) => void; stop: () => void } {
+  let bar: SingleBar | null = null;
+  return {
+    update: (b) => {
+      if (!on) return;
+      if (!bar) {
+        bar = new SingleBar({ format: `  epoch ${b.epoch} [{bar}] {value}/{total} batches | loss {loss} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 50 });
+        bar.start(b.of, 0, { loss: '-' });
+      }
+      bar.update(b.index + 1, { loss: b.loss.toFixed(4) });
+    },
+    stop: () => {
+      bar?.stop();
+      bar = null;
+    },
   };
 }

@@ -24,6 +24,8 @@ import { renderHtml } from '../report/index.js';
 export type CompressOptions = Partial<RunSettings> & {
   /** The teacher: an ONNX file or a graph (not disposed; a copy is saved in the run folder as teacher.onnx). */
   teacher?: string | Graph;
+  /** The first student: an ONNX file or a graph (not disposed; saved in the run folder as student-0.onnx); default a copy of the teacher. */
+  student?: string | Graph;
   /** The run folder; must not exist or be empty. */
   out?: string;
   /** Continue the run in this folder from its last checkpoint, with its own settings (run.json). */
@@ -54,18 +56,24 @@ async function startRun(o: CompressOptions): Promise<Started> {
   if (o.teacher === undefined) throw new ConfigError('teacher', 'is required (or resume an earlier run)');
   if (o.out === undefined) throw new ConfigError('out', 'is required: the run folder to write');
   if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
-  const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data });
+  const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
+  const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const ds = await openDataset(config.data, datasetOptions(datasetSettings(config)));
-  const teacher = typeof o.teacher === 'string' ? loadOnnx(o.teacher) : o.teacher;
+  const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
+  const loaded: Graph[] = [];
   try {
-    checkModelFits(teacher, ds, 'teacher');
+    for (const [m, , what] of models) {
+      const g = typeof m === 'string' ? loadOnnx(m) : m;
+      if (typeof m === 'string') loaded.push(g);
+      checkModelFits(g, ds, what);
+    }
     await mkdir(o.out, { recursive: true });
-    if (typeof o.teacher !== 'string') await saveOnnx(teacher, config.teacher);
+    for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
   } finally {
-    if (typeof o.teacher === 'string') teacher.dispose();
+    for (const g of loaded) g.dispose();
   }
   return { out: o.out, config, checkpoint: null, done: null };
 }
@@ -127,7 +135,11 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
     if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
     if (useCache) cache = await TeacherCache.build(teacher, ds, c.device, 256, par);
-    student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : teacher.clone();
+    student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
+    if (!steps.length && c.student !== null) {
+      checkModelFits(student, ds, 'student');
+      toChannelsLast(student);
+    }
     Object.assign(student.metadata, modelMetadata(ds));
     for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
@@ -163,7 +175,10 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
       const epochs = c.epochsPerStep[i]!;
       const result = await fit(next, ds, {
-        epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, seed: c.seed + step, device: c.device,
+        epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, momentum: c.momentum, seed: c.seed + step, device: c.device,
+        ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
+        ...(c.patience !== null ? { patience: c.patience } : {}),
+        ...(c.warmupSteps !== null ? { warmupSteps: c.warmupSteps } : {}),
         ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
         ...(resume ? { resume } : {}),

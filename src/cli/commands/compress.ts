@@ -9,7 +9,8 @@ import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, t
 import { DISTRIBUTED_FLAGS, runDistributed, withDistributedOptions, type DistributedFlags } from '../distributed-options.js';
 
 type Flags = RunFlags & OptimFlags & DistributedFlags & {
-  teacher?: string; data?: string; output?: string; resume?: string; taylorBatches: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
+  teacher?: string; student?: string; data?: string; output?: string; resume?: string; taylorBatches: string; momentum: string; clipNorm?: string;
+  patience?: string; warmupSteps?: string; ratios?: string; target?: string; steps?: string; metric: string; criterion: string;
   roundTo: string; mode: string; distill: boolean; temperature: string; alpha: string; teacherMode: string; epochsPerStep: string;
   augment: string; json?: boolean;
 };
@@ -18,6 +19,7 @@ export function registerCompress(p: Command): void {
   const c = p.command('compress')
     .description('progressive channel pruning with knowledge distillation: prune a step at a time, distil after each')
     .option('--teacher <file>', 'the trained teacher (ONNX); the first student is a copy of it')
+    .option('--student <file>', 'the first student (ONNX), e.g. another architecture; default a copy of the teacher')
     .option('--data <spec>', 'dataset (mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR, folder:DIR)')
     .option('-o, --output <dir>', 'the run folder (must not exist or be empty)')
     .option('--resume <dir>', 'continue a stopped run from its last checkpoint, with its own settings (no other run flags)')
@@ -34,6 +36,10 @@ export function registerCompress(p: Command): void {
     .option('--alpha <a>', 'weight of the distillation term (1 - alpha on the labels)', '0.9')
     .option('--teacher-mode <m>', 'original (distil from the teacher) or previous (from the previous student)', 'original')
     .option('--epochs-per-step <n>', 'epochs of distillation after each pruning step (a comma list for one per step)', '2')
+    .option('--momentum <m>', 'SGD momentum (Nesterov)', '0.9')
+    .option('--clip-norm <x>', "clip the gradients' joint L2 norm to this")
+    .option('--patience <n>', 'stop a step after N epochs without a better validation accuracy')
+    .option('--warmup-steps <n>', "batches of linear warmup at the start of each step's cosine schedule (default min(100, 5%))")
     .option('--augment <a>', "'default' (the dataset's) or 'off' (which lets the teacher's outputs be computed once)", 'default');
   withDistributedOptions(withRunOptions(withOptimOptions(c, '0.02 for sgd, 0.001 for adamw')))
     .option('--json', 'print progress as JSON events, and the report as the last line')
@@ -81,6 +87,7 @@ function runOptions(f: Flags): CompressOptions {
   const epochs = parseNumberList('--epochs-per-step', f.epochsPerStep);
   return {
     teacher: f.teacher,
+    ...(f.student !== undefined ? { student: f.student } : {}),
     data: f.data,
     out: f.output,
     ...(f.ratios !== undefined ? { ratios: parseNumberList('--ratios', f.ratios) } : {}),
@@ -97,6 +104,10 @@ function runOptions(f: Flags): CompressOptions {
     epochsPerStep: epochs.length === 1 ? epochs[0]! : epochs,
     ...parseOptimOptions(f),
     augment: parseChoice('--augment', f.augment, ['default', 'off'] as const),
+    momentum: parseNumber('--momentum', f.momentum),
+    ...(f.clipNorm !== undefined ? { clipNorm: parseNumber('--clip-norm', f.clipNorm) } : {}),
+    ...(f.patience !== undefined ? { patience: parsePositiveInt('--patience', f.patience) } : {}),
+    ...(f.warmupSteps !== undefined ? { warmupSteps: parsePositiveInt('--warmup-steps', f.warmupSteps, 0) } : {}),
     ...parseRunOptions(f),
   };
 }
