@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
-import { DistError } from '../errors.js';
+import { DistError, WhittleError } from '../errors.js';
 
 /** A free TCP port on loopback, for the rendezvous of local workers. */
 export function freePort(): Promise<number> {
@@ -29,7 +29,8 @@ export type LaunchOptions = {
  * Runs `nproc` workers of the same command on this machine, as torchrun does: RANK, WORLD_SIZE, LOCAL_RANK,
  * MASTER_ADDR=127.0.0.1 and a free MASTER_PORT in their environment. Rank 0's output is passed through; the others'
  * stderr is prefixed with their rank. Resolves when all exit 0; if one fails, the others fail at their next
- * collective (or are stopped after the timeout) and it rejects with one DistError naming the first failure.
+ * collective (or are stopped after the timeout) and it rejects with one DistError naming the first failure. SIGINT
+ * and SIGTERM are passed on to the workers, which stop at their next batch; it then rejects with E_ABORTED.
  */
 export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void> {
   const port = await freePort();
@@ -39,7 +40,9 @@ export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void
   let killTimer: NodeJS.Timeout | undefined;
   const exits = Array.from({ length: nproc }, (_, rank) => new Promise<void>((resolve) => {
     const env = { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
-    const child = spawn(process.execPath, [o.script, ...o.args], { env, stdio: rank === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
+    // detached: a Ctrl-C at the terminal reaches the launcher only, which passes it on once (a worker that got it
+    // twice would die instead of stopping at its next batch)
+    const child = spawn(process.execPath, [o.script, ...o.args], { env, detached: true, stdio: rank === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
     children.push(child);
     if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => log(`[rank ${rank}] ${l}`));
     child.on('exit', (code, signal) => {
@@ -51,13 +54,22 @@ export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void
       resolve();
     });
   }));
-  const forward = (sig: NodeJS.Signals): void => children.forEach((c) => c.exitCode === null && c.kill(sig));
-  process.on('SIGINT', forward).on('SIGTERM', forward);
+  let interrupted = false;
+  const forward = (sig: NodeJS.Signals): void => {
+    interrupted = true;
+    children.forEach((c) => c.exitCode === null && c.kill(sig));
+  };
+  // workers do not outlive a launcher that exits (or is killed by an uncaught error) first
+  const orphans = (): void => forward('SIGTERM');
+  process.on('SIGINT', forward).on('SIGTERM', forward).on('exit', orphans);
   try {
     await Promise.all(exits);
   } finally {
     clearTimeout(killTimer);
-    process.off('SIGINT', forward).off('SIGTERM', forward);
+    process.off('SIGINT', forward).off('SIGTERM', forward).off('exit', orphans);
+  }
+  if (firstFailure !== null && interrupted) {
+    throw new WhittleError('E_ABORTED', `stopped on request: all ${nproc} workers stopped`, { hint: 'continue with --resume RUN_DIR (and the same --nproc)' });
   }
   if (firstFailure !== null) throw new DistError(`${firstFailure}; the run stopped on all ${nproc} workers`, 'restart with --resume to continue from the last checkpoint');
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,19 +54,26 @@ test('compress --nproc 2 gives the per-epoch training loss and accuracies of one
   assert.deepEqual(readdirSync(join(dir, 'two')).sort(), readdirSync(join(dir, 'one')).sort());
 });
 
+/** Starts `compress --nproc 2` into `name` and resolves once its first epoch's checkpoint is on disk. */
+async function startLaunched(name: string): Promise<{ launcher: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+  const out = join(dir, name);
+  const launcher = spawn(process.execPath, [join(repoRoot, 'bin', 'whittle.js'), ...await run(name), '--nproc', '2', '--dist-timeout', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  launcher.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+  while (!(existsSync(out) && readdirSync(out).some((n) => n.startsWith('checkpoint-')))) await new Promise((r) => setTimeout(r, 50));
+  return { launcher, exited, stderr: () => stderr };
+}
+
 test('killing a worker stops the run with one clear error; --resume --nproc 2 finishes it as if never stopped', { skip }, async () => {
   const out = join(dir, 'killed');
-  const launcher = spawn(process.execPath, [join(repoRoot, 'bin', 'whittle.js'), ...await run('killed'), '--nproc', '2', '--dist-timeout', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  launcher.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
-  // wait for the first epoch's checkpoint, then kill rank 1
-  while (!(existsSync(out) && readdirSync(out).some((n) => n.startsWith('checkpoint-')))) await new Promise((r) => setTimeout(r, 50));
+  const { launcher, exited, stderr: err } = await startLaunched('killed');
   const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(launcher.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
   const rank1 = workers.find((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('RANK=1'))!;
   const t0 = Date.now();
   process.kill(rank1, 'SIGKILL');
   const code = await exited;
+  const stderr = err();
   assert.equal(code, 1, stderr);
   assert.ok(Date.now() - t0 < 30_000, 'the others stopped within the timeout');
   assert.match(stderr, /whittle: error\[E_DIST\]: worker rank 1 was killed by SIGKILL; the run stopped on all 2 workers/);
@@ -74,6 +81,17 @@ test('killing a worker stops the run with one clear error; --resume --nproc 2 fi
   const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
   assert.equal(resumed.status, 0, resumed.stderr);
   assertSameRun(report('one'), report('killed'), 'killed and resumed vs 1 process');
+});
+
+test('Ctrl-C on the launcher stops every worker at a batch (E_ABORTED); --resume --nproc 2 finishes the run', { skip }, async () => {
+  const out = join(dir, 'interrupted');
+  const { launcher, exited, stderr } = await startLaunched('interrupted');
+  launcher.kill('SIGINT');
+  assert.equal(await exited, 130, stderr());
+  assert.match(stderr(), /whittle: error\[E_ABORTED\]: stopped on request: all 2 workers stopped/);
+  const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assertSameRun(report('one'), report('interrupted'), 'interrupted and resumed vs 1 process');
 });
 
 test('a wrong master address fails with one clear line: at once when it cannot resolve, after --dist-timeout when nobody answers', { skip }, async () => {
