@@ -4,6 +4,7 @@ import { saveOnnx } from '../../onnx/index.js';
 import { ZOO } from '../../zoo/index.js';
 import { parseChoice, parsePositiveInt } from '../parse.js';
 import { checkWritableFile } from '../output-path.js';
+import { batchBar, progressMode } from '../progress.js';
 import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
 
 type Flags = RunFlags & OptimFlags & { arch: string; data: string; epochs: string; output: string; json?: boolean };
@@ -19,16 +20,19 @@ export function registerTrainTeacher(p: Command): void {
     .option('--json', 'print one JSON object as the last line')
     .action(async (f: Flags) => {
       const out = checkWritableFile('--output', f.output);
+      const bar = batchBar(progressMode(f.json) === 'bars');
       const r = await trainTeacher({
         arch: parseChoice('--arch', f.arch, ZOO),
         data: f.data,
         epochs: parsePositiveInt('--epochs', f.epochs),
         ...parseOptimOptions(f),
         ...parseRunOptions(f),
+        onBatch: bar.update,
         onEpoch: (e) => {
+          bar.stop();
           if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val accuracy ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
         },
-      });
+      }).finally(bar.stop);
       try {
         await saveOnnx(r.graph, out);
         const summary = {
