@@ -6,13 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
-import { manualSeed, randn, tidy, keep } from '../../src/tensor/index.js';
+import { manualSeed, randint, randn, tidy, keep } from '../../src/tensor/index.js';
 import { int, ints, type Graph } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { toOnnxBytes } from '../../src/onnx/index.js';
-import { analyzeGroups, prune, zeroRemovedChannels, type PruneResult } from '../../src/prune/index.js';
+import { analyzeGroups, prune, zeroRemovedChannels, CRITERIA, IMPORTANCE, type Batch, type PruneResult } from '../../src/prune/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { Net, param } from './helpers.js';
+import { assertEquivalent, Net, param } from './helpers.js';
 
 const INPUT = [4, 6, 6] as const;
 const NHWC = [0, 2, 3, 1];
@@ -83,6 +83,33 @@ for (const op of [false, true]) {
     g.dispose();
   });
 }
+
+test('every criterion scores channels on the last axis (taylor probes [N, 1, 1, C] there) and prunes the ConvNeXt-style graph', () => {
+  manualSeed(14);
+  const g = convnext(false);
+  const data: Batch[] = tidy(() => [0, 1].map(() => ({ x: keep(randn([4, ...INPUT])), y: keep(randint(5, [4])) })));
+  try {
+    const scores = IMPORTANCE.taylor(analyzeGroups(g), { reduction: 'sum', batches: () => data });
+    assert.ok(scores.every((v) => Number.isFinite(v) && v >= 0) && scores.some((v) => v > 0), 'taylor scores every unit');
+    for (const criterion of CRITERIA) {
+      const run = (): PruneResult => prune(g, { ratio: 0.4, metric: 'macs', criterion, batches: () => data, seed: 1 });
+      if (criterion === 'bn-scale') {
+        assert.throws(run, /BatchNormalization/);
+        continue;
+      }
+      const r = run();
+      try {
+        assert.ok(Math.abs(r.achievedRatio - 0.4) <= 0.004, `${criterion}: achieved ${r.achievedRatio}`);
+        assertEquivalent(r, INPUT, g);
+      } finally {
+        r.graph.dispose();
+      }
+    }
+  } finally {
+    for (const b of data) b.x.dispose(), b.y.dispose();
+    g.dispose();
+  }
+});
 
 test('ConvNeXt-style graph with the stream frozen: only the MLP hidden channels go, and zeroing alone is exact', async () => {
   manualSeed(12);
