@@ -113,18 +113,14 @@ test('bad options throw ConfigError naming the option', () => {
   g.dispose();
 });
 
-test('resnet56: group analysis plus surgery take well under 2 s', () => {
+test('resnet56: 30 groups, and surgery keeps every group at least one unit (timed in bench/prune-time.bench.ts)', () => {
   const g = buildZooGraph('resnet56', spec);
-  const t0 = performance.now();
   const dg = analyzeGroups(g);
-  const t1 = performance.now();
   const kept = new Uint8Array(dg.unitCount).map((_, i) => (i % 2 ? 1 : 0));
   for (const gr of dg.groups) kept[gr.units[0]!] = 1;
   const pruned = applyPlan({ dg, kept });
-  const t2 = performance.now();
-  console.log(`resnet56: analysis ${(t1 - t0).toFixed(0)} ms, surgery ${(t2 - t1).toFixed(0)} ms (${dg.groups.length} groups, ${dg.unitCount} units)`);
   assert.equal(dg.groups.length, 30);
-  assert.ok(t2 - t0 < 2000, `${(t2 - t0).toFixed(0)} ms`);
+  assert.ok(pruned.parameterCount() < g.parameterCount());
   pruned.dispose();
   g.dispose();
 });
