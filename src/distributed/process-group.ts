@@ -26,7 +26,7 @@ export class ProcessGroup implements DataParallel {
     } catch (e) {
       const why = (e as Error).message;
       throw new DistError(
-        `rendezvous: rank ${c.rank} of ${c.worldSize} could not join the group at ${c.masterAddr}:${c.masterPort} within ${c.timeoutMs / 1000} s (${why})`,
+        `rendezvous: rank ${c.rank} of ${c.worldSize} could not join the group at ${c.masterAddr}:${c.masterPort} (timeout ${c.timeoutMs / 1000} s): ${why.replace(/^rendezvous: /, '')}`,
         c.rank === 0 ? 'check that every rank was started, with the same --world-size and --master' : 'check --master (the address and port of rank 0) and that rank 0 is running',
         e,
       );

@@ -102,6 +102,6 @@ test('a wrong master address fails with one clear line: at once when it cannot r
   const t0 = Date.now();
   const silent = runCli([...await args('bad2'), '--master', `127.0.0.1:${await freePort()}`, '--dist-timeout', '3']);
   assert.equal(silent.status, 1);
-  assert.match(silent.stderr, /error\[E_DIST\]: rendezvous: rank 1 of 2 could not join the group at 127.0.0.1:\d+ within 3 s/);
+  assert.match(silent.stderr, /error\[E_DIST\]: rendezvous: rank 1 of 2 could not join the group at 127.0.0.1:\d+ \(timeout 3 s\)/);
   assert.ok(Date.now() - t0 < 30_000);
 });
