@@ -10,7 +10,9 @@ const [worldSize, rank, port] = process.argv.slice(2).map(Number) as [number, nu
 setNumThreads(1);
 manualSeed(0);
 const ds = await openDataset('mnist', { trainSubset: 1000, valSize: 300, seed: 0 });
-const g = buildZooGraph((process.env['FIT_MODEL'] ?? 'mlp') as ZooArch, { input: ds.shape, classes: 10 });
+// FIT_MODEL_1 gives rank 1 another model (to check that the ranks notice)
+const model = (rank === 1 && process.env['FIT_MODEL_1']) || process.env['FIT_MODEL'] || 'mlp';
+const g = buildZooGraph(model as ZooArch, { input: ds.shape, classes: 10 });
 const group = worldSize > 1 ? ProcessGroup.join({ rank, worldSize, masterAddr: '127.0.0.1', masterPort: port, timeoutMs: 30_000, backend: 'gloo' }) : undefined;
 // 1000 rows in global batches of 75: the last batch has 25 rows, cut 12 + 13, so the shard weighting is exercised
 const r = await fit(g, ds, { epochs: 2, batchSize: 75, lr: 0.05, optimizer: 'sgd', weightDecay: 5e-4, seed: 1, device: 'cpu', ...(group ? { parallel: group } : {}) });

@@ -25,3 +25,11 @@ test('fit with 2 ranks matches fit in one process: per-epoch training loss to ro
   }
   assert.deepEqual(two[0]!.out, two[1]!.out, 'both ranks report the same figures');
 });
+
+test('ranks that hold different graphs stop with a DistError before training', { skip }, async () => {
+  const rs = await spawnRanks('fit-worker.js', [0, 1], (rank, port) => ['2', String(rank), String(port)], { FIT_MODEL_1: 'lenet5' });
+  for (const r of rs) {
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /data parallel: the ranks hold different graphs \(structure digests differ\)/);
+  }
+});
