@@ -1,6 +1,7 @@
 // One rank of the collective tests. argv: scenario rank worldSize port timeoutMs. Prints one JSON line: what it saw.
 //   basic: allreduce (sum, avg, max over float32 and float64 tensors of different shapes), broadcast, barrier
 //   die:   rank 1 exits after a barrier; rank 0 then tries an allreduce and reports the error and how long it took
+//   stuck: rank 1 blocks for 3 timeouts before its allreduce; rank 0 reports how long its own allreduce waited
 import { allReduce, barrier, broadcast, initProcessGroup, processGroupInfo, shutdownProcessGroup, tensor } from '../../src/tensor/index.js';
 
 const [scenario, rank, worldSize, port, timeoutMs] = [process.argv[2]!, ...process.argv.slice(3).map(Number)] as [string, number, number, number, number];
@@ -24,9 +25,10 @@ if (scenario === 'basic') {
   broadcast([e], worldSize - 1);
   barrier();
   Object.assign(out, { a: a.toArray(), b: b.toArray(), c: c.toArray(), d: d.toArray(), e: e.toArray() });
-} else if (scenario === 'die') {
+} else if (scenario === 'die' || scenario === 'stuck') {
   barrier();
-  if (rank === 1) process.exit(7);
+  if (scenario === 'die' && rank === 1) process.exit(7);
+  if (scenario === 'stuck' && rank === 1) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * timeoutMs);
   const t1 = Date.now();
   try {
     allReduce([tensor(Float32Array.from([1]), [1])]);

@@ -38,6 +38,14 @@ test('a peer that dies fails the next collective on the others at once, with E_D
   assert.ok(Number(r0!.out['ms']) < 10_000, `noticed after ${String(r0!.out['ms'])} ms, well within the 60 s timeout`);
 });
 
+test('a peer that stops answering fails the collective on the others after the timeout, never a hang', { skip }, async () => {
+  const [r0] = await spawnRanks('collective-worker.js', [0, 1], (rank, port) => ['stuck', String(rank), '2', String(port), '3000']);
+  assert.equal(r0!.out['error'], 'E_DIST');
+  assert.match(String(r0!.out['message']), /allreduce: .*timed out/i);
+  const ms = Number(r0!.out['ms']);
+  assert.ok(ms >= 2500 && ms < 8000, `gave up after ${ms} ms (timeout 3000 ms)`);
+});
+
 test('a peer that never arrives fails the rendezvous within the timeout', { skip }, async () => {
   const [r0] = await spawnRanks('collective-worker.js', [0], (rank, port) => ['basic', String(rank), '2', String(port), '2000']);
   assert.equal(r0!.out['error'], 'E_DIST');
