@@ -8,11 +8,12 @@ import type { Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
 import { openDataset } from '../data/index.js';
-import { prune, type Criterion, type Metric } from '../prune/index.js';
+import { prune } from '../prune/index.js';
 import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
 import { checkModelFits } from './evaluate-model.js';
-import { datasetOptions, type DatasetSettings } from './dataset-options.js';
+import { datasetOptions } from './dataset-options.js';
+import type { CompressOptions } from '../options/compress.js';
 import { modelMetadata } from './metadata.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import { TeacherCache } from './teacher-cache.js';
@@ -20,37 +21,8 @@ import type { CompressReport, StepReport } from './report.js';
 import { renderHtml } from '../report/index.js';
 import { basename } from 'node:path';
 
-export type CompressOptions = DatasetSettings & {
-  /** The teacher: an ONNX file or a graph (not disposed). */
-  teacher: string | Graph;
-  data: string;
-  /** The run folder; must not exist or be empty. */
-  out: string;
-  ratios?: readonly number[];
-  target?: number;
-  steps?: number;
-  metric?: Metric;
-  criterion?: Criterion;
-  roundTo?: number;
-  /** 'progressive' (the method) or 'oneshot' (prune to the product of the ratios, distil for the same total epochs). */
-  mode?: 'progressive' | 'oneshot';
-  /** false: fine-tune with labels only (the no-distillation baseline). */
-  distill?: boolean;
-  temperature?: number;
-  alpha?: number;
-  /** Distil from the original teacher (default) or from the previous student. */
-  teacherMode?: 'original' | 'previous';
-  epochsPerStep?: number | readonly number[];
-  optimizer?: 'sgd' | 'adamw';
-  lr?: number;
-  batchSize?: number;
-  weightDecay?: number;
-  /** Random crop/flip on the training split: the dataset's default, or off (which enables the teacher cache). */
-  augment?: 'default' | 'off';
-  threads?: number;
-  device?: string;
-  onEvent?: (e: CompressEvent) => void;
-};
+/** compress()'s options, declared once in src/options/compress.ts (the CLI flags and config keys come from there too). */
+export type { CompressOptions };
 
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
