@@ -36,7 +36,7 @@ export function readConfig(path: string, spec: Spec): ConfigValues {
     const key = byName.get(camel(raw));
     if (key === undefined) {
       const near = nearest(camel(raw), [...byName.keys()]);
-      throw new ConfigError(`${path}: ${raw}`, 'unknown option', near ? `did you mean ${near}?` : `known options: ${[...new Set(byName.values())].join(', ')}`);
+      throw new ConfigError(`${path}: ${raw}`, near ? `unknown option (did you mean ${near}?)` : 'unknown option');
     }
     if (written.has(key)) throw new ConfigError(`${path}: ${raw}`, `sets ${key} a second time (as ${written.get(key)} too)`);
     const from = spec[key]!.fromString;

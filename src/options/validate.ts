@@ -44,7 +44,7 @@ function toConfigError(spec: Spec, values: Record<string, unknown>, issue: z.cor
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     const near = nearest(key, known);
-    return new ConfigError(naming.name(key), 'unknown option', near ? `did you mean ${naming.name(near)}?` : `known options: ${known.join(', ')}`);
+    return new ConfigError(naming.name(key), near ? `unknown option (did you mean ${naming.name(near)}?)` : 'unknown option');
   }
   const key = String(issue.path[0] ?? '');
   if (values[key] === undefined && spec[key]) return new ConfigError(naming.name(key), 'is required');
