@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'E_DATA'
   | 'E_ONNX'
   | 'E_GRAPH'
-  | 'E_USAGE';
+  | 'E_USAGE'
+  | 'E_ABORTED'; // stopped on request (AbortSignal, Ctrl-C); the run folder can be resumed
 
 /** Base of every error whittle throws on purpose. `hint` says how to fix it, when that is known. */
 export class WhittleError extends Error {

@@ -18,6 +18,7 @@ p.add_argument('--batch', type=int, default=128)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--teacher-cache', action='store_true')
+p.add_argument('--student-widths', default=None, help='the student\'s channel widths, e.g. 24,24,48,48,88')
 p.add_argument('--serve', action='store_true')
 a = p.parse_args()
 
@@ -25,7 +26,10 @@ torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
 c, h, w = map(int, a.input.split('x'))
 teacher = build(a.arch, c, a.classes).to(memory_format=torch.channels_last).eval()
-student = copy.deepcopy(teacher).train()
+if a.student_widths:
+    student = build(a.arch, c, a.classes, [int(v) for v in a.student_widths.split(',')]).to(memory_format=torch.channels_last).train()
+else:
+    student = copy.deepcopy(teacher).train()
 x = torch.randn(a.batch, c, h, w).contiguous(memory_format=torch.channels_last)
 y = torch.randint(a.classes, (a.batch,))
 with torch.no_grad():

@@ -9,13 +9,14 @@ def conv_bn_relu(cin, cout):
 
 
 class VggSmall(nn.Module):
-    def __init__(self, c, classes):
+    def __init__(self, c, classes, widths=(32, 32, 64, 64, 128)):
         super().__init__()
+        a, b, d, e, f = widths
         self.features = nn.Sequential(
-            *conv_bn_relu(c, 32), *conv_bn_relu(32, 32), nn.MaxPool2d(2),
-            *conv_bn_relu(32, 64), *conv_bn_relu(64, 64), nn.MaxPool2d(2),
-            *conv_bn_relu(64, 128), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        self.classifier = nn.Linear(128, classes)
+            *conv_bn_relu(c, a), *conv_bn_relu(a, b), nn.MaxPool2d(2),
+            *conv_bn_relu(b, d), *conv_bn_relu(d, e), nn.MaxPool2d(2),
+            *conv_bn_relu(e, f), nn.MaxPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.classifier = nn.Linear(f, classes)
 
     def forward(self, x):
         return self.classifier(self.features(x))
@@ -39,14 +40,15 @@ class BasicBlock(nn.Module):
 
 
 class ResNetSmall(nn.Module):
-    def __init__(self, c, classes):
+    def __init__(self, c, classes, widths=(16, 32, 64)):
         super().__init__()
-        self.conv1 = nn.Conv2d(c, 16, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        self.layer1 = nn.Sequential(BasicBlock(16, 16, 1), BasicBlock(16, 16, 1))
-        self.layer2 = nn.Sequential(BasicBlock(16, 32, 2), BasicBlock(32, 32, 1))
-        self.layer3 = nn.Sequential(BasicBlock(32, 64, 2), BasicBlock(64, 64, 1))
-        self.fc = nn.Linear(64, classes)
+        a, b, d = widths
+        self.conv1 = nn.Conv2d(c, a, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(a)
+        self.layer1 = nn.Sequential(BasicBlock(a, a, 1), BasicBlock(a, a, 1))
+        self.layer2 = nn.Sequential(BasicBlock(a, b, 2), BasicBlock(b, b, 1))
+        self.layer3 = nn.Sequential(BasicBlock(b, d, 2), BasicBlock(d, d, 1))
+        self.fc = nn.Linear(d, classes)
 
     def forward(self, x):
         h = F.relu(self.bn1(self.conv1(x)))
@@ -54,5 +56,6 @@ class ResNetSmall(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(h, 1), 1))
 
 
-def build(arch, c, classes):
-    return {'vgg-small': VggSmall, 'resnet-small': ResNetSmall}[arch](c, classes)
+def build(arch, c, classes, widths=None):
+    cls = {'vgg-small': VggSmall, 'resnet-small': ResNetSmall}[arch]
+    return cls(c, classes) if widths is None else cls(c, classes, tuple(widths))

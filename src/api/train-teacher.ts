@@ -5,8 +5,9 @@ import { apiNaming, checkOptions, defined, trainTeacherSpec, type TrainTeacherOp
 import { checkWritableFile } from '../util/writable-file.js';
 import { checkDevice } from './device.js';
 
-/** Progress of trainTeacher(): after each epoch, then once with the result. */
+/** Progress of trainTeacher(): after each batch and each epoch, then once with the result. */
 export type TrainTeacherEvent =
+  | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   | {
     type: 'trained'; params: number; bestEpoch: number; valAccuracy: number; testAccuracy: number; testLoss: number;
@@ -17,7 +18,8 @@ export type TrainTeacherEvent =
 /**
  * Trains a zoo architecture (`arch`) on a dataset from scratch and returns it: a teacher for compress(). The model
  * keeps the weights of its best validation epoch and carries the dataset's normalisation in its metadata; with
- * `out` it is also written there as ONNX (the path is checked before training starts).
+ * `out` it is also written there as ONNX (the path is checked before training starts). `signal` stops training at
+ * the next batch with an AbortedError.
  */
 export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph> {
   const o = checkOptions(trainTeacherSpec, options, apiNaming);
@@ -25,7 +27,11 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   checkDevice(o.device);
   const emit = o.onEvent ?? (() => undefined);
   const { onEvent: _, out: __, ...rest } = o;
-  const r = await train({ ...defined(rest), arch: o.arch, data: o.data, epochs: o.epochs, onEpoch: (e) => emit({ type: 'epoch-end', ...e }) });
+  const r = await train({
+    ...defined(rest), arch: o.arch, data: o.data, epochs: o.epochs,
+    onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
+    onBatch: (b) => emit({ type: 'batch', ...b }),
+  });
   try {
     if (out !== undefined) await saveOnnx(r.graph, out);
   } catch (e) {

@@ -13,18 +13,21 @@ export type DistillBenchOptions = {
   seed: number;
   /** Reuse the teacher's logits (as compress does when inputs are deterministic) instead of a forward per step. */
   teacherCache: boolean;
+  /** The student's channel widths (a pruned student, as compress trains after each pruning); default the teacher's. */
+  studentWidths?: readonly number[];
 };
 
 /**
  * One distillation step as compress runs it, on graphs through the executor: the teacher's logits (a forward in
  * eval mode, or the cached ones), the student's forward in train mode, Hinton's loss (T=4, alpha=0.9), backward,
- * SGD (momentum 0.9, weight decay 5e-4). Teacher and student are the same zoo architecture, as at step 1.
+ * SGD (momentum 0.9, weight decay 5e-4). The student is the teacher's architecture at the given widths (a pruned
+ * student, as every step of compress trains) or, by default, at the teacher's own.
  */
 export function prepareDistill(o: DistillBenchOptions): TrainLoop {
   setNumThreads(o.threads);
   manualSeed(o.seed);
   const teacher = buildZooGraph(o.arch, { input: o.input, classes: o.classes });
-  const student = teacher.clone();
+  const student = o.studentWidths ? buildZooGraph(o.arch, { input: o.input, classes: o.classes, widths: o.studentWidths }) : teacher.clone();
   toChannelsLast(teacher);
   toChannelsLast(student);
   const x = tidy(() => contiguous(randn([o.batch, ...o.input]), 'channels_last'));

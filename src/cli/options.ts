@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { checkOptions, readConfig, type CheckedOf, type ConfigValues, type Spec } from '../options/index.js';
+import { checkOptions, readConfig, type CheckedOf, type ConfigValues, type OptionsOf, type Spec } from '../options/index.js';
 
 // The bridge from an option spec to commander: flags are made from the spec, and the flags given (over a --config
 // file, over the defaults) are checked by the same schema as an API call. Errors name an option the way it was set.
@@ -38,8 +38,11 @@ function namer(spec: Spec, config: ConfigValues | undefined, fromCli: Set<string
   };
 }
 
-/** A checked options object from the flags given and the --config file, plus `extra` (positional arguments). */
-export function readOptions<D extends Spec>(c: Command, spec: D, extra: Record<string, unknown> = {}): { options: CheckedOf<D>; name: (key: string) => string } {
+/**
+ * The options from the flags given over the --config file, plus `extra` (positional arguments): checked, with
+ * defaults (`options`), and as given (`given`, for functions that treat an option left out differently).
+ */
+export function readOptions<D extends Spec>(c: Command, spec: D, extra: Record<string, unknown> = {}): { options: CheckedOf<D>; given: OptionsOf<D>; name: (key: string) => string } {
   const flags = c.opts<Record<string, unknown>>();
   const config = typeof flags['config'] === 'string' ? readConfig(flags['config'], spec) : undefined;
   const values: Record<string, unknown> = { ...config?.values };
@@ -59,7 +62,7 @@ export function readOptions<D extends Spec>(c: Command, spec: D, extra: Record<s
   Object.assign(values, extra);
   const name = namer(spec, config, fromCli);
   const options = checkOptions(spec, values, { name, written: (key) => written[key] });
-  return { options, name };
+  return { options, given: values as OptionsOf<D>, name };
 }
 
 /** Runs `fn`; a ConfigError about an option of the spec is re-raised naming the option as the user set it. */

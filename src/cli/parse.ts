@@ -34,3 +34,10 @@ export function parseDevice(flag: string, v: string, cudaDevices: () => number):
   }
   return v;
 }
+
+/** Parses comma-separated numbers (e.g. 32,64,128). */
+export function parseNumberList(flag: string, v: string): number[] {
+  const xs = v.split(',').map((s) => Number(s.trim()));
+  if (xs.some((x) => !Number.isFinite(x))) throw new ConfigError(flag, `expected comma-separated numbers, got '${v}'`);
+  return xs;
+}

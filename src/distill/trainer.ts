@@ -1,7 +1,9 @@
-import { clone, contiguous, copyInto, crossEntropy, detach, keep, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { contiguous, crossEntropy, detach, keep, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
-import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer } from '../optim/index.js';
+import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
+import { copyNamed, disposeSnapshot, restore, snapshot, type Snapshot } from './snapshot.js';
 import { batchOnDevice, evaluateGraph, forward } from './evaluate.js';
 
 /**
@@ -32,7 +34,42 @@ export type TrainOptions = {
   loss?: (logits: Tensor, labels: Tensor, at: BatchInfo) => Tensor;
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (at: { epoch: number; index: number; of: number; loss: number }) => void;
+  /** Continue from the state an earlier run passed to onCheckpoint (the graph must hold that epoch's weights). */
+  resume?: FitCheckpoint;
+  /** Called at every epoch end with what a checkpoint needs besides the graph (tensors valid during the call only). */
+  onCheckpoint?: (c: FitCheckpoint) => Promise<void>;
+  /** Stops at the next batch with an AbortedError; the last onCheckpoint state stays valid. */
+  signal?: AbortSignal;
 };
+
+/**
+ * The trainer's state at an epoch end: with the graph's weights it is enough to continue as if never stopped
+ * (batches and augmentation depend only on (seed, epoch, batch); libtorch's generator is reseeded each epoch).
+ */
+export type FitCheckpoint = {
+  epochs: EpochResult[];
+  bestEpoch: number;
+  bestValAccuracy: number;
+  stopped?: string;
+  optimizer: OptimizerState;
+  /** The best epoch's params and buffers by name (null before the first epoch). */
+  best: Record<string, Tensor> | null;
+};
+
+/** Training was stopped through its AbortSignal. */
+export class AbortedError extends WhittleError {
+  /** Where training stopped, e.g. 'epoch 2, batch 17'. */
+  readonly where: string;
+  constructor(where: string, hint?: string) {
+    super('E_ABORTED', `stopped at ${where}`, hint === undefined ? {} : { hint });
+    this.where = where;
+  }
+}
+
+/** libtorch's generator for one epoch: a function of (seed, epoch) only, so a resumed run draws the same numbers. */
+function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed + 1, 0x9e3779b1) ^ Math.imul(epoch, 0x85ebca6b)) >>> 1;
+}
 
 export type EpochResult = { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number };
 
@@ -44,25 +81,6 @@ export type FitResult = {
   /** Why training ended early, if it did (non-finite loss, early stopping). */
   stopped?: string;
 };
-
-/** Copies of the graph's params and buffers, to restore the best epoch. */
-function snapshot(g: Graph): Map<string, Tensor> {
-  return noGrad(() => {
-    const m = new Map<string, Tensor>();
-    for (const [name, init] of g.initializers) if (init.kind !== 'constant') m.set(name, tidy(() => keep(clone(detach(init.tensor)))));
-    return m;
-  });
-}
-
-function restore(g: Graph, snap: Map<string, Tensor>): void {
-  noGrad(() => {
-    for (const [name, t] of snap) copyInto(g.initializers.get(name)!.tensor, t);
-  });
-}
-
-function disposeAll(snap: Map<string, Tensor> | null): void {
-  if (snap) for (const t of snap.values()) t.dispose();
-}
 
 /** 4-D weights in channels-last, like the inputs, so convolutions take the fast path end to end. */
 export function toChannelsLast(g: Graph): void {
@@ -86,19 +104,26 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
   const total = o.epochs * loader.batchesPerEpoch;
   const schedule = cosineSchedule({ lr: o.lr, total, warmup: o.warmupSteps ?? Math.min(100, Math.ceil(total / 20)) });
   const lossOf = o.loss ?? ((logits: Tensor, y: Tensor) => crossEntropy(logits, y));
-  const epochs: EpochResult[] = [];
-  let best: Map<string, Tensor> | null = null;
-  let bestEpoch = 0;
-  let bestAcc = -1;
-  let stopped: string | undefined;
-  let step = 0;
+  const r = o.resume;
+  const epochs: EpochResult[] = r ? [...r.epochs] : [];
+  let best: Snapshot | null = r?.best ? copyNamed(Object.entries(r.best)) : null;
+  let bestEpoch = r?.bestEpoch ?? 0;
+  let bestAcc = r ? r.bestValAccuracy : -1;
+  let stopped: string | undefined = r?.stopped;
+  let step = epochs.length * loader.batchesPerEpoch;
+  if (r) {
+    opt.importState(r.optimizer);
+    loader.seek(epochs.length, 0);
+  }
   try {
-    for (let epoch = 1; epoch <= o.epochs && !stopped; epoch++) {
+    for (let epoch = epochs.length + 1; epoch <= o.epochs && !stopped; epoch++) {
+      manualSeed(epochSeed(o.seed, epoch));
       const t0 = process.hrtime.bigint();
       let lossSum = 0;
       let images = 0;
       let index = 0;
       for await (const b of prefetchEpoch(loader)) {
+        if (o.signal?.aborted) throw new AbortedError(`epoch ${epoch}, batch ${index + 1}`);
         opt.lr = schedule(step++);
         const loss = tidy(() => {
           const { x, y } = batchOnDevice(b, o.device);
@@ -128,17 +153,21 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       epochs.push(row);
       o.onEpoch?.(row);
       if (valAccuracy > bestAcc) {
-        disposeAll(best);
+        disposeSnapshot(best);
         best = snapshot(g);
         bestAcc = valAccuracy;
         bestEpoch = epoch;
       } else if (o.patience !== undefined && epoch - bestEpoch >= o.patience) {
         stopped = `early stop: no better validation accuracy for ${o.patience} epochs`;
       }
+      await o.onCheckpoint?.({
+        epochs: [...epochs], bestEpoch, bestValAccuracy: bestAcc, optimizer: opt.exportState(),
+        best: best ? Object.fromEntries(best) : null, ...(stopped ? { stopped } : {}),
+      });
     }
     if (best) restore(g, best);
   } finally {
-    disposeAll(best);
+    disposeSnapshot(best);
     opt.dispose();
   }
   return { epochs, bestEpoch, bestValAccuracy: Math.max(0, bestAcc), ...(stopped ? { stopped } : {}) };

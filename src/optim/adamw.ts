@@ -1,5 +1,5 @@
 import { type Tensor, addcdivInto, addcmulInto, addScalarInto, lerpInto, mulInto, sqrt, zerosLike, noGrad, div, tidy, keep } from '../tensor/index.js';
-import { type Optimizer, dropGrads } from './optimizer.js';
+import { type Optimizer, type OptimizerState, dropGrads, loadNamedState, namedState } from './optimizer.js';
 
 export type AdamWOptions = { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number };
 
@@ -45,6 +45,15 @@ export class AdamW implements Optimizer {
   /** Steps taken, and the first and second moment estimates, for checkpoints. */
   get state(): { step: number; m: readonly (Tensor | null)[]; v: readonly (Tensor | null)[] } {
     return { step: this.#t, m: this.#m, v: this.#v };
+  }
+
+  exportState(): OptimizerState {
+    return { step: this.#t, tensors: namedState({ m: this.#m, v: this.#v }) };
+  }
+
+  importState(s: OptimizerState): void {
+    this.#t = s.step;
+    loadNamedState({ m: this.#m, v: this.#v }, s.tensors);
   }
 
   zeroGrad(): void {

@@ -1,5 +1,5 @@
 /** Optimizers, learning-rate schedules and gradient clipping on the tensor API. */
-export type { Optimizer } from './optimizer.js';
+export type { Optimizer, OptimizerState } from './optimizer.js';
 export { Sgd, type SgdOptions } from './sgd.js';
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { cosineSchedule, stepSchedule, type Schedule, type ScheduleOptions } from './schedule.js';

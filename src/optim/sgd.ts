@@ -1,5 +1,5 @@
 import { type Tensor, add, addInto, mulInto, clone, noGrad, tidy, keep } from '../tensor/index.js';
-import { type Optimizer, dropGrads } from './optimizer.js';
+import { type Optimizer, type OptimizerState, dropGrads, loadNamedState, namedState } from './optimizer.js';
 
 export type SgdOptions = { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean };
 
@@ -42,6 +42,14 @@ export class Sgd implements Optimizer {
   /** The momentum buffers (null before the first step), for checkpoints. */
   get buffers(): readonly (Tensor | null)[] {
     return this.#buffers;
+  }
+
+  exportState(): OptimizerState {
+    return { step: 0, tensors: namedState({ buf: this.#buffers }) };
+  }
+
+  importState(s: OptimizerState): void {
+    loadNamedState({ buf: this.#buffers }, s.tensors);
   }
 
   zeroGrad(): void {

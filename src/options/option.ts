@@ -26,10 +26,12 @@ export interface Opt<S extends z.ZodType = z.ZodType> {
 export type Spec = Readonly<Record<string, Opt>>;
 
 type Shape<D extends Spec> = { -readonly [K in keyof D]: D[K]['schema'] };
+/** Optional keys stay optional, without `| undefined` (so that the types fit exactOptionalPropertyTypes callees). */
+type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> };
 /** The options object an API function takes. */
-export type OptionsOf<D extends Spec> = z.input<z.ZodObject<Shape<D>, z.core.$strict>>;
+export type OptionsOf<D extends Spec> = Defined<z.input<z.ZodObject<Shape<D>, z.core.$strict>>>;
 /** The options after checking: defaults filled. */
-export type CheckedOf<D extends Spec> = z.output<z.ZodObject<Shape<D>, z.core.$strict>>;
+export type CheckedOf<D extends Spec> = Defined<z.output<z.ZodObject<Shape<D>, z.core.$strict>>>;
 
 /** The zod object that checks a whole options object (unknown keys rejected). */
 export function objectOf<D extends Spec>(spec: D): z.ZodObject<Shape<D>, z.core.$strict> {

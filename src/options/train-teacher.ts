@@ -12,7 +12,8 @@ export const trainTeacherSpec = {
   ...datasetOptions,
   ...engineOptions,
   out: optional(text('also write the model to this ONNX file (checked before training starts)', { flags: '-o, --output <file>', aliases: ['output'] })),
-  onEvent: optional(apiOnly<(e: TrainTeacherEvent) => void>('called after each epoch, and once with the result', (v) => typeof v === 'function', 'a function')),
+  onEvent: optional(apiOnly<(e: TrainTeacherEvent) => void>('called after each batch and epoch, and once with the result', (v) => typeof v === 'function', 'a function')),
+  signal: optional(apiOnly<AbortSignal>('stops training at the next batch (AbortedError)', (v) => v instanceof AbortSignal, 'an AbortSignal')),
 } as const;
 
 export type TrainTeacherOptions = OptionsOf<typeof trainTeacherSpec>;

@@ -60,7 +60,7 @@ export function checkOptions<D extends Spec>(spec: D, values: unknown, naming: N
   const known = Object.keys(spec);
   const r = objectOf(spec).safeParse(values);
   if (!r.success) throw toConfigError(spec, values as Record<string, unknown>, r.error.issues[0]!, naming, known);
-  return r.data;
+  return defined(r.data) as CheckedOf<D>;
 }
 
 /** The object without its undefined entries (for passing checked options on under exactOptionalPropertyTypes). */

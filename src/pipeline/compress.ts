@@ -1,156 +1,226 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { ConfigError } from '../errors.js';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { WHITTLE_VERSION } from '../version.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
-import { openDataset } from '../data/index.js';
+import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { prune } from '../prune/index.js';
-import { distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo } from '../distill/index.js';
-import { ConfigError } from '../errors.js';
+import { AbortedError, batchOnDevice, distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo, type FitCheckpoint } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions } from './dataset-options.js';
-import type { CompressOptions } from '../options/compress.js';
 import { modelMetadata } from './metadata.js';
-import { resolveEpochs, resolveRatios } from './schedule.js';
 import { TeacherCache } from './teacher-cache.js';
-import type { CompressReport, StepReport } from './report.js';
+import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
+import type { CompressOptions } from '../options/compress.js';
+import { loadStepCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo } from './checkpoint.js';
+import type { CompressReport, StepReport, TeacherSummary } from './report.js';
 import { renderHtml } from '../report/index.js';
-import { basename } from 'node:path';
 
 /** compress()'s options, declared once in src/options/compress.ts (the CLI flags and config keys come from there too). */
 export type { CompressOptions };
 
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
-  | { type: 'step-start'; step: number; of: number; targetRatio: number }
+  | { type: 'resumed'; step: number; epoch: number; of: number }
+  | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
-  | { type: 'epoch-end'; step: number; epoch: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
+  | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
+  | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport };
 
+type Started = { out: string; config: RunConfig; checkpoint: Checkpoint | null; done: CompressReport | null };
 
-async function prepareRunFolder(out: string): Promise<void> {
-  if (existsSync(out) && (await readdir(out)).length > 0) {
-    throw new ConfigError('out', `run folder ${out} already exists and is not empty`, 'choose a new -o folder (an existing run is never overwritten)');
+/** Validates everything a new run needs before its folder is made, then writes run.json (and teacher.onnx for a graph). */
+async function startRun(o: CompressOptions): Promise<Started> {
+  if (o.teacher === undefined) throw new ConfigError('teacher', 'is required (or resume an earlier run)');
+  if (o.out === undefined) throw new ConfigError('out', 'is required: the run folder to write');
+  if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
+  const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
+  const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
+  await checkNewRunFolder(o.out);
+  const ds = await openDataset(config.data, datasetOptions(datasetSettings(config)));
+  const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
+  const loaded: Graph[] = [];
+  try {
+    for (const [m, , what] of models) {
+      const g = typeof m === 'string' ? loadOnnx(m) : m;
+      if (typeof m === 'string') loaded.push(g);
+      checkModelFits(g, ds, what);
+    }
+    await mkdir(o.out, { recursive: true });
+    for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
+    await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
+  } finally {
+    for (const g of loaded) g.dispose();
   }
-  await mkdir(out, { recursive: true });
+  return { out: o.out, config, checkpoint: null, done: null };
 }
 
-async function writeJson(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+async function resumeRun(out: string): Promise<Started> {
+  const config = await readRunConfig(out);
+  const checkpoint = await readCheckpoint(out);
+  const done = checkpoint === null ? await readFinished(out) : null;
+  return { out, config, checkpoint, done };
+}
+
+async function readFinished(out: string): Promise<CompressReport | null> {
+  try {
+    return JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as CompressReport;
+  } catch {
+    return null;
+  }
+}
+
+/** A few batches of training data for Taylor importance at a step (seeded, un-augmented). */
+function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: Tensor; y: Tensor }> {
+  const loader = BatchLoader.of(ds, 'train', { batchSize: Math.min(64, c.batchSize), seed: c.seed + step, augment: null });
+  const n = Math.min(c.taylorBatches, loader.batchesPerEpoch);
+  return function* () {
+    for (let i = 0; i < n; i++) yield batchOnDevice(loader.batchAt(0, i), c.device);
+  };
 }
 
 /**
  * The method: for each ratio r_i, prune the current student to r_i of its size (params or MACs), then distil it
- * from the teacher on the training split; the last student is the result. Writes step-K/student.onnx,
+ * from the teacher on the training split; the last student is the result. Writes run.json, step-K/student.onnx,
  * step-K/metrics.json, student.onnx, report.json and report.html into the run folder, and returns the report.
+ * A checkpoint is written at every epoch end; `resume` continues a stopped run to the same result.
  */
 export async function compress(o: CompressOptions): Promise<CompressReport> {
-  const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
-  const mode = o.mode ?? 'progressive';
-  const plan = mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
-  const perStep = resolveEpochs(o.epochsPerStep ?? 2, ratios.length);
-  const epochsPlan = mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep;
-  const alpha = o.alpha ?? 0.9;
-  const temperature = o.temperature ?? 4;
-  if (!(alpha >= 0 && alpha <= 1)) throw new ConfigError('alpha', `must be in [0, 1], got ${alpha}`);
-  if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
-  const seed = o.seed ?? 0;
-  const device = o.device ?? 'cpu';
-  const metric = o.metric ?? 'params';
-  await prepareRunFolder(o.out);
-  setNumThreads(o.threads ?? 2);
-  manualSeed(seed);
-  const ds = await openDataset(o.data, datasetOptions(o));
-  const teacher = typeof o.teacher === 'string' ? loadOnnx(o.teacher) : o.teacher;
+  const started = o.resume !== undefined ? await resumeRun(o.resume) : await startRun(o);
+  if (started.done) return started.done;
+  const { out, config: c } = started;
   const emit = o.onEvent ?? (() => undefined);
+  const check = (where: string): void => {
+    if (o.signal?.aborted) throw new AbortedError(where, `continue with: whittle compress --resume ${out}`);
+  };
+  setNumThreads(c.threads);
+  manualSeed(c.seed);
+  const ds = await openDataset(c.data, datasetOptions(datasetSettings(c)));
+  const teacher = loadOnnx(c.teacher);
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
   try {
     checkModelFits(teacher, ds, 'teacher');
-    if (typeof o.teacher === 'string') toChannelsLast(teacher);
-    const teacherVal = await evaluateGraph(teacher, ds, 'val', device);
-    const teacherTest = await evaluateGraph(teacher, ds, 'test', device);
-    const teacherInfo = { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: teacherVal.accuracy, testAccuracy: teacherTest.accuracy };
+    toChannelsLast(teacher);
+    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device);
     emit({ type: 'teacher', ...teacherInfo });
-    const distill = o.distill ?? true;
-    const augment = o.augment === 'off' ? null : undefined;
-    const useCache = distill && (o.teacherMode ?? 'original') === 'original' && (augment === null || ds.defaultAugment === null);
-    if (useCache) cache = await TeacherCache.build(teacher, ds, device);
-    student = teacher.clone();
+    const useCache = c.distill && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
+    const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
+    await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
+    if (useCache) cache = await TeacherCache.build(teacher, ds, c.device);
+    student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
+    if (!steps.length && c.student !== null) {
+      checkModelFits(student, ds, 'student');
+      toChannelsLast(student);
+    }
     Object.assign(student.metadata, modelMetadata(ds));
-    const steps: StepReport[] = [];
-    for (let i = 0; i < plan.length; i++) {
+    for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
-      emit({ type: 'step-start', step, of: plan.length, targetRatio: plan[i]! });
+      check(`the start of step ${step}`);
       const t0 = process.hrtime.bigint();
-      const previous: Graph = student;
-      const pruned = prune(previous, { ratio: plan[i]!, metric, criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1, seed });
-      const source = (o.teacherMode ?? 'original') === 'previous' ? previous : teacher;
-      const next = pruned.graph;
+      const cur = started.checkpoint?.current?.step === step ? started.checkpoint.current : null;
+      emit({ type: 'step-start', step, of: c.plan.length, targetRatio: c.plan[i]!, epochs: c.epochsPerStep[i]! });
+      let next: Graph;
+      let pruned: PrunedInfo;
+      let resume: FitCheckpoint | undefined;
+      if (cur) {
+        ({ graph: next, fit: resume } = loadStepCheckpoint(out, cur));
+        pruned = cur.pruned;
+        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: c.epochsPerStep[i]! });
+      } else {
+        const r = prune(student, {
+          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, roundTo: c.roundTo, seed: c.seed,
+          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
+        });
+        next = r.graph;
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };
+      }
       Object.assign(next.metadata, modelMetadata(ds));
-      emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params.after, macs: pruned.macs.after });
+      emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs });
+      const source = c.teacherMode === 'previous' ? student : teacher;
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
-        if (!distill) return crossEntropy(logits, y);
+        if (!c.distill) return crossEntropy(logits, y);
         // the teacher only gives targets: no graph is recorded through it
         const t = cache ? cache.lookup(at.rows) : noGrad(() => forward(source, at.x, false));
-        return distillationLoss(logits, t, y, { temperature, alpha });
+        return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
       };
+      const before = cur?.seconds ?? 0;
+      const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
+      const epochs = c.epochsPerStep[i]!;
       const result = await fit(next, ds, {
-        epochs: epochsPlan[i]!,
-        batchSize: o.batchSize ?? 128,
-        lr: o.lr ?? ((o.optimizer ?? 'sgd') === 'sgd' ? 0.02 : 0.001),
-        optimizer: o.optimizer ?? 'sgd',
-        weightDecay: o.weightDecay ?? 5e-4,
-        seed: seed + step,
-        device,
-        ...(augment === null ? { augment: null } : {}),
+        epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, momentum: c.momentum, seed: c.seed + step, device: c.device,
+        ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
+        ...(c.patience !== null ? { patience: c.patience } : {}),
+        ...(c.warmupSteps !== null ? { warmupSteps: c.warmupSteps } : {}),
+        ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
-        onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
-      });
-      if (previous !== teacher) previous.dispose();
-      student = next;
-      const val = epochsPlan[i]! > 0 ? result.bestValAccuracy : (await evaluateGraph(next, ds, 'val', device)).accuracy;
-      const test = await evaluateGraph(next, ds, 'test', device);
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const images = result.epochs.reduce((n, e) => n + e.imagesPerSec * e.seconds, 0);
+        ...(resume ? { resume } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+        onBatch: (b) => emit({ type: 'batch', step, ...b }),
+        onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+        onCheckpoint: (fc) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed() }, fc),
+      }).catch((e: unknown) => {
+        next.dispose();
+        if (e instanceof AbortedError) throw new AbortedError(`step ${step}, ${e.where}`, `continue with: whittle compress --resume ${out}`);
+        throw e;
+      }).finally(() => disposeFitCheckpoint(resume));
+      const val = epochs > 0 ? result.bestValAccuracy : (await evaluateGraph(next, ds, 'val', c.device)).accuracy;
+      const test = await evaluateGraph(next, ds, 'test', c.device);
+      const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
       const report: StepReport = {
-        step, targetRatio: plan[i]!, achievedRatio: pruned.achievedRatio, params: pruned.params.after, macs: pruned.macs.after,
-        valAccuracy: val, testAccuracy: test.accuracy, seconds, imagesPerSec: images / Math.max(1e-9, result.epochs.reduce((s, e) => s + e.seconds, 0)),
+        step, targetRatio: c.plan[i]!, ...pruned, valAccuracy: val, testAccuracy: test.accuracy, seconds: elapsed(),
+        imagesPerSec: result.epochs.reduce((n, e) => n + e.imagesPerSec * e.seconds, 0) / Math.max(1e-9, trainSeconds),
         epochs: result.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })),
-        groups: pruned.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })),
         ...(result.stopped ? { stopped: result.stopped } : {}),
       };
-      steps.push(report);
-      const dir = join(o.out, `step-${step}`);
+      const dir = join(out, `step-${step}`);
       await mkdir(dir, { recursive: true });
       await saveOnnx(next, join(dir, 'student.onnx'));
-      await writeJson(join(dir, 'metrics.json'), report);
+      await writeFileAtomic(join(dir, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
+      next.dispose();
+      steps.push(report);
+      await writeCheckpoint(out, { teacher: teacherInfo, steps, current: null });
+      // The next step starts from the file just written, as a resumed run does: both go on from the same bytes.
+      if (student !== teacher) student.dispose();
+      student = loadOnnx(join(dir, 'student.onnx'));
       emit({ type: 'step-end', step, report });
     }
-    await saveOnnx(student, join(o.out, 'student.onnx'));
-    const last = steps[steps.length - 1]!;
-    const report: CompressReport = {
-      teacher: teacherInfo,
-      steps,
-      final: { params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacherInfo.params, macsRatio: last.macs / teacherInfo.macs },
-      config: {
-        teacher: typeof o.teacher === 'string' ? o.teacher : '(graph)', data: o.data, mode, ratios, plan, metric, criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1,
-        distill, temperature, alpha, teacherMode: o.teacherMode ?? 'original', epochsPerStep: epochsPlan, optimizer: o.optimizer ?? 'sgd',
-        lr: o.lr ?? null, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, augment: o.augment ?? 'default', teacherCache: useCache,
-        seed, threads: o.threads ?? 2, device, trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
-      },
-      versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
-    };
-    await writeJson(join(o.out, 'report.json'), report);
-    await writeFileAtomic(join(o.out, 'report.html'), renderHtml([{ name: basename(o.out), report }]));
+    await saveOnnx(student, join(out, 'student.onnx'));
+    const report = finalReport(c, teacherInfo, steps, useCache);
+    await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report }]));
+    await removeCheckpoint(out);
     return report;
   } finally {
     cache?.dispose();
     if (student && student !== teacher) student.dispose();
-    if (typeof o.teacher === 'string') teacher.dispose();
+    teacher.dispose();
   }
+}
+
+function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
+  if (!f) return;
+  for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {})]) t.dispose();
+}
+
+async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string): Promise<TeacherSummary> {
+  const val = await evaluateGraph(teacher, ds, 'val', device);
+  const test = await evaluateGraph(teacher, ds, 'test', device);
+  return { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
+}
+
+function finalReport(c: RunConfig, teacher: TeacherSummary, steps: StepReport[], teacherCache: boolean): CompressReport {
+  const last = steps[steps.length - 1]!;
+  return {
+    teacher,
+    steps,
+    final: { params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacher.params, macsRatio: last.macs / teacher.macs },
+    config: { ...c, teacherCache },
+    versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
+  };
 }

@@ -1,3 +1,5 @@
+import type { RunConfig } from './run-config.js';
+
 /** report.json: the teacher, then one entry per step (contract: field names as in the compress issue). */
 export type EpochRow = { epoch: number; trainLoss: number; valAccuracy: number };
 
@@ -17,10 +19,13 @@ export type StepReport = {
   stopped?: string;
 };
 
+export type TeacherSummary = { params: number; macs: number; valAccuracy: number; testAccuracy: number };
+
 export type CompressReport = {
-  teacher: { params: number; macs: number; valAccuracy: number; testAccuracy: number };
+  teacher: TeacherSummary;
   steps: StepReport[];
   final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
-  config: Record<string, unknown>;
+  /** Every setting of the run, resolved (as in run.json), and whether the teacher's outputs were cached. */
+  config: RunConfig & { teacherCache: boolean };
   versions: { whittle: string; libtorch: string; node: string };
 };

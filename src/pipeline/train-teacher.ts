@@ -17,6 +17,8 @@ export type TrainTeacherOptions = DatasetSettings & {
   threads?: number;
   device?: string;
   onEpoch?: (e: EpochResult) => void;
+  onBatch?: (b: { epoch: number; index: number; of: number; loss: number }) => void;
+  signal?: AbortSignal;
 };
 
 export type TrainedTeacher = { graph: Graph; dataset: Dataset; fit: FitResult; testAccuracy: number; testLoss: number };
@@ -39,6 +41,8 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
     seed,
     device: o.device ?? 'cpu',
     ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
+    ...(o.onBatch ? { onBatch: o.onBatch } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   const test = await evaluateGraph(graph, dataset, 'test', o.device ?? 'cpu');
   return { graph, dataset, fit: result, testAccuracy: test.accuracy, testLoss: test.loss };

@@ -1,7 +1,18 @@
 import { Graph, GraphBuilder } from '../graph/index.js';
 
 /** Input shape [C, H, W] and class count shared by every zoo constructor. */
-export type ZooSpec = { input: readonly [number, number, number]; classes: number };
+export type ZooSpec = {
+  input: readonly [number, number, number];
+  classes: number;
+  /** Channel widths instead of the defaults (vgg-small: its 5 convs, default 32,32,64,64,128; resnets: the 3 stages, 16,32,64). */
+  widths?: readonly number[];
+};
+
+function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): readonly number[] {
+  const w = spec.widths ?? defaults;
+  if (w.length !== defaults.length || w.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`${arch}: widths must be ${defaults.length} whole numbers >= 1, got [${w.join(', ')}]`);
+  return w;
+}
 
 export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56'] as const;
 export type ZooArch = (typeof ZOO)[number];
@@ -29,7 +40,9 @@ function lenet5({ input, classes }: ZooSpec): Graph {
 }
 
 /** vgg-small, named as src/nn's (features.N, classifier). */
-function vggSmall({ input, classes }: ZooSpec): Graph {
+function vggSmall(spec: ZooSpec): Graph {
+  const { input, classes } = spec;
+  const w = widthsOf('vgg-small', spec, [32, 32, 64, 64, 128]);
   const b = new GraphBuilder('vgg-small', input);
   let i = 0;
   let h = 'input';
@@ -41,9 +54,9 @@ function vggSmall({ input, classes }: ZooSpec): Graph {
     h = b.maxPool(h, 2);
     i += 1;
   };
-  block(32); block(32); pool();
-  block(64); block(64); pool();
-  block(128); pool();
+  block(w[0]!); block(w[1]!); pool();
+  block(w[2]!); block(w[3]!); pool();
+  block(w[4]!); pool();
   h = b.flatten(b.globalAvgPool(h));
   return b.build(b.linear(h, classes, 'classifier'), classes);
 }
@@ -101,9 +114,9 @@ export function buildZooGraph(arch: ZooArch, spec: ZooSpec): Graph {
     case 'mlp': return mlp(spec);
     case 'lenet5': return lenet5(spec);
     case 'vgg-small': return vggSmall(spec);
-    case 'resnet-small': return resnet('resnet-small', spec, [16, 32, 64], 2);
+    case 'resnet-small': return resnet('resnet-small', spec, widthsOf('resnet-small', spec, [16, 32, 64]), 2);
     case 'mobilenetv2-small': return mobilenetv2Small(spec);
-    case 'resnet20': return resnet('resnet20', spec, [16, 32, 64], 3);
-    case 'resnet56': return resnet('resnet56', spec, [16, 32, 64], 9);
+    case 'resnet20': return resnet('resnet20', spec, widthsOf('resnet20', spec, [16, 32, 64]), 3);
+    case 'resnet56': return resnet('resnet56', spec, widthsOf('resnet56', spec, [16, 32, 64]), 9);
   }
 }

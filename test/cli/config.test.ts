@@ -20,7 +20,7 @@ test('compress --config: an unknown key, a bad value or a missing option is one 
     [['--config', config('a.yaml', 'ratios: [0.5]\nepoch-per-step: 1\n'), '-o', existing], /a\.yaml: epoch-per-step: unknown option \(did you mean epochsPerStep\?\)$/],
     [['--config', config('b.yaml', 'ratios: [0.5, 1.5]\n'), '-o', existing], /b\.yaml: ratios: each ratio must be in \(0, 1\], got 1\.5$/],
     [['--config', config('c.yaml', 'ratios: [0.5]\nalpha: 2\n'), '-o', existing], /c\.yaml: alpha: must be in \[0, 1\], got 2$/],
-    [['--config', config('d.yaml', 'ratios: [0.5]\n')], /--output: is required$/],
+    [['--config', config('d.yaml', 'ratios: [0.5]\n')], /--output: is required/],
     [['--config', config('e.yaml', 'ratios: [0.5]\n'), '-o', existing], /--output: run folder .* already exists and is not empty/],
     [['--config', join(dir, 'missing.yaml'), '-o', existing], /--config: cannot read .*missing\.yaml \(ENOENT\)$/],
   ];

@@ -50,3 +50,15 @@ test('a non-finite loss stops training with the last good weights, and says so',
   assert.equal(liveTensors(), live, 'no tensors leaked');
   g.dispose();
 });
+
+test('early stopping: no better validation accuracy for `patience` epochs ends training, and says so', async () => {
+  manualSeed(0);
+  const ds = await small();
+  const g = buildZooGraph('mlp', { input: ds.shape, classes: 10 });
+  // a learning rate too small to change a prediction: validation accuracy stays where it starts
+  const r = await fit(g, ds, { epochs: 5, batchSize: 500, lr: 1e-12, optimizer: 'sgd', weightDecay: 0, seed: 0, device: 'cpu', patience: 2 });
+  assert.equal(r.epochs.length, 3);
+  assert.equal(r.bestEpoch, 1);
+  assert.match(r.stopped ?? '', /early stop: no better validation accuracy for 2 epochs/);
+  g.dispose();
+});

@@ -90,3 +90,15 @@ test('runGraph frees intermediates: only the outputs stay alive', () => {
     g.dispose();
   }
 });
+
+test('zoo widths: vgg-small and resnet-small at other channel widths, and bad widths refused', () => {
+  const g = buildZooGraph('vgg-small', { input: [1, 28, 28], classes: 10, widths: [8, 8, 16, 16, 24] });
+  // convs (no bias) + BN scale/bias per conv + classifier
+  const convs = 9 * 8 + 9 * 8 * 8 + 9 * 8 * 16 + 9 * 16 * 16 + 9 * 16 * 24;
+  assert.equal(g.parameterCount(), convs + 2 * (8 + 8 + 16 + 16 + 24) + 24 * 10 + 10);
+  g.dispose();
+  const r = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10, widths: [8, 16, 24] });
+  assert.equal(r.initializers.get('fc.weight')!.tensor.shape[1], 24);
+  r.dispose();
+  assert.throws(() => buildZooGraph('vgg-small', { input: [1, 28, 28], classes: 10, widths: [8, 8] }), /vgg-small: widths must be 5 whole numbers/);
+});

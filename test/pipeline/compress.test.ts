@@ -15,10 +15,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'whittle-compress-data-'));
 writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
 const DATA = `idx:${dataDir}`;
 
-async function teacherFile(classes = 10): Promise<string> {
+async function teacherFile(classes = 10, side = 12): Promise<string> {
   manualSeed(0);
   const path = join(mkdtempSync(join(tmpdir(), 'whittle-compress-')), 'teacher.onnx');
-  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes });
+  const g = buildZooGraph('vgg-small', { input: [1, side, side], classes });
   await saveOnnx(g, path);
   g.dispose();
   return path;
@@ -29,7 +29,7 @@ const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, thre
 test('progressive compress writes every step, the final student and report.json with the documented fields', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'run');
   const report = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5, 0.5], metric: 'params' });
-  assert.deepEqual(readdirSync(out).sort(), ['report.html', 'report.json', 'step-1', 'step-2', 'student.onnx']);
+  assert.deepEqual(readdirSync(out).sort(), ['report.html', 'report.json', 'run.json', 'step-1', 'step-2', 'student.onnx']);
   for (const k of [1, 2]) assert.deepEqual(readdirSync(join(out, `step-${k}`)).sort(), ['metrics.json', 'student.onnx']);
   const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
   assert.deepEqual(json, JSON.parse(JSON.stringify(report)));
@@ -74,8 +74,12 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5,1.5', '-o', fresh], /ratios: each ratio must be in \(0, 1\], got 1.5/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', existing], /already exists and is not empty/],
     [['--teacher', await teacherFile(7), '--data', DATA, '--ratios', '0.5', '-o', fresh], /teacher: predicts 7 classes .* but the dataset has 10/],
+    [['--teacher', await teacherFile(10, 28), '--data', DATA, '--ratios', '0.5', '-o', fresh], /teacher: takes input \[N, 1, 28, 28\] but the dataset's images are 1x12x12/],
     [['--teacher', teacher, '--data', DATA, '-o', fresh], /give ratios .* or a target/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--alpha', '2', '-o', fresh], /alpha: must be in \[0, 1\], got '?2'?/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json', 'run')], /(out|--output): cannot make .*report\.json is a file/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json')], /(out|--output): .*report\.json is a file, not a folder/],
+    [['--teacher', teacher, '--data', 'idx:/nonexistent', '--ratios', '0.5', '-o', fresh], /nonexistent/],
   ];
   for (const [args, msg] of cases) {
     const r = runCli(['compress', ...args]);
@@ -85,6 +89,41 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
   }
   assert.equal(readFileSync(join(existing, 'report.json'), 'utf8'), '{"keep": true}');
   assert.deepEqual(readdirSync(existing), ['report.json']);
+  assert.equal(existsSync(fresh), false, 'a run that fails its checks makes no folder');
   mkdirSync(fresh, { recursive: true });
   assert.equal(existsSync(join(fresh, 'report.json')), false);
+});
+
+test('compress with Taylor importance scores channels on training batches and meets the ratio', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], criterion: 'taylor', taylorBatches: 2 });
+  assert.equal(r.config.criterion, 'taylor');
+  assert.equal(r.config.taylorBatches, 2);
+  assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.5) <= 0.005, `achieved ${r.steps[0]!.achievedRatio}`);
+});
+
+test('trainer settings reach the run: momentum, clipping, early stopping, warmup; bad values are refused', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], momentum: 0.5, clipNorm: 1, patience: 1, warmupSteps: 0 });
+  assert.deepEqual([r.config.momentum, r.config.clipNorm, r.config.patience, r.config.warmupSteps], [0.5, 1, 1, 0]);
+  const bad = runCli(['compress', '--teacher', 'x.onnx', '--data', DATA, '--ratios', '0.5', '--momentum', '1.5', '-o', join(out, 'x')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /momentum: must be in \[0, 1\), got 1.5/);
+});
+
+test('--student starts from another architecture: its size is the base of the first ratio; a misfit is refused', async () => {
+  manualSeed(1);
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-student-'));
+  const small = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10, widths: [16, 16, 32, 32, 64] });
+  const params = small.parameterCount();
+  await saveOnnx(small, join(dir, 'student.onnx'));
+  small.dispose();
+  const out = join(dir, 'run');
+  const r = await compress({ ...quick, teacher: await teacherFile(), student: join(dir, 'student.onnx'), out, ratios: [0.5] });
+  assert.equal(r.config.student, join(dir, 'student.onnx'));
+  assert.ok(Math.abs(r.steps[0]!.params / params - 0.5) <= 0.005, `${r.steps[0]!.params} of ${params}`);
+  const bad = runCli(['compress', '--teacher', await teacherFile(), '--student', await teacherFile(7), '--data', DATA, '--ratios', '0.5', '-o', join(dir, 'bad')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /student: predicts 7 classes/);
+  assert.equal(existsSync(join(dir, 'bad')), false);
 });

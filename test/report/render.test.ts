@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderHtml } from '../../src/report/index.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
+import { resolveConfig } from '../../src/pipeline/run-config.js';
 import { runCli } from '../cli/run-cli.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -22,7 +23,7 @@ function fakeReport(shift: number): CompressReport {
     teacher: { params: 140458, macs: 21903104, valAccuracy: 0.93, testAccuracy: 0.925 },
     steps: [step(1, 0.5), step(2, 0.25)],
     final: { params: 35000, macs: 5.5e6, valAccuracy: 0.9, testAccuracy: 0.895, paramsRatio: 0.25, macsRatio: 0.25 },
-    config: { mode: 'progressive', ratios: [0.5, 0.5] },
+    config: { ...resolveConfig('teacher.onnx', { data: 'fashion-mnist', ratios: [0.5, 0.5] }), teacherCache: false },
     versions: { whittle: '0.1.0', libtorch: '1.13.0', node: process.version },
   };
 }

@@ -4,7 +4,7 @@ import { prepareDistill } from '../../bench/distill-bench.js';
 import { ZOO } from '../../zoo/index.js';
 import { benchTrain, prepareTrain, timeSteps, type TrainBenchOptions, type TrainLoop } from '../../bench/train-bench.js';
 import { ARCHS } from '../../nn/index.js';
-import { parseChoice, parseDevice, parseInputShape, parsePositiveInt } from '../parse.js';
+import { parseChoice, parseDevice, parseInputShape, parseNumberList, parsePositiveInt } from '../parse.js';
 import { cudaDeviceCount } from '../../tensor/index.js';
 
 type Flags = { arch: string; input: string; classes: string; batch: string; iters: string; warmup: string; threads: string; memoryFormat: string; device: string; seed: string; json?: boolean; serve?: boolean };
@@ -59,7 +59,7 @@ async function serve(o: { batch: number }, prepare: () => TrainLoop): Promise<vo
   loop.dispose();
 }
 
-type DistillFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string; teacherCache?: boolean };
+type DistillFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string; teacherCache?: boolean; studentWidths?: string };
 
 /** `whittle bench distill --serve`: distillation steps for bench/distill-vs-pytorch.bench.ts. */
 export function registerBenchDistill(bench: Command): void {
@@ -72,10 +72,12 @@ export function registerBenchDistill(bench: Command): void {
     .option('--threads <n>', 'intra-op threads', '2')
     .option('--seed <n>', 'random seed', '0')
     .option('--teacher-cache', "reuse the teacher's logits instead of a forward per step")
+    .option('--student-widths <list>', "the student's channel widths (a pruned student), e.g. 24,24,48,48,88 for vgg-small")
     .action(async (f: DistillFlags) => {
       const o = {
         arch: parseChoice('--arch', f.arch, ZOO), input: parseInputShape('--input', f.input), classes: parsePositiveInt('--classes', f.classes, 2),
         batch: parsePositiveInt('--batch', f.batch), threads: parsePositiveInt('--threads', f.threads), seed: parsePositiveInt('--seed', f.seed, 0), teacherCache: f.teacherCache === true,
+        ...(f.studentWidths ? { studentWidths: parseNumberList('--student-widths', f.studentWidths) } : {}),
       };
       await serve(o, () => prepareDistill(o));
     });

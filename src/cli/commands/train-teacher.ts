@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { trainTeacher, type TrainTeacherEvent } from '../../api/index.js';
 import { trainTeacherSpec } from '../../options/index.js';
 import { ConfigError } from '../../errors.js';
+import { batchBar, progressMode } from '../progress.js';
 import { addOptions, namingErrors, readOptions } from '../options.js';
+
+type Epoch = Omit<Extract<TrainTeacherEvent, { type: 'epoch-end' }>, 'type'>;
 
 /** Adds `whittle train-teacher -o OUT`: trainTeacher() with the model written to OUT. */
 export function registerTrainTeacher(p: Command): void {
@@ -14,18 +17,19 @@ export function registerTrainTeacher(p: Command): void {
       const { options, name } = readOptions(cmd, trainTeacherSpec);
       if (options.out === undefined) throw new ConfigError('--output', 'is required: the ONNX file to write (-o FILE)');
       let done: Extract<TrainTeacherEvent, { type: 'trained' }> | undefined;
-      const epochs: Omit<Extract<TrainTeacherEvent, { type: 'epoch-end' }>, 'type'>[] = [];
-      const model = await namingErrors(trainTeacherSpec, name, () => trainTeacher({
-        ...options,
-        onEvent: (e) => {
-          if (e.type === 'trained') done = e;
-          else {
-            const { type: _, ...row } = e;
-            epochs.push(row);
-            if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val accuracy ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
-          }
-        },
-      }));
+      const epochs: Epoch[] = [];
+      const bar = batchBar(progressMode(f.json) === 'bars');
+      const onEvent = (e: TrainTeacherEvent): void => {
+        if (e.type === 'batch') return bar.update(e);
+        bar.stop();
+        if (e.type === 'trained') done = e;
+        else {
+          const { type: _, ...row } = e;
+          epochs.push(row);
+          if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val accuracy ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
+        }
+      };
+      const model = await namingErrors(trainTeacherSpec, name, () => trainTeacher({ ...options, onEvent })).finally(bar.stop);
       model.dispose();
       const r = done!;
       const summary = {

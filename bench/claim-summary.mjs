@@ -1,0 +1,22 @@
+// Reads OUT/seed-S/{progressive,oneshot,no-distill}/report.json and prints a markdown table of test accuracies.
+// Usage: node bench/claim-summary.mjs OUT SEED...
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [out, ...seeds] = process.argv.slice(2);
+const modes = ['progressive', 'oneshot', 'no-distill'];
+const read = (seed, mode) => JSON.parse(readFileSync(join(out, `seed-${seed}`, mode, 'report.json'), 'utf8'));
+const pct = (x) => (100 * x).toFixed(2);
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const first = read(seeds[0], 'progressive');
+console.log(`teacher ${first.config.teacher}: test ${pct(first.teacher.testAccuracy)}%, ${first.teacher.params} params; data ${first.config.data}, ratios ${first.config.ratios.join(',')}, ${first.config.epochsPerStep.join('+')} epochs`);
+console.log('');
+console.log(`| mode | params (ratio) | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | vs teacher |`);
+console.log(`|---|---|${seeds.map(() => '---|').join('')}---|---|`);
+for (const mode of modes) {
+  const reports = seeds.map((s) => read(s, mode));
+  const acc = reports.map((r) => r.final.testAccuracy);
+  const r0 = reports[0];
+  console.log(`| ${mode} | ${r0.final.params} (${r0.final.paramsRatio.toFixed(4)}) | ${acc.map(pct).join(' | ')} | ${pct(mean(acc))} ± ${pct(sd(acc))} | ${(100 * (mean(acc) - r0.teacher.testAccuracy)).toFixed(2)} |`);
+}

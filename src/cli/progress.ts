@@ -1,0 +1,72 @@
+import { SingleBar } from 'cli-progress';
+import type { CompressEvent } from '../pipeline/compress.js';
+
+/** Bars with an ETA on a terminal, one plain line per epoch otherwise, or JSON events (one per line) for machines. */
+export type ProgressMode = 'bars' | 'lines' | 'json';
+
+export function progressMode(json: boolean | undefined): ProgressMode {
+  return json ? 'json' : process.stderr.isTTY ? 'bars' : 'lines';
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+/** The line an event prints in 'lines' and 'bars' mode (batch events print none). */
+export function describe(e: CompressEvent): string | null {
+  switch (e.type) {
+    case 'teacher': return `teacher: ${e.params} params, ${e.macs} MACs, val ${pct(e.valAccuracy)}, test ${pct(e.testAccuracy)}`;
+    case 'resumed': return `  resumed step ${e.step} after epoch ${e.epoch} of ${e.of}`;
+    case 'step-start': return `step ${e.step}/${e.of}: prune to ${e.targetRatio.toFixed(4)}, then ${e.epochs} epoch(s)`;
+    case 'pruned': return `  pruned: ratio ${e.achievedRatio.toFixed(4)}, ${e.params} params, ${e.macs} MACs`;
+    case 'batch': return null;
+    case 'epoch-end': return `  epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)}, val ${pct(e.valAccuracy)}, ${e.imagesPerSec.toFixed(0)} images/s`;
+    case 'step-end': return `  step ${e.step}: val ${pct(e.report.valAccuracy)}, test ${pct(e.report.testAccuracy)}, ${e.report.seconds.toFixed(1)} s${e.report.stopped ? ` (${e.report.stopped})` : ''}`;
+  }
+}
+
+/** An onEvent for compress that shows progress in the given mode; call stop() when the run ends or fails. */
+export function compressProgress(mode: ProgressMode): { onEvent: (e: CompressEvent) => void; stop: () => void } {
+  if (mode === 'json') {
+    let lastBatch = 0;
+    return {
+      onEvent: (e) => {
+        // batch events at most once a second: enough for a progress display, not a flood
+        if (e.type === 'batch') {
+          const now = Date.now();
+          if (now - lastBatch < 1000 && e.index + 1 < e.of) return;
+          lastBatch = now;
+        }
+        console.log(JSON.stringify({ event: e.type, ...e }));
+      },
+      stop: () => undefined,
+    };
+  }
+  const bar = batchBar(mode === 'bars');
+  return {
+    onEvent: (e) => {
+      if (e.type === 'batch') return bar.update(e);
+      bar.stop();
+      const line = describe(e);
+      if (line !== null) console.log(line);
+    },
+    stop: bar.stop,
+  };
+}
+
+/** A bar over an epoch's batches with loss and ETA on stderr (when `on`); stop() clears it before a line is printed. */
+export function batchBar(on: boolean): { update: (b: { epoch: number; index: number; of: number; loss: number }) => void; stop: () => void } {
+  let bar: SingleBar | null = null;
+  return {
+    update: (b) => {
+      if (!on) return;
+      if (!bar) {
+        bar = new SingleBar({ format: `  epoch ${b.epoch} [{bar}] {value}/{total} batches | loss {loss} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 50 });
+        bar.start(b.of, 0, { loss: '-' });
+      }
+      bar.update(b.index + 1, { loss: b.loss.toFixed(4) });
+    },
+    stop: () => {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}

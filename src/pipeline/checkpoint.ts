@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadTensors, saveTensors, type Tensor } from '../tensor/index.js';
+import type { Graph } from '../graph/index.js';
+import { loadOnnx, saveOnnx } from '../onnx/index.js';
+import type { EpochResult, FitCheckpoint } from '../distill/index.js';
+import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../util/write-atomic.js';
+import type { StepReport, TeacherSummary } from './report.js';
+
+const FILE = 'checkpoint.json';
+
+/** What a step's pruning produced, kept so that a resumed step reports the same. */
+export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 'groups'>;
+
+/** A step in progress at an epoch end: the student and trainer state live in `dir`. */
+export type StepInProgress = {
+  step: number;
+  dir: string;
+  pruned: PrunedInfo;
+  seconds: number;
+  epochs: EpochResult[];
+  bestEpoch: number;
+  bestValAccuracy: number;
+  stopped?: string;
+  optimizerStep: number;
+};
+
+/**
+ * checkpoint.json in a run folder: the teacher's numbers, the finished steps (their students are step-K/student.onnx)
+ * and the step in progress. It is replaced atomically, only after the files it names are complete, so a kill at any
+ * moment leaves either the previous or the next checkpoint.
+ */
+export type Checkpoint = { format: 1; teacher: TeacherSummary; steps: StepReport[]; current: StepInProgress | null };
+
+export async function readCheckpoint(out: string): Promise<Checkpoint | null> {
+  const path = join(out, FILE);
+  if (!existsSync(path)) return null;
+  const c = JSON.parse(await readFile(path, 'utf8')) as Checkpoint;
+  if (c.format !== 1) throw new ConfigError('--resume', `${path} has checkpoint format ${String(c.format)}, this whittle reads format 1`);
+  return c;
+}
+
+/** Writes the in-progress step's graph and trainer tensors to a new folder, then points checkpoint.json at it. */
+export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'current' | 'format'>, graph: Graph, cur: Omit<StepInProgress, 'dir' | 'epochs' | 'bestEpoch' | 'bestValAccuracy' | 'stopped' | 'optimizerStep'>, fit: FitCheckpoint): Promise<void> {
+  const dir = `checkpoint-${cur.step}-${fit.epochs.length}`;
+  await rm(join(out, dir), { recursive: true, force: true });
+  await mkdir(join(out, dir));
+  await saveOnnx(graph, join(out, dir, 'student.onnx'));
+  const tensors: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(fit.optimizer.tensors)) tensors[`optimizer/${k}`] = t;
+  for (const [k, t] of Object.entries(fit.best ?? {})) tensors[`best/${k}`] = t;
+  await saveTensors(join(out, dir, 'trainer.pt'), tensors);
+  const current: StepInProgress = {
+    ...cur, dir, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValAccuracy: fit.bestValAccuracy,
+    optimizerStep: fit.optimizer.step, ...(fit.stopped ? { stopped: fit.stopped } : {}),
+  };
+  await writeCheckpoint(out, { ...base, current });
+}
+
+/** Records finished steps only (after step-K/ is written) and drops older checkpoint folders. */
+export async function writeCheckpoint(out: string, c: Omit<Checkpoint, 'format'>): Promise<void> {
+  await writeFileAtomic(join(out, FILE), JSON.stringify({ format: 1, ...c }, null, 2) + '\n');
+  await pruneCheckpointFolders(out, c.current?.dir ?? null);
+}
+
+/** Removes the checkpoint once the run is complete. */
+export async function removeCheckpoint(out: string): Promise<void> {
+  await rm(join(out, FILE), { force: true });
+  await pruneCheckpointFolders(out, null);
+}
+
+async function pruneCheckpointFolders(out: string, keep: string | null): Promise<void> {
+  for (const name of await readdir(out)) {
+    if (name.startsWith('checkpoint-') && name !== keep) await rm(join(out, name), { recursive: true, force: true });
+  }
+}
+
+/** The in-progress step's graph and the trainer state fit() resumes from (the caller disposes both). */
+export function loadStepCheckpoint(out: string, cur: StepInProgress): { graph: Graph; fit: FitCheckpoint } {
+  const graph = loadOnnx(join(out, cur.dir, 'student.onnx'));
+  const all = loadTensors(join(out, cur.dir, 'trainer.pt'));
+  const pick = (prefix: string): Record<string, Tensor> =>
+    Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+  const best = pick('best/');
+  return {
+    graph,
+    fit: {
+      epochs: cur.epochs, bestEpoch: cur.bestEpoch, bestValAccuracy: cur.bestValAccuracy,
+      optimizer: { step: cur.optimizerStep, tensors: pick('optimizer/') },
+      best: Object.keys(best).length ? best : null, ...(cur.stopped ? { stopped: cur.stopped } : {}),
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Criterion, Metric } from '../prune/index.js';
+import { ConfigError } from '../errors.js';
+import { resolveEpochs, resolveRatios } from './schedule.js';
+import type { DatasetSettings } from './dataset-options.js';
+
+/** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else). */
+export type RunSettings = DatasetSettings & {
+  data: string;
+  ratios?: readonly number[];
+  target?: number;
+  steps?: number;
+  metric?: Metric;
+  criterion?: Criterion;
+  roundTo?: number;
+  /** 'progressive' (the method) or 'oneshot' (prune to the product of the ratios, distil for the same total epochs). */
+  mode?: 'progressive' | 'oneshot';
+  /** false: fine-tune with labels only (the no-distillation baseline). */
+  distill?: boolean;
+  temperature?: number;
+  alpha?: number;
+  /** Distil from the original teacher (default) or from the previous student. */
+  teacherMode?: 'original' | 'previous';
+  epochsPerStep?: number | readonly number[];
+  optimizer?: 'sgd' | 'adamw';
+  /** Peak learning rate; default 0.02 for SGD, 0.001 for AdamW. */
+  lr?: number;
+  batchSize?: number;
+  weightDecay?: number;
+  /** Random crop/flip on the training split: the dataset's default, or off (which enables the teacher cache). */
+  augment?: 'default' | 'off';
+  /** SGD momentum (Nesterov; default 0.9). */
+  momentum?: number;
+  /** Clip the gradients' joint L2 norm to this (default: no clipping). */
+  clipNorm?: number;
+  /** Stop a step after this many epochs without a better validation accuracy (default: never). */
+  patience?: number;
+  /** Linear warmup of each step's cosine schedule, in batches (default min(100, 5% of the step's batches)). */
+  warmupSteps?: number;
+  /** Batches of training data that Taylor importance accumulates over at each step (default 8). */
+  taylorBatches?: number;
+  threads?: number;
+  device?: string;
+};
+
+/** Every setting resolved to its value: report.json's `config`, and run.json. */
+export type RunConfig = {
+  /** The teacher's ONNX file, and the first student's (null: a copy of the teacher). */
+  teacher: string; student: string | null; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
+  criterion: Criterion; roundTo: number; distill: boolean; temperature: number; alpha: number;
+  teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
+  weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
+  augment: 'default' | 'off'; taylorBatches: number; seed: number; threads: number; device: string;
+  trainSubset: number | null; valSize: number | null; imageSize: number | null;
+};
+
+/** Fills defaults and checks ranges; throws ConfigError naming the option. */
+export function resolveConfig(teacher: string, o: RunSettings, student: string | null = null): RunConfig {
+  const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+  const mode = o.mode ?? 'progressive';
+  const perStep = resolveEpochs(o.epochsPerStep ?? 2, ratios.length);
+  const alpha = o.alpha ?? 0.9;
+  const temperature = o.temperature ?? 4;
+  if (!(alpha >= 0 && alpha <= 1)) throw new ConfigError('alpha', `must be in [0, 1], got ${alpha}`);
+  if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
+  const optimizer = o.optimizer ?? 'sgd';
+  const lr = o.lr ?? (optimizer === 'sgd' ? 0.02 : 0.001);
+  if (!(lr > 0)) throw new ConfigError('lr', `must be > 0, got ${lr}`);
+  const momentum = o.momentum ?? 0.9;
+  if (!(momentum >= 0 && momentum < 1)) throw new ConfigError('momentum', `must be in [0, 1), got ${momentum}`);
+  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new ConfigError('clipNorm', `must be > 0, got ${o.clipNorm}`);
+  for (const [k, v] of [['patience', o.patience], ['warmupSteps', o.warmupSteps]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || (k === 'patience' && v < 1))) throw new ConfigError(k, `must be a whole number >= ${k === 'patience' ? 1 : 0}, got ${v}`);
+  }
+  const taylorBatches = o.taylorBatches ?? 8;
+  if (!Number.isInteger(taylorBatches) || taylorBatches < 1) throw new ConfigError('taylorBatches', `must be a whole number >= 1, got ${taylorBatches}`);
+  return {
+    teacher, student, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
+    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
+    temperature, alpha, teacherMode: o.teacherMode ?? 'original',
+    epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
+    optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, momentum, clipNorm: o.clipNorm ?? null,
+    patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment ?? 'default',
+    taylorBatches, seed: o.seed ?? 0, threads: o.threads ?? 2, device: o.device ?? 'cpu',
+    trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
+  };
+}
+
+/** The dataset settings of a resolved config, as openDataset takes them. */
+export function datasetSettings(c: RunConfig): DatasetSettings {
+  return {
+    seed: c.seed,
+    ...(c.trainSubset === null ? {} : { trainSubset: c.trainSubset }),
+    ...(c.valSize === null ? {} : { valSize: c.valSize }),
+    ...(c.imageSize === null ? {} : { imageSize: c.imageSize }),
+  };
+}
+
+/** A new run needs an absent or empty folder that can be made and written: an existing run is never overwritten. */
+export async function checkNewRunFolder(out: string): Promise<void> {
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new ConfigError('out', `${out} is a file, not a folder`, 'choose a new -o folder');
+    if ((await readdir(out)).length > 0) throw new ConfigError('out', `run folder ${out} already exists and is not empty`, `choose a new -o folder, or continue it with --resume ${out}`);
+    return checkWritable(out);
+  }
+  // the nearest existing ancestor must be a writable folder
+  let dir = dirname(resolve(out));
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) throw new ConfigError('out', `cannot make ${out}: ${dir} is a file`, 'choose a new -o folder');
+  checkWritable(dir);
+}
+
+function checkWritable(dir: string): void {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new ConfigError('out', `cannot write in ${dir} (permission denied)`, 'choose an -o folder you can write to');
+  }
+}
+
+/** The config a run folder was started with (run.json). */
+export async function readRunConfig(out: string): Promise<RunConfig> {
+  const path = join(out, 'run.json');
+  if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
+  return JSON.parse(await readFile(path, 'utf8')) as RunConfig;
+}

@@ -1,0 +1,131 @@
+// Checkpoints and --resume: a run stopped anywhere (SIGKILL, an AbortSignal) and resumed ends with the same metrics
+// as an uninterrupted run with the same seed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manualSeed } from '../../src/tensor/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { saveOnnx } from '../../src/onnx/index.js';
+import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
+import type { CompressReport } from '../../src/pipeline/report.js';
+import { AbortedError } from '../../src/distill/index.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
+import { writeIdxSet } from '../data/fixtures.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'whittle-resume-data-'));
+writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
+const DATA = `idx:${dataDir}`;
+const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-resume-')), 'run');
+
+async function teacherFile(): Promise<string> {
+  manualSeed(0);
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-resume-')), 'teacher.onnx');
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  await saveOnnx(g, path);
+  g.dispose();
+  return path;
+}
+
+// Two steps of two epochs, 4 batches an epoch; SGD with momentum so that optimizer state matters.
+const FLAGS = ['--data', DATA, '--val-size', '100', '--batch-size', '100', '--ratios', '0.5,0.5', '--epochs-per-step', '2', '--threads', '2'];
+const settings = { data: DATA, valSize: 100, batchSize: 100, ratios: [0.5, 0.5], epochsPerStep: 2, threads: 2 } as const;
+
+/** Everything in report.json but the timings, which differ between any two runs. */
+function metrics(r: CompressReport): unknown {
+  return { teacher: r.teacher, final: r.final, steps: r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest) };
+}
+
+const readReport = (dir: string): CompressReport => JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as CompressReport;
+
+/** Starts `whittle compress --json` and SIGKILLs it when `killAt` matches an event line; resolves once it is dead. */
+function runAndKill(args: string[], killAt: (e: { event: string; epoch?: number; index?: number; step?: number }) => boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'whittle.js'), 'compress', ...args, '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+    let buf = '';
+    let killed = false;
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop()!;
+      for (const line of lines) {
+        const e = JSON.parse(line) as { event: string };
+        if (!killed && killAt(e)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      }
+    });
+    child.on('exit', () => resolve(killed));
+  });
+}
+
+test('a run SIGKILLed at several points and resumed each time reports the same metrics as an uninterrupted run', async () => {
+  const teacher = await teacherFile();
+  const whole = newRun();
+  assert.equal(runCli(['compress', '--teacher', teacher, ...FLAGS, '-o', whole]).status, 0);
+  const reference = metrics(readReport(whole));
+  const run = newRun();
+  const args = ['--teacher', teacher, ...FLAGS, '-o', run];
+  // after the last batch of an epoch (before its checkpoint), right after an epoch end (a checkpoint being written),
+  // after step 1 ends, and in step 2 (batch events are printed at most once a second, the last of an epoch always)
+  const points: ((e: { event: string; epoch?: number; index?: number; step?: number }) => boolean)[] = [
+    (e) => e.event === 'batch' && e.step === 1 && e.epoch === 2 && e.index === 3,
+    (e) => e.event === 'epoch-end' && e.step === 1 && e.epoch === 2,
+    (e) => e.event === 'step-start' && e.step === 2,
+    (e) => e.event === 'batch' && e.step === 2 && e.epoch === 1 && e.index === 3,
+  ];
+  let killed = 0;
+  for (const [k, at] of points.entries()) {
+    // the first start is a fresh run, later ones resume whatever checkpoint the kill left
+    if (await runAndKill(k === 0 ? args : ['--resume', run], at)) killed++;
+    assert.ok(!readdirSync(run).includes('report.json'), `run ${k} should not have finished`);
+  }
+  assert.equal(killed, points.length, 'every run was killed at its point');
+  const r = runCli(['compress', '--resume', run]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(metrics(readReport(run)), reference);
+  assert.deepEqual(readdirSync(run).filter((f) => f.startsWith('checkpoint')), [], 'the checkpoint is removed once the run is complete');
+  // resuming a complete run changes nothing and prints its result
+  const again = runCli(['compress', '--resume', run, '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(metrics(again.lastJson() as unknown as CompressReport), reference);
+});
+
+test('an AbortSignal stops compress at the next batch with a resumable folder; resume gives the same metrics', async () => {
+  const teacher = await teacherFile();
+  const reference = metrics(await compress({ ...settings, teacher, out: newRun(), optimizer: 'adamw' }));
+  const out = newRun();
+  const stop = new AbortController();
+  let batches = 0;
+  const onEvent = (e: CompressEvent): void => {
+    if (e.type === 'batch' && ++batches === 7) stop.abort();
+  };
+  await assert.rejects(compress({ ...settings, teacher, out, optimizer: 'adamw', onEvent, signal: stop.signal }), (e: unknown) => {
+    assert.ok(e instanceof AbortedError);
+    assert.match(e.message, /stopped at step 1, epoch 2, batch 4/);
+    assert.match(e.hint ?? '', /--resume/);
+    return true;
+  });
+  const events: string[] = [];
+  const report = await compress({ resume: out, onEvent: (e) => events.push(e.type) });
+  assert.deepEqual(metrics(report), reference);
+  assert.ok(events.includes('resumed'));
+});
+
+test('--resume refuses other run flags, a folder that is not a run, and leaves the folder as it was', async () => {
+  const notRun = mkdtempSync(join(tmpdir(), 'whittle-resume-'));
+  writeFileSync(join(notRun, 'keep.txt'), 'x');
+  const a = runCli(['compress', '--resume', notRun]);
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /is not a whittle run folder \(no run\.json\)/);
+  const b = runCli(['compress', '--resume', notRun, '--ratios', '0.5']);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /--resume: takes no other run options \(got ratios\)/);
+  assert.deepEqual(readdirSync(notRun), ['keep.txt']);
+  const c = runCli(['compress', '--data', DATA, '--ratios', '0.5', '-o', newRun()]);
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /--teacher: is required \(or resume RUN_DIR/);
+});
