@@ -22,6 +22,7 @@ export { compressSpec, pruneSpec, trainTeacherSpec, evaluateSpec, inspectSpec, o
 export type { StepReport, EpochRow } from './pipeline/report.js';
 export type { Metric, Criterion, GroupReport, Untouched } from './prune/index.js';
 export * from './errors.js';
+export { AbortedError } from './distill/index.js';
 export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
 export type { OnnxWhere } from './onnx/errors.js';
 export { Graph, GraphError, GraphBuilder, type Node, type ValueInfo, type Initializer, type InitializerKind, type Attr, type Attrs, type Dim, type TensorData, type GraphParts, type ConvSpec } from './graph/index.js';

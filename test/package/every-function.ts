@@ -2,7 +2,7 @@
 // `npm run build:ts`: every API function used with strict: true, and no `any` coming out of the API.
 import {
   compress, evaluate, inspect, loadOnnx, openDataset, prune, saveOnnx, trainTeacher,
-  ConfigError, DatasetError, EngineError, GraphError, OnnxError, WhittleError,
+  AbortedError, ConfigError, DatasetError, EngineError, GraphError, OnnxError, WhittleError,
   type CompressEvent, type CompressReport, type Dataset, type Evaluation, type Model, type ModelReport, type PruneResult,
 } from 'whittle-nn';
 
@@ -23,8 +23,11 @@ export async function everyFunction(signal: AbortSignal): Promise<void> {
   const teacher: Model = noAny(await trainTeacher({ arch: 'lenet5', data: 'mnist', epochs: 1, trainSubset: 512, onEvent: (e) => noAny(e.type) }));
   const events: CompressEvent[] = [];
   const report: CompressReport = noAny(await compress({
-    teacher, data: 'mnist', ratios: [0.5, 0.5], epochsPerStep: 1, out: 'runs/a', trainSubset: 512,
-    onEvent: (e) => { events.push(noAny(e)); },
+    teacher, data: 'mnist', ratios: [0.5, 0.5], epochsPerStep: 1, out: 'runs/a', trainSubset: 512, signal,
+    onEvent: (e) => { events.push(noAny(e)); if (e.type === 'batch') noAny(e.loss); },
+  }).catch(async (e: unknown) => {
+    if (e instanceof AbortedError) return compress({ resume: 'runs/a' });
+    throw e;
   }));
   const final: number = noAny(report.final.testAccuracy) + noAny(report.steps[0]!.achievedRatio);
   const ev: Evaluation = noAny(await evaluate(small, ds, { latency: false }));
