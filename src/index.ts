@@ -16,17 +16,18 @@ export { inspect, openDataset, describeDataset, prune, trainTeacher, evaluate, c
 export type { ModelReport, DatasetReport, PruneOutcome as PruneResult, TrainTeacherEvent, Evaluation, CompressEvent, CompressReport } from './api/index.js';
 /** Options of the API functions: each is declared once in a spec (src/options), which the CLI's flags come from too. */
 export type {
-  CompressOptions, PruneApiOptions as PruneOptions, TrainTeacherOptions, EvaluateOptions, InspectOptions, DatasetOptions, OptionsOf, Opt, Spec,
+  CompressOptions, PruneApiOptions as PruneOptions, TrainTeacherOptions, EvaluateOptions, InspectOptions, DatasetOptions, OptionsOf, Opt, Spec, Shape, Defined,
 } from './options/index.js';
 export { compressSpec, pruneSpec, trainTeacherSpec, evaluateSpec, inspectSpec, openDatasetSpec } from './options/index.js';
-export type { StepReport, EpochRow } from './pipeline/report.js';
-export type { Metric, Criterion, GroupReport, Untouched } from './prune/index.js';
+export type { StepReport, EpochRow, TeacherSummary } from './pipeline/report.js';
+export type { RunConfig } from './pipeline/run-config.js';
+export { CRITERIA, type Metric, type Criterion, type GroupReport, type Untouched } from './prune/index.js';
 export * from './errors.js';
 export { AbortedError } from './distill/index.js';
 export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
 export type { OnnxWhere } from './onnx/errors.js';
 export { Graph, GraphError, GraphBuilder, type Node, type ValueInfo, type Initializer, type InitializerKind, type Attr, type Attrs, type Dim, type TensorData, type GraphParts, type ConvSpec } from './graph/index.js';
-export { BatchLoader, prefetchEpoch, toTensors, writeContactSheet, type Dataset, type Batch, type DataSpec, type Split, type AugmentOptions, type PixelType, type ImageShape, type LoaderState, type LoaderSource, type LoaderOptions, type ContactSheetOptions } from './data/index.js';
+export { BatchLoader, prefetchEpoch, toTensors, writeContactSheet, type Dataset, type Batch, type DataSpec, type Split, type ImageStore, type AugmentOptions, type PixelType, type ImageShape, type LoaderState, type LoaderSource, type LoaderOptions, type ContactSheetOptions } from './data/index.js';
 export { ZOO, buildZooGraph, type ZooArch, type ZooSpec } from './zoo/index.js';
 export { runGraph, inferShapes, countMacs, supportedOps, type RunOptions, type InputShapes } from './exec/index.js';
 export * from './tensor/index.js';

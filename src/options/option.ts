@@ -25,9 +25,10 @@ export interface Opt<S extends z.ZodType = z.ZodType> {
 /** A command's options: name (camelCase, as in the API) to declaration. */
 export type Spec = Readonly<Record<string, Opt>>;
 
-type Shape<D extends Spec> = { -readonly [K in keyof D]: D[K]['schema'] };
+/** The zod shape of a spec. */
+export type Shape<D extends Spec> = { -readonly [K in keyof D]: D[K]['schema'] };
 /** Optional keys stay optional, without `| undefined` (so that the types fit exactOptionalPropertyTypes callees). */
-type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> };
+export type Defined<T> = { [K in keyof T]: Exclude<T[K], undefined> };
 /** The options object an API function takes. */
 export type OptionsOf<D extends Spec> = Defined<z.input<z.ZodObject<Shape<D>, z.core.$strict>>>;
 /** The options after checking: defaults filled. */
