@@ -42,10 +42,16 @@ export class ShapeError extends WhittleError {
   }
 }
 
-/** A user option or config value is invalid; `path` names the option. */
+/** A user option or config value is invalid; `path` names the option (as the API, a flag or a config key). */
 export class ConfigError extends WhittleError {
-  constructor(path: string, message: string, hint?: string) {
-    super('E_CONFIG', `${path}: ${message}`, hint === undefined ? { details: { path } } : { hint, details: { path } });
+  /** The option, e.g. 'ratio', '--ratio' or 'whittle.yaml: ratio'. */
+  readonly path: string;
+  /** What is wrong with it (the message without the option's name). */
+  readonly reason: string;
+  constructor(path: string, reason: string, hint?: string) {
+    super('E_CONFIG', `${path}: ${reason}`, hint === undefined ? { details: { path } } : { hint, details: { path } });
+    this.path = path;
+    this.reason = reason;
   }
 }
 

@@ -16,29 +16,21 @@ import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions } from './dataset-options.js';
 import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
-import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig, type RunSettings } from './run-config.js';
+import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
+import type { CompressOptions } from '../options/compress.js';
 import { loadStepCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo } from './checkpoint.js';
 import type { CompressReport, StepReport, TeacherSummary } from './report.js';
 import { renderHtml } from '../report/index.js';
 
-export type CompressOptions = Partial<RunSettings> & {
-  /** The teacher: an ONNX file or a graph (not disposed; a copy is saved in the run folder as teacher.onnx). */
-  teacher?: string | Graph;
-  /** The first student: an ONNX file or a graph (not disposed; saved in the run folder as student-0.onnx); default a copy of the teacher. */
-  student?: string | Graph;
-  /** The run folder; must not exist or be empty. */
-  out?: string;
-  /** Continue the run in this folder from its last checkpoint, with its own settings (run.json). */
-  resume?: string;
-  onEvent?: (e: CompressEvent) => void;
-  /** Stops at the next batch (AbortedError), leaving a run folder that `resume` continues. */
-  signal?: AbortSignal;
-  /**
-   * Data-parallel run: every rank calls compress with the same options and trains its shard of each batch; only
-   * rank 0 writes the run folder. Resuming reads the run folder on every rank (one machine, or a shared folder).
-   */
-  parallel?: DataParallel;
-};
+/** compress()'s options, declared once in src/options/compress.ts (the CLI flags and config keys come from there too). */
+export type { CompressOptions };
+
+/**
+ * The options plus, in a data-parallel run, this rank's process group: every rank calls compress with the same
+ * options and trains its shard of each batch; only rank 0 writes the run folder. Resuming reads the run folder on
+ * every rank (one machine, or a shared folder).
+ */
+export type RankOptions = CompressOptions & { parallel?: DataParallel };
 
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
@@ -52,7 +44,7 @@ export type CompressEvent =
 type Started = { out: string; config: RunConfig; checkpoint: Checkpoint | null; done: CompressReport | null };
 
 /** Validates everything a new run needs before its folder is made, then writes run.json (and teacher.onnx for a graph). */
-async function startRun(o: CompressOptions): Promise<Started> {
+async function startRun(o: RankOptions): Promise<Started> {
   if (o.teacher === undefined) throw new ConfigError('teacher', 'is required (or resume an earlier run)');
   if (o.out === undefined) throw new ConfigError('out', 'is required: the run folder to write');
   if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
@@ -108,7 +100,7 @@ function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<
  * step-K/metrics.json, student.onnx, report.json and report.html into the run folder, and returns the report.
  * A checkpoint is written at every epoch end; `resume` continues a stopped run to the same result.
  */
-export async function compress(o: CompressOptions): Promise<CompressReport> {
+export async function compress(o: RankOptions): Promise<CompressReport> {
   const started = o.resume !== undefined ? await resumeRun(o.resume) : await startRun(o);
   const par = o.parallel;
   const main = (par?.rank ?? 0) === 0;
