@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { checkOptions, apiNaming, compressSpec, pruneSpec, readConfig } from '../../src/options/index.js';
 import { ConfigError, WhittleError } from '../../src/errors.js';
 import { program } from '../../src/cli/main.js';
+import { DISTRIBUTED_FLAGS } from '../../src/cli/distributed-options.js';
 
 const err = (fn: () => unknown): ConfigError => {
   try {
@@ -67,7 +68,8 @@ test('every flag of the commands built from a spec is an option of that spec (no
   const specs = { compress: compressSpec, prune: pruneSpec };
   for (const [name, spec] of Object.entries(specs)) {
     const cmd = p.commands.find((c) => c.name() === name)!;
-    const flags = cmd.options.map((o) => o.attributeName()).filter((a) => !['json', 'config', 'output'].includes(a));
+    // the distributed flags say how the run is spread over processes; the API takes that as compress()'s second argument
+    const flags = cmd.options.map((o) => o.attributeName()).filter((a) => !['json', 'config', 'output', ...DISTRIBUTED_FLAGS].includes(a));
     for (const f of flags) assert.ok(f in spec, `${name} --${f} has no option in its spec`);
     const cli = Object.entries(spec).filter(([, o]) => o.cli !== false).map(([k]) => k).filter((k) => k !== 'out');
     for (const k of cli) assert.ok(flags.includes(k), `${name}: option ${k} has no flag`);
