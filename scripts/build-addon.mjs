@@ -34,9 +34,10 @@ if (!force && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFi
   process.exit(0);
 }
 
-console.log(`whittle: building the addon against libtorch ${torch.version} from ${torch.source}${torch.cuda ? ' with CUDA' : ''}`);
+const dist = torch.distributed.length ? `, distributed: ${torch.distributed.join(', ')}` : ', without distributed (no c10d/Gloo headers; on Debian: apt-get install libgloo-dev)';
+console.log(`whittle: building the addon against libtorch ${torch.version} from ${torch.source}${torch.cuda ? ' with CUDA' : ''}${dist}`);
 const libs = ['-ltorch', '-ltorch_cpu', '-lc10', ...(torch.cuda ? ['-ltorch_cuda', '-lc10_cuda'] : [])];
-const gypi = { variables: { torch_include: torch.include, torch_lib: torch.lib, torch_libs: libs, torch_cxx11_abi: torch.cxx11abi ? 1 : 0 } };
+const gypi = { variables: { torch_include: torch.include, torch_lib: torch.lib, torch_libs: libs, torch_cxx11_abi: torch.cxx11abi ? 1 : 0, torch_defines: torch.distributed.map((b) => `WHITTLE_WITH_${b.toUpperCase()}=1`) } };
 writeFileSync(join(native, 'libtorch.gypi'), JSON.stringify(gypi, null, 2) + '\n');
 
 // Build against the headers of the running Node when they sit beside it (Debian's nodejs, official tarballs),

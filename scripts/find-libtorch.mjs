@@ -3,7 +3,9 @@
 //      LIBTORCH_INCLUDE / LIBTORCH_LIB override the two folders; LIBTORCH_CXX11_ABI=0|1 overrides the ABI guess.
 //   2. the system: Debian/Ubuntu's libtorch-dev (/usr/include/torch, libtorch.so in the multiarch lib folder)
 //   3. a Python torch install: `python3 -c 'import torch'` (tried with /usr/bin/python3 and the python3 on PATH)
-// Returns { source, include: [...], lib, cxx11abi, cuda, version } or throws an Error listing the remedies.
+// Returns { source, include: [...], lib, cxx11abi, cuda, version, distributed } or throws an Error listing the remedies.
+// distributed lists the c10d backends whose headers are there: 'gloo' (c10d + Gloo headers; Debian: libgloo-dev),
+// 'nccl' (a CUDA build with nccl.h); build-addon.mjs compiles native/src/dist.cc's backends from it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -88,11 +90,19 @@ function fromPython() {
   return null;
 }
 
+function distributedBackends(found) {
+  const dirs = [...found.include, '/usr/include', '/usr/local/include'];
+  const has = (rel) => dirs.some((d) => existsSync(join(d, rel)));
+  const out = [];
+  if (has('torch/csrc/distributed/c10d/ProcessGroupGloo.hpp') && has('gloo/context.h')) out.push('gloo');
+  if (out.length && found.cuda && has('torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp') && has('nccl.h')) out.push('nccl');
+  return out;
+}
+
 export function findLibtorch() {
-  if (process.env.LIBTORCH) return fromFolder(process.env.LIBTORCH, `LIBTORCH=${process.env.LIBTORCH}`);
-  const found = fromSystem() ?? fromPython();
+  const found = process.env.LIBTORCH ? fromFolder(process.env.LIBTORCH, `LIBTORCH=${process.env.LIBTORCH}`) : fromSystem() ?? fromPython();
   if (!found) throw new Error(REMEDIES);
-  return found;
+  return { ...found, distributed: distributedBackends(found) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,7 +10,8 @@ pkgs=()
 # libtorch: keep one the user chose (LIBTORCH, or a Python torch) if find-libtorch sees it; else Debian's.
 node scripts/find-libtorch.mjs >/dev/null 2>&1 || pkgs+=(libtorch-dev)
 # OpenBLAS with pthreads: Debian's libtorch is ~25x slower on the reference BLAS.
-for p in libopenblas0-pthread dataset-fashion-mnist; do
+# libgloo-dev: the Gloo headers that libtorch's c10d headers include (distributed training; the library is libtorch's).
+for p in libopenblas0-pthread libgloo-dev dataset-fashion-mnist; do
   dpkg -s "$p" >/dev/null 2>&1 || pkgs+=("$p")
 done
 if [ "${WHITTLE_WITH_PYTORCH:-0}" = 1 ]; then

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'E_ONNX'
   | 'E_GRAPH'
   | 'E_USAGE'
-  | 'E_ABORTED'; // stopped on request (AbortSignal, Ctrl-C); the run folder can be resumed
+  | 'E_ABORTED' // stopped on request (AbortSignal, Ctrl-C); the run folder can be resumed
+  | 'E_DIST'; // distributed training: a peer failed, timed out or never arrived
 
 /** Base of every error whittle throws on purpose. `hint` says how to fix it, when that is known. */
 export class WhittleError extends Error {
@@ -41,10 +42,16 @@ export class ShapeError extends WhittleError {
   }
 }
 
-/** A user option or config value is invalid; `path` names the option. */
+/** A user option or config value is invalid; `path` names the option (as the API, a flag or a config key). */
 export class ConfigError extends WhittleError {
-  constructor(path: string, message: string, hint?: string) {
-    super('E_CONFIG', `${path}: ${message}`, hint === undefined ? { details: { path } } : { hint, details: { path } });
+  /** The option, e.g. 'ratio', '--ratio' or 'whittle.yaml: ratio'. */
+  readonly path: string;
+  /** What is wrong with it (the message without the option's name). */
+  readonly reason: string;
+  constructor(path: string, reason: string, hint?: string) {
+    super('E_CONFIG', `${path}: ${reason}`, hint === undefined ? { details: { path } } : { hint, details: { path } });
+    this.path = path;
+    this.reason = reason;
   }
 }
 
@@ -52,5 +59,12 @@ export class ConfigError extends WhittleError {
 export class DatasetError extends WhittleError {
   constructor(path: string, message: string, hint?: string) {
     super('E_DATA', `${path}: ${message}`, hint === undefined ? { details: { path } } : { hint, details: { path } });
+  }
+}
+
+/** A collective or the rendezvous of a distributed run failed (a peer died, timed out or never arrived). */
+export class DistError extends WhittleError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super('E_DIST', message, { ...(hint === undefined ? {} : { hint }), ...(cause === undefined ? {} : { cause }) });
   }
 }

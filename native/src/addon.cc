@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "convert.h"
+#include "dist.h"
 #include "errors.h"
 #include "handle.h"
 #include "ops.h"
@@ -322,6 +323,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("load", Load);
   fn("keys", Keys);
   fn("cudaDeviceCount", CudaDeviceCount);
+  registerDist(env, exports);
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
 }

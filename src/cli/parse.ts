@@ -1,3 +1,4 @@
+// Flag parsers for the bench commands, which are developer tools outside the option specs of src/options.
 import { ConfigError } from '../errors.js';
 
 /** Parses 'CxHxW' (e.g. 1x28x28) into [C, H, W]. */
@@ -34,21 +35,7 @@ export function parseDevice(flag: string, v: string, cudaDevices: () => number):
   return v;
 }
 
-/** Parses a finite number. */
-export function parseNumber(flag: string, v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new ConfigError(flag, `expected a number, got '${v}'`);
-  return x;
-}
-
-/** Parses a number > 0. */
-export function parsePositiveNumber(flag: string, v: string): number {
-  const x = parseNumber(flag, v);
-  if (!(x > 0)) throw new ConfigError(flag, `expected a positive number, got '${v}'`);
-  return x;
-}
-
-/** Parses comma-separated numbers (e.g. 0.5,0.5,0.5). */
+/** Parses comma-separated numbers (e.g. 32,64,128). */
 export function parseNumberList(flag: string, v: string): number[] {
   const xs = v.split(',').map((s) => Number(s.trim()));
   if (xs.some((x) => !Number.isFinite(x))) throw new ConfigError(flag, `expected comma-separated numbers, got '${v}'`);

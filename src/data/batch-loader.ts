@@ -36,6 +36,11 @@ export interface LoaderOptions {
   readonly seed?: number;
   /** Label array type; default 'int64' (what cross-entropy takes). */
   readonly labelType?: 'int32' | 'int64';
+  /**
+   * Data parallelism: each batch of batchSize rows (the global batch) is cut into worldSize contiguous shards and
+   * this loader builds shard `rank`, so the ranks together see exactly the batches one process would.
+   */
+  readonly shard?: { readonly rank: number; readonly worldSize: number };
 }
 
 /** Normalisation and augmentation settings a loader needs from its dataset. */
@@ -60,6 +65,7 @@ export class BatchLoader {
   readonly augment: AugmentOptions | null;
   readonly dropLast: boolean;
   readonly labelType: 'int32' | 'int64';
+  readonly shard: { readonly rank: number; readonly worldSize: number };
   readonly mean: readonly number[];
   readonly std: readonly number[];
   readonly #scale: Float32Array;
@@ -84,6 +90,11 @@ export class BatchLoader {
     this.augment = o.augment !== undefined ? o.augment : isTrain ? src.defaultAugment : null;
     this.dropLast = o.dropLast ?? false;
     this.labelType = o.labelType ?? 'int64';
+    this.shard = o.shard ?? { rank: 0, worldSize: 1 };
+    const { rank, worldSize } = this.shard;
+    if (!Number.isInteger(worldSize) || worldSize < 1 || !Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
+      throw new ConfigError('shard', `need whole numbers 0 <= rank < worldSize, got rank ${rank} of ${worldSize}`);
+    }
     const n = src.split.indices.length;
     this.batchesPerEpoch = this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
     // x = (v * k - mean) / std, with k = 1/255 for uint8: one multiply-add per pixel, or one table lookup.
@@ -147,12 +158,29 @@ export class BatchLoader {
     return this.#order;
   }
 
-  /** Builds batch `index` of epoch `epoch` without moving the position. */
+  /** Rows of the whole (global) batch `index`: batchSize, or fewer for a final partial batch. */
+  globalRows(index: number): number {
+    return Math.min(this.batchSize, this.split.indices.length - index * this.batchSize);
+  }
+
+  /** Positions (into split.indices) of this loader's shard of batch `index` of epoch `epoch`. */
+  rowsAt(epoch: number, index: number): Uint32Array {
+    const { start, n } = this.#shardRange(index);
+    return this.order(epoch).subarray(start, start + n);
+  }
+
+  #shardRange(index: number): { start: number; n: number } {
+    const g = this.globalRows(index);
+    const { rank, worldSize } = this.shard;
+    const lo = Math.floor((rank * g) / worldSize);
+    return { start: index * this.batchSize + lo, n: Math.floor(((rank + 1) * g) / worldSize) - lo };
+  }
+
+  /** Builds batch `index` of epoch `epoch` (this loader's shard of it) without moving the position. */
   batchAt(epoch: number, index: number): Batch {
     if (index < 0 || index >= this.batchesPerEpoch) throw new RangeError(`batch ${index} out of range [0, ${this.batchesPerEpoch})`);
     const order = this.order(epoch);
-    const start = index * this.batchSize;
-    const n = Math.min(this.batchSize, order.length - start);
+    const { start, n } = this.#shardRange(index);
     const store = this.split.store;
     const [C, H, W] = store.shape;
     const hw = H * W;
@@ -161,6 +189,8 @@ export class BatchLoader {
     const y = this.labelType === 'int64' ? new BigInt64Array(n) : new Int32Array(n);
     const px = store.pixels;
     const rng = this.augment === null ? null : mulberry32(mixSeed(this.seed, STREAM.augment, epoch, index));
+    // A shard draws the augmentations its rows get in the whole batch: skip those of the shards before it.
+    if (rng !== null) for (let k = index * this.batchSize; k < start; k++) drawAugment(this.augment, rng);
     for (let k = 0; k < n; k++) {
       const row = this.split.indices[order[start + k]!]!;
       const label = store.labels[row]!;

@@ -23,12 +23,15 @@ export function forwardWith(g: Graph, x: Tensor, training: boolean, values: read
 
 export type Evaluation = { accuracy: number; loss: number; count: number };
 
-/** Top-1 accuracy and mean cross-entropy of a classifier graph on one split, in eval mode. */
-export async function evaluateGraph(g: Graph, ds: Dataset, split: 'train' | 'val' | 'test', device = 'cpu', batchSize = 256): Promise<Evaluation> {
+/** Top-1 accuracy and mean cross-entropy of a classifier graph on one split (or one rank's shard of it), in eval mode. */
+export async function evaluateGraph(
+  g: Graph, ds: Dataset, split: 'train' | 'val' | 'test', device = 'cpu', batchSize = 256, shard?: { rank: number; worldSize: number },
+): Promise<Evaluation> {
   let correct = 0;
   let lossSum = 0;
   let count = 0;
-  for await (const b of prefetchEpoch(BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null }))) {
+  for await (const b of prefetchEpoch(BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null, ...(shard ? { shard } : {}) }))) {
+    if (b.n === 0) continue;
     const [c, l] = noGrad(() => tidy(() => {
       const { x, y } = batchOnDevice(b, device);
       const logits = forward(g, x, false);

@@ -6,3 +6,5 @@ export { evaluateGraph, batchOnDevice, forward, forwardWith, type Evaluation } f
 export { reinsertBatchNorm, convsToNormalise, measureChannelStats, REINSERT_BN_MODES, type ReinsertBnMode, type ReinsertBnOptions } from './reinsert-bn.js';
 export { sampleTrainBatches } from './sample-batches.js';
 export { FeatureDistiller, autoHintPairs, parseHintPairs, hintTerm, type HintPair, type FeatureDistillOptions } from './hint.js';
+export { evaluateShared } from './evaluate-shared.js';
+export type { DataParallel } from './data-parallel.js';

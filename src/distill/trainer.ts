@@ -4,7 +4,9 @@ import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
 import { copyNamed, disposeSnapshot, restore, snapshot, type Snapshot } from './snapshot.js';
-import { batchOnDevice, evaluateGraph, forwardWith } from './evaluate.js';
+import { batchOnDevice, forwardWith } from './evaluate.js';
+import { evaluateShared } from './evaluate-shared.js';
+import type { DataParallel } from './data-parallel.js';
 
 /**
  * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
@@ -39,6 +41,11 @@ export type TrainOptions = {
   extraParams?: readonly Tensor[];
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (at: { epoch: number; index: number; of: number; loss: number }) => void;
+  /**
+   * Data parallelism: batchSize is the global batch, each rank trains on its shard of every batch, gradients are
+   * summed weighted by shard size (so the update is the one a single process would make) and metrics are reduced.
+   */
+  parallel?: DataParallel;
   /** Continue from the state an earlier run passed to onCheckpoint (the graph must hold that epoch's weights). */
   resume?: FitCheckpoint;
   /** Called at every epoch end with what a checkpoint needs besides the graph (tensors valid during the call only). */
@@ -101,11 +108,14 @@ export function toChannelsLast(g: Graph): void {
  */
 export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitResult> {
   toChannelsLast(g);
+  const par = o.parallel;
+  par?.syncModel(g);
   const params = [...g.parameters(), ...(o.extraParams ?? [])];
   const opt: Optimizer = o.optimizer === 'sgd'
     ? new Sgd(params, { lr: o.lr, momentum: o.momentum ?? 0.9, nesterov: (o.momentum ?? 0.9) > 0, weightDecay: o.weightDecay })
     : new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
-  const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, ...(o.augment === undefined ? {} : { augment: o.augment }) });
+  const shard = par ? { shard: { rank: par.rank, worldSize: par.worldSize } } : {};
+  const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, ...shard, ...(o.augment === undefined ? {} : { augment: o.augment }) });
   const total = o.epochs * loader.batchesPerEpoch;
   const schedule = cosineSchedule({ lr: o.lr, total, warmup: o.warmupSteps ?? Math.min(100, Math.ceil(total / 20)) });
   const lossOf = o.loss ?? ((logits: Tensor, y: Tensor) => crossEntropy(logits, y));
@@ -130,15 +140,18 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       for await (const b of prefetchEpoch(loader)) {
         if (o.signal?.aborted) throw new AbortedError(`epoch ${epoch}, batch ${index + 1}`);
         opt.lr = schedule(step++);
-        const loss = tidy(() => {
+        par?.syncBuffers(g);
+        const rows = loader.rowsAt(epoch - 1, index);
+        let loss = b.n === 0 ? 0 : tidy(() => {
           const { x, y } = batchOnDevice(b, o.device);
-          const rows = loader.order(epoch - 1).subarray(index * o.batchSize, index * o.batchSize + b.n);
           const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? []);
           const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
           const v = l.item();
           if (Number.isFinite(v)) l.backward();
           return v;
         });
+        const n = par ? loader.globalRows(index) : b.n;
+        if (par) loss = par.syncGrads(params, b.n / n, [loss * b.n])[0]! / n;
         if (!Number.isFinite(loss)) {
           stopped = `non-finite training loss (${loss}) at epoch ${epoch}, batch ${index + 1}; kept the weights of epoch ${bestEpoch || 'start'}`;
           opt.zeroGrad();
@@ -147,14 +160,15 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         if (o.clipNorm !== undefined) clipGradNorm(params, o.clipNorm);
         opt.step();
         opt.zeroGrad();
-        lossSum += loss * b.n;
-        images += b.n;
+        lossSum += loss * n;
+        images += n;
         o.onBatch?.({ epoch, index, of: loader.batchesPerEpoch, loss });
         index++;
       }
       if (stopped) break;
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const valAccuracy = (await evaluateGraph(g, ds, 'val', o.device)).accuracy;
+      par?.syncBuffers(g);
+      const valAccuracy = (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);

@@ -10,6 +10,9 @@ export type NativeTensorInfo = { shape: number[]; dtype: string; device: string;
 export type OpArg = Handle | Handle[] | (Handle | null)[] | number | number[] | boolean | boolean[] | string | bigint | null | undefined;
 export type OpResult = Handle | null | number | boolean | string | OpResult[];
 
+/** Options of distInit: this process's rank, the world size, the rendezvous (rank 0 hosts c10d's TCPStore there). */
+export type NativeDistInit = { rank: number; worldSize: number; host: string; port: number; timeoutMs: number; backend: 'gloo' | 'nccl'; iface?: string };
+
 export interface NativeBinding {
   /** Looks up `aten::name.overload` once; returns an id for callOp. Throws for an unknown operator. */
   opHandle(name: string, overload: string): number;
@@ -44,5 +47,17 @@ export interface NativeBinding {
   load(path: string, names: string[]): Handle[];
   keys(path: string): string[];
   cudaDeviceCount(): number;
+  /** Joins the c10d process group (TCPStore rendezvous + Gloo or NCCL); blocks until all ranks arrive or timeoutMs. */
+  distInit(o: NativeDistInit): void;
+  /** Reduces tensors in place across ranks (flat buckets of at most bucketBytes, all in flight at once). */
+  distAllReduce(tensors: Handle[], op: 'sum' | 'avg' | 'max' | 'min', bucketBytes?: number): void;
+  /** Overwrites tensors in place with the root rank's. */
+  distBroadcast(tensors: Handle[], root: number): void;
+  distBarrier(): void;
+  /** Leaves the process group (no-op without one). */
+  distShutdown(): void;
+  distInfo(): { rank: number; worldSize: number; backend: string } | null;
+  /** Comma list of the c10d backends compiled in ('' when the addon was built without c10d). */
+  readonly distBackends: string;
   readonly torchVersion: string;
 }

@@ -1,2 +1,2 @@
 export { loadAddon, tryLoadAddon, AddonNotBuiltError } from './load.js';
-export type { NativeBinding, Handle, OpArg, OpResult, NativeTensorInfo } from './binding.js';
+export type { NativeBinding, NativeDistInit, Handle, OpArg, OpResult, NativeTensorInfo } from './binding.js';

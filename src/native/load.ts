@@ -13,7 +13,7 @@ function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json'))) {
     const up = dirname(dir);
-    if (up === dir) throw new AddonNotBuiltError('whittle: cannot find the package folder');
+    if (up === dir) throw new AddonNotBuiltError('cannot find the whittle-nn package folder');
     dir = up;
   }
   return dir;
@@ -29,13 +29,13 @@ export function loadAddon(): NativeBinding {
   if (cached) return cached;
   const path = process.env['WHITTLE_ADDON'] ?? join(packageRoot(), 'native', 'build', 'Release', 'whittle.node');
   if (!existsSync(path)) {
-    throw new AddonNotBuiltError(`whittle: the native addon is not built (${path} is missing); run \`npx whittle setup\``);
+    throw new AddonNotBuiltError(`the native addon is not built yet (${path} is missing): run \`npx whittle setup\`, which builds it against the libtorch it finds (and says what to install when there is none)`);
   }
   try {
     cached = createRequire(import.meta.url)(path) as NativeBinding;
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new AddonNotBuiltError(`whittle: the native addon at ${path} does not load (${why}); run \`npx whittle setup\` to rebuild it`);
+    throw new AddonNotBuiltError(`the native addon at ${path} does not load (${why}): run \`npx whittle setup --force\` to rebuild it`);
   }
   return cached;
 }

@@ -6,33 +6,32 @@ import { WHITTLE_VERSION } from '../version.js';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
 import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
-import { loadOnnx, saveOnnx } from '../onnx/index.js';
+import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { prune } from '../prune/index.js';
-import { AbortedError, batchOnDevice, distillationLoss, evaluateGraph, fit, forward, toChannelsLast, type BatchInfo, type FitCheckpoint } from '../distill/index.js';
 import { FeatureDistiller, reinsertBatchNorm } from '../distill/index.js';
+import {
+  AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint,
+} from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions } from './dataset-options.js';
 import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
-import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig, type RunSettings } from './run-config.js';
+import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
+import type { CompressOptions } from '../options/compress.js';
 import { loadStepCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo } from './checkpoint.js';
 import type { CompressReport, StepReport, TeacherSummary } from './report.js';
 import { renderHtml } from '../report/index.js';
 
-export type CompressOptions = Partial<RunSettings> & {
-  /** The teacher: an ONNX file or a graph (not disposed; a copy is saved in the run folder as teacher.onnx). */
-  teacher?: string | Graph;
-  /** The first student: an ONNX file or a graph (not disposed; saved in the run folder as student-0.onnx); default a copy of the teacher. */
-  student?: string | Graph;
-  /** The run folder; must not exist or be empty. */
-  out?: string;
-  /** Continue the run in this folder from its last checkpoint, with its own settings (run.json). */
-  resume?: string;
-  onEvent?: (e: CompressEvent) => void;
-  /** Stops at the next batch (AbortedError), leaving a run folder that `resume` continues. */
-  signal?: AbortSignal;
-};
+/** compress()'s options, declared once in src/options/compress.ts (the CLI flags and config keys come from there too). */
+export type { CompressOptions };
+
+/**
+ * The options plus, in a data-parallel run, this rank's process group: every rank calls compress with the same
+ * options and trains its shard of each batch; only rank 0 writes the run folder. Resuming reads the run folder on
+ * every rank (one machine, or a shared folder).
+ */
+export type RankOptions = CompressOptions & { parallel?: DataParallel };
 
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
@@ -46,12 +45,13 @@ export type CompressEvent =
 type Started = { out: string; config: RunConfig; checkpoint: Checkpoint | null; done: CompressReport | null };
 
 /** Validates everything a new run needs before its folder is made, then writes run.json (and teacher.onnx for a graph). */
-async function startRun(o: CompressOptions): Promise<Started> {
+async function startRun(o: RankOptions): Promise<Started> {
   if (o.teacher === undefined) throw new ConfigError('teacher', 'is required (or resume an earlier run)');
   if (o.out === undefined) throw new ConfigError('out', 'is required: the run folder to write');
   if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
   const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
   const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
+  if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const ds = await openDataset(config.data, datasetOptions(datasetSettings(config)));
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
@@ -101,8 +101,12 @@ function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<
  * step-K/metrics.json, student.onnx, report.json and report.html into the run folder, and returns the report.
  * A checkpoint is written at every epoch end; `resume` continues a stopped run to the same result.
  */
-export async function compress(o: CompressOptions): Promise<CompressReport> {
+export async function compress(o: RankOptions): Promise<CompressReport> {
   const started = o.resume !== undefined ? await resumeRun(o.resume) : await startRun(o);
+  const par = o.parallel;
+  const main = (par?.rank ?? 0) === 0;
+  // the other ranks go on once rank 0 has made the run folder (teacher.onnx included) or failed to
+  par?.sum([0]);
   if (started.done) return started.done;
   const { out, config: c } = started;
   const emit = o.onEvent ?? (() => undefined);
@@ -118,13 +122,13 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
   try {
     checkModelFits(teacher, ds, 'teacher');
     toChannelsLast(teacher);
-    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device);
+    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par);
     emit({ type: 'teacher', ...teacherInfo });
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
-    await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
-    if (useCache) cache = await TeacherCache.build(teacher, ds, c.device);
+    if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
+    if (useCache) cache = await TeacherCache.build(teacher, ds, c.device, 256, par);
     student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
     if (!steps.length && c.student !== null) {
       checkModelFits(student, ds, 'student');
@@ -183,7 +187,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
         onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
-        onCheckpoint: (fc) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed() }, fc),
+        ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed() }, fc) } : {}),
+        ...(par ? { parallel: par } : {}),
       }).catch((e: unknown) => {
         next.dispose();
         if (e instanceof AbortedError) throw new AbortedError(`step ${step}, ${e.where}`, `continue with: whittle compress --resume ${out}`);
@@ -192,8 +197,8 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
       hints?.dispose();
       foldBatchNorm(next, insertedBn);
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
-      const val = epochs > 0 ? result.bestValAccuracy : (await evaluateGraph(next, ds, 'val', c.device)).accuracy;
-      const test = await evaluateGraph(next, ds, 'test', c.device);
+      const val = epochs > 0 ? result.bestValAccuracy : (await evaluateShared(next, ds, 'val', c.device, par)).accuracy;
+      const test = await evaluateShared(next, ds, 'test', c.device, par);
       const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
       const report: StepReport = {
         step, targetRatio: c.plan[i]!, ...pruned, valAccuracy: val, testAccuracy: test.accuracy, seconds: elapsed(),
@@ -204,22 +209,28 @@ export async function compress(o: CompressOptions): Promise<CompressReport> {
         ...(hints ? { hints: [...hints.pairs] } : {}),
       };
       const dir = join(out, `step-${step}`);
-      await mkdir(dir, { recursive: true });
-      await saveOnnx(next, join(dir, 'student.onnx'));
-      await writeFileAtomic(join(dir, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
+      // The next step starts from the file just written, as a resumed run does: both go on from the same bytes
+      // (the other ranks of a data-parallel run from the same bytes in memory).
+      const bytes = toOnnxBytes(next);
+      if (main) {
+        await mkdir(dir, { recursive: true });
+        await writeFileAtomic(join(dir, 'student.onnx'), bytes);
+        await writeFileAtomic(join(dir, 'metrics.json'), JSON.stringify(report, null, 2) + '\n');
+      }
       next.dispose();
       steps.push(report);
-      await writeCheckpoint(out, { teacher: teacherInfo, steps, current: null });
-      // The next step starts from the file just written, as a resumed run does: both go on from the same bytes.
+      if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: null });
       if (student !== teacher) student.dispose();
-      student = loadOnnx(join(dir, 'student.onnx'));
+      student = loadOnnx(bytes);
       emit({ type: 'step-end', step, report });
     }
-    await saveOnnx(student, join(out, 'student.onnx'));
-    const report = finalReport(c, teacherInfo, steps, useCache);
-    await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report }]));
-    await removeCheckpoint(out);
+    const report = finalReport(c, teacherInfo, steps, useCache, par?.worldSize ?? 1);
+    if (main) {
+      await saveOnnx(student, join(out, 'student.onnx'));
+      await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+      await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report }]));
+      await removeCheckpoint(out);
+    }
     return report;
   } finally {
     cache?.dispose();
@@ -233,19 +244,19 @@ function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
   for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {})]) t.dispose();
 }
 
-async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string): Promise<TeacherSummary> {
-  const val = await evaluateGraph(teacher, ds, 'val', device);
-  const test = await evaluateGraph(teacher, ds, 'test', device);
+async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined): Promise<TeacherSummary> {
+  const val = await evaluateShared(teacher, ds, 'val', device, par);
+  const test = await evaluateShared(teacher, ds, 'test', device, par);
   return { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
 }
 
-function finalReport(c: RunConfig, teacher: TeacherSummary, steps: StepReport[], teacherCache: boolean): CompressReport {
+function finalReport(c: RunConfig, teacher: TeacherSummary, steps: StepReport[], teacherCache: boolean, worldSize: number): CompressReport {
   const last = steps[steps.length - 1]!;
   return {
     teacher,
     steps,
     final: { params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacher.params, macsRatio: last.macs / teacher.macs },
-    config: { ...c, teacherCache },
+    config: { ...c, teacherCache, worldSize },
     versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
   };
 }

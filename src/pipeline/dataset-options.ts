@@ -1,7 +1,7 @@
 import type { OpenDatasetOptions } from '../data/index.js';
 
 /** The dataset settings every pipeline entry point takes (as on the CLI: --seed, --train-subset, --val-size, --image-size). */
-export type DatasetSettings = { seed?: number; trainSubset?: number; valSize?: number; imageSize?: number };
+export type DatasetSettings = { seed?: number | undefined; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined };
 
 /** openDataset's options from the settings that are set. */
 export function datasetOptions(s: DatasetSettings): OpenDatasetOptions {

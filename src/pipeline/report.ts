@@ -29,7 +29,7 @@ export type CompressReport = {
   teacher: TeacherSummary;
   steps: StepReport[];
   final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
-  /** Every setting of the run, resolved (as in run.json), and whether the teacher's outputs were cached. */
-  config: RunConfig & { teacherCache: boolean };
+  /** Every setting of the run, resolved (as in run.json), whether the teacher's outputs were cached, and the number of processes of a data-parallel run. */
+  config: RunConfig & { teacherCache: boolean; worldSize?: number };
   versions: { whittle: string; libtorch: string; node: string };
 };

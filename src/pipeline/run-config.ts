@@ -5,58 +5,11 @@ import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
+import type { CompressOptions } from '../options/compress.js';
 import type { HintPair, ReinsertBnMode } from '../distill/index.js';
 
-/** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else). */
-export type RunSettings = DatasetSettings & {
-  data: string;
-  ratios?: readonly number[];
-  target?: number;
-  steps?: number;
-  metric?: Metric;
-  criterion?: Criterion;
-  roundTo?: number;
-  /** 'progressive' (the method) or 'oneshot' (prune to the product of the ratios, distil for the same total epochs). */
-  mode?: 'progressive' | 'oneshot';
-  /** false: fine-tune with labels only (the no-distillation baseline). */
-  distill?: boolean;
-  temperature?: number;
-  alpha?: number;
-  /** Distil from the original teacher (default) or from the previous student. */
-  teacherMode?: 'original' | 'previous';
-  epochsPerStep?: number | readonly number[];
-  optimizer?: 'sgd' | 'adamw';
-  /** Peak learning rate; default 0.02 for SGD, 0.001 for AdamW. */
-  lr?: number;
-  batchSize?: number;
-  weightDecay?: number;
-  /** Random crop/flip on the training split: the dataset's default, or off (which enables the teacher cache). */
-  augment?: 'default' | 'off';
-  /** SGD momentum (Nesterov; default 0.9). */
-  momentum?: number;
-  /** Clip the gradients' joint L2 norm to this (default: no clipping). */
-  clipNorm?: number;
-  /** Stop a step after this many epochs without a better validation accuracy (default: never). */
-  patience?: number;
-  /** Linear warmup of each step's cosine schedule, in batches (default min(100, 5% of the step's batches)). */
-  warmupSteps?: number;
-  /** Batches of training data that Taylor importance accumulates over at each step (default 8). */
-  taylorBatches?: number;
-  /**
-   * BatchNorm after the convs that have none (exports fold it away), for training only: calibrated on training batches
-   * so the function is unchanged, folded back at the end of each step. 'auto' (default): only when at most a quarter
-   * of the convs are followed by normalisation; 'on': after every bare conv; 'off'.
-   */
-  reinsertBn?: ReinsertBnMode;
-  /** Feature distillation (FitNets hints through 1x1 adapters): 'off' (default) or 'auto' (one pair per spatial resolution). */
-  featureDistill?: 'off' | 'auto';
-  /** Hint pairs by value name (teacher, student); given, they are used and feature distillation is on. */
-  hintLayers?: readonly HintPair[];
-  /** Weight of the hint term next to the logit loss (beta); default 1. */
-  hintWeight?: number;
-  threads?: number;
-  device?: string;
-};
+/** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else): compress()'s options from its spec, less the models, folders and callbacks. */
+export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 'resume' | 'onEvent' | 'signal' | 'data'> & { data: string };
 
 /** Every setting resolved to its value: report.json's `config`, and run.json. */
 export type RunConfig = {

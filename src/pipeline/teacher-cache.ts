@@ -1,7 +1,7 @@
-import { indexSelect, noGrad, tensor, tidy, keep, cat, type Tensor } from '../tensor/index.js';
+import { allReduce, indexSelect, noGrad, tensor, tidy, keep, cat, callAten, zeros, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { BatchLoader, prefetchEpoch, type Dataset } from '../data/index.js';
-import { batchOnDevice, forward } from '../distill/index.js';
+import { batchOnDevice, forward, type DataParallel } from '../distill/index.js';
 
 /**
  * The teacher's logits for every training image, computed once in eval mode on un-augmented inputs: with no random
@@ -14,12 +14,21 @@ export class TeacherCache {
     this.#logits = keep(logits);
   }
 
-  static async build(teacher: Graph, ds: Dataset, device: string, batchSize = 256): Promise<TeacherCache> {
+  /**
+   * Runs the teacher over the training split. In a data-parallel run each rank computes its shard of every batch
+   * and one allreduce assembles the whole table on every rank (each row is written by exactly one rank).
+   */
+  static async build(teacher: Graph, ds: Dataset, device: string, batchSize = 256, parallel?: DataParallel): Promise<TeacherCache> {
+    const shard = parallel ? { shard: { rank: parallel.rank, worldSize: parallel.worldSize } } : {};
+    const loader = BatchLoader.of(ds, 'train', { batchSize: batchSize * (parallel?.worldSize ?? 1), shuffle: false, augment: null, ...shard });
     const parts: Tensor[] = [];
-    for await (const b of prefetchEpoch(BatchLoader.of(ds, 'train', { batchSize, shuffle: false, augment: null }))) {
-      parts.push(noGrad(() => tidy(() => keep(forward(teacher, batchOnDevice(b, device).x, false)))));
+    const rows: Uint32Array[] = [];
+    let index = 0;
+    for await (const b of prefetchEpoch(loader)) {
+      rows.push(loader.rowsAt(0, index++));
+      if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(forward(teacher, batchOnDevice(b, device).x, false)))));
     }
-    const all = tidy(() => cat(parts));
+    const all = tidy(() => (parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts)));
     for (const p of parts) p.dispose();
     return new TeacherCache(all);
   }
@@ -32,4 +41,18 @@ export class TeacherCache {
   dispose(): void {
     this.#logits.dispose();
   }
+}
+
+/** The full [rows, classes] table from each rank's shard rows: zeros elsewhere, then summed across ranks. */
+function assemble(parts: Tensor[], rows: Uint32Array[], total: number, parallel: DataParallel): Tensor {
+  const local = parts.length ? cat(parts) : null;
+  // every rank needs the class count, also one whose shards were all empty
+  const [classSum, ranksWithRows] = parallel.sum([local ? local.shape[1]! : 0, local ? 1 : 0]);
+  const full = zeros([total, classSum! / ranksWithRows!]);
+  if (local) {
+    const at = BigInt64Array.from(rows.flatMap((r) => [...r]), (v) => BigInt(v));
+    callAten('index_copy_', '', full, 0, tensor(at, [at.length], 'int64'), local);
+  }
+  allReduce([full], 'sum');
+  return full;
 }

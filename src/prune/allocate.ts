@@ -22,8 +22,11 @@ export type Allocation = { kept: Uint8Array; cost: number; keptCounts: number[] 
  * The ratio solver (the pruner's policy). Each group keeps its best-scored units; how many is chosen by bisection
  * (on the global score threshold, or on the uniform fraction) so that the metric comes just above the target,
  * then a greedy fix-up removes (or, from just below, adds back) the cheapest-scored steps that stay inside the
- * tolerance band. Steps respect roundTo and minChannels. Throws ConfigError when the target cannot be reached,
- * with the closest reachable ratio.
+ * tolerance band. When coarse steps (roundTo 8 on a small model) jump over the band, exchanges of one step down in
+ * one group for one step up in another walk the cost into it, each time taking the exchange that comes closest to
+ * the target; if that still misses and there are at most a million configurations, all are tried. Among in-band
+ * choices the global policy keeps the most score, the uniform one stays closest to the same fraction everywhere. Steps respect roundTo and minChannels. Throws ConfigError when the target cannot be reached, with the
+ * closest reachable ratio.
  */
 export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostModel, o: AllocateOptions): Allocation {
   const groups = dg.groups.map((g) => {
@@ -88,14 +91,132 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
     if (evaluate(configAt(mid)) >= target) lo = mid;
     else hi = mid;
   }
-  const candidates = [fixDown(configAt(lo)), fixUp(configAt(hi))];
+  // What a group at k channels is worth when coarse steps force a choice between in-band configurations: the kept
+  // score (global), or closeness to the uniform fraction (uniform).
+  const prefix = groups.map((g) => {
+    const p = [0];
+    for (const u of g.order) p.push(p[p.length - 1]! + scores[u]!);
+    return p;
+  });
+  const fraction = 1 - lo / steps;
+  const worth = (gi: number, k: number): number => {
+    const g = groups[gi]!;
+    return o.global ? prefix[gi]![k - g.frozen]! : -((k / g.total - fraction) ** 2);
+  };
+  // Global: greedy fix-ups by score. Uniform: the same-fraction configurations themselves when one is in band, else
+  // the exchanges below from the closer one (greedy fix-ups by score would make the widths uneven).
+  const candidates = o.global
+    ? [fixDown(configAt(lo)), fixUp(configAt(hi))]
+    : [configAt(lo), configAt(hi)].map((counts) => ({ counts, cost: evaluate(counts) }));
   let best = candidates[0]!;
   for (const c of candidates) if (Math.abs(c.cost - target) < Math.abs(best.cost - target)) best = c;
+  if (Math.abs(best.cost - target) > o.tolerance * target) best = exchange(best.counts);
+  if (Math.abs(best.cost - target) > o.tolerance * target) best = exhaustive() ?? best;
   if (Math.abs(best.cost - target) > o.tolerance * target) {
     throw new ConfigError('ratio', `${o.ratio} of the ${cost.metric} cannot be reached within ${o.tolerance * 100}%: the closest reachable ratio is ${(best.cost / cost.before).toFixed(4)} (channel steps are too coarse under minChannels ${o.minChannels}, roundTo ${o.roundTo})`, `ask for ${(best.cost / cost.before).toFixed(4)}, or lower roundTo`);
   }
   const c = evaluate(best.counts);
   return { kept: Uint8Array.from(kept), cost: c, keptCounts: best.counts };
+
+  /**
+   * Local search for coarse steps: moves of up to four steps down in group a (two when there are many groups) and/or up in group b. A move that
+   * lands inside the band and is worth the most (`worth`) wins; else the move that comes closest to the target is taken
+   * and the search goes on, until the cost is inside the band or no move gets closer.
+   */
+  function exchange(start: number[]): { counts: number[]; cost: number } {
+    const counts = [...start];
+    let cur = evaluate(counts);
+    const step = (gi: number, k2: number): void => {
+      const g = groups[gi]!;
+      const k = counts[gi]!;
+      const [a, b, d] = k2 < k ? [k2, k, -1 as const] : [k, k2, 1 as const];
+      for (const u of g.order.slice(a - g.frozen, b - g.frozen)) cost.change(u, d);
+      counts[gi] = k2;
+    };
+    const reach = groups.length > 40 ? 2 : 4;
+    const moves = (gi: number): number[] => {
+      const g = groups[gi]!;
+      const k = counts[gi]!;
+      const out: number[] = [];
+      for (let d = down(g, k), i = 0; d >= 0 && i < reach; d = down(g, d), i++) out.push(d);
+      for (let u = k, i = 0; u < g.total && i < reach; i++) out.push((u = up(g, u + 1)));
+      return out;
+    };
+    const gain = (gi: number, k2: number): number => worth(gi, k2) - worth(gi, counts[gi]!);
+    const inBand = (c: number): boolean => Math.abs(c - target) <= o.tolerance * target;
+    while (!inBand(cur)) {
+      let pick: [number, number, number, number] | null = null;
+      let pickCost = cur;
+      let pickGain = -Infinity;
+      const consider = (move: [number, number, number, number], c: number, g: number): void => {
+        const better = inBand(c) ? !inBand(pickCost) || g > pickGain : !inBand(pickCost) && Math.abs(c - target) < Math.abs(pickCost - target);
+        if (better) [pick, pickCost, pickGain] = [move, c, g];
+      };
+      for (let a = 0; a < groups.length; a++) {
+        const ka = counts[a]!;
+        for (const ka2 of moves(a)) {
+          const ga = gain(a, ka2);
+          step(a, ka2);
+          consider([a, ka2, -1, 0], cost.total(), ga);
+          for (let b = 0; b < groups.length; b++) {
+            if (b === a) continue;
+            const kb = counts[b]!;
+            for (const kb2 of moves(b)) {
+              if ((kb2 > kb) === (ka2 > ka)) continue; // one down, one up
+              const gb = gain(b, kb2);
+              step(b, kb2);
+              consider([a, ka2, b, kb2], cost.total(), ga + gb);
+              step(b, kb);
+            }
+          }
+          step(a, ka);
+        }
+      }
+      if (!pick) break;
+      const [a, ka2, b, kb2] = pick as [number, number, number, number];
+      step(a, ka2);
+      if (b >= 0) step(b, kb2);
+      cur = pickCost;
+    }
+    return { counts, cost: cur };
+  }
+
+  /** Every configuration (when there are at most 1e6): the in-band one worth the most, or null. */
+  function exhaustive(): { counts: number[]; cost: number } | null {
+    const options = groups.map((g) => {
+      const ks: number[] = [];
+      for (let k = up(g, g.minKeep); k <= g.total; k = up(g, k + 1)) {
+        ks.push(k);
+        if (k === g.total) break;
+      }
+      return ks;
+    });
+    if (options.reduce((p, ks) => p * ks.length, 1) > 1e6) return null;
+    const counts = options.map((ks) => ks[0]!);
+    evaluate(counts);
+    let found: { counts: number[]; cost: number } | null = null;
+    let foundScore = -Infinity;
+    const walk = (gi: number, score: number): void => {
+      if (gi === groups.length) {
+        const c = cost.total();
+        if (c >= lower && c <= upper && score > foundScore) [found, foundScore] = [{ counts: [...counts], cost: c }, score];
+        return;
+      }
+      const g = groups[gi]!;
+      for (const k of options[gi]!) {
+        const from = counts[gi]!;
+        for (const u of g.order.slice(Math.min(from, k) - g.frozen, Math.max(from, k) - g.frozen)) cost.change(u, k > from ? 1 : -1);
+        counts[gi] = k;
+        walk(gi + 1, score + worth(gi, k));
+      }
+      const last = counts[gi]!;
+      const first = options[gi]![0]!;
+      for (const u of g.order.slice(first - g.frozen, last - g.frozen)) cost.change(u, -1);
+      counts[gi] = first;
+    };
+    walk(0, 0);
+    return found;
+  }
 
   /** Greedy: from above the target, remove the lowest-scored step that keeps the cost at or above `lower`. */
   function fixDown(counts: number[]): { counts: number[]; cost: number } {

@@ -3,6 +3,7 @@ import { countMacs, inferShapes } from '../exec/index.js';
 import { convPruner, convTransposePruner, linearPruner, batchNormPruner, type Cut } from './layer-pruners.js';
 import { FROZEN, concatAtoms, frozenAtoms, repeatEach, sliceAtoms, sourceAtoms } from './index-mapping.js';
 import { finalizeGroups, type Group } from './group.js';
+import { matchDecomposedNorm, reduceAxes, type ChannelNorm } from './channel-norm.js';
 
 /** A node left as it is, and why (it mixes channels, is unknown, is ignored, makes the network output...). */
 export type Untouched = { node: string; reason: string };
@@ -20,12 +21,15 @@ export type Rewrite =
 /** A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul): the roots of groups. */
 export type Source = { node: string; value: string; base: number; size: number };
 
+export type { ChannelNorm } from './channel-norm.js';
+
 /** MACs of one node as `macs * prod(kept(map) / len(map))` over its maps. */
 export type MacTerm = { node: string; macs: number; maps: number[] };
 
 /**
- * The channel dependencies of a graph (Torch-Pruning's DependencyGraph). Every value with a channel axis (axis 1)
- * gets a channel map: one atom per position (see index-mapping.ts). Layers with weights make new atoms; pass-through
+ * The channel dependencies of a graph (Torch-Pruning's DependencyGraph). Every value with a channel axis gets a
+ * channel map: one atom per position (see index-mapping.ts). The channel axis is 1 unless a Transpose moved it
+ * (`valueAxis`, e.g. NHWC between ConvNeXt's permutes, where MatMul acts on the last axis). Layers with weights make new atoms; pass-through
  * ops share their input's map; Add/Mul/Concat/Split/Flatten/depthwise convs relate maps. Atoms that must be removed
  * together are merged (union-find); a merged set is a *unit*, and the sources sharing units form a *Group*.
  * Anything not provably safe is frozen (merged with the FROZEN atom) and listed in `untouched` with a reason.
@@ -36,6 +40,10 @@ export type MacTerm = { node: string; macs: number; maps: number[] };
 export class DependencyGraph {
   readonly maps: Int32Array[] = [];
   readonly valueMaps = new Map<string, number>();
+  /** The channel axis of a value whose map is on an axis other than 1. */
+  readonly valueAxis = new Map<string, number>();
+  /** Normalisations over the channel axis (LayerNorm): removing channels changes their statistics (channel-norm.ts). */
+  readonly norms: ChannelNorm[] = [];
   readonly sources: Source[] = [];
   readonly cuts: CutRule[] = [];
   readonly rewrites: Rewrite[] = [];
@@ -67,6 +75,11 @@ export class DependencyGraph {
     else this.parent[rb] = ra;
   }
 
+  /** The axis that holds a value's channels (1 unless a Transpose moved it). */
+  axisOf(v: string): number {
+    return this.valueAxis.get(v) ?? 1;
+  }
+
   /** True when the atom can be removed at all. */
   prunable(atom: number): boolean {
     return this.find(atom) !== FROZEN;
@@ -76,12 +89,16 @@ export class DependencyGraph {
 /** Options of the analysis: node names to leave untouched. */
 export type AnalyzeOptions = { ignore?: readonly string[] };
 
-const PASS_THROUGH = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Elu', 'Selu', 'Celu', 'Gelu', 'HardSwish', 'HardSigmoid', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Mish',
+/** Element-wise on one input: the output's channels are the input's, on the same axis. */
+const UNARY = new Set([
+  'Relu', 'LeakyRelu', 'Elu', 'Selu', 'Celu', 'Gelu', 'HardSwish', 'HardSigmoid', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Mish',
   'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Erf', 'Reciprocal', 'Floor', 'Ceil', 'Round', 'Cast', 'Identity', 'Dropout',
-  'MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool',
 ]);
+/** Pooling keeps channels apart, but only with channels on axis 1 (NCHW). */
+const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']);
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Clip', 'Where', 'PRelu']);
+/** Ops that follow a channel axis other than 1; every other op needs its inputs' channels on axis 1. */
+const AXIS_AWARE = new Set(['Transpose', 'MatMul', 'Softmax', 'LogSoftmax', 'Hardmax', 'Shape', 'LayerNormalization', 'Constant']);
 const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
 /** Builds the dependency graph: one pass over the nodes in topological order, then units and groups. */
@@ -99,6 +116,8 @@ class Analyzer {
   readonly #consumers: Map<string, Node[]>;
   readonly #macs: Map<string, number>;
   readonly #constNodes = new Set<string>();
+  /** Nodes of a matched channel normalisation that read every channel (their outputs get no map). */
+  readonly #stats = new Set<string>();
 
   constructor(readonly g: Graph, readonly ignore: ReadonlySet<string>) {
     this.dg = new DependencyGraph(g);
@@ -155,11 +174,22 @@ class Analyzer {
     return this.dg.maps[map]!;
   }
 
-  setMap(v: string, atoms: Int32Array): number {
+  setMap(v: string, atoms: Int32Array, axis = 1): number {
     this.dg.maps.push(atoms);
     const id = this.dg.maps.length - 1;
-    this.dg.valueMaps.set(v, id);
+    this.shareMap(v, id, axis);
     return id;
+  }
+
+  /** Gives value `v` the channel map `m` on `axis`. */
+  shareMap(v: string, m: number, axis = 1): void {
+    this.dg.valueMaps.set(v, m);
+    if (axis === 1) this.dg.valueAxis.delete(v);
+    else this.dg.valueAxis.set(v, axis);
+  }
+
+  axisOf(v: string): number {
+    return this.dg.axisOf(v);
   }
 
   note(node: string, reason: string): void {
@@ -198,10 +228,11 @@ class Analyzer {
     const m = this.mapOf(from);
     if (m === undefined) return this.frozenOutputs(n);
     const c = this.atoms(m).length;
+    const ax = this.axisOf(from!);
     for (const o of n.outputs) {
       const d = this.dims(o);
       if (!o || !d || d.length < 2) continue;
-      if (d[1] === c) this.dg.valueMaps.set(o, m);
+      if (d[ax] === c) this.shareMap(o, m, ax);
       else this.setMap(o, frozenAtoms(d[1]!));
     }
   }
@@ -212,11 +243,11 @@ class Analyzer {
     for (let i = 0; i < ax.length; i++) this.dg.union(ax[i]!, ay[i]!);
   }
 
-  newSource(n: Node, size: number): number {
+  newSource(n: Node, size: number, axis = 1): number {
     const base = this.dg.parent.length;
     for (let i = 0; i < size; i++) this.dg.parent.push(base + i);
     this.dg.sources.push({ node: n.name, value: n.outputs[0]!, base, size });
-    return this.setMap(n.outputs[0]!, sourceAtoms(base, size));
+    return this.setMap(n.outputs[0]!, sourceAtoms(base, size), axis);
   }
 
   cut(n: Node, cuts: readonly Cut[], map: number, side: 'out' | 'in' = 'out'): void {
@@ -233,9 +264,14 @@ class Analyzer {
   visit(n: Node): void {
     const op = n.opType;
     if (n.domain !== '' && n.domain !== 'ai.onnx') return this.unknown(n, `op ${n.domain}::${op} is not known to keep channels apart`);
+    if (this.#stats.has(n.name)) return; // inside a matched LayerNorm: statistics over all channels, no map
     if (op === 'Constant') {
       for (const o of n.outputs) if (o) this.#constNodes.add(o);
       return;
+    }
+    const moved = n.inputs.find((i) => i && this.mapOf(i) !== undefined && this.axisOf(i) !== 1);
+    if (moved && !AXIS_AWARE.has(op) && !UNARY.has(op) && !ELEMENTWISE.has(op) && !REDUCE.has(op)) {
+      return this.unknown(n, `${op} on a value whose channels are on axis ${this.axisOf(moved)}, not 1`);
     }
     if (op === 'Conv') return this.conv(n);
     if (op === 'ConvTranspose') return this.convTranspose(n);
@@ -243,7 +279,8 @@ class Analyzer {
     if (op === 'BatchNormalization' || op === 'InstanceNormalization') return this.norm(n);
     if (op === 'Clip' && n.inputs.slice(1).every((i) => !i || this.isConst(i))) return this.elementwise(n);
     if (ELEMENTWISE.has(op)) return this.elementwise(n);
-    if (PASS_THROUGH.has(op)) return this.passThrough(n);
+    if (UNARY.has(op) || POOLS.has(op)) return this.passThrough(n);
+    if (op === 'LayerNormalization') return this.layerNorm(n);
     if (REDUCE.has(op)) return this.reduce(n);
     switch (op) {
       case 'Concat': return this.concat(n);
@@ -252,15 +289,14 @@ class Analyzer {
       case 'Flatten': return this.flatten(n);
       case 'Reshape': return this.reshape(n);
       case 'Squeeze': case 'Unsqueeze': return this.squeeze(n);
-      case 'Transpose': {
-        const perm = attrInts(n, 'perm', []);
-        return perm[0] === 0 && perm[1] === 1 ? this.passThrough(n) : this.unknown(n, 'Transpose moves the channel axis');
-      }
+      case 'Transpose': return this.transpose(n);
       case 'Softmax': case 'LogSoftmax': case 'Hardmax': {
         const rank = this.dims(n.inputs[0])?.length ?? 2;
         const ax = attrInt(n, 'axis', this.g.opset >= 13 ? -1 : 1);
         const norm = ax < 0 ? ax + rank : ax;
-        return norm > 1 ? this.passThrough(n) : this.unknown(n, `${op} over the channel axis mixes channels`);
+        const over = this.g.opset >= 13 ? [norm] : Array.from({ length: rank - norm }, (_, i) => norm + i);
+        const chan = n.inputs[0] && this.mapOf(n.inputs[0]) !== undefined ? this.axisOf(n.inputs[0]) : 1;
+        return norm > 0 && !over.includes(chan) ? this.passThrough(n) : this.unknown(n, `${op} over the channel axis mixes channels`);
       }
       case 'Shape': return this.shape(n);
       case 'Pad': {
@@ -315,17 +351,20 @@ class Analyzer {
     this.mac(n, [xin, out]);
   }
 
+  /** Gemm, or MatMul by a 2-D weight on the last axis: features in on x's last axis, out on the output's. */
   linear(n: Node): void {
     const [x, w] = n.inputs;
     const xd = this.dims(x);
     if (this.isConst(x) || !this.isInit(w) || this.dims(w)?.length !== 2) return this.unknown(n, `${n.opType} without a 2-D initializer weight`);
-    if (xd?.length !== 2) return this.unknown(n, `${n.opType} on a rank-${xd?.length ?? '?'} input (features must be axis 1)`);
+    const rank = xd?.length ?? 0;
+    if (rank < 2 || (n.opType === 'Gemm' && rank !== 2)) return this.unknown(n, `${n.opType} on a rank-${xd?.length ?? '?'} input`);
     if (n.opType === 'Gemm' && attrInt(n, 'transA', 0) !== 0) return this.unknown(n, 'Gemm with transA');
+    const xin = this.mapOf(x);
+    if (xin === undefined || this.axisOf(x!) !== rank - 1) return this.unknown(n, `${n.opType} over an axis that is not the input's channel axis`);
     const c = n.opType === 'Gemm' ? n.inputs[2] : undefined;
     const outN = linearPruner.getOutChannels(n, this.g);
     if (c && (!this.isInit(c) || !this.cShapeOk(this.dims(c)!, outN))) return this.unknown(n, 'Gemm with a computed or 2-D bias');
-    const xin = this.mapOf(x)!;
-    const out = this.newSource(n, outN);
+    const out = this.newSource(n, outN, rank - 1);
     this.cut(n, linearPruner.pruneOutChannels(n, this.g), out);
     this.cut(n, linearPruner.pruneInChannels(n, this.g), xin, 'in');
     this.mac(n, [out, xin]);
@@ -344,40 +383,115 @@ class Analyzer {
     this.passThrough(n);
   }
 
-  /** Broadcasting element-wise ops: full-channel operands are coupled; per-channel constants are cut with them. */
+  /**
+   * Broadcasting element-wise ops: full-channel operands are coupled; per-channel constants are cut with them. The
+   * channel axis is that of a full-rank operand with a map (operands mapped on another axis, broadcast over this
+   * one, are frozen: their channels meet this value's positions).
+   */
   elementwise(n: Node): void {
     const out = n.outputs[0]!;
     const od = this.dims(out);
     if (!od || od.length < 2) return this.unknown(n, `${n.opType} output has no channel axis`);
-    const c = od[1]!;
     const rank = od.length;
+    const ins = n.inputs.filter((i): i is string => !!i);
+    const mapped = ins.filter((i) => this.mapOf(i) !== undefined && this.dims(i)?.length === rank && this.dims(i)![this.axisOf(i)] === od[this.axisOf(i)]);
+    // Prefer an axis whose operand still has removable channels (a LayerNorm's statistics carry a frozen map on 1).
+    const live = (i: string): boolean => this.atoms(this.mapOf(i)!).some((a) => this.dg.prunable(a));
+    const axes = [...new Set([...mapped.filter(live), ...mapped].map((i) => this.axisOf(i)))];
+    const nchw = ins.every((i) => this.mapOf(i) === undefined || this.axisOf(i) === 1);
+    if (nchw && !axes.includes(1)) axes.push(1);
+    let why = '';
+    for (const ax of axes) {
+      const plan = this.elementwiseOn(ins, ax, od);
+      if (typeof plan === 'string') {
+        why ||= plan;
+        continue;
+      }
+      // Nothing carries channels (constants, broadcast operands): the output's channels are new and frozen.
+      if (plan.coupled.length === 0) {
+        if (nchw) return this.frozenOutputs(n);
+        why ||= `${n.opType} has no operand with channels on axis ${ax}`;
+        continue;
+      }
+      const [first, ...rest] = plan.coupled;
+      for (const m of rest) this.unionMaps(first!, m);
+      for (const k of plan.constants) this.cut(n, [{ init: k, axis: ax - (rank - this.dims(k)!.length), role: 'constant' }], first!);
+      for (const v of plan.across) this.freezeValue(v, n.name, `'${v}' has its channels on another axis of the output`);
+      return this.shareMap(out, first!, ax);
+    }
+    return this.unknown(n, why || `${n.opType} mixes channel axes`);
+  }
+
+  /** How the operands of an element-wise op relate on channel axis `ax`, or why they cannot. */
+  elementwiseOn(ins: string[], ax: number, od: number[]): { coupled: number[]; constants: string[]; across: string[] } | string {
+    const rank = od.length;
+    const c = od[ax]!;
     const coupled: number[] = [];
     const constants: string[] = [];
-    for (const i of n.inputs) {
-      if (!i) continue;
+    const across: string[] = [];
+    for (const i of ins) {
       const d = this.dims(i);
-      if (!d) return this.unknown(n, `input '${i}' has no known shape`);
-      const ax = 1 - (rank - d.length);
-      if (ax < 0 || d[ax] === 1) continue; // broadcast over channels
-      if (d[ax] !== c) return this.unknown(n, `input '${i}' broadcasts oddly over channels`);
+      if (!d) return `input '${i}' has no known shape`;
+      const a = ax - (rank - d.length);
+      const m = this.mapOf(i);
+      if (a < 0 || d[a] === 1) {
+        // broadcast over channels
+        if (m !== undefined && d.length === rank && this.axisOf(i) !== ax && this.atoms(m).length > 1) across.push(i);
+        continue;
+      }
+      if (d[a] !== c) return `input '${i}' broadcasts oddly over channels`;
       if (this.isInit(i)) constants.push(i);
-      else if (this.isConst(i)) return this.unknown(n, 'a per-channel constant from a Constant node');
-      else if (d.length !== rank || this.mapOf(i) === undefined) return this.unknown(n, `input '${i}' has its channels on another axis`);
-      else coupled.push(this.mapOf(i)!);
+      else if (this.isConst(i)) return 'a per-channel constant from a Constant node';
+      else if (d.length !== rank || m === undefined || this.axisOf(i) !== ax) return `input '${i}' has its channels on another axis`;
+      else coupled.push(m);
     }
-    if (coupled.length === 0) return this.frozenOutputs(n);
-    for (const m of coupled.slice(1)) this.unionMaps(coupled[0]!, m);
-    for (const k of constants) this.cut(n, [{ init: k, axis: 1 - (rank - this.dims(k)!.length), role: 'constant' }], coupled[0]!);
-    this.dg.valueMaps.set(out, coupled[0]!);
+    return { coupled, constants, across };
   }
 
   reduce(n: Node): void {
-    const rank = this.dims(n.inputs[0])?.length ?? 0;
-    const given = n.inputs[1] ? this.ints(n.inputs[1]) : [...attrInts(n, 'axes', [])];
-    if (given === null) return this.unknown(n, `${n.opType} with computed axes`);
-    const axes = given.map((x) => (x < 0 ? x + rank : x));
-    if (axes.length === 0 || axes.includes(0) || axes.includes(1)) return this.unknown(n, `${n.opType} over the batch or channel axis`);
+    const x = n.inputs[0]!;
+    const rank = this.dims(x)?.length ?? 0;
+    const axes = reduceAxes(this.g, n, rank);
+    if (axes === null) return this.unknown(n, `${n.opType} with computed axes`);
+    const m = this.mapOf(x);
+    const chan = m === undefined ? 1 : this.axisOf(x);
+    if (m !== undefined && axes.length === 1 && axes[0] === chan) {
+      const ln = matchDecomposedNorm(this.g, this.#consumers, n, chan);
+      if (ln) {
+        for (const s of ln.stats) this.#stats.add(s);
+        this.dg.norms.push({ kind: 'decomposed', ...ln, map: m, axis: chan });
+        return;
+      }
+    }
+    if (axes.length === 0 || axes.includes(0) || axes.includes(chan)) return this.unknown(n, `${n.opType} over the batch or channel axis`);
+    if (chan !== 1 && attrInt(n, 'keepdims', 1) === 0 && axes.some((a) => a < chan)) return this.unknown(n, `${n.opType} without keepdims moves the channel axis`);
     this.passThrough(n);
+  }
+
+  /** Transpose: the channels follow their axis through the permutation. */
+  transpose(n: Node): void {
+    const x = n.inputs[0]!;
+    const m = this.mapOf(x);
+    const rank = this.dims(x)?.length ?? 0;
+    const perm = attrInts(n, 'perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
+    if (m === undefined) return this.frozenOutputs(n);
+    const to = perm.indexOf(this.axisOf(x));
+    if (to <= 0 || perm[0] !== 0) return this.unknown(n, 'Transpose moves the batch axis or drops the channel axis');
+    this.shareMap(n.outputs[0]!, m, to);
+  }
+
+  /** LayerNormalization over exactly the channel axis (the last one): scale and bias are cut per channel. */
+  layerNorm(n: Node): void {
+    const [x, scale, bias] = n.inputs;
+    const m = this.mapOf(x);
+    const rank = this.dims(x)?.length ?? 0;
+    const ax0 = attrInt(n, 'axis', -1);
+    const chan = m === undefined ? -1 : this.axisOf(x!);
+    if (m === undefined || (ax0 < 0 ? ax0 + rank : ax0) !== chan || chan !== rank - 1) return this.unknown(n, 'LayerNormalization over axes other than exactly the channel axis');
+    if (!this.isInit(scale) || (bias && !this.isInit(bias)) || n.outputs.length > 1 && n.outputs.slice(1).some((o) => o)) return this.unknown(n, 'LayerNormalization with computed parameters or statistics outputs');
+    this.cut(n, [{ init: scale!, axis: 0, role: 'constant' }, ...(bias ? [{ init: bias, axis: 0, role: 'constant' as const }] : [])], m);
+    this.dg.norms.push({ kind: 'op', node: n.name, map: m, axis: chan, stats: [n.name] });
+    this.shareMap(n.outputs[0]!, m, chan);
   }
 
   concat(n: Node): void {

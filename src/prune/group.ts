@@ -14,7 +14,7 @@ export interface Group {
   readonly name: string;
   /** Source layers whose output channels are coupled in this group. */
   readonly sources: readonly string[];
-  /** Every node a removal touches: sources, norms, consumers, per-channel constants, Split/Slice/Reshape. */
+  /** Every node a removal touches: sources, norms (LayerNorm statistics too), consumers, per-channel constants, Split/Slice/Reshape. */
   readonly members: readonly string[];
   /** Prunable units (ids into the DependencyGraph's unit numbering). */
   readonly units: readonly number[];
@@ -85,6 +85,7 @@ export function finalizeGroups(dg: DependencyGraph): void {
   };
   for (const c of dg.cuts) touch(c.map, c.node);
   for (const r of dg.rewrites) for (const m of r.kind === 'split' ? r.maps : [r.map]) touch(m, r.node);
+  for (const ln of dg.norms) for (const node of ln.stats) touch(ln.map, node);
   dg.groups = parts.map((p, index) => {
     const sources = [...p.sources].sort((a, b) => a - b);
     let frozen = 0;

@@ -137,13 +137,14 @@ const random: Importance = (dg, o) => {
 /**
  * First-order Taylor (Molchanov et al. 2017): per channel of each source layer's output, the batch mean of
  * |sum over positions of activation x gradient|, accumulated over the given batches. Gradients reach the
- * activations through probes: each source output a is replaced by a * p with p a ones leaf [N, C, 1, 1] fed as
+ * activations through probes: each source output a is replaced by a * p with p a ones leaf [N, C, 1, 1] (or
+ * [N, 1, 1, C] with channels last) fed as
  * an extra input, so dL/dp = sum over positions of a * dL/da. Weights get no gradients and the graph is not changed.
  */
 const taylor: Importance = (dg, o) => {
   if (!o.batches) throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
   const g = dg.graph;
-  const probed = probeGraph(g, dg.sources.map((s) => s.value));
+  const probed = probeGraph(g, dg.sources.map((s) => ({ value: s.value, axis: dg.axisOf(s.value) })));
   const acc = dg.sources.map((s) => new Float64Array(s.size));
   const params = g.parameters().filter((t) => t.requiresGrad);
   for (const t of params) t.requiresGrad = false;
@@ -180,15 +181,18 @@ const taylor: Importance = (dg, o) => {
   return normalizePerGroup(dg, combine(dg, members, o.reduction));
 };
 
-/** The graph with each named value multiplied by a ones probe input (shares the original's tensors: never dispose it). */
-function probeGraph(g: Graph, values: readonly string[]): { graph: Graph; probes: { name: string; shape: number[] }[] } {
+/**
+ * The graph with each named value multiplied by a ones probe input of its channels (size 1 on every other axis but the
+ * batch; the channels are on `axis`, 1 unless a Transpose moved them). Shares the original's tensors: never dispose it.
+ */
+function probeGraph(g: Graph, values: readonly { value: string; axis: number }[]): { graph: Graph; probes: { name: string; shape: number[] }[] } {
   const probes: { name: string; shape: number[] }[] = [];
   const rename = new Map<string, string>();
   const extra: Node[] = [];
   const inputs: ValueInfo[] = [...g.inputs];
-  for (const v of values) {
+  for (const { value: v, axis } of values) {
     const shape = g.valueInfo.get(v)!.shape!;
-    const probeShape = [shape[1] as number, ...shape.slice(2).map(() => 1)];
+    const probeShape = shape.slice(1).map((d, i) => (i + 1 === axis ? (d as number) : 1));
     const name = `${v}::probe`;
     probes.push({ name, shape: probeShape });
     inputs.push({ name, dtype: 'float32', shape: ['N', ...probeShape] });

@@ -144,7 +144,8 @@ function checkShapes(plan: PruningPlan, pruned: Graph, count: (map: number) => n
   for (const [v, map] of dg.valueMaps) {
     const s = info.get(v)?.shape;
     if (!s || pruned.initializers.has(v)) continue;
-    if (s[1] !== count(map)) throw new GraphError(`prune: after surgery '${v}' has ${String(s[1])} channels, expected ${count(map)}`);
+    const ax = dg.axisOf(v);
+    if (s[ax] !== count(map)) throw new GraphError(`prune: after surgery '${v}' has ${String(s[ax])} channels on axis ${ax}, expected ${count(map)}`);
   }
   for (const o of dg.graph.outputs) {
     const before = dg.graph.valueInfo.get(o.name)?.shape;

@@ -49,17 +49,16 @@ const CASES: [string, () => string, RegExp][] = [
 ];
 
 for (const [what, make, message] of CASES) {
-  test(`bad input: ${what} → one E_ONNX line, exit 2, no output file`, async () => {
+  // a hang guard, not a timing: speed is measured in bench/, never asserted in tests
+  test(`bad input: ${what} → one E_ONNX line, exit 2, no output file`, { timeout: 60_000 }, async () => {
     const path = make();
     const out = join(dir, 'out.onnx');
     for (const args of [['inspect', path], ['convert', path, out]]) {
-      const t0 = performance.now();
       const r = await whittle(...args);
       assert.equal(r.code, 2, `${args[0]}: exit ${r.code}; ${r.err.join(' | ')}`);
       assert.equal(r.err.length, 1, `one line, got:\n${r.err.join('\n')}`);
       assert.match(r.err[0]!, /^whittle: error\[E_ONNX\]: /);
       assert.match(r.err[0]!, message);
-      assert.ok(performance.now() - t0 < 2000, 'fails fast');
       assert.equal(existsSync(out), false, 'no output file');
     }
   });

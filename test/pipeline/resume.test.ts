@@ -123,9 +123,9 @@ test('--resume refuses other run flags, a folder that is not a run, and leaves t
   assert.match(a.stderr, /is not a whittle run folder \(no run\.json\)/);
   const b = runCli(['compress', '--resume', notRun, '--ratios', '0.5']);
   assert.equal(b.status, 2);
-  assert.match(b.stderr, /--resume: takes no other run flags \(got --ratios\)/);
+  assert.match(b.stderr, /--resume: takes no other run options \(got ratios\)/);
   assert.deepEqual(readdirSync(notRun), ['keep.txt']);
   const c = runCli(['compress', '--data', DATA, '--ratios', '0.5', '-o', newRun()]);
   assert.equal(c.status, 2);
-  assert.match(c.stderr, /--teacher: is required \(or --resume RUN_DIR/);
+  assert.match(c.stderr, /--teacher: is required \(or resume RUN_DIR/);
 });

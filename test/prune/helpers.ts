@@ -1,7 +1,7 @@
 // Shared pieces of the pruning tests: hand-built graphs, realistic BN statistics, and the zeroing equivalence check.
 import assert from 'node:assert/strict';
 import { keep, noGrad, rand, randn, tensor, tidy, add, mul, type Tensor } from '../../src/tensor/index.js';
-import { Graph, int, ints, type Initializer, type InitializerKind } from '../../src/graph/index.js';
+import { Graph, float, int, ints, type Initializer, type InitializerKind } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { zeroRemovedChannels, type PruneResult } from '../../src/prune/index.js';
 import { assertClose } from '../helpers/assert-close.js';
@@ -91,13 +91,41 @@ export class Net {
     return name;
   }
 
+  /** A float scalar constant. */
+  scalar(name: string, v: number): string {
+    this.inits[name] = { tensor: tensor([v], []), kind: 'constant' };
+    return name;
+  }
+
+  /** x @ W + b with W [cin, cout] on the last axis (torch's Linear as exported on a rank-4 input). */
+  matmul(x: string, cin: number, cout: number, name: string): string {
+    this.inits[`${name}.weight`] = param([cin, cout]);
+    this.inits[`${name}.bias`] = param([cout]);
+    return this.n('Add', [this.n('MatMul', [x, `${name}.weight`], {}, undefined, name), `${name}.bias`]);
+  }
+
+  /**
+   * LayerNorm over the last axis with scale and bias [c]: the LayerNormalization op (opset 17), or the steps that
+   * torch.onnx.export writes below opset 17 (ReduceMean, Sub, Pow, ReduceMean, Add eps, Sqrt, Div, Mul, Add).
+   */
+  layerNorm(x: string, c: number, name: string, op = false): string {
+    this.inits[`${name}.weight`] = { tensor: noGrad(() => tidy(() => keep(add(rand([c]), 0.5)))), kind: 'param' };
+    this.inits[`${name}.bias`] = param([c]);
+    if (op) return this.n('LayerNormalization', [x, `${name}.weight`, `${name}.bias`], { axis: int(-1), epsilon: float(1e-5) }, undefined, name);
+    const mean = this.n('ReduceMean', [x], { axes: ints([-1]), keepdims: int(1) });
+    const d = this.n('Sub', [x, mean]);
+    const v = this.n('ReduceMean', [this.n('Pow', [d, this.scalar(`${name}.two`, 2)])], { axes: ints([-1]), keepdims: int(1) });
+    const y = this.n('Div', [d, this.n('Sqrt', [this.n('Add', [v, this.scalar(`${name}.eps`, 1e-5)])])]);
+    return this.n('Add', [this.n('Mul', [y, `${name}.weight`]), `${name}.bias`]);
+  }
+
   /** Ends with GAP, Flatten and a Gemm to `classes` named 'fc' whose output is 'output'. */
-  build(h: string, c: number, classes = 5): Graph {
+  build(h: string, c: number, classes = 5, opset = 13): Graph {
     const f = this.n('Flatten', [this.n('GlobalAveragePool', [h])], { axis: int(1) });
     this.inits['fc.weight'] = param([classes, c]);
     this.n('Gemm', [f, 'fc.weight'], { transB: int(1) }, ['output'], 'fc');
     const inits = new Map<string, Initializer>();
     for (const [k, v] of Object.entries(this.inits)) inits.set(k, { tensor: keep(v.tensor), kind: v.kind });
-    return new Graph({ inputs: [{ name: 'input', dtype: 'float32', shape: ['N', ...this.input] }], outputs: [{ name: 'output', dtype: 'float32', shape: ['N', classes] }], nodes: this.nodes, initializers: inits, opset: 13 });
+    return new Graph({ inputs: [{ name: 'input', dtype: 'float32', shape: ['N', ...this.input] }], outputs: [{ name: 'output', dtype: 'float32', shape: ['N', classes] }], nodes: this.nodes, initializers: inits, opset });
   }
 }

@@ -23,6 +23,26 @@ test('roundTo 8: every group keeps a multiple of 8 channels (or all), and the co
   g.dispose();
 });
 
+test('coarse steps (roundTo 8 on vgg-small and resnet-small) still land within 1% of 0.25 of the MACs', () => {
+  for (const arch of ['vgg-small', 'resnet-small'] as const) {
+    for (const input of [[1, 28, 28], [3, 32, 32]] as const) {
+      manualSeed(0);
+      const g = buildZooGraph(arch, { input, classes: 10 });
+      for (const global of [true, false]) {
+        const what = `${arch} ${input.join('x')} ${global ? 'global' : 'uniform'}`;
+        const r = prune(g, { ratio: 0.25, metric: 'macs', roundTo: 8, global });
+        assert.ok(Math.abs(r.achievedRatio - 0.25) <= 0.0025, `${what}: achieved ${r.achievedRatio}`);
+        for (const gr of r.groups) assert.ok(gr.kept % 8 === 0 || gr.kept === gr.total, `${what}: ${gr.name} keeps ${gr.kept}`);
+        assertEquivalent(r, input, g);
+        // Uniform stays as even as the steps allow: resnet-small at 1x28x28 is exactly half of every group.
+        if (!global && arch === 'resnet-small' && input[0] === 1) assert.deepEqual(r.groups.map((x) => x.kept / x.total), r.groups.map(() => 0.5), what);
+        r.graph.dispose();
+      }
+      g.dispose();
+    }
+  }
+});
+
 test('uniform allocation keeps about the same fraction of every group; minChannels is respected', () => {
   manualSeed(2);
   const g = buildZooGraph('vgg-small', { input: [1, 28, 28], classes: 10 });
@@ -93,18 +113,14 @@ test('bad options throw ConfigError naming the option', () => {
   g.dispose();
 });
 
-test('resnet56: group analysis plus surgery take well under 2 s', () => {
+test('resnet56: 30 groups, and surgery keeps every group at least one unit (timed in bench/prune-time.bench.ts)', () => {
   const g = buildZooGraph('resnet56', spec);
-  const t0 = performance.now();
   const dg = analyzeGroups(g);
-  const t1 = performance.now();
   const kept = new Uint8Array(dg.unitCount).map((_, i) => (i % 2 ? 1 : 0));
   for (const gr of dg.groups) kept[gr.units[0]!] = 1;
   const pruned = applyPlan({ dg, kept });
-  const t2 = performance.now();
-  console.log(`resnet56: analysis ${(t1 - t0).toFixed(0)} ms, surgery ${(t2 - t1).toFixed(0)} ms (${dg.groups.length} groups, ${dg.unitCount} units)`);
   assert.equal(dg.groups.length, 30);
-  assert.ok(t2 - t0 < 2000, `${(t2 - t0).toFixed(0)} ms`);
+  assert.ok(pruned.parameterCount() < g.parameterCount());
   pruned.dispose();
   g.dispose();
 });

@@ -5,7 +5,7 @@ import { renderHtml, type NamedReport } from '../../report/index.js';
 import type { CompressReport } from '../../pipeline/report.js';
 import { ConfigError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/write-atomic.js';
-import { checkWritableFile } from '../output-path.js';
+import { checkWritableFile } from '../../util/writable-file.js';
 
 function readRun(dir: string): NamedReport {
   const path = join(dir, 'report.json');

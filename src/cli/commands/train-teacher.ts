@@ -1,50 +1,44 @@
 import type { Command } from 'commander';
-import { trainTeacher } from '../../pipeline/train-teacher.js';
-import { saveOnnx } from '../../onnx/index.js';
-import { ZOO } from '../../zoo/index.js';
-import { parseChoice, parsePositiveInt } from '../parse.js';
-import { checkWritableFile } from '../output-path.js';
+import { trainTeacher, type TrainTeacherEvent } from '../../api/index.js';
+import { trainTeacherSpec } from '../../options/index.js';
+import { ConfigError } from '../../errors.js';
 import { batchBar, progressMode } from '../progress.js';
-import { parseOptimOptions, parseRunOptions, withOptimOptions, withRunOptions, type OptimFlags, type RunFlags } from '../run-options.js';
+import { addOptions, namingErrors, readOptions } from '../options.js';
 
-type Flags = RunFlags & OptimFlags & { arch: string; data: string; epochs: string; output: string; json?: boolean };
+type Epoch = Omit<Extract<TrainTeacherEvent, { type: 'epoch-end' }>, 'type'>;
 
+/** Adds `whittle train-teacher -o OUT`: trainTeacher() with the model written to OUT. */
 export function registerTrainTeacher(p: Command): void {
   const c = p.command('train-teacher')
-    .description('train a zoo architecture on a dataset and write it as ONNX (a teacher for compress)')
-    .option('--arch <name>', `architecture: ${ZOO.join(', ')}`, 'vgg-small')
-    .option('--data <spec>', 'dataset (mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR, folder:DIR)', 'mnist')
-    .option('--epochs <n>', 'training epochs', '10');
-  withRunOptions(withOptimOptions(c, '0.05 for sgd, 0.002 for adamw'))
-    .requiredOption('-o, --output <file>', 'the ONNX file to write')
+    .description('train a zoo architecture on a dataset and write it as ONNX (a teacher for compress)');
+  addOptions(c, trainTeacherSpec, { config: true })
     .option('--json', 'print one JSON object as the last line')
-    .action(async (f: Flags) => {
-      const out = checkWritableFile('--output', f.output);
+    .action(async (f: { json?: boolean }, cmd: Command) => {
+      const { options, name } = readOptions(cmd, trainTeacherSpec);
+      if (options.out === undefined) throw new ConfigError('--output', 'is required: the ONNX file to write (-o FILE)');
+      let done: Extract<TrainTeacherEvent, { type: 'trained' }> | undefined;
+      const epochs: Epoch[] = [];
       const bar = batchBar(progressMode(f.json) === 'bars');
-      const r = await trainTeacher({
-        arch: parseChoice('--arch', f.arch, ZOO),
-        data: f.data,
-        epochs: parsePositiveInt('--epochs', f.epochs),
-        ...parseOptimOptions(f),
-        ...parseRunOptions(f),
-        onBatch: bar.update,
-        onEpoch: (e) => {
-          bar.stop();
+      const onEvent = (e: TrainTeacherEvent): void => {
+        if (e.type === 'batch') return bar.update(e);
+        bar.stop();
+        if (e.type === 'trained') done = e;
+        else {
+          const { type: _, ...row } = e;
+          epochs.push(row);
           if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val accuracy ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
-        },
-      }).finally(bar.stop);
-      try {
-        await saveOnnx(r.graph, out);
-        const summary = {
-          output: out, arch: f.arch, data: f.data, params: r.graph.parameterCount(), bestEpoch: r.fit.bestEpoch,
-          valAccuracy: r.fit.bestValAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs: r.fit.epochs,
-          ...(r.fit.stopped ? { stopped: r.fit.stopped } : {}),
-        };
-        if (r.fit.stopped) console.error(`whittle: ${r.fit.stopped}`);
-        if (f.json) console.log(JSON.stringify(summary));
-        else console.log(`wrote ${out}: ${f.arch}, ${summary.params} parameters, val accuracy ${(100 * summary.valAccuracy).toFixed(2)}% (epoch ${summary.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
-      } finally {
-        r.graph.dispose();
-      }
+        }
+      };
+      const model = await namingErrors(trainTeacherSpec, name, () => trainTeacher({ ...options, onEvent })).finally(bar.stop);
+      model.dispose();
+      const r = done!;
+      const summary = {
+        output: options.out, arch: options.arch, data: options.data, params: r.params, bestEpoch: r.bestEpoch,
+        valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs,
+        ...(r.stopped ? { stopped: r.stopped } : {}),
+      };
+      if (r.stopped) console.error(`whittle: ${r.stopped}`);
+      if (f.json) console.log(JSON.stringify(summary));
+      else console.log(`wrote ${options.out}: ${options.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
     });
 }

@@ -1,0 +1,60 @@
+import { ConfigError } from '../errors.js';
+import type { Graph } from '../graph/index.js';
+import { prune as pruneGraph, type Batch, type GroupReport, type Metric, type Criterion, type Untouched } from '../prune/index.js';
+import { BatchLoader, openDataset } from '../data/index.js';
+import { batchOnDevice } from '../distill/index.js';
+import { checkModelFits } from '../pipeline/evaluate-model.js';
+import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type PruneApiOptions } from '../options/index.js';
+
+/** What prune() returns; `model` is new, and the caller disposes it. */
+export interface PruneOutcome {
+  model: Graph;
+  params: { before: number; after: number };
+  macs: { before: number; after: number };
+  /** after / before in `metric`. */
+  achievedRatio: number;
+  metric: Metric;
+  criterion: Criterion;
+  /** Kept and total channels of every prunable group. */
+  groups: GroupReport[];
+  /** Nodes pruning left as they were, with why. */
+  untouched: Untouched[];
+}
+
+/** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
+async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
+  if (o.data === undefined) throw new ConfigError('criterion', 'taylor needs data: add data (--data SPEC, e.g. mnist)');
+  const ds = typeof o.data === 'string' ? await openDataset(o.data, { seed: o.seed }) : o.data;
+  checkModelFits(g, ds);
+  const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, augment: null });
+  const n = Math.min(o.batches, loader.batchesPerEpoch);
+  return function* () {
+    for (let i = 0; i < n; i++) yield batchOnDevice(loader.batchAt(0, i), 'cpu');
+  };
+}
+
+/**
+ * Removes whole channels so that the model has `ratio` of its size in `metric` (params or MACs): a dense, smaller
+ * model that runs anywhere. Channels that must go together (residual adds, concatenations) go together. The input
+ * model is left unchanged.
+ *
+ * @example const { model: small, achievedRatio } = await prune(model, { ratio: 0.5, metric: 'macs' });
+ */
+export async function prune(model: Graph, options: PruneApiOptions): Promise<PruneOutcome> {
+  const o = checkOptions(pruneSpec, options, apiNaming);
+  if (o.global && o.uniform) throw new ConfigError('uniform', 'cannot be combined with global');
+  const batches = o.criterion === 'taylor' ? await taylorBatches(model, o) : undefined;
+  const r = pruneGraph(model, {
+    ratio: o.ratio,
+    metric: o.metric,
+    criterion: o.criterion,
+    global: o.uniform !== true,
+    roundTo: o.roundTo,
+    minChannels: o.minChannels,
+    ignore: o.ignore ?? [],
+    reduction: o.reduction,
+    seed: o.seed,
+    ...(batches ? { batches } : {}),
+  });
+  return { model: r.graph, params: r.params, macs: r.macs, achievedRatio: r.achievedRatio, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched };
+}

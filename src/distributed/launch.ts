@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { DistError, WhittleError } from '../errors.js';
+
+/** A free TCP port on loopback, for the rendezvous of local workers. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export type LaunchOptions = {
+  /** The script each worker runs (the CLI), with `args`. */
+  script: string;
+  args: readonly string[];
+  /** The group's timeout: a worker still running this long after another failed is stopped. */
+  timeoutMs: number;
+  /** Where lines from ranks other than 0 go (stderr only; their stdout is dropped). Default process.stderr. */
+  log?: (line: string) => void;
+};
+
+/**
+ * Runs `nproc` workers of the same command on this machine, as torchrun does: RANK, WORLD_SIZE, LOCAL_RANK,
+ * MASTER_ADDR=127.0.0.1 and a free MASTER_PORT in their environment. Rank 0's output is passed through; the others'
+ * stderr is prefixed with their rank. Resolves when all exit 0; if one fails, the others fail at their next
+ * collective (or are stopped after the timeout) and it rejects with one DistError naming the first failure. SIGINT
+ * and SIGTERM are passed on to the workers, which stop at their next batch; it then rejects with E_ABORTED.
+ */
+export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void> {
+  const port = await freePort();
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const children: ChildProcess[] = [];
+  let firstFailure: string | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
+  const exits = Array.from({ length: nproc }, (_, rank) => new Promise<void>((resolve) => {
+    const env = { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
+    // detached: a Ctrl-C at the terminal reaches the launcher only, which passes it on once (a worker that got it
+    // twice would die instead of stopping at its next batch)
+    const child = spawn(process.execPath, [o.script, ...o.args], { env, detached: true, stdio: rank === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
+    children.push(child);
+    if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => log(`[rank ${rank}] ${l}`));
+    child.on('exit', (code, signal) => {
+      if ((code !== 0 || signal) && firstFailure === null) {
+        firstFailure = `worker rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`;
+        // the others notice at their next collective; stop any that does not within the timeout
+        killTimer = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')), o.timeoutMs + 5000);
+      }
+      resolve();
+    });
+  }));
+  let interrupted = false;
+  const forward = (sig: NodeJS.Signals): void => {
+    interrupted = true;
+    children.forEach((c) => c.exitCode === null && c.kill(sig));
+  };
+  // workers do not outlive a launcher that exits (or is killed by an uncaught error) first
+  const orphans = (): void => forward('SIGTERM');
+  process.on('SIGINT', forward).on('SIGTERM', forward).on('exit', orphans);
+  try {
+    await Promise.all(exits);
+  } finally {
+    clearTimeout(killTimer);
+    process.off('SIGINT', forward).off('SIGTERM', forward).off('exit', orphans);
+  }
+  if (firstFailure !== null && interrupted) {
+    throw new WhittleError('E_ABORTED', `stopped on request: all ${nproc} workers stopped`, { hint: 'continue with --resume RUN_DIR (and the same --nproc)' });
+  }
+  if (firstFailure !== null) throw new DistError(`${firstFailure}; the run stopped on all ${nproc} workers`, 'restart with --resume to continue from the last checkpoint');
+}

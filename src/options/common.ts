@@ -1,0 +1,31 @@
+import { choice, int, num, optional, pattern, text, withDefault } from './option.js';
+
+// Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
+
+/** A dataset spec, as openDataset() takes it. */
+export const dataOption = text('dataset: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' });
+
+/** How a dataset is split and sized (openDataset's options). */
+export const datasetOptions = {
+  trainSubset: optional(int('train on the first N images of a seeded shuffle', 1)),
+  valSize: optional(num('validation images carved from train: a count or a fraction (default min(5000, 10%))',
+    (n) => n >= 0 && (n < 1 || Number.isInteger(n)), 'expected a count >= 0 or a fraction in (0, 1)', { arg: '<n>' })),
+  imageSize: optional(int('side that folder: images are resized to (default 32)', 1, { max: 4096 })),
+  seed: withDefault(int('random seed (splits, initialisation, pruning ties)', 0, { max: 0xffffffff }), 0),
+} as const;
+
+/** Where it runs. */
+export const engineOptions = {
+  threads: withDefault(int('intra-op threads', 1), 2),
+  device: withDefault(pattern('cpu, cuda or cuda:N', /^(cpu|cuda(:\d+)?)$/, 'expected cpu, cuda or cuda:N', { arg: '<d>' }), 'cpu'),
+} as const;
+
+/** How a model is trained (teacher training and distillation); `lr` defaults per optimizer, so the caller says. */
+export function optimOptions(lrDefault: string) {
+  return {
+    optimizer: withDefault(choice('optimizer', ['sgd', 'adamw'] as const), 'sgd'),
+    lr: optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: lrDefault })),
+    batchSize: withDefault(int('batch size', 1), 128),
+    weightDecay: withDefault(num('weight decay', (x) => x >= 0, 'expected a number >= 0'), 5e-4),
+  } as const;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { Graph } from '../graph/index.js';
+import type { CompressEvent } from '../pipeline/compress.js';
+import { CRITERIA } from '../prune/index.js';
+import { apiOnly, choice, flag, int, num, numList, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
+import { dataOption, datasetOptions, engineOptions, optimOptions } from './common.js';
+
+/** An ONNX file, or a model already loaded. */
+function model(help: string, arg: string) {
+  return { ...text(help, { arg }), schema: z.union([z.string().min(1), z.instanceof(Graph)], { error: 'expected an ONNX file path or a model' }) };
+}
+
+const EPOCHS_MSG = 'expected a whole number >= 0, or a list with one per step';
+const HINT_MSG = 'expected teacherValue:studentValue pairs separated by commas, e.g. relu_4:relu_4,relu_6:relu_6';
+const epochs = z.int({ error: EPOCHS_MSG }).min(0, { error: EPOCHS_MSG });
+
+/** Every option of compress(), `whittle compress` and its whittle.yaml: adding an option is one entry here. */
+export const compressSpec = {
+  teacher: optional(model('the trained teacher (ONNX file or model); required unless resuming', '<file>')),
+  student: optional(model('the first student (ONNX file or model), e.g. another architecture; default a copy of the teacher', '<file>')),
+  data: optional(dataOption),
+  ...datasetOptions,
+  out: optional(text('the run folder (must not exist or be empty); required unless resuming', { flags: '-o, --output <dir>', aliases: ['output'] })),
+  resume: optional(text('continue the stopped run in this folder from its last checkpoint, with its own settings (no other run options)', { arg: '<dir>' })),
+  ratios: optional(numList('per-step size ratios, e.g. 0.5,0.5,0.5', (r) => r > 0 && r <= 1, 'each ratio must be in (0, 1]')),
+  target: optional(num('final size as a fraction of the teacher (with steps: a geometric schedule)', (r) => r > 0 && r <= 1, 'must be in (0, 1]', { arg: '<r>' })),
+  steps: optional(num('number of steps for target', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>', defaultText: '1' })),
+  metric: withDefault(choice('what the ratios measure: params or macs', ['params', 'macs'] as const), 'params'),
+  criterion: withDefault(choice('channel importance (taylor uses taylorBatches of training data)', CRITERIA), 'l1'),
+  taylorBatches: withDefault(int('batches of training data for criterion taylor', 1), 8),
+  roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
+  mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
+  distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill' }), true),
+  temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),
+  alpha: withDefault(num('weight of the distillation term (1 - alpha on the labels)', (a) => a >= 0 && a <= 1, 'must be in [0, 1]', { arg: '<a>' }), 0.9),
+  teacherMode: withDefault(choice('original (distil from the teacher) or previous (from the previous student)', ['original', 'previous'] as const), 'original'),
+  epochsPerStep: {
+    help: 'epochs of distillation after each pruning step (a list: one per step)',
+    arg: '<n|list>',
+    defaultText: '2',
+    fromString: (s: string) => {
+      const xs = s.split(',').map((x) => (x.trim() === '' ? Number.NaN : Number(x)));
+      return xs.length === 1 ? xs[0] : xs;
+    },
+    schema: z.union([epochs, z.array(epochs).min(1).readonly()], { error: EPOCHS_MSG }).default(2),
+  },
+  ...optimOptions('0.02 for sgd, 0.001 for adamw'),
+  momentum: withDefault(num('SGD momentum (Nesterov)', (m) => m >= 0 && m < 1, 'must be in [0, 1)', { arg: '<m>' }), 0.9),
+  clipNorm: optional(num("clip the gradients' joint L2 norm to this", (x) => x > 0, 'must be > 0')),
+  patience: optional(int('stop a step after N epochs without a better validation accuracy', 1)),
+  warmupSteps: optional(int("batches of linear warmup at the start of each step's cosine schedule (default min(100, 5%))", 0)),
+  augment: withDefault(choice("'default' (the dataset's random crop/flip) or 'off' (lets the teacher's outputs be computed once)", ['default', 'off'] as const), 'default'),
+  reinsertBn: withDefault(choice('BatchNorm after the convs that have none, for training (calibrated so the function is unchanged, folded back before saving): auto (when at most a quarter of the convs have one), on, off', ['auto', 'on', 'off'] as const), 'auto'),
+  featureDistill: withDefault(choice('hint losses on intermediate features through 1x1 adapters: off, or auto (one pair per spatial resolution)', ['off', 'auto'] as const), 'off'),
+  hintLayers: optional({
+    help: 'hint pairs by value name, teacherValue:studentValue,... (turns feature distillation on)',
+    arg: '<pairs>',
+    fromString: (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x !== '').map((p) => {
+      const [teacher, student, ...rest] = p.split(':');
+      return teacher && student && !rest.length ? { teacher, student } : p;
+    }),
+    schema: z.array(z.object({ teacher: z.string().min(1), student: z.string().min(1) }, { error: HINT_MSG }), { error: HINT_MSG }).min(1, { error: HINT_MSG }).readonly(),
+  }),
+  hintWeight: withDefault(num('weight of the hint loss next to the logit loss (beta)', (x) => x > 0, 'must be > 0', { arg: '<beta>' }), 1),
+  ...engineOptions,
+  onEvent: optional(apiOnly<(e: CompressEvent) => void>('called with each progress event', (v) => typeof v === 'function', 'a function')),
+  signal: optional(apiOnly<AbortSignal>('stops the run at the next batch (AbortedError), leaving a folder that resume continues', (v) => v instanceof AbortSignal, 'an AbortSignal')),
+} as const;
+
+/** What compress() takes. */
+export type CompressOptions = OptionsOf<typeof compressSpec>;
+/** compress()'s options after checking, with defaults. */
+export type CheckedCompressOptions = CheckedOf<typeof compressSpec>;

@@ -1,0 +1,12 @@
+import { flag, withDefault, type CheckedOf, type OptionsOf } from './option.js';
+import { datasetOptions, engineOptions } from './common.js';
+
+/** evaluate()'s options and `whittle eval`'s flags (besides --data). */
+export const evaluateSpec = {
+  ...datasetOptions,
+  ...engineOptions,
+  latency: withDefault(flag('time batch-1 inference in onnxruntime; false (--no-latency): skip it', { flags: '--no-latency' }), true),
+} as const;
+
+export type EvaluateOptions = OptionsOf<typeof evaluateSpec>;
+export type CheckedEvaluateOptions = CheckedOf<typeof evaluateSpec>;

@@ -1,0 +1,20 @@
+import { ZOO } from '../zoo/index.js';
+import type { TrainTeacherEvent } from '../api/train-teacher.js';
+import { apiOnly, choice, int, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
+import { dataOption, datasetOptions, engineOptions, optimOptions } from './common.js';
+
+/** trainTeacher()'s options and `whittle train-teacher`'s flags. */
+export const trainTeacherSpec = {
+  arch: withDefault(choice('architecture', ZOO), 'vgg-small'),
+  data: withDefault(dataOption, 'mnist'),
+  epochs: withDefault(int('training epochs', 1), 10),
+  ...optimOptions('0.05 for sgd, 0.002 for adamw'),
+  ...datasetOptions,
+  ...engineOptions,
+  out: optional(text('also write the model to this ONNX file (checked before training starts)', { flags: '-o, --output <file>', aliases: ['output'] })),
+  onEvent: optional(apiOnly<(e: TrainTeacherEvent) => void>('called after each batch and epoch, and once with the result', (v) => typeof v === 'function', 'a function')),
+  signal: optional(apiOnly<AbortSignal>('stops training at the next batch (AbortedError)', (v) => v instanceof AbortSignal, 'an AbortSignal')),
+} as const;
+
+export type TrainTeacherOptions = OptionsOf<typeof trainTeacherSpec>;
+export type CheckedTrainTeacherOptions = CheckedOf<typeof trainTeacherSpec>;

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compress, inspect, loadOnnx, prune, ConfigError } from '../../src/index.js';
+import { tryLoadAddon } from '../../src/native/index.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
+
+const TEACHER = join(repoRoot, 'teachers', 'vgg-small-mnist.onnx');
+
+test('prune() returns a new model at the ratio and leaves the input unchanged; inspect() is what inspect --json prints', async (t) => {
+  if (!tryLoadAddon()) return t.skip('the native addon is not built');
+  const model = loadOnnx(TEACHER);
+  try {
+    const before = model.parameterCount();
+    const r = await prune(model, { ratio: 0.5, metric: 'macs', roundTo: 8 });
+    try {
+      assert.equal(model.parameterCount(), before);
+      assert.equal(r.params.before, before);
+      assert.equal(r.model.parameterCount(), r.params.after);
+      assert.ok(Math.abs(r.macs.after / r.macs.before - 0.5) <= 0.005, `${r.macs.after}/${r.macs.before}`);
+      assert.equal(r.achievedRatio, r.macs.after / r.macs.before);
+      assert.equal(inspect(r.model).params, r.params.after);
+    } finally {
+      r.model.dispose();
+    }
+    await assert.rejects(prune(model, { ratio: 0.5, global: true, uniform: true }), /uniform: cannot be combined with global/);
+  } finally {
+    model.dispose();
+  }
+  const cli = runCli(['inspect', TEACHER, '--json']);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.deepEqual(inspect(TEACHER), cli.lastJson());
+});
+
+test('compress() checks every option before it makes the run folder', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-api-')), 'run');
+  const base = { teacher: TEACHER, data: 'mnist', out };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ ...base, ratios: [0.5], ratoi: 0.5 }, /^ratoi: unknown option/],
+    [{ ...base, ratios: [0.5], epochsPerStep: 'two' }, /^epochsPerStep: expected a whole number >= 0/],
+    [{ ...base, ratios: [0.5], onEvent: 'print' }, /^onEvent: expected a function/],
+    [{ teacher: TEACHER, out, ratios: [0.5] }, /^data: is required/],
+    [{ resume: out, ratios: [0.5] }, /^resume: takes no other run options \(got ratios\)/],
+  ];
+  for (const [options, msg] of cases) {
+    // deliberately untyped: what a JavaScript caller may pass
+    await assert.rejects(compress(options as unknown as Parameters<typeof compress>[0]), (e: unknown) => e instanceof ConfigError && msg.test(e.message));
+  }
+  assert.equal(existsSync(out), false);
+});

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { distributedBackends, manualSeed } from '../../src/tensor/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { saveOnnx } from '../../src/onnx/index.js';
+import { freePort } from '../../src/distributed/index.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
+
+const skip = distributedBackends().includes('gloo') ? false : 'the addon was built without c10d/Gloo';
+const dir = mkdtempSync(join(tmpdir(), 'whittle-dist-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+// A model without BatchNorm (the zoo's mlp), so that 1 and 2 processes must agree to rounding: with BN each rank
+// normalises by its own shard's statistics. 3000 rows in global batches of 75 (37/38 rows per rank), teacher cache on.
+async function teacher(): Promise<string> {
+  const path = join(dir, 'teacher.onnx');
+  if (!existsSync(path)) {
+    manualSeed(0);
+    const g = buildZooGraph('mlp', { input: [1, 28, 28], classes: 10 });
+    await saveOnnx(g, path);
+    g.dispose();
+  }
+  return path;
+}
+const run = async (out: string): Promise<string[]> => [
+  'compress', '--teacher', await teacher(), '--data', 'mnist', '--train-subset', '3000', '--val-size', '300', '--ratios', '0.5',
+  '--epochs-per-step', '3', '--batch-size', '75', '--lr', '0.05', '--threads', '1', '--augment', 'off', '--json', '-o', join(dir, out),
+];
+type Report = { steps: { epochs: { trainLoss: number; valAccuracy: number }[]; testAccuracy: number }[]; config: { worldSize?: number } };
+const report = (out: string): Report => JSON.parse(readFileSync(join(dir, out, 'report.json'), 'utf8')) as Report;
+
+function assertSameRun(a: Report, b: Report, what: string): void {
+  const [ea, eb] = [a.steps[0]!.epochs, b.steps[0]!.epochs];
+  assert.equal(ea.length, eb.length);
+  for (const [i, e] of ea.entries()) {
+    assert.ok(Math.abs(e.trainLoss - eb[i]!.trainLoss) <= 1e-4 * Math.abs(e.trainLoss), `${what}: epoch ${i + 1} train loss ${e.trainLoss} vs ${eb[i]!.trainLoss}`);
+    assert.ok(Math.abs(e.valAccuracy - eb[i]!.valAccuracy) <= 1 / 300 + 1e-12, `${what}: epoch ${i + 1} val accuracy ${e.valAccuracy} vs ${eb[i]!.valAccuracy}`);
+  }
+  assert.ok(Math.abs(a.steps[0]!.testAccuracy - b.steps[0]!.testAccuracy) <= 2e-4 + 1e-12, `${what}: test accuracy`);
+}
+
+test('compress --nproc 2 gives the per-epoch training loss and accuracies of one process, and only rank 0 writes', { skip }, async () => {
+  const one = runCli(await run('one'));
+  assert.equal(one.status, 0, one.stderr);
+  const two = runCli([...await run('two'), '--nproc', '2']);
+  assert.equal(two.status, 0, two.stderr);
+  assert.equal(two.stdout.trim().split('\n').filter((l) => l.includes('"event":"teacher"')).length, 1, 'one rank speaks');
+  assertSameRun(report('one'), report('two'), '1 vs 2 processes');
+  assert.equal(report('two').config.worldSize, 2);
+  assert.deepEqual(readdirSync(join(dir, 'two')).sort(), readdirSync(join(dir, 'one')).sort());
+});
+
+/** Starts `compress --nproc 2` into `name` and resolves once its first epoch's checkpoint is on disk. */
+async function startLaunched(name: string): Promise<{ launcher: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+  const out = join(dir, name);
+  const launcher = spawn(process.execPath, [join(repoRoot, 'bin', 'whittle.js'), ...await run(name), '--nproc', '2', '--dist-timeout', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  launcher.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
+  while (!(existsSync(out) && readdirSync(out).some((n) => n.startsWith('checkpoint-')))) await new Promise((r) => setTimeout(r, 50));
+  return { launcher, exited, stderr: () => stderr };
+}
+
+test('killing a worker stops the run with one clear error; --resume --nproc 2 finishes it as if never stopped', { skip }, async () => {
+  const out = join(dir, 'killed');
+  const { launcher, exited, stderr: err } = await startLaunched('killed');
+  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(launcher.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  const rank1 = workers.find((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('RANK=1'))!;
+  const t0 = Date.now();
+  process.kill(rank1, 'SIGKILL');
+  const code = await exited;
+  const stderr = err();
+  assert.equal(code, 1, stderr);
+  assert.ok(Date.now() - t0 < 30_000, 'the others stopped within the timeout');
+  assert.match(stderr, /whittle: error\[E_DIST\]: worker rank 1 was killed by SIGKILL; the run stopped on all 2 workers/);
+  assert.ok(!existsSync(join(out, 'report.json')));
+  const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assertSameRun(report('one'), report('killed'), 'killed and resumed vs 1 process');
+});
+
+test('Ctrl-C on the launcher stops every worker at a batch (E_ABORTED); --resume --nproc 2 finishes the run', { skip }, async () => {
+  const out = join(dir, 'interrupted');
+  const { launcher, exited, stderr } = await startLaunched('interrupted');
+  launcher.kill('SIGINT');
+  assert.equal(await exited, 130, stderr());
+  assert.match(stderr(), /whittle: error\[E_ABORTED\]: stopped on request: all 2 workers stopped/);
+  const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assertSameRun(report('one'), report('interrupted'), 'interrupted and resumed vs 1 process');
+});
+
+test('a wrong master address fails with one clear line: at once when it cannot resolve, after --dist-timeout when nobody answers', { skip }, async () => {
+  const args = async (out: string): Promise<string[]> => [...(await run(out)).filter((a) => a !== '--json'), '--world-size', '2', '--rank', '1'];
+  const unresolvable = runCli([...await args('bad1'), '--master', 'no-such-host.invalid:29500']);
+  assert.equal(unresolvable.status, 2);
+  assert.match(unresolvable.stderr, /error\[E_CONFIG\]: --master: cannot resolve the master host 'no-such-host.invalid'/);
+  const t0 = Date.now();
+  const silent = runCli([...await args('bad2'), '--master', `127.0.0.1:${await freePort()}`, '--dist-timeout', '3']);
+  assert.equal(silent.status, 1);
+  assert.match(silent.stderr, /error\[E_DIST\]: rendezvous: rank 1 of 2 could not join the group at 127.0.0.1:\d+ \(timeout 3 s\)/);
+  assert.ok(Date.now() - t0 < 30_000);
+});
