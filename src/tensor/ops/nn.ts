@@ -1,12 +1,29 @@
 import type { Tensor } from '../tensor.js';
 import { call } from './call.js';
+import { slice } from './shape.js';
 
 type Pair = number | readonly [number, number];
 export type Conv2dOptions = { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number };
 
+const pair = (p: Pair | undefined, d: number): readonly [number, number] => (p === undefined ? [d, d] : typeof p === 'number' ? [p, p] : p);
+
 /** 2-D convolution, NCHW (or channels-last) input, weight [out, in/groups, kh, kw]; groups = in for depthwise. */
-export const conv2d = (x: Tensor, w: Tensor, b: Tensor | null = null, o: Conv2dOptions = {}): Tensor =>
-  call('conv2d', '', x, w, b, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
+  const stride = pair(o.stride, 1);
+  const padding = pair(o.padding, 0);
+  // libtorch 1.13 corrupts the heap in the backward of a channels-last 1x1 convolution with stride > 1 and fewer
+  // than 8 (or not a multiple of 8) input channels, as pruned students have: PyTorch itself aborts on
+  // Conv2d(5, 21, 1, stride=2) there. The same convolution is a 1x1 one with stride 1 on every stride-th pixel.
+  if (w.shape[2] === 1 && w.shape[3] === 1 && (stride[0] > 1 || stride[1] > 1) && padding[0] === 0 && padding[1] === 0 && (x.shape[1] ?? 0) % 8 !== 0) {
+    const sub = slice(slice(x, 2, 0, null, stride[0]), 3, 0, null, stride[1]);
+    try {
+      return call('conv2d', '', sub, w, b, 1, 0, 1, o.groups ?? 1);
+    } finally {
+      sub.dispose();
+    }
+  }
+  return call('conv2d', '', x, w, b, stride, padding, o.dilation ?? 1, o.groups ?? 1);
+}
 
 export type BatchNormOptions = { training: boolean; momentum?: number; eps?: number };
 /** Batch normalisation; in training it uses batch statistics and updates runningMean/runningVar in place. */
