@@ -1,25 +1,14 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
-import { prune as pruneGraph, type Batch, type GroupReport, type Metric, type Criterion, type Untouched } from '../prune/index.js';
+import { prune as pruneGraph, type Batch, type PruneResult } from '../prune/index.js';
 import { BatchLoader, openDataset } from '../data/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { checkModelFits } from '../pipeline/evaluate-model.js';
 import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type PruneApiOptions } from '../options/index.js';
 
-/** What prune() returns; `model` is new, and the caller disposes it. */
-export interface PruneOutcome {
-  model: Graph;
-  params: { before: number; after: number };
-  macs: { before: number; after: number };
-  /** after / before in `metric`. */
-  achievedRatio: number;
-  metric: Metric;
-  criterion: Criterion;
-  /** Kept and total channels of every prunable group. */
-  groups: GroupReport[];
-  /** Nodes pruning left as they were, with why. */
-  untouched: Untouched[];
-}
+/** What prune() returns; `model` is new, and the caller disposes it. `groups` has kept and total channels of every
+ * prunable group, `untouched` the nodes pruning left as they were, with why. */
+export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio' | 'metric' | 'criterion' | 'groups' | 'untouched'> & { model: Graph };
 
 /** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
 async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
