@@ -1,4 +1,4 @@
-import { contiguous, crossEntropy, detach, keep, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { contiguous, copyInto, crossEntropy, detach, keep, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
@@ -66,6 +66,8 @@ export type FitCheckpoint = {
   optimizer: OptimizerState;
   /** The best epoch's params and buffers by name (null before the first epoch). */
   best: Record<string, Tensor> | null;
+  /** The values of `extraParams` (e.g. hint adapters), in order. */
+  extra?: readonly Tensor[];
 };
 
 /** Training was stopped through its AbortSignal. */
@@ -128,6 +130,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
   let step = epochs.length * loader.batchesPerEpoch;
   if (r) {
     opt.importState(r.optimizer);
+    noGrad(() => r.extra?.forEach((t, i) => copyInto(o.extraParams![i]!, t)));
     loader.seek(epochs.length, 0);
   }
   try {
@@ -183,6 +186,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       await o.onCheckpoint?.({
         epochs: [...epochs], bestEpoch, bestValAccuracy: bestAcc, optimizer: opt.exportState(),
         best: best ? Object.fromEntries(best) : null, ...(stopped ? { stopped } : {}),
+        ...(o.extraParams?.length ? { extra: o.extraParams } : {}),
       });
     }
     if (best) restore(g, best);

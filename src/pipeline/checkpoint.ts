@@ -51,6 +51,7 @@ export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'c
   const tensors: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(fit.optimizer.tensors)) tensors[`optimizer/${k}`] = t;
   for (const [k, t] of Object.entries(fit.best ?? {})) tensors[`best/${k}`] = t;
+  fit.extra?.forEach((t, i) => (tensors[`extra/${i}`] = t));
   await saveTensors(join(out, dir, 'trainer.pt'), tensors);
   const current: StepInProgress = {
     ...cur, dir, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValAccuracy: fit.bestValAccuracy,
@@ -84,12 +85,14 @@ export function loadStepCheckpoint(out: string, cur: StepInProgress): { graph: G
   const pick = (prefix: string): Record<string, Tensor> =>
     Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
   const best = pick('best/');
+  const extra = Object.entries(pick('extra/')).sort(([a], [b]) => Number(a) - Number(b)).map(([, t]) => t);
   return {
     graph,
     fit: {
       epochs: cur.epochs, bestEpoch: cur.bestEpoch, bestValAccuracy: cur.bestValAccuracy,
       optimizer: { step: cur.optimizerStep, tensors: pick('optimizer/') },
       best: Object.keys(best).length ? best : null, ...(cur.stopped ? { stopped: cur.stopped } : {}),
+      ...(extra.length ? { extra } : {}),
     },
   };
 }

@@ -241,7 +241,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
 
 function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
   if (!f) return;
-  for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {})]) t.dispose();
+  for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {}), ...(f.extra ?? [])]) t.dispose();
 }
 
 async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined): Promise<TeacherSummary> {

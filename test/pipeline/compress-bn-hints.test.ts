@@ -115,3 +115,18 @@ test('a run with re-inserted BatchNorm stopped mid-step resumes from its checkpo
   assert.equal(g.nodes.filter((x) => x.opType === 'BatchNormalization').length, 0, 'the resumed step folded its BNs too');
   g.dispose();
 });
+
+test('a run with feature distillation stopped mid-step resumes (hint adapters from the checkpoint) to the same metrics', async () => {
+  const teacher = await foldedTeacher();
+  const opts = { ...quick, teacher, ratios: [0.5], epochsPerStep: 2, featureDistill: 'auto' as const };
+  const strip = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
+  const reference = strip(await compress({ ...opts, out: runDir() }));
+  const out = runDir();
+  const stop = new AbortController();
+  let batches = 0;
+  const onEvent = (e: CompressEvent): void => {
+    if (e.type === 'batch' && ++batches === 5) stop.abort(); // epoch 2 of 2 (3 batches an epoch)
+  };
+  await assert.rejects(compress({ ...opts, out, onEvent, signal: stop.signal }), (e: unknown) => e instanceof AbortedError);
+  assert.deepEqual(strip(await compress({ resume: out })), reference);
+});
