@@ -10,3 +10,5 @@ export { trainTeacher, type TrainTeacherEvent } from './train-teacher.js';
 export { evaluate, type Evaluation } from './evaluate.js';
 export { compress, type CompressEvent, type CompressReport } from './compress.js';
 export { checkDevice } from './device.js';
+export { readRunReport, writeReport } from './report.js';
+export { infer, inferNpy } from './infer.js';

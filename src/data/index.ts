@@ -12,5 +12,5 @@ export { isShared, toSharedStore } from './shared-store.js';
 export { toTensors } from './to-tensors.js';
 export { writeContactSheet, type ContactSheetOptions } from './contact-sheet.js';
 export { parseIdx, readIdxImages, readIdxLabels } from './idx.js';
-export { parseNpy } from './npy.js';
+export { parseNpy, npyBytes } from './npy.js';
 export { mulberry32, mixSeed, permutation } from './prng.js';

@@ -1,4 +1,5 @@
-import { DatasetError } from '../errors.js';
+import { ConfigError, DatasetError } from '../errors.js';
+import type { DType, Tensor } from '../tensor/index.js';
 
 /** A parsed .npy array: shape and values, uint8 as a view of the file, other types copied into aligned arrays. */
 export interface NpyArray {
@@ -67,4 +68,22 @@ export function parseNpy(buf: Uint8Array, path: string): NpyArray {
     out[i] = num;
   }
   return { shape, descr, data: out };
+}
+
+const DESCR: Partial<Record<DType, string>> = { float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', int16: '<i2', int8: '|i1', uint8: '|u1', bool: '|b1' };
+
+/** A .npy file (format 1.0) holding a tensor's values. */
+export function npyBytes(t: Tensor): Uint8Array {
+  const descr = DESCR[t.dtype];
+  if (!descr) throw new ConfigError('output', `cannot write a ${t.dtype} tensor as .npy`);
+  const shape = t.shape;
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const data = t.data();
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 0xff, header.length >> 8]);
+  out.set(Buffer.from(header, 'latin1'), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
 }
