@@ -10,7 +10,7 @@ import { manualSeed } from '../../src/tensor/index.js';
 import { foldBatchNorm } from '../../src/graph/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
-import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
+import { compress, type CompressEvent, type CompressOptions } from '../../src/pipeline/compress.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import { AbortedError } from '../../src/distill/index.js';
 import { runCli } from '../cli/run-cli.js';
@@ -97,36 +97,31 @@ test('the CLI passes --reinsert-bn, --hint-layers and --hint-weight, and rejects
   assert.match(badPair.stderr, /teacherValue:studentValue/);
 });
 
-test('a run with re-inserted BatchNorm stopped mid-step resumes from its checkpoint (BNs included) to the same metrics', async () => {
-  const teacher = await foldedTeacher();
-  const opts = { ...quick, teacher, ratios: [0.5, 0.5], epochsPerStep: 2 };
-  const strip = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
+const strip = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
+
+/** Runs `opts` whole, then again stopped by its AbortSignal at batch `stopAt` and resumed; returns both and the folder. */
+async function stopAndResume(opts: CompressOptions, stopAt: number): Promise<{ reference: unknown; resumed: unknown; out: string }> {
   const reference = strip(await compress({ ...opts, out: runDir() }));
   const out = runDir();
   const stop = new AbortController();
   let batches = 0;
   const onEvent = (e: CompressEvent): void => {
-    if (e.type === 'batch' && ++batches === 7) stop.abort();
+    if (e.type === 'batch' && ++batches === stopAt) stop.abort();
   };
   await assert.rejects(compress({ ...opts, out, onEvent, signal: stop.signal }), (e: unknown) => e instanceof AbortedError);
-  const resumed = await compress({ resume: out });
-  assert.deepEqual(strip(resumed), reference);
+  return { reference, resumed: strip(await compress({ resume: out })), out };
+}
+
+test('a run with re-inserted BatchNorm stopped mid-step resumes from its checkpoint (BNs included) to the same metrics', async () => {
+  const { reference, resumed, out } = await stopAndResume({ ...quick, teacher: await foldedTeacher(), ratios: [0.5, 0.5], epochsPerStep: 2 }, 7);
+  assert.deepEqual(resumed, reference);
   const g = loadOnnx(join(out, 'student.onnx'));
   assert.equal(g.nodes.filter((x) => x.opType === 'BatchNormalization').length, 0, 'the resumed step folded its BNs too');
   g.dispose();
 });
 
 test('a run with feature distillation stopped mid-step resumes (hint adapters from the checkpoint) to the same metrics', async () => {
-  const teacher = await foldedTeacher();
-  const opts = { ...quick, teacher, ratios: [0.5], epochsPerStep: 2, featureDistill: 'auto' as const };
-  const strip = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
-  const reference = strip(await compress({ ...opts, out: runDir() }));
-  const out = runDir();
-  const stop = new AbortController();
-  let batches = 0;
-  const onEvent = (e: CompressEvent): void => {
-    if (e.type === 'batch' && ++batches === 5) stop.abort(); // epoch 2 of 2 (3 batches an epoch)
-  };
-  await assert.rejects(compress({ ...opts, out, onEvent, signal: stop.signal }), (e: unknown) => e instanceof AbortedError);
-  assert.deepEqual(strip(await compress({ resume: out })), reference);
+  // stopped in epoch 2 of 2 (3 batches an epoch)
+  const { reference, resumed } = await stopAndResume({ ...quick, teacher: await foldedTeacher(), ratios: [0.5], epochsPerStep: 2, featureDistill: 'auto' }, 5);
+  assert.deepEqual(resumed, reference);
 });
