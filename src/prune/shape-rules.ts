@@ -1,0 +1,207 @@
+import { attrInt, attrInts, type Node } from '../graph/index.js';
+import { concatAtoms, frozenAtoms, repeatEach, sliceAtoms } from './index-mapping.js';
+import { matchDecomposedNorm, reduceAxes } from './channel-norm.js';
+import type { Analyzer } from './analyzer.js';
+
+// Ops without weights: how each relates its outputs' channel maps to its inputs' (share, couple, concatenate, slice).
+
+/**
+ * Broadcasting element-wise ops: full-channel operands are coupled; per-channel constants are cut with them. The
+ * channel axis is that of a full-rank operand with a map (operands mapped on another axis, broadcast over this
+ * one, are frozen: their channels meet this value's positions).
+ */
+export function elementwise(an: Analyzer, n: Node): void {
+  const out = n.outputs[0]!;
+  const od = an.dims(out);
+  if (!od || od.length < 2) return an.unknown(n, `${n.opType} output has no channel axis`);
+  const rank = od.length;
+  const ins = n.inputs.filter((i): i is string => !!i);
+  const mapped = ins.filter((i) => an.mapOf(i) !== undefined && an.dims(i)?.length === rank && an.dims(i)![an.axisOf(i)] === od[an.axisOf(i)]);
+  // Prefer an axis whose operand still has removable channels (a LayerNorm's statistics carry a frozen map on 1).
+  const live = (i: string): boolean => an.atoms(an.mapOf(i)!).some((a) => an.dg.prunable(a));
+  const axes = [...new Set([...mapped.filter(live), ...mapped].map((i) => an.axisOf(i)))];
+  const nchw = ins.every((i) => an.mapOf(i) === undefined || an.axisOf(i) === 1);
+  if (nchw && !axes.includes(1)) axes.push(1);
+  let why = '';
+  for (const ax of axes) {
+    const plan = elementwiseOn(an, ins, ax, od);
+    if (typeof plan === 'string') {
+      why ||= plan;
+      continue;
+    }
+    // Nothing carries channels (constants, broadcast operands): the output's channels are new and frozen.
+    if (plan.coupled.length === 0) {
+      if (nchw) return an.frozenOutputs(n);
+      why ||= `${n.opType} has no operand with channels on axis ${ax}`;
+      continue;
+    }
+    const [first, ...rest] = plan.coupled;
+    for (const m of rest) an.unionMaps(first!, m);
+    for (const k of plan.constants) an.cut(n, [{ init: k, axis: ax - (rank - an.dims(k)!.length), role: 'constant' }], first!);
+    for (const v of plan.across) an.freezeValue(v, n.name, `'${v}' has its channels on another axis of the output`);
+    return an.shareMap(out, first!, ax);
+  }
+  return an.unknown(n, why || `${n.opType} mixes channel axes`);
+}
+
+/** How the operands of an element-wise op relate on channel axis `ax`, or why they cannot. */
+export function elementwiseOn(an: Analyzer, ins: string[], ax: number, od: number[]): { coupled: number[]; constants: string[]; across: string[] } | string {
+  const rank = od.length;
+  const c = od[ax]!;
+  const coupled: number[] = [];
+  const constants: string[] = [];
+  const across: string[] = [];
+  for (const i of ins) {
+    const d = an.dims(i);
+    if (!d) return `input '${i}' has no known shape`;
+    const a = ax - (rank - d.length);
+    const m = an.mapOf(i);
+    if (a < 0 || d[a] === 1) {
+      // broadcast over channels
+      if (m !== undefined && d.length === rank && an.axisOf(i) !== ax && an.atoms(m).length > 1) across.push(i);
+      continue;
+    }
+    if (d[a] !== c) return `input '${i}' broadcasts oddly over channels`;
+    if (an.isInit(i)) constants.push(i);
+    else if (an.isConst(i)) return 'a per-channel constant from a Constant node';
+    else if (d.length !== rank || m === undefined || an.axisOf(i) !== ax) return `input '${i}' has its channels on another axis`;
+    else coupled.push(m);
+  }
+  return { coupled, constants, across };
+}
+
+export function reduce(an: Analyzer, n: Node): void {
+  const x = n.inputs[0]!;
+  const rank = an.dims(x)?.length ?? 0;
+  const axes = reduceAxes(an.g, n, rank);
+  if (axes === null) return an.unknown(n, `${n.opType} with computed axes`);
+  const m = an.mapOf(x);
+  const chan = m === undefined ? 1 : an.axisOf(x);
+  if (m !== undefined && axes.length === 1 && axes[0] === chan) {
+    const ln = matchDecomposedNorm(an.g, an.consumers, n, chan);
+    if (ln) {
+      for (const s of ln.stats) an.stats.add(s);
+      an.dg.norms.push({ kind: 'decomposed', ...ln, map: m, axis: chan });
+      return;
+    }
+  }
+  if (axes.length === 0 || axes.includes(0) || axes.includes(chan)) return an.unknown(n, `${n.opType} over the batch or channel axis`);
+  if (chan !== 1 && attrInt(n, 'keepdims', 1) === 0 && axes.some((a) => a < chan)) return an.unknown(n, `${n.opType} without keepdims moves the channel axis`);
+  an.passThrough(n);
+}
+
+/** Transpose: the channels follow their axis through the permutation. */
+export function transpose(an: Analyzer, n: Node): void {
+  const x = n.inputs[0]!;
+  const m = an.mapOf(x);
+  const rank = an.dims(x)?.length ?? 0;
+  const perm = attrInts(n, 'perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
+  if (m === undefined) return an.frozenOutputs(n);
+  const to = perm.indexOf(an.axisOf(x));
+  if (to <= 0 || perm[0] !== 0) return an.unknown(n, 'Transpose moves the batch axis or drops the channel axis');
+  an.shareMap(n.outputs[0]!, m, to);
+}
+
+export function concat(an: Analyzer, n: Node): void {
+  const rank = an.dims(n.outputs[0])?.length ?? 0;
+  const ax0 = attrInt(n, 'axis', 0);
+  const ax = ax0 < 0 ? ax0 + rank : ax0;
+  const ins = n.inputs.filter((i) => i);
+  if (ax !== 1) return elementwiseSameShape(an, n, ins);
+  const parts: Int32Array[] = [];
+  for (const i of ins) {
+    const m = an.mapOf(i);
+    parts.push(m === undefined ? frozenAtoms(an.dims(i)?.[1] ?? 0) : an.atoms(m));
+  }
+  an.setMap(n.outputs[0]!, concatAtoms(parts));
+}
+
+/** Concat on a non-channel axis: every input's channels line up with the output's. */
+export function elementwiseSameShape(an: Analyzer, n: Node, ins: string[]): void {
+  const maps = ins.map((i) => an.mapOf(i));
+  if (maps.some((m) => m === undefined)) return an.unknown(n, `${n.opType} of constants on a non-channel axis`);
+  for (const m of maps.slice(1)) an.unionMaps(maps[0]!, m!);
+  an.dg.valueMaps.set(n.outputs[0]!, maps[0]!);
+}
+
+export function split(an: Analyzer, n: Node): void {
+  const m = an.mapOf(n.inputs[0]);
+  const rank = an.dims(n.inputs[0])?.length ?? 0;
+  const ax0 = attrInt(n, 'axis', 0);
+  if (m === undefined) return an.unknown(n, 'Split of a value without channels');
+  if ((ax0 < 0 ? ax0 + rank : ax0) !== 1) return an.passThrough(n);
+  if (n.inputs[1] && !an.isInit(n.inputs[1])) return an.unknown(n, 'Split with computed sizes');
+  let at = 0;
+  const maps: number[] = [];
+  for (const o of n.outputs) {
+    const size = an.dims(o)?.[1] ?? 0;
+    maps.push(an.setMap(o, sliceAtoms(an.atoms(m), at, at + size)));
+    at += size;
+  }
+  an.dg.rewrites.push({ kind: 'split', node: n.name, maps });
+}
+
+export function slice(an: Analyzer, n: Node): void {
+  const m = an.mapOf(n.inputs[0]);
+  if (m === undefined) return an.unknown(n, 'Slice of a value without channels');
+  const rank = an.dims(n.inputs[0])?.length ?? 0;
+  if (n.inputs.length < 3) return an.unknown(n, 'Slice with attribute bounds (opset 1)');
+  const [starts, ends] = [an.ints(n.inputs[1]), an.ints(n.inputs[2])];
+  const axes = n.inputs[3] ? an.ints(n.inputs[3]) : starts?.map((_, i) => i) ?? null;
+  const steps = n.inputs[4] ? an.ints(n.inputs[4]) : starts?.map(() => 1) ?? null;
+  if (!starts || !ends || !axes || !steps) return an.unknown(n, 'Slice with computed bounds');
+  const at = axes.findIndex((x) => (x < 0 ? x + rank : x) === 1);
+  if (at < 0) return an.passThrough(n);
+  if (steps[at] !== 1) return an.unknown(n, 'Slice on channels with a step other than 1');
+  const c = an.atoms(m).length;
+  const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + c : v, 0), c);
+  const start = clamp(starts[at]!);
+  const end = Math.max(start, clamp(ends[at]!));
+  an.setMap(n.outputs[0]!, sliceAtoms(an.atoms(m), start, end));
+  an.dg.rewrites.push({ kind: 'slice', node: n.name, map: m, at, start, end });
+}
+
+export function flatten(an: Analyzer, n: Node): void {
+  const d = an.dims(n.inputs[0]);
+  const m = an.mapOf(n.inputs[0]);
+  const ax0 = attrInt(n, 'axis', 1);
+  if (!d || m === undefined || (ax0 < 0 ? ax0 + d.length : ax0) !== 1) return an.unknown(n, 'Flatten that merges the batch and channel axes');
+  an.setMap(n.outputs[0]!, repeatEach(an.atoms(m), d.slice(2).reduce((p, q) => p * q, 1)));
+}
+
+export function reshape(an: Analyzer, n: Node): void {
+  const s = an.dims(n.inputs[0]);
+  const t = an.dims(n.outputs[0]);
+  const m = an.mapOf(n.inputs[0]);
+  if (!s || !t || m === undefined) return an.unknown(n, 'Reshape of a value without channels');
+  if (!an.isInit(n.inputs[1])) return an.unknown(n, 'Reshape with a computed shape');
+  const target = an.ints(n.inputs[1])!;
+  const ones = (xs: number[]): boolean => xs.every((x) => x === 1);
+  const rest = s.slice(2).reduce((p, q) => p * q, 1);
+  if (target.length !== t.length || s[0] !== t[0] || s.length < 2 || t.length < 2) return an.unknown(n, 'Reshape that moves the channel axis');
+  let out: Int32Array;
+  if (s[1] === t[1] && ones(s.slice(2)) && ones(t.slice(2))) out = an.atoms(m);
+  else if (t.length === 2 && t[1] === s[1]! * rest) out = repeatEach(an.atoms(m), rest);
+  else return an.unknown(n, 'Reshape that mixes channels');
+  const id = an.setMap(n.outputs[0]!, out);
+  an.dg.rewrites.push({ kind: 'reshape', node: n.name, map: id });
+}
+
+export function squeeze(an: Analyzer, n: Node): void {
+  const inRank = an.dims(n.inputs[0])?.length ?? 0;
+  const outRank = an.dims(n.outputs[0])?.length ?? 0;
+  const axes = n.inputs[1] ? an.ints(n.inputs[1]) : [...attrInts(n, 'axes', [])];
+  const rank = n.opType === 'Squeeze' ? inRank : outRank;
+  if (!axes || axes.length === 0 || axes.some((x) => (x < 0 ? x + rank : x) < 2)) return an.unknown(n, `${n.opType} on the batch or channel axis`);
+  an.passThrough(n);
+}
+
+/** Shape reads dims; only the batch dim (Gather index 0) is safe to read when channels change. */
+export function shape(an: Analyzer, n: Node): void {
+  const start = attrInt(n, 'start', 0);
+  const end = n.attrs['end'] ? attrInt(n, 'end', 0) : undefined;
+  if (start === 0 && end === 1) return;
+  const uses = an.consumers.get(n.outputs[0]!) ?? [];
+  const batchOnly = uses.every((u) => u.opType === 'Gather' && attrInt(u, 'axis', 0) === 0 && an.ints(u.inputs[1])?.every((i) => i === 0) === true);
+  if (!batchOnly) an.freezeValue(n.inputs[0]!, n.name, 'its shape is read by a Shape op');
+}
