@@ -6,6 +6,8 @@ export type ZooSpec = {
   classes: number;
   /** Channel widths instead of the defaults (vgg-small: its 5 convs, default 32,32,64,64,128; resnets: the 3 stages, 16,32,64). */
   widths?: readonly number[];
+  /** resnets only: the width of each BasicBlock's inner conv, in block order (default: its stage's width). */
+  blockWidths?: readonly number[];
 };
 
 function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): readonly number[] {
@@ -62,8 +64,8 @@ function vggSmall(spec: ZooSpec): Graph {
 }
 
 /** A BasicBlock: conv3x3-BN-ReLU-conv3x3-BN plus the shortcut (1x1 conv + BN when the shape changes), then ReLU. */
-function basicBlock(b: GraphBuilder, x: string, cout: number, stride: number, name: string): string {
-  const h = b.relu(b.bn(b.conv(x, cout, 3, `${name}.conv1`, { stride, padding: 1, bias: false }), `${name}.bn1`));
+function basicBlock(b: GraphBuilder, x: string, inner: number, cout: number, stride: number, name: string): string {
+  const h = b.relu(b.bn(b.conv(x, inner, 3, `${name}.conv1`, { stride, padding: 1, bias: false }), `${name}.bn1`));
   const o = b.bn(b.conv(h, cout, 3, `${name}.conv2`, { padding: 1, bias: false }), `${name}.bn2`);
   const short = stride !== 1 || b.channels(x) !== cout
     ? b.bn(b.conv(x, cout, 1, `${name}.downsample.0`, { stride, bias: false }), `${name}.downsample.1`)
@@ -72,11 +74,14 @@ function basicBlock(b: GraphBuilder, x: string, cout: number, stride: number, na
 }
 
 /** ResNet of BasicBlocks: stem conv3x3(w0)+BN+ReLU, stages of `blocks` blocks (stride 2 from the second), GAP, fc. */
-function resnet(name: string, { input, classes }: ZooSpec, widths: readonly number[], blocks: number): Graph {
+function resnet(name: string, { input, classes, blockWidths }: ZooSpec, widths: readonly number[], blocks: number): Graph {
+  if (blockWidths && (blockWidths.length !== widths.length * blocks || blockWidths.some((c) => !Number.isInteger(c) || c < 1))) {
+    throw new Error(`${name}: blockWidths must be ${widths.length * blocks} whole numbers >= 1, got [${blockWidths.join(', ')}]`);
+  }
   const b = new GraphBuilder(name, input);
   let h = b.relu(b.bn(b.conv('input', widths[0]!, 3, 'conv1', { padding: 1, bias: false }), 'bn1'));
   widths.forEach((w, s) => {
-    for (let k = 0; k < blocks; k++) h = basicBlock(b, h, w, s > 0 && k === 0 ? 2 : 1, `layer${s + 1}.${k}`);
+    for (let k = 0; k < blocks; k++) h = basicBlock(b, h, blockWidths?.[s * blocks + k] ?? w, w, s > 0 && k === 0 ? 2 : 1, `layer${s + 1}.${k}`);
   });
   h = b.flatten(b.globalAvgPool(h));
   return b.build(b.linear(h, classes, 'fc'), classes);

@@ -102,3 +102,15 @@ test('zoo widths: vgg-small and resnet-small at other channel widths, and bad wi
   r.dispose();
   assert.throws(() => buildZooGraph('vgg-small', { input: [1, 28, 28], classes: 10, widths: [8, 8] }), /vgg-small: widths must be 5 whole numbers/);
 });
+
+test('zoo blockWidths: each BasicBlock inner conv takes its own width, the stream keeps the stage width', () => {
+  const r = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10, widths: [8, 16, 24], blockWidths: [4, 5, 6, 7, 8, 9] });
+  const shape = (name: string): readonly number[] => r.initializers.get(name)!.tensor.shape;
+  assert.deepEqual(shape('layer1.0.conv1.weight'), [4, 8, 3, 3]);
+  assert.deepEqual(shape('layer1.0.conv2.weight'), [8, 4, 3, 3]);
+  assert.deepEqual(shape('layer2.0.conv1.weight'), [6, 8, 3, 3]);
+  assert.deepEqual(shape('layer2.1.conv2.weight'), [16, 7, 3, 3]);
+  assert.deepEqual(shape('layer3.1.conv1.weight'), [9, 24, 3, 3]);
+  r.dispose();
+  assert.throws(() => buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10, blockWidths: [8, 8] }), /resnet-small: blockWidths must be 6 whole numbers/);
+});
