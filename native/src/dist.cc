@@ -188,6 +188,25 @@ c10d::ReduceOp parseOp(const std::string& s) {
   throw ArgError("distAllReduce: op must be sum, avg, max or min, got " + s);
 }
 
+// Runs one collective per flat bucket, all in flight before the first is waited on, then writes the buckets back
+// into the tensors (after `finish` on each).
+template <typename Launch, typename Finish>
+void bucketed(std::vector<at::Tensor>& ts, int64_t capBytes, Group& g, Launch launch, Finish finish) {
+  auto plan = buckets(ts, capBytes);
+  std::vector<at::Tensor> flats;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (auto& b : plan) {
+    flats.push_back(flatten(ts, b));
+    std::vector<at::Tensor> one{flats.back()};
+    works.push_back(launch(one));
+  }
+  waitAll(works, g);
+  for (size_t i = 0; i < plan.size(); i++) {
+    finish(flats[i]);
+    unflatten(flats[i], ts, plan[i]);
+  }
+}
+
 // (tensors[], op, bucketBytes) -> undefined: reduces every tensor in place across ranks. Tensors are packed into
 // flat buckets whose allreduces are all in flight at once before the first is waited on.
 Napi::Value DistAllReduce(const Napi::CallbackInfo& info) {
@@ -198,22 +217,11 @@ Napi::Value DistAllReduce(const Napi::CallbackInfo& info) {
     std::string opName = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "sum";
     c10d::ReduceOp op = parseOp(opName);
     int64_t cap = info[2].IsNumber() ? info[2].As<Napi::Number>().Int64Value() : (25 << 20);
-    auto plan = buckets(ts, cap);
-    std::vector<at::Tensor> flats;
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
     c10d::AllreduceOptions ao;
     ao.reduceOp = op;
     ao.timeout = g.timeout;
-    for (auto& b : plan) {
-      flats.push_back(flatten(ts, b));
-      std::vector<at::Tensor> one{flats.back()};
-      works.push_back(g.pg->allreduce(one, ao));
-    }
-    waitAll(works, g);
-    for (size_t i = 0; i < plan.size(); i++) {
-      if (opName == "avg") flats[i].div_(g.size);
-      unflatten(flats[i], ts, plan[i]);
-    }
+    bucketed(ts, cap, g, [&](std::vector<at::Tensor>& one) { return g.pg->allreduce(one, ao); },
+             [&](at::Tensor& flat) { if (opName == "avg") flat.div_(g.size); });
     return env.Undefined();
   })
   return env.Undefined();
@@ -227,19 +235,10 @@ Napi::Value DistBroadcast(const Napi::CallbackInfo& info) {
     std::vector<at::Tensor> ts = tensorList(info[0], "distBroadcast");
     int root = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
     if (root < 0 || root >= g.size) throw ArgError("distBroadcast: root must be in [0, worldSize)");
-    auto plan = buckets(ts, 25 << 20);
-    std::vector<at::Tensor> flats;
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
     c10d::BroadcastOptions bo;
     bo.rootRank = root;
     bo.timeout = g.timeout;
-    for (auto& b : plan) {
-      flats.push_back(flatten(ts, b));
-      std::vector<at::Tensor> one{flats.back()};
-      works.push_back(g.pg->broadcast(one, bo));
-    }
-    waitAll(works, g);
-    for (size_t i = 0; i < plan.size(); i++) unflatten(flats[i], ts, plan[i]);
+    bucketed(ts, 25 << 20, g, [&](std::vector<at::Tensor>& one) { return g.pg->broadcast(one, bo); }, [](at::Tensor&) {});
     return env.Undefined();
   })
   return env.Undefined();
