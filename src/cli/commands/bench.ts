@@ -7,37 +7,44 @@ import { ARCHS } from '../../nn/index.js';
 import { parseChoice, parseDevice, parseInputShape, parseNumberList, parsePositiveInt } from '../parse.js';
 import { cudaDeviceCount } from '../../tensor/index.js';
 
-type Flags = { arch: string; input: string; classes: string; batch: string; iters: string; warmup: string; threads: string; memoryFormat: string; device: string; seed: string; json?: boolean; serve?: boolean };
+type ModelFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string };
+type Flags = ModelFlags & { iters: string; warmup: string; memoryFormat: string; device: string; json?: boolean; serve?: boolean };
+
+/** The flags both bench commands share: the model, its input, the batch, threads and seed. */
+function withModelFlags(c: Command, archs: readonly string[]): Command {
+  return c.option('--arch <name>', `model: ${archs.join(', ')}`, 'vgg-small')
+    .option('--input <CxHxW>', 'input shape', '1x28x28')
+    .option('--classes <n>', 'number of classes', '10')
+    .option('--batch <n>', 'batch size', '128')
+    .option('--threads <n>', 'intra-op threads', '2')
+    .option('--seed <n>', 'random seed', '0');
+}
+
+function parseModelFlags<A extends string>(f: ModelFlags, archs: readonly A[]) {
+  return {
+    arch: parseChoice('--arch', f.arch, archs), input: parseInputShape('--input', f.input), classes: parsePositiveInt('--classes', f.classes, 2),
+    batch: parsePositiveInt('--batch', f.batch), threads: parsePositiveInt('--threads', f.threads), seed: parsePositiveInt('--seed', f.seed, 0),
+  };
+}
 
 export function registerBench(p: Command): void {
   const bench = p.command('bench').description('measure the engine');
   registerBenchDistill(bench);
-  bench.command('train')
+  withModelFlags(bench.command('train'), ARCHS)
     .description('time SGD training steps of a zoo model on random data (the loop bench/peer/train_bench.py runs in PyTorch)')
-    .option('--arch <name>', `model: ${ARCHS.join(', ')}`, 'vgg-small')
-    .option('--input <CxHxW>', 'input shape', '1x28x28')
-    .option('--classes <n>', 'number of classes', '10')
-    .option('--batch <n>', 'batch size', '128')
     .option('--iters <n>', 'timed iterations', '30')
     .option('--warmup <n>', 'untimed iterations first', '5')
-    .option('--threads <n>', 'intra-op threads', '2')
     .option('--memory-format <f>', 'channels_last or contiguous (NCHW)', 'channels_last')
     .option('--device <d>', 'cpu, cuda or cuda:N', 'cpu')
-    .option('--seed <n>', 'random seed', '0')
     .option('--json', 'print one JSON object as the last line')
     .option('--serve', 'for bench drivers: read "N" lines on stdin, run N steps each, answer one JSON line each')
     .action(async (f: Flags) => {
       const o: TrainBenchOptions = {
-        arch: parseChoice('--arch', f.arch, ARCHS),
-        input: parseInputShape('--input', f.input),
-        classes: parsePositiveInt('--classes', f.classes, 2),
-        batch: parsePositiveInt('--batch', f.batch),
+        ...parseModelFlags(f, ARCHS),
         iters: parsePositiveInt('--iters', f.iters),
         warmup: parsePositiveInt('--warmup', f.warmup, 0),
-        threads: parsePositiveInt('--threads', f.threads),
         memoryFormat: parseChoice('--memory-format', f.memoryFormat, ['channels_last', 'contiguous'] as const),
         device: parseDevice('--device', f.device, cudaDeviceCount),
-        seed: parsePositiveInt('--seed', f.seed, 0),
       };
       if (f.serve) return serve(o, () => prepareTrain(o));
       const r = benchTrain(o);
@@ -59,24 +66,17 @@ async function serve(o: { batch: number }, prepare: () => TrainLoop): Promise<vo
   loop.dispose();
 }
 
-type DistillFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string; teacherCache?: boolean; studentWidths?: string };
+type DistillFlags = ModelFlags & { teacherCache?: boolean; studentWidths?: string };
 
 /** `whittle bench distill --serve`: distillation steps for bench/distill-vs-pytorch.bench.ts. */
 export function registerBenchDistill(bench: Command): void {
-  bench.command('distill')
+  withModelFlags(bench.command('distill'), ZOO)
     .description('distillation steps on graphs as compress runs them (teacher forward or cached logits, student step), served to a bench driver')
-    .option('--arch <name>', `model: ${ZOO.join(', ')}`, 'vgg-small')
-    .option('--input <CxHxW>', 'input shape', '1x28x28')
-    .option('--classes <n>', 'number of classes', '10')
-    .option('--batch <n>', 'batch size', '128')
-    .option('--threads <n>', 'intra-op threads', '2')
-    .option('--seed <n>', 'random seed', '0')
     .option('--teacher-cache', "reuse the teacher's logits instead of a forward per step")
     .option('--student-widths <list>', "the student's channel widths (a pruned student), e.g. 24,24,48,48,88 for vgg-small")
     .action(async (f: DistillFlags) => {
       const o = {
-        arch: parseChoice('--arch', f.arch, ZOO), input: parseInputShape('--input', f.input), classes: parsePositiveInt('--classes', f.classes, 2),
-        batch: parsePositiveInt('--batch', f.batch), threads: parsePositiveInt('--threads', f.threads), seed: parsePositiveInt('--seed', f.seed, 0), teacherCache: f.teacherCache === true,
+        ...parseModelFlags(f, ZOO), teacherCache: f.teacherCache === true,
         ...(f.studentWidths ? { studentWidths: parseNumberList('--student-widths', f.studentWidths) } : {}),
       };
       await serve(o, () => prepareDistill(o));
