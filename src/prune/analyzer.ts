@@ -114,7 +114,7 @@ export class Analyzer {
   unknown(n: Node, reason: string): void {
     for (const i of n.inputs) if (i) this.freezeValue(i, n.name, reason);
     this.frozenOutputs(n);
-    if (!this.#noted.has(`${n.name}\u0000${reason}`)) this.note(n.name, reason);
+    this.note(n.name, reason);
   }
 
   passThrough(n: Node, from = n.inputs[0]): void {
