@@ -10,10 +10,14 @@ export type ZooSpec = {
   blockWidths?: readonly number[];
 };
 
-function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): readonly number[] {
-  const w = spec.widths ?? defaults;
-  if (w.length !== defaults.length || w.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`${arch}: widths must be ${defaults.length} whole numbers >= 1, got [${w.join(', ')}]`);
+/** `w`, checked to be `count` whole numbers >= 1 (`key` names it in the error). */
+function checkWidths(arch: string, key: 'widths' | 'blockWidths', w: readonly number[], count: number): readonly number[] {
+  if (w.length !== count || w.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`${arch}: ${key} must be ${count} whole numbers >= 1, got [${w.join(', ')}]`);
   return w;
+}
+
+function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): readonly number[] {
+  return checkWidths(arch, 'widths', spec.widths ?? defaults, defaults.length);
 }
 
 export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56'] as const;
@@ -75,9 +79,7 @@ function basicBlock(b: GraphBuilder, x: string, inner: number, cout: number, str
 
 /** ResNet of BasicBlocks: stem conv3x3(w0)+BN+ReLU, stages of `blocks` blocks (stride 2 from the second), GAP, fc. */
 function resnet(name: string, { input, classes, blockWidths }: ZooSpec, widths: readonly number[], blocks: number): Graph {
-  if (blockWidths && (blockWidths.length !== widths.length * blocks || blockWidths.some((c) => !Number.isInteger(c) || c < 1))) {
-    throw new Error(`${name}: blockWidths must be ${widths.length * blocks} whole numbers >= 1, got [${blockWidths.join(', ')}]`);
-  }
+  if (blockWidths) checkWidths(name, 'blockWidths', blockWidths, widths.length * blocks);
   const b = new GraphBuilder(name, input);
   let h = b.relu(b.bn(b.conv('input', widths[0]!, 3, 'conv1', { padding: 1, bias: false }), 'bn1'));
   widths.forEach((w, s) => {
