@@ -58,10 +58,11 @@ for (const a of [FULL, EVEN, [8, 24, 40, 8, 16, 16, 8, 56, 24]]) {
   if (Math.abs(convMacs(a) - exact) / exact > 0.01) throw new Error(`MAC model off for ${a.join(' ')}: ${convMacs(a)} vs ${exact}`);
 }
 const steps = (max: number): number[] => Array.from({ length: max / 8 }, (_, i) => 8 * (i + 1));
+const fullConvMacs = convMacs(FULL);
 const candidates: Alloc[] = [];
 const walk = (prefix: number[]): void => {
   if (prefix.length === FULL.length) {
-    if (Math.abs(convMacs(prefix) / convMacs(FULL) - 0.25) <= 0.0025) candidates.push([...prefix]);
+    if (Math.abs(convMacs(prefix) / fullConvMacs - 0.25) <= 0.0025) candidates.push([...prefix]);
     return;
   }
   for (const c of steps(FULL[prefix.length]!)) walk([...prefix, c]);
