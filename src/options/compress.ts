@@ -28,6 +28,7 @@ export const compressSpec = {
   metric: withDefault(choice('what the ratios measure: params or macs', ['params', 'macs'] as const), 'params'),
   criterion: withDefault(choice('channel importance (taylor uses taylorBatches of training data)', CRITERIA), 'l1'),
   taylorBatches: withDefault(int('batches of training data for criterion taylor', 1), 8),
+  allocation: withDefault(choice("how a step's ratio is spread over the layers: global (one importance threshold over all channel groups) or uniform (the same fraction of every group)", ['global', 'uniform'] as const), 'global'),
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
   mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
   distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill' }), true),

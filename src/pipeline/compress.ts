@@ -153,7 +153,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
-          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, roundTo: c.roundTo, seed: c.seed,
+          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
         next = r.graph;

@@ -15,7 +15,7 @@ export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 
 export type RunConfig = {
   /** The teacher's ONNX file, and the first student's (null: a copy of the teacher). */
   teacher: string; student: string | null; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
-  criterion: Criterion; roundTo: number; distill: boolean; temperature: number; alpha: number;
+  criterion: Criterion; allocation: 'global' | 'uniform'; roundTo: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
@@ -50,7 +50,7 @@ export function resolveConfig(teacher: string, o: RunSettings, student: string |
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
     teacher, student, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
+    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', allocation: o.allocation ?? 'global', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
     temperature, alpha, teacherMode: o.teacherMode ?? 'original',
     epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
     optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, momentum, clipNorm: o.clipNorm ?? null,
@@ -97,5 +97,6 @@ function checkWritable(dir: string): void {
 export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
-  return JSON.parse(await readFile(path, 'utf8')) as RunConfig;
+  // runs started before the allocation option existed used the global one
+  return { allocation: 'global', ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation'>) };
 }

@@ -102,6 +102,19 @@ test('compress with Taylor importance scores channels on training batches and me
   assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.5) <= 0.005, `achieved ${r.steps[0]!.achievedRatio}`);
 });
 
+test('allocation uniform removes the same fraction from every channel group; global may not', async () => {
+  const teacher = await teacherFile();
+  const run = async (allocation: 'global' | 'uniform') => {
+    const r = await compress({ ...quick, epochsPerStep: 0, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), ratios: [0.25], allocation });
+    assert.equal(r.config.allocation, allocation);
+    assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.25) <= 0.0025, `achieved ${r.steps[0]!.achievedRatio}`);
+    return r.steps[0]!.groups.map((g) => g.kept / g.total);
+  };
+  const uniform = await run('uniform');
+  assert.ok(Math.max(...uniform) - Math.min(...uniform) < 0.1, `uniform fractions ${uniform.join(', ')}`);
+  assert.equal((await run('global')).length, uniform.length);
+});
+
 test('trainer settings reach the run: momentum, clipping, early stopping, warmup; bad values are refused', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
   const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], momentum: 0.5, clipNorm: 1, patience: 1, warmupSteps: 0 });
