@@ -23,9 +23,9 @@ export function infer(model: Graph, data: Float32Array, shape: readonly number[]
 
 /**
  * `whittle infer`: a float32 .npy input through an ONNX file, the first output written as .npy (atomically).
- * `inputOption` names the input in errors (the CLI's '--input').
+ * `inputOption` and `outputOption` name the input and output in errors (the CLI's '--input' and '--output').
  */
-export async function inferNpy(modelPath: string, inputPath: string, outputPath: string, inputOption = 'input'): Promise<{ output: string; shape: number[] }> {
+export async function inferNpy(modelPath: string, inputPath: string, outputPath: string, inputOption = 'input', outputOption = 'output'): Promise<{ output: string; shape: number[] }> {
   let buf: Uint8Array;
   try {
     buf = readFileSync(inputPath);
@@ -38,7 +38,7 @@ export async function inferNpy(modelPath: string, inputPath: string, outputPath:
   try {
     const y = infer(g, x.data, x.shape, { option: inputOption, source: inputPath });
     try {
-      await writeFileAtomic(resolve(outputPath), npyBytes(y));
+      await writeFileAtomic(resolve(outputPath), npyBytes(y, outputOption));
       return { output: g.outputs[0]!.name, shape: [...y.shape] };
     } finally {
       y.dispose();

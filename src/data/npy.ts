@@ -72,10 +72,10 @@ export function parseNpy(buf: Uint8Array, path: string): NpyArray {
 
 const DESCR: Partial<Record<DType, string>> = { float32: '<f4', float64: '<f8', int64: '<i8', int32: '<i4', int16: '<i2', int8: '|i1', uint8: '|u1', bool: '|b1' };
 
-/** A .npy file (format 1.0) holding a tensor's values. */
-export function npyBytes(t: Tensor): Uint8Array {
+/** A .npy file (format 1.0) holding a tensor's values; `option` names the output in errors (e.g. the CLI's '--output'). */
+export function npyBytes(t: Tensor, option = 'output'): Uint8Array {
   const descr = DESCR[t.dtype];
-  if (!descr) throw new ConfigError('output', `cannot write a ${t.dtype} tensor as .npy`);
+  if (!descr) throw new ConfigError(option, `cannot write a ${t.dtype} tensor as .npy`);
   const shape = t.shape;
   const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetError } from '../../src/errors.js';
-import { BatchLoader, openDataset, parseNpy } from '../../src/data/index.js';
+import { ConfigError, DatasetError } from '../../src/errors.js';
+import { BatchLoader, openDataset, parseNpy, npyBytes as writeNpy } from '../../src/data/index.js';
+import { cast, tensor } from '../../src/tensor/index.js';
 import { cleanup, images, npyBytes, tempDir } from './fixtures.js';
 
 function writeSet(dir: string, x: { descr: string; data: ArrayBufferView }, shapeTrain: number[], shapeTest: number[], yTrain: ArrayBufferView, yTest: ArrayBufferView, yDescr = '<i8'): void {
@@ -87,4 +88,14 @@ test('npy: header parsing: float64 and Fortran order are refused, v2 headers rea
   v2.writeUInt32LE(hlen, 8);
   assert.deepEqual(Array.from(parseNpy(v2, 'v2.npy').data), [5, -2, 7]);
   assert.throws(() => parseNpy(npyBytes('<i8', [1], BigInt64Array.from([2n ** 40n])), 'big.npy'), /does not fit in int32/);
+});
+
+test('npy: writing round-trips through parseNpy; a dtype .npy cannot hold is refused naming the option', () => {
+  const t = tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
+  const back = parseNpy(writeNpy(t), 'y.npy');
+  assert.deepEqual([back.shape, [...back.data]], [[2, 3], [1, 2, 3, 4, 5, 6]]);
+  const half = cast(t, 'float16');
+  assert.throws(() => writeNpy(half, '--output'), (e: unknown) => e instanceof ConfigError && e.path === '--output' && /float16/.test(e.message));
+  half.dispose();
+  t.dispose();
 });

@@ -9,7 +9,7 @@ export function registerInfer(p: Command): void {
     .requiredOption('--input <x.npy>', 'float32 array, batch first, matching the model input')
     .requiredOption('--output <y.npy>', 'where to write the first output')
     .action(async (model: string, f: { input: string; output: string }) => {
-      const r = await inferNpy(model, f.input, f.output, '--input');
+      const r = await inferNpy(model, f.input, f.output, '--input', '--output');
       console.log(`wrote ${f.output}: output '${r.output}'`);
     });
 }
