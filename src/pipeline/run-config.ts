@@ -30,7 +30,7 @@ export function resolveConfig(teacher: string, o: RunSettings, student: string |
   const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
   const mode = o.mode ?? 'progressive';
   const perStep = resolveEpochs(o.epochsPerStep ?? 2, ratios.length);
-  const alpha = o.alpha ?? 0.9;
+  const alpha = o.alpha ?? 0.5;
   const temperature = o.temperature ?? 4;
   if (!(alpha >= 0 && alpha <= 1)) throw new ConfigError('alpha', `must be in [0, 1], got ${alpha}`);
   if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
@@ -50,7 +50,7 @@ export function resolveConfig(teacher: string, o: RunSettings, student: string |
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
     teacher, student, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', allocation: o.allocation ?? 'global', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
+    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', allocation: o.allocation ?? 'uniform', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
     temperature, alpha, teacherMode: o.teacherMode ?? 'original',
     epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
     optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, momentum, clipNorm: o.clipNorm ?? null,
