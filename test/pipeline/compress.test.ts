@@ -7,6 +7,7 @@ import { manualSeed } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { compress } from '../../src/pipeline/compress.js';
+import { readRunConfig } from '../../src/pipeline/run-config.js';
 import { runCli } from '../cli/run-cli.js';
 import { writeIdxSet } from '../data/fixtures.js';
 
@@ -113,6 +114,15 @@ test('allocation uniform removes the same fraction from every channel group; glo
   const uniform = await run('uniform');
   assert.ok(Math.max(...uniform) - Math.min(...uniform) < 0.1, `uniform fractions ${uniform.join(', ')}`);
   assert.equal((await run('global')).length, uniform.length);
+});
+
+test('a run folder from before the allocation option resumes with the global allocation it was started with', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-old-run-'));
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', alpha: 0.9, criterion: 'l1' }));
+  const c = await readRunConfig(dir);
+  assert.deepEqual([c.allocation, c.alpha], ['global', 0.9]);
+  writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', allocation: 'uniform' }));
+  assert.equal((await readRunConfig(dir)).allocation, 'uniform');
 });
 
 test('trainer settings reach the run: momentum, clipping, early stopping, warmup; bad values are refused', async () => {
