@@ -103,7 +103,7 @@ test('compress with Taylor importance scores channels on training batches and me
   assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.5) <= 0.005, `achieved ${r.steps[0]!.achievedRatio}`);
 });
 
-test('allocation uniform removes the same fraction from every channel group; global may not', async () => {
+test('allocation uniform removes the same fraction from every channel group; global meets the same ratio', async () => {
   const teacher = await teacherFile();
   const run = async (allocation: 'global' | 'uniform') => {
     const r = await compress({ ...quick, epochsPerStep: 0, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), ratios: [0.25], allocation });
