@@ -5,7 +5,8 @@ import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
-import type { CompressOptions } from '../options/compress.js';
+import { compressSpec, type CompressOptions } from '../options/compress.js';
+import { apiNaming, checkOptions } from '../options/validate.js';
 import type { HintPair, ReinsertBnMode } from '../distill/index.js';
 
 /** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else): compress()'s options from its spec, less the models, folders and callbacks. */
@@ -25,38 +26,25 @@ export type RunConfig = {
   trainSubset: number | null; valSize: number | null; imageSize: number | null;
 };
 
-/** Fills defaults and checks ranges; throws ConfigError naming the option. */
-export function resolveConfig(teacher: string, o: RunSettings, student: string | null = null): RunConfig {
+/**
+ * Fills defaults and checks ranges from compressSpec (the one place an option's default and range are written), then
+ * works out the plan; throws ConfigError naming the option.
+ */
+export function resolveConfig(teacher: string, settings: RunSettings, student: string | null = null): RunConfig {
+  // only the spec's keys: callers pass compress()'s whole options (a data-parallel rank's `parallel` among them)
+  const o = checkOptions(compressSpec, Object.fromEntries(Object.entries(settings).filter(([k, v]) => k in compressSpec && v !== undefined)), apiNaming);
   const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
-  const mode = o.mode ?? 'progressive';
-  const perStep = resolveEpochs(o.epochsPerStep ?? 2, ratios.length);
-  const alpha = o.alpha ?? 0.5;
-  const temperature = o.temperature ?? 4;
-  if (!(alpha >= 0 && alpha <= 1)) throw new ConfigError('alpha', `must be in [0, 1], got ${alpha}`);
-  if (!(temperature > 0)) throw new ConfigError('temperature', `must be > 0, got ${temperature}`);
-  const optimizer = o.optimizer ?? 'sgd';
-  const lr = o.lr ?? (optimizer === 'sgd' ? 0.02 : 0.001);
-  if (!(lr > 0)) throw new ConfigError('lr', `must be > 0, got ${lr}`);
-  const momentum = o.momentum ?? 0.9;
-  if (!(momentum >= 0 && momentum < 1)) throw new ConfigError('momentum', `must be in [0, 1), got ${momentum}`);
-  if (o.clipNorm !== undefined && !(o.clipNorm > 0)) throw new ConfigError('clipNorm', `must be > 0, got ${o.clipNorm}`);
-  for (const [k, v] of [['patience', o.patience], ['warmupSteps', o.warmupSteps]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || (k === 'patience' && v < 1))) throw new ConfigError(k, `must be a whole number >= ${k === 'patience' ? 1 : 0}, got ${v}`);
-  }
-  const taylorBatches = o.taylorBatches ?? 8;
-  if (!Number.isInteger(taylorBatches) || taylorBatches < 1) throw new ConfigError('taylorBatches', `must be a whole number >= 1, got ${taylorBatches}`);
-  const hintWeight = o.hintWeight ?? 1;
-  if (!(hintWeight > 0)) throw new ConfigError('hintWeight', `must be > 0, got ${hintWeight}`);
+  const perStep = resolveEpochs(o.epochsPerStep, ratios.length);
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
-    teacher, student, data: o.data, mode, ratios, plan: mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric ?? 'params', criterion: o.criterion ?? 'l1', allocation: o.allocation ?? 'uniform', roundTo: o.roundTo ?? 1, distill: o.distill ?? true,
-    temperature, alpha, teacherMode: o.teacherMode ?? 'original',
-    epochsPerStep: mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
-    optimizer, lr, batchSize: o.batchSize ?? 128, weightDecay: o.weightDecay ?? 5e-4, momentum, clipNorm: o.clipNorm ?? null,
-    patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment ?? 'default',
-    taylorBatches, reinsertBn: o.reinsertBn ?? 'auto', featureDistill: hintLayers ? 'named' : o.featureDistill ?? 'off', hintLayers, hintWeight,
-    seed: o.seed ?? 0, threads: o.threads ?? 2, device: o.device ?? 'cpu',
+    teacher, student, data: settings.data, mode: o.mode, ratios, plan: o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
+    metric: o.metric, criterion: o.criterion, allocation: o.allocation, roundTo: o.roundTo, distill: o.distill,
+    temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
+    epochsPerStep: o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
+    optimizer: o.optimizer, lr: o.lr ?? (o.optimizer === 'sgd' ? 0.02 : 0.001), batchSize: o.batchSize, weightDecay: o.weightDecay,
+    momentum: o.momentum, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
+    taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
+    seed: o.seed, threads: o.threads, device: o.device,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
   };
 }
