@@ -28,7 +28,8 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   const emit = o.onEvent ?? (() => undefined);
   const { onEvent: _, out: __, ...rest } = o;
   const r = await train({
-    ...defined(rest), arch: o.arch, data: o.data, epochs: o.epochs,
+    ...defined(rest), arch: o.arch, data: o.data, epochs: o.epochs, seed: o.seed, optimizer: o.optimizer, batchSize: o.batchSize,
+    weightDecay: o.weightDecay, threads: o.threads, device: o.device,
     onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
     onBatch: (b) => emit({ type: 'batch', ...b }),
   });

@@ -20,11 +20,14 @@ export const engineOptions = {
   device: withDefault(pattern('cpu, cuda or cuda:N', /^(cpu|cuda(:\d+)?)$/, 'expected cpu, cuda or cuda:N', { arg: '<d>' }), 'cpu'),
 } as const;
 
+/** The peak learning rate a command uses for each optimizer when `lr` is not given. */
+export type LrDefaults = { readonly sgd: number; readonly adamw: number };
+
 /** How a model is trained (teacher training and distillation); `lr` defaults per optimizer, so the caller says. */
-export function optimOptions(lrDefault: string) {
+export function optimOptions(lr: LrDefaults) {
   return {
     optimizer: withDefault(choice('optimizer', ['sgd', 'adamw'] as const), 'sgd'),
-    lr: optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: lrDefault })),
+    lr: optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: `${lr.sgd} for sgd, ${lr.adamw} for adamw` })),
     batchSize: withDefault(int('batch size', 1), 128),
     weightDecay: withDefault(num('weight decay', (x) => x >= 0, 'expected a number >= 0'), 5e-4),
   } as const;

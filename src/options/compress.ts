@@ -3,12 +3,15 @@ import { Graph } from '../graph/index.js';
 import type { CompressEvent } from '../pipeline/compress.js';
 import { CRITERIA } from '../prune/index.js';
 import { apiOnly, choice, flag, int, num, numList, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, optimOptions } from './common.js';
+import { dataOption, datasetOptions, engineOptions, optimOptions, type LrDefaults } from './common.js';
 
 /** An ONNX file, or a model already loaded. */
 function model(help: string, arg: string) {
   return { ...text(help, { arg }), schema: z.union([z.string().min(1), z.instanceof(Graph)], { error: 'expected an ONNX file path or a model' }) };
 }
+
+/** compress's peak learning rate when `lr` is not given. */
+export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
 
 const EPOCHS_MSG = 'expected a whole number >= 0, or a list with one per step';
 const HINT_MSG = 'expected teacherValue:studentValue pairs separated by commas, e.g. relu_4:relu_4,relu_6:relu_6';
@@ -45,7 +48,7 @@ export const compressSpec = {
     },
     schema: z.union([epochs, z.array(epochs).min(1).readonly()], { error: EPOCHS_MSG }).default(2),
   },
-  ...optimOptions('0.02 for sgd, 0.001 for adamw'),
+  ...optimOptions(COMPRESS_LR),
   momentum: withDefault(num('SGD momentum (Nesterov)', (m) => m >= 0 && m < 1, 'must be in [0, 1)', { arg: '<m>' }), 0.9),
   clipNorm: optional(num("clip the gradients' joint L2 norm to this", (x) => x > 0, 'must be > 0')),
   patience: optional(int('stop a step after N epochs without a better validation accuracy', 1)),

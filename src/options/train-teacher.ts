@@ -1,14 +1,17 @@
 import { ZOO } from '../zoo/index.js';
 import type { TrainTeacherEvent } from '../api/train-teacher.js';
 import { apiOnly, choice, int, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, optimOptions } from './common.js';
+import { dataOption, datasetOptions, engineOptions, optimOptions, type LrDefaults } from './common.js';
+
+/** train-teacher's peak learning rate when `lr` is not given. */
+export const TEACHER_LR: LrDefaults = { sgd: 0.05, adamw: 0.002 };
 
 /** trainTeacher()'s options and `whittle train-teacher`'s flags. */
 export const trainTeacherSpec = {
   arch: withDefault(choice('architecture', ZOO), 'vgg-small'),
   data: withDefault(dataOption, 'mnist'),
   epochs: withDefault(int('training epochs', 1), 10),
-  ...optimOptions('0.05 for sgd, 0.002 for adamw'),
+  ...optimOptions(TEACHER_LR),
   ...datasetOptions,
   ...engineOptions,
   out: optional(text('also write the model to this ONNX file (checked before training starts)', { flags: '-o, --output <file>', aliases: ['output'] })),

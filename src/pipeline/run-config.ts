@@ -5,7 +5,7 @@ import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
-import { compressSpec, type CompressOptions } from '../options/compress.js';
+import { COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
 import { apiNaming, checkOptions } from '../options/validate.js';
 import type { HintPair, ReinsertBnMode } from '../distill/index.js';
 
@@ -41,7 +41,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, roundTo: o.roundTo, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
     epochsPerStep: o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
-    optimizer: o.optimizer, lr: o.lr ?? (o.optimizer === 'sgd' ? 0.02 : 0.001), batchSize: o.batchSize, weightDecay: o.weightDecay,
+    optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device,
