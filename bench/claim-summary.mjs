@@ -20,3 +20,14 @@ for (const mode of modes) {
   const r0 = reports[0];
   console.log(`| ${mode} | ${r0.final.params} (${r0.final.paramsRatio.toFixed(4)}) | ${acc.map(pct).join(' | ')} | ${pct(mean(acc))} ± ${pct(sd(acc))} | ${(100 * (mean(acc) - r0.teacher.testAccuracy)).toFixed(2)} |`);
 }
+
+// The claim is about differences on the same seed (same data order, same first student), so print them paired.
+const final = (seed, mode) => read(seed, mode).final.testAccuracy;
+console.log('');
+console.log(`| progressive minus | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | seeds ahead |`);
+console.log(`|---|${seeds.map(() => '---|').join('')}---|---|`);
+for (const mode of ['oneshot', 'no-distill']) {
+  const d = seeds.map((s) => final(s, 'progressive') - final(s, mode));
+  const sign = (x) => (x >= 0 ? '+' : '') + pct(x);
+  console.log(`| ${mode} | ${d.map(sign).join(' | ')} | ${sign(mean(d))} ± ${pct(sd(d))} | ${d.filter((x) => x > 0).length} of ${d.length} |`);
+}
