@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import { saveOnnx } from '../onnx/index.js';
 import { trainTeacher as train } from '../pipeline/train-teacher.js';
-import { apiNaming, checkOptions, defined, trainTeacherSpec, type TrainTeacherOptions } from '../options/index.js';
+import { apiNaming, checkOptions, trainTeacherSpec, type TrainTeacherOptions } from '../options/index.js';
 import { checkWritableFile } from '../util/writable-file.js';
 import { checkDevice } from './device.js';
 
@@ -28,8 +28,7 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   const emit = o.onEvent ?? (() => undefined);
   const { onEvent: _, out: __, ...rest } = o;
   const r = await train({
-    ...defined(rest), arch: o.arch, data: o.data, epochs: o.epochs, seed: o.seed, optimizer: o.optimizer, batchSize: o.batchSize,
-    weightDecay: o.weightDecay, threads: o.threads, device: o.device,
+    ...rest,
     onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
     onBatch: (b) => emit({ type: 'batch', ...b }),
   });
