@@ -3,7 +3,7 @@ import { countMacs } from '../exec/index.js';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
-import { apiNaming, checkOptions, defined, evaluateSpec, type EvaluateOptions } from '../options/index.js';
+import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
 import type { Dataset } from '../data/index.js';
 import { openDataset } from './open-dataset.js';
 import { checkDevice } from './device.js';
@@ -33,7 +33,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   setNumThreads(o.threads);
   manualSeed(o.seed);
   const { latency, device, threads, ...datasetOptions } = o;
-  const ds = typeof data === 'string' ? await openDataset(data, defined(datasetOptions)) : data;
+  const ds = typeof data === 'string' ? await openDataset(data, datasetOptions) : data;
   checkModelFits(model, ds);
   const test = await evaluateGraph(model, ds, 'test', device);
   return {

@@ -1,5 +1,5 @@
 import { openDataset as open, type Dataset, type DataSpec } from '../data/index.js';
-import { apiNaming, checkOptions, defined, openDatasetSpec, type DatasetOptions } from '../options/index.js';
+import { apiNaming, checkOptions, openDatasetSpec, type DatasetOptions } from '../options/index.js';
 
 /**
  * Opens a dataset by its spec, as the CLI's `--data` takes it: 'mnist', 'fashion-mnist', 'idx:DIR', 'cifar:DIR',
@@ -9,5 +9,5 @@ import { apiNaming, checkOptions, defined, openDatasetSpec, type DatasetOptions 
  * @example const ds = await openDataset('folder:./images', { imageSize: 64, valSize: 0.1 });
  */
 export async function openDataset(spec: string | DataSpec, options: DatasetOptions = {}): Promise<Dataset> {
-  return open(spec, defined(checkOptions(openDatasetSpec, options, apiNaming)));
+  return open(spec, checkOptions(openDatasetSpec, options, apiNaming));
 }

@@ -1,6 +1,6 @@
 /** Option declarations: one spec per API function serves the API's validation, the CLI's flags and config files. */
 export { objectOf, type Opt, type Spec, type OptionsOf, type CheckedOf, type Shape, type Defined } from './option.js';
-export { checkOptions, apiNaming, defined, type Naming } from './validate.js';
+export { checkOptions, apiNaming, type Naming } from './validate.js';
 export { readConfig, type ConfigValues } from './config-file.js';
 export { dataOption, datasetOptions, engineOptions, optimOptions } from './common.js';
 export { compressSpec, type CompressOptions, type CheckedCompressOptions } from './compress.js';

@@ -64,6 +64,6 @@ export function checkOptions<D extends Spec>(spec: D, values: unknown, naming: N
 }
 
 /** The object without its undefined entries (for passing checked options on under exactOptionalPropertyTypes). */
-export function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+function defined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
