@@ -41,6 +41,8 @@ export type TrainOptions = {
   extraParams?: readonly Tensor[];
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (at: { epoch: number; index: number; of: number; loss: number }) => void;
+  /** Called after each optimizer update with its number (1-based, counted over all epochs) and the total. */
+  afterUpdate?: (update: number, total: number) => void;
   /**
    * Data parallelism: batchSize is the global batch, each rank trains on its shard of every batch, gradients are
    * summed weighted by shard size (so the update is the one a single process would make) and metrics are reduced.
@@ -163,6 +165,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         if (o.clipNorm !== undefined) clipGradNorm(params, o.clipNorm);
         opt.step();
         opt.zeroGrad();
+        o.afterUpdate?.(step, total);
         lossSum += loss * n;
         images += n;
         o.onBatch?.({ epoch, index, of: loader.batchesPerEpoch, loss });

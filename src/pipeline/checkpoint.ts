@@ -8,6 +8,7 @@ import type { EpochResult, FitCheckpoint } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import type { StepReport, TeacherSummary } from './report.js';
+import type { RemovedSlice } from '../prune/index.js';
 
 const FILE = 'checkpoint.json';
 
@@ -19,6 +20,8 @@ export type StepInProgress = {
   step: number;
   dir: string;
   pruned: PrunedInfo;
+  /** The channels this step fades out for the next one (fade 'next'). */
+  fade?: RemovedSlice[];
   seconds: number;
   epochs: EpochResult[];
   bestEpoch: number;

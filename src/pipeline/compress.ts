@@ -8,7 +8,8 @@ import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
-import { prune } from '../prune/index.js';
+import { prune, type PruneOptions, type RemovedSlice } from '../prune/index.js';
+import { fadeChannels, nextCut } from './fade.js';
 import { FeatureDistiller, reinsertBatchNorm } from '../distill/index.js';
 import {
   AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint,
@@ -144,20 +145,24 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       let next: Graph;
       let pruned: PrunedInfo;
       let resume: FitCheckpoint | undefined;
+      let fade: RemovedSlice[] | undefined;
       if (cur) {
         ({ graph: next, fit: resume } = loadStepCheckpoint(out, cur));
         pruned = cur.pruned;
+        fade = cur.fade;
         emit({ type: 'resumed', step, epoch: cur.epochs.length, of: c.epochsPerStep[i]! });
       } else {
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
-        const r = prune(student, {
-          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, seed: c.seed,
-          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
+        const settings = (ratio: number, at: number): PruneOptions => ({
+          ratio, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, seed: c.seed,
+          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, at) } : {}),
         });
+        const r = prune(student, settings(c.plan[i]!, step));
         next = r.graph;
         pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };
+        if (c.fade === 'next' && i + 1 < c.plan.length) fade = nextCut(next, settings(c.plan[i + 1]!, step + 1));
       }
       Object.assign(next.metadata, modelMetadata(ds));
       emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs });
@@ -186,8 +191,9 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         ...(resume ? { resume } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
+        ...(fade?.length ? { afterUpdate: fadeChannels(next, fade, c.device) } : {}),
         onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
-        ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed() }, fc) } : {}),
+        ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed(), ...(fade ? { fade } : {}) }, fc) } : {}),
         ...(par ? { parallel: par } : {}),
       }).catch((e: unknown) => {
         next.dispose();

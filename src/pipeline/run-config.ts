@@ -16,7 +16,7 @@ export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 
 export type RunConfig = {
   /** The teacher's ONNX file, and the first student's (null: a copy of the teacher). */
   teacher: string; student: string | null; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
-  criterion: Criterion; allocation: 'global' | 'uniform'; roundTo: number; distill: boolean; temperature: number; alpha: number;
+  criterion: Criterion; allocation: 'global' | 'uniform'; roundTo: number; fade: 'off' | 'next'; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
@@ -38,7 +38,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan: o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric, criterion: o.criterion, allocation: o.allocation, roundTo: o.roundTo, distill: o.distill,
+    metric: o.metric, criterion: o.criterion, allocation: o.allocation, roundTo: o.roundTo, fade: o.mode === 'oneshot' ? 'off' : o.fade, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
     epochsPerStep: o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
@@ -85,6 +85,6 @@ function checkWritable(dir: string): void {
 export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
-  // runs started before the allocation option existed used the global one
-  return { allocation: 'global', ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation'>) };
+  // runs started before the allocation and fade options existed used global allocation and no fading
+  return { allocation: 'global', fade: 'off', ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fade'>) };
 }

@@ -33,6 +33,28 @@ export function zeroRemovedChannels(plan: PruningPlan): Graph {
   return norms.length ? restrictNorms(copy, plan, norms) : copy;
 }
 
+/** Positions along one axis of one initializer that a plan removes. */
+export type RemovedSlice = { init: string; axis: number; removed: number[] };
+
+/**
+ * What a plan removes from the weights, biases and BN scales and shifts of its graph (output and input sides), by
+ * initializer and axis, for changing those channels before the cut (e.g. fading them out in training). BN running
+ * statistics and per-channel constants are not listed.
+ */
+export function removedSlices(plan: PruningPlan): RemovedSlice[] {
+  const { dg } = plan;
+  const survives = survivor(plan);
+  const byKey = new Map<string, RemovedSlice>();
+  for (const c of dg.cuts) {
+    if (c.role !== 'weight' && c.role !== 'bias' && c.role !== 'bn-scale' && c.role !== 'bn-shift') continue;
+    const atoms = dg.maps[c.map]!;
+    const removed: number[] = [];
+    atoms.forEach((a, i) => { if (!survives(a)) removed.push(i); });
+    if (removed.length && !byKey.has(`${c.init}/${c.axis}`)) byKey.set(`${c.init}/${c.axis}`, { init: c.init, axis: c.axis, removed });
+  }
+  return [...byKey.values()];
+}
+
 /**
  * Rewrites each normalisation over channels so that its statistics cover the kept channels only. With the removed
  * channels of x already 0: mean_kept = mean_all * C / k; the centred value is masked (removed channels back to 0);
