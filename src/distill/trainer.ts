@@ -29,6 +29,8 @@ export type TrainOptions = {
   clipNorm?: number;
   /** Stop after this many epochs without a better validation accuracy; default never. */
   patience?: number;
+  /** The first epoch whose weights best-on-validation selection may keep (earlier ones are still reported); default 1. */
+  selectFrom?: number;
   seed: number;
   device: string;
   /** Augmentation for the training split; default the dataset's. */
@@ -178,12 +180,12 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);
-      if (valAccuracy > bestAcc) {
+      if (valAccuracy > bestAcc && epoch >= (o.selectFrom ?? 1)) {
         disposeSnapshot(best);
         best = snapshot(g);
         bestAcc = valAccuracy;
         bestEpoch = epoch;
-      } else if (o.patience !== undefined && epoch - bestEpoch >= o.patience) {
+      } else if (o.patience !== undefined && epoch - Math.max(bestEpoch, (o.selectFrom ?? 1) - 1) >= o.patience) {
         stopped = `early stop: no better validation accuracy for ${o.patience} epochs`;
       }
       await o.onCheckpoint?.({

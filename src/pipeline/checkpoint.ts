@@ -20,8 +20,8 @@ export type StepInProgress = {
   step: number;
   dir: string;
   pruned: PrunedInfo;
-  /** The channels this step fades out for the next one (fade 'next'). */
-  fade?: RemovedSlice[];
+  /** A soft cut (fadeEpochs > 0): the channels being faded, and the plan's per-unit survival for the cut at the end. */
+  fade?: { slices: RemovedSlice[]; kept: number[] };
   seconds: number;
   epochs: EpochResult[];
   bestEpoch: number;

@@ -8,8 +8,8 @@ import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
-import { prune, type PruneOptions, type RemovedSlice } from '../prune/index.js';
-import { fadeChannels, nextCut } from './fade.js';
+import { prune, removedSlices, type RemovedSlice } from '../prune/index.js';
+import { cutAsPlanned, fadeChannels } from './fade.js';
 import { FeatureDistiller, reinsertBatchNorm } from '../distill/index.js';
 import {
   AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint,
@@ -145,7 +145,9 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       let next: Graph;
       let pruned: PrunedInfo;
       let resume: FitCheckpoint | undefined;
-      let fade: RemovedSlice[] | undefined;
+      // a soft cut (fadeEpochs > 0) trains the uncut student while fading out what the plan removes, then cuts
+      let fade: { slices: RemovedSlice[]; kept: number[] } | undefined;
+      const epochs = c.epochsPerStep[i]!;
       if (cur) {
         ({ graph: next, fit: resume } = loadStepCheckpoint(out, cur));
         pruned = cur.pruned;
@@ -155,14 +157,18 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
-        const settings = (ratio: number, at: number): PruneOptions => ({
-          ratio, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, seed: c.seed,
-          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, at) } : {}),
+        const r = prune(student, {
+          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, seed: c.seed,
+          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
-        const r = prune(student, settings(c.plan[i]!, step));
-        next = r.graph;
         pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };
-        if (c.fade === 'next' && i + 1 < c.plan.length) fade = nextCut(next, settings(c.plan[i + 1]!, step + 1));
+        if (c.fadeEpochs > 0 && epochs > 0) {
+          fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
+          r.graph.dispose();
+          next = student.clone();
+        } else {
+          next = r.graph;
+        }
       }
       Object.assign(next.metadata, modelMetadata(ds));
       emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs });
@@ -179,7 +185,6 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       };
       const before = cur?.seconds ?? 0;
       const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
-      const epochs = c.epochsPerStep[i]!;
       const result = await fit(next, ds, {
         epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, momentum: c.momentum, seed: c.seed + step, device: c.device,
         ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
@@ -191,7 +196,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         ...(resume ? { resume } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
-        ...(fade?.length ? { afterUpdate: fadeChannels(next, fade, c.device) } : {}),
+        ...(fade ? { afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device), selectFrom: Math.ceil(c.fadeEpochs) } : {}),
         onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
         ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed(), ...(fade ? { fade } : {}) }, fc) } : {}),
         ...(par ? { parallel: par } : {}),
@@ -201,6 +206,11 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         throw e;
       }).finally(() => disposeFitCheckpoint(resume));
       hints?.dispose();
+      if (fade) {
+        const cut = cutAsPlanned(next, fade.kept);
+        next.dispose();
+        next = cut;
+      }
       foldBatchNorm(next, insertedBn);
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
       const val = epochs > 0 ? result.bestValAccuracy : (await evaluateShared(next, ds, 'val', c.device, par)).accuracy;

@@ -1,26 +1,17 @@
 import { mulTensorInto, noGrad, tensor, tidy, toDevice } from '../tensor/index.js';
-import type { Graph } from '../graph/index.js';
-import { prune, removedSlices, type PruneOptions, type RemovedSlice } from '../prune/index.js';
+import { GraphError, type Graph } from '../graph/index.js';
+import { analyzeGroups, applyPlan, type RemovedSlice } from '../prune/index.js';
 
 /**
- * The channels the next step will cut, found by pruning the just-pruned student to the next ratio with the same
- * settings (the graph itself is not changed).
+ * A soft cut: over the first `fraction` of a step's `total` optimizer updates (F of them) the channels its cut
+ * removes are multiplied after update t by (F - t) / (F - t + 1), so that with no gradient they would fall linearly
+ * to 0; from update F on they are held at 0. The cut at the step's end then removes channels the student has learnt
+ * to do without. A function of (t, total) only, so a resumed step fades as an uninterrupted one.
  */
-export function nextCut(g: Graph, options: PruneOptions): RemovedSlice[] {
-  const r = prune(g, options);
-  r.graph.dispose();
-  return removedSlices(r.plan);
-}
-
-/**
- * Fading out during a step's training: after update t of `total`, the listed channels are multiplied by
- * (total - t) / (total - t + 1), so that with no gradient they would fall linearly to 0 and after the last update
- * they are 0 whatever the gradients did: the next step's cut then removes channels the student no longer uses.
- * A function of (t, total) only, so a resumed step fades as an uninterrupted one.
- */
-export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], device: string): (t: number, total: number) => void {
+export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], fraction: number, device: string): (t: number, total: number) => void {
   return (t, total) => {
-    const f = Math.max(0, (total - t) / (total - t + 1));
+    const updates = Math.max(1, Math.round(total * fraction));
+    const f = t >= updates ? 0 : (updates - t) / (updates - t + 1);
     noGrad(() => tidy(() => {
       for (const s of slices) {
         const w = g.initializers.get(s.init)!.tensor;
@@ -31,4 +22,14 @@ export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], device: 
       }
     }));
   };
+}
+
+/**
+ * Cuts a graph by a plan made on a graph of the same structure (the step's student before training): `kept` is the
+ * plan's per-unit survival, over the unit numbering that the analysis gives both graphs alike.
+ */
+export function cutAsPlanned(g: Graph, kept: ArrayLike<number>): Graph {
+  const dg = analyzeGroups(g);
+  if (dg.unitCount !== kept.length) throw new GraphError(`fade: the trained student has ${dg.unitCount} channel units but the step's plan has ${kept.length} (an analysis bug; please report it)`);
+  return applyPlan({ dg, kept: Uint8Array.from(kept) });
 }

@@ -16,7 +16,7 @@ export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 
 export type RunConfig = {
   /** The teacher's ONNX file, and the first student's (null: a copy of the teacher). */
   teacher: string; student: string | null; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
-  criterion: Criterion; allocation: 'global' | 'uniform'; roundTo: number; fade: 'off' | 'next'; distill: boolean; temperature: number; alpha: number;
+  criterion: Criterion; allocation: 'global' | 'uniform'; roundTo: number; fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
@@ -35,12 +35,15 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   const o = checkOptions(compressSpec, Object.fromEntries(Object.entries(settings).filter(([k, v]) => k in compressSpec && v !== undefined)), apiNaming);
   const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
   const perStep = resolveEpochs(o.epochsPerStep, ratios.length);
+  const stepEpochs = o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep;
+  const short = stepEpochs.findIndex((e) => e > 0 && e < o.fadeEpochs);
+  if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan: o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric, criterion: o.criterion, allocation: o.allocation, roundTo: o.roundTo, fade: o.mode === 'oneshot' ? 'off' : o.fade, distill: o.distill,
+    metric: o.metric, criterion: o.criterion, allocation: o.allocation, roundTo: o.roundTo, fadeEpochs: o.fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
-    epochsPerStep: o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep,
+    epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
@@ -85,6 +88,6 @@ function checkWritable(dir: string): void {
 export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
-  // runs started before the allocation and fade options existed used global allocation and no fading
-  return { allocation: 'global', fade: 'off', ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fade'>) };
+  // runs started before the allocation and fadeEpochs options existed used global allocation and hard cuts
+  return { allocation: 'global', fadeEpochs: 0, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs'>) };
 }
