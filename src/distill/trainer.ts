@@ -31,6 +31,11 @@ export type TrainOptions = {
   patience?: number;
   /** The first epoch whose weights best-on-validation selection may keep (earlier ones are still reported); default 1. */
   selectFrom?: number;
+  /**
+   * Train epochs up to this one only, on the schedule of all `epochs` (a later fit resumes from the result's
+   * `state` to train the rest, e.g. on a changed graph); default all.
+   */
+  until?: number;
   seed: number;
   device: string;
   /** Augmentation for the training split; default the dataset's. */
@@ -98,6 +103,8 @@ export type FitResult = {
   bestValAccuracy: number;
   /** Why training ended early, if it did (non-finite loss, early stopping). */
   stopped?: string;
+  /** With `until`: the optimizer's state at the end (copies; the caller disposes them). */
+  state?: OptimizerState;
 };
 
 /** 4-D weights in channels-last, like the inputs, so convolutions take the fast path end to end. */
@@ -132,13 +139,14 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
   let bestAcc = r ? r.bestValAccuracy : -1;
   let stopped: string | undefined = r?.stopped;
   let step = epochs.length * loader.batchesPerEpoch;
+  let state: OptimizerState | undefined;
   if (r) {
     opt.importState(r.optimizer);
     noGrad(() => r.extra?.forEach((t, i) => copyInto(o.extraParams![i]!, t)));
     loader.seek(epochs.length, 0);
   }
   try {
-    for (let epoch = epochs.length + 1; epoch <= o.epochs && !stopped; epoch++) {
+    for (let epoch = epochs.length + 1; epoch <= Math.min(o.epochs, o.until ?? o.epochs) && !stopped; epoch++) {
       manualSeed(epochSeed(o.seed, epoch));
       const t0 = process.hrtime.bigint();
       let lossSum = 0;
@@ -195,9 +203,13 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       });
     }
     if (best) restore(g, best);
+    if (o.until !== undefined) {
+      const s = opt.exportState();
+      state = { step: s.step, tensors: Object.fromEntries(copyNamed(Object.entries(s.tensors))) };
+    }
   } finally {
     disposeSnapshot(best);
     opt.dispose();
   }
-  return { epochs, bestEpoch, bestValAccuracy: Math.max(0, bestAcc), ...(stopped ? { stopped } : {}) };
+  return { epochs, bestEpoch, bestValAccuracy: Math.max(0, bestAcc), ...(stopped ? { stopped } : {}), ...(state ? { state } : {}) };
 }

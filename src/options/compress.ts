@@ -33,7 +33,7 @@ export const compressSpec = {
   taylorBatches: withDefault(int('batches of training data for criterion taylor', 1), 8),
   allocation: withDefault(choice("how a step's ratio is spread over the layers: global (one importance threshold over all channel groups) or uniform (the same fraction of every group)", ['global', 'uniform'] as const), 'uniform'),
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
-  fadeEpochs: withDefault(num("epochs at the start of each step over which the channels its cut removes are faded to 0 while the whole student trains; they are cut at the step's end (0: cut at the step's start)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),
+  fadeEpochs: withDefault(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),
   mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
   distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill' }), true),
   temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),

@@ -15,13 +15,16 @@ const FILE = 'checkpoint.json';
 /** What a step's pruning produced, kept so that a resumed step reports the same. */
 export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 'groups'>;
 
+/** A soft cut in progress (fadeEpochs > 0): the channels being faded, and the plan's per-unit survival for the cut. */
+export type SoftCut = { slices: RemovedSlice[]; kept: number[] };
+
 /** A step in progress at an epoch end: the student and trainer state live in `dir`. */
 export type StepInProgress = {
   step: number;
   dir: string;
   pruned: PrunedInfo;
-  /** A soft cut (fadeEpochs > 0): the channels being faded, and the plan's per-unit survival for the cut at the end. */
-  fade?: { slices: RemovedSlice[]; kept: number[] };
+  /** Present while the step's student is not cut yet (its soft cut's fade). */
+  fade?: SoftCut;
   seconds: number;
   epochs: EpochResult[];
   bestEpoch: number;

@@ -8,11 +8,12 @@ import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
-import { prune, removedSlices, type RemovedSlice } from '../prune/index.js';
-import { cutAsPlanned, fadeChannels } from './fade.js';
+import { prune, removedSlices } from '../prune/index.js';
+import { cutAsPlanned, cutOptimizerState, fadeChannels } from './fade.js';
+import type { OptimizerState } from '../optim/index.js';
 import { FeatureDistiller, reinsertBatchNorm } from '../distill/index.js';
 import {
-  AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint,
+  AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions } from './dataset-options.js';
@@ -20,7 +21,7 @@ import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
-import { loadStepCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo } from './checkpoint.js';
+import { loadStepCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
 import type { CompressReport, StepReport, TeacherSummary } from './report.js';
 import { renderHtml } from '../report/index.js';
 
@@ -146,7 +147,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       let pruned: PrunedInfo;
       let resume: FitCheckpoint | undefined;
       // a soft cut (fadeEpochs > 0) trains the uncut student while fading out what the plan removes, then cuts
-      let fade: { slices: RemovedSlice[]; kept: number[] } | undefined;
+      let fade: SoftCut | undefined;
       const epochs = c.epochsPerStep[i]!;
       if (cur) {
         ({ graph: next, fit: resume } = loadStepCheckpoint(out, cur));
@@ -185,7 +186,8 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       };
       const before = cur?.seconds ?? 0;
       const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
-      const result = await fit(next, ds, {
+      // the options of every fit of this step; a fit that fails frees its graph and says how to continue
+      const train = (g: Graph, from: FitCheckpoint | undefined, phase: Partial<TrainOptions>, fading: SoftCut | undefined): Promise<FitResult> => fit(g, ds, {
         epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, momentum: c.momentum, seed: c.seed + step, device: c.device,
         ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
         ...(c.patience !== null ? { patience: c.patience } : {}),
@@ -193,24 +195,40 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
         ...(hints ? { extraParams: hints.parameters(), extraOutputs: hints.studentValues } : {}),
-        ...(resume ? { resume } : {}),
+        ...(from ? { resume: from } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
-        ...(fade ? { afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device), selectFrom: Math.ceil(c.fadeEpochs) } : {}),
         onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
-        ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, next, { step, pruned, seconds: elapsed(), ...(fade ? { fade } : {}) }, fc) } : {}),
+        ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, g, { step, pruned, seconds: elapsed(), ...(fading ? { fade: fading } : {}) }, fc) } : {}),
         ...(par ? { parallel: par } : {}),
+        ...phase,
       }).catch((e: unknown) => {
-        next.dispose();
+        g.dispose();
         if (e instanceof AbortedError) throw new AbortedError(`step ${step}, ${e.where}`, `continue with: whittle compress --resume ${out}`);
         throw e;
-      }).finally(() => disposeFitCheckpoint(resume));
-      hints?.dispose();
+      }).finally(() => disposeFitCheckpoint(from));
+      let result: FitResult;
       if (fade) {
+        // a soft cut: fade on the uncut student until the end of the epoch the fade ends in, cut it and its
+        // optimizer state there, and train the rest of the step's epochs on the cut student
+        const cutAt = Math.ceil(c.fadeEpochs);
+        const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
+        const state = cutOptimizerState(first.state!, next, fade.kept);
+        disposeState(first.state);
         const cut = cutAsPlanned(next, fade.kept);
         next.dispose();
         next = cut;
+        if (first.stopped || cutAt >= epochs) {
+          disposeState(state);
+          result = first;
+        } else {
+          const from: FitCheckpoint = { epochs: first.epochs, bestEpoch: first.bestEpoch, bestValAccuracy: first.bestValAccuracy, optimizer: state, best: Object.fromEntries(snapshot(next)) };
+          result = await train(next, from, { selectFrom: cutAt }, undefined);
+        }
+      } else {
+        result = await train(next, resume, {}, undefined);
       }
+      hints?.dispose();
       foldBatchNorm(next, insertedBn);
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
       const val = epochs > 0 ? result.bestValAccuracy : (await evaluateShared(next, ds, 'val', c.device, par)).accuracy;
@@ -253,6 +271,10 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
   }
+}
+
+function disposeState(s: OptimizerState | undefined): void {
+  for (const t of Object.values(s?.tensors ?? {})) t.dispose();
 }
 
 function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {

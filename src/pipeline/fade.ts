@@ -1,5 +1,6 @@
-import { mulTensorInto, noGrad, tensor, tidy, toDevice } from '../tensor/index.js';
-import { GraphError, type Graph } from '../graph/index.js';
+import { mulTensorInto, noGrad, tensor, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { Graph, GraphError, type Initializer } from '../graph/index.js';
+import type { OptimizerState } from '../optim/index.js';
 import { analyzeGroups, applyPlan, type RemovedSlice } from '../prune/index.js';
 
 /**
@@ -32,4 +33,36 @@ export function cutAsPlanned(g: Graph, kept: ArrayLike<number>): Graph {
   const dg = analyzeGroups(g);
   if (dg.unitCount !== kept.length) throw new GraphError(`fade: the trained student has ${dg.unitCount} channel units but the step's plan has ${kept.length} (an analysis bug; please report it)`);
   return applyPlan({ dg, kept: Uint8Array.from(kept) });
+}
+
+/**
+ * The optimizer state of a student cut by a plan: each per-parameter state tensor (`prefix.i` belongs to the graph's
+ * i-th parameter, e.g. SGD's momentum `buf.i`) is cut like its parameter. The cut keeps the parameters' order.
+ */
+export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>): OptimizerState {
+  const params = uncut.tensorsOf('param').map(([name]) => name);
+  const prefixes = new Set(Object.keys(s.tensors).map((k) => k.slice(0, k.lastIndexOf('.'))));
+  const tensors: Record<string, Tensor> = {};
+  for (const prefix of prefixes) {
+    // the student with this state in place of its parameters (where there is state), cut by the plan
+    const inits = new Map<string, Initializer>(uncut.initializers);
+    params.forEach((name, i) => {
+      const t = s.tensors[`${prefix}.${i}`];
+      if (t) inits.set(name, { tensor: t, kind: 'param' });
+    });
+    const g = new Graph({ name: uncut.name, inputs: uncut.inputs, outputs: uncut.outputs, nodes: uncut.nodes, initializers: inits, opset: uncut.opset });
+    for (const [k, v] of uncut.valueInfo) g.valueInfo.set(k, v);
+    const cut = cutAsPlanned(g, kept);
+    const taken = new Set<string>();
+    cut.tensorsOf('param').forEach(([name, t], i) => {
+      if (name !== params[i]) throw new GraphError(`fade: the cut reordered parameter ${i} ('${params[i]}' became '${name}'; an analysis bug; please report it)`);
+      if (s.tensors[`${prefix}.${i}`]) {
+        t.requiresGrad = false;
+        tensors[`${prefix}.${i}`] = t;
+        taken.add(name);
+      }
+    });
+    for (const [name, { tensor: t }] of cut.initializers) if (!taken.has(name)) t.dispose();
+  }
+  return { step: s.step, tensors };
 }

@@ -12,8 +12,12 @@ import { runGraph } from '../../src/exec/index.js';
 import { openDataset } from '../../src/data/index.js';
 import { evaluateShared } from '../../src/distill/index.js';
 import { prune, removedSlices } from '../../src/prune/index.js';
-import { cutAsPlanned, fadeChannels } from '../../src/pipeline/fade.js';
-import { compress } from '../../src/pipeline/compress.js';
+import { cutAsPlanned, cutOptimizerState, fadeChannels } from '../../src/pipeline/fade.js';
+import { readFileSync } from 'node:fs';
+import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
+import type { CompressReport } from '../../src/pipeline/report.js';
+import type { Checkpoint } from '../../src/pipeline/checkpoint.js';
+import { AbortedError } from '../../src/distill/index.js';
 import { datasetSettings } from '../../src/pipeline/run-config.js';
 import { datasetOptions } from '../../src/pipeline/dataset-options.js';
 import { ConfigError } from '../../src/errors.js';
@@ -59,6 +63,16 @@ for (const [arch, input] of [['vgg-small', [1, 28, 28]], ['resnet-small', [3, 32
         assertClose(b, a.toArray(), { atol: 1e-4, rtol: 1e-4, what: 'cut vs faded' });
       });
       assert.throws(() => cutAsPlanned(g, r.plan.kept.slice(1)), /channel units/);
+      // optimizer state is cut like its parameter: state that equals the parameters (every other one) cuts to the cut's
+      const params = g.parameters();
+      const tensors = Object.fromEntries(params.flatMap((p, i) => (i % 2 ? [] : [[`buf.${i}`, p]])));
+      const state = cutOptimizerState({ step: 3, tensors }, g, r.plan.kept);
+      assert.equal(state.step, 3);
+      assert.deepEqual(Object.keys(state.tensors), Object.keys(tensors));
+      cut.parameters().forEach((p, i) => {
+        if (i % 2 === 0) assert.deepEqual(state.tensors[`buf.${i}`]!.toArray(), p.toArray(), `buf.${i}`);
+      });
+      for (const t of Object.values(state.tensors)) t.dispose();
     } finally {
       cut.dispose();
       r.graph.dispose();
@@ -67,7 +81,7 @@ for (const [arch, input] of [['vgg-small', [1, 28, 28]], ['resnet-small', [3, 32
   });
 }
 
-test('compress --fade-epochs: each step trains the uncut student, cuts it at the end to the planned size, and reports what the cut student scores', async () => {
+test('compress --fade-epochs: each step fades on the uncut student, cuts it to the planned size once the fade is over, and reports what the cut student scores', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'whittle-fade-data-'));
   writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
   manualSeed(0);
@@ -75,7 +89,7 @@ test('compress --fade-epochs: each step trains the uncut student, cuts it at the
   const t = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
   await saveOnnx(t, teacher);
   t.dispose();
-  const quick = { teacher, data: `idx:${dataDir}`, valSize: 100, batchSize: 100, epochsPerStep: 2, threads: 2, fadeEpochs: 1.5 } as const;
+  const quick = { teacher, data: `idx:${dataDir}`, valSize: 100, batchSize: 100, epochsPerStep: 3, threads: 2, fadeEpochs: 1.5 } as const;
   const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'run');
   const out = newRun();
   const r = await compress({ ...quick, out, ratios: [0.5, 0.5] });
@@ -83,19 +97,57 @@ test('compress --fade-epochs: each step trains the uncut student, cuts it at the
   const ds = await openDataset(r.config.data, datasetOptions(datasetSettings(r.config)));
   for (const s of r.steps) {
     assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `achieved ${s.achievedRatio}`);
-    assert.equal(s.epochs.length, 2);
-    // the fade ends in epoch 2: selection keeps epoch 2 (what the cut student computes)
-    assert.equal(s.valAccuracy, s.epochs[1]!.valAccuracy);
+    assert.equal(s.epochs.length, 3);
+    // the fade ends in epoch 2, where the student is cut: selection keeps epoch 2 or 3, both scored cut
+    assert.equal(s.valAccuracy, Math.max(s.epochs[1]!.valAccuracy, s.epochs[2]!.valAccuracy));
     const student = loadOnnx(join(out, `step-${s.step}`, 'student.onnx'));
     try {
       assert.equal(student.parameterCount(), s.params);
+      assert.ok(student.metadata['whittle.preprocess'] && student.metadata['whittle.labels'], 'the cut student keeps its metadata');
       assert.equal((await evaluateShared(student, ds, 'val', 'cpu')).accuracy, s.valAccuracy, `step ${s.step}: the cut student scores what its uncut, faded self did`);
     } finally {
       student.dispose();
     }
   }
   const one = await compress({ ...quick, out: newRun(), ratios: [0.5, 0.5], mode: 'oneshot' });
-  assert.equal(one.steps[0]!.epochs.length, 4);
+  assert.equal(one.steps[0]!.epochs.length, 6);
   await assert.rejects(compress({ ...quick, out: newRun(), ratios: [0.5, 0.5], epochsPerStep: [2, 1] }),
     (e: unknown) => e instanceof ConfigError && /fadeEpochs: 1.5 is more than step 2's 1 epochs/.test(e.message));
+  await assert.rejects(compress({ ...quick, out: newRun(), ratios: [0.5], featureDistill: 'auto' }),
+    (e: unknown) => e instanceof ConfigError && /fadeEpochs: does not work with feature distillation yet/.test(e.message));
+});
+
+test('a soft cut stopped before and after its cut resumes to the same metrics; its checkpoints hold the uncut, then the cut student', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'whittle-fade-data-'));
+  writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
+  manualSeed(0);
+  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'teacher.onnx');
+  const t = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const teacherParams = t.parameterCount();
+  await saveOnnx(t, teacher);
+  t.dispose();
+  const settings = { teacher, data: `idx:${dataDir}`, valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5] } as const;
+  const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'run');
+  const metrics = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
+  const reference = await compress({ ...settings, out: newRun() });
+  const out = newRun();
+  // stop in epoch 2 (the checkpoint of epoch 1: uncut, mid-fade), 3 (of epoch 2: faded, the cut made on resume)
+  // and 4 (of epoch 3: cut)
+  const heldParams: number[] = [];
+  for (const [k, epoch] of [[0, 2], [1, 3], [2, 4]] as const) {
+    const stop = new AbortController();
+    const onEvent = (e: CompressEvent): void => {
+      if (e.type === 'batch' && e.epoch === epoch) stop.abort();
+    };
+    await assert.rejects(compress({ ...(k === 0 ? { ...settings, out } : { resume: out }), onEvent, signal: stop.signal }), AbortedError);
+    const cp = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')) as Checkpoint;
+    assert.equal(cp.current!.epochs.length, epoch - 1);
+    assert.equal(cp.current!.fade !== undefined, epoch <= 3, 'the fade is recorded until the cut');
+    const g = loadOnnx(join(out, cp.current!.dir, 'student.onnx'));
+    heldParams.push(g.parameterCount());
+    g.dispose();
+  }
+  const r = await compress({ resume: out });
+  assert.deepEqual(metrics(r), metrics(reference));
+  assert.deepEqual(heldParams, [teacherParams, teacherParams, r.steps[0]!.params]);
 });
