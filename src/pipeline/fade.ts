@@ -1,4 +1,4 @@
-import { mulTensorInto, noGrad, tensor, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { copyInto, mul, noGrad, tensor, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import { Graph, GraphError, type Initializer } from '../graph/index.js';
 import type { OptimizerState } from '../optim/index.js';
 import { analyzeGroups, applyPlan, type RemovedSlice } from '../prune/index.js';
@@ -19,7 +19,7 @@ export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], fraction
         const m = new Float32Array(w.shape[s.axis]!).fill(1);
         for (const i of s.removed) m[i] = f;
         const mask = tensor(m, w.shape.map((d, i) => (i === s.axis ? d : 1)));
-        mulTensorInto(w, device === 'cpu' ? mask : toDevice(mask, device));
+        copyInto(w, mul(w, device === 'cpu' ? mask : toDevice(mask, device)));
       }
     }));
   };

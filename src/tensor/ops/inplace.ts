@@ -4,8 +4,6 @@ import { inplace } from './call.js';
 // In-place updates for optimizer math (run them under noGrad). Each returns its first argument.
 export const addInto = (t: Tensor, other: Tensor, alpha = 1): Tensor => inplace('add_', 'Tensor', t, other, alpha);
 export const mulInto = (t: Tensor, s: number): Tensor => inplace('mul_', 'Scalar', t, s);
-/** t *= other (broadcast) */
-export const mulTensorInto = (t: Tensor, other: Tensor): Tensor => inplace('mul_', 'Tensor', t, other);
 /** t += value * a * b */
 export const addcmulInto = (t: Tensor, a: Tensor, b: Tensor, value = 1): Tensor => inplace('addcmul_', '', t, a, b, value);
 /** t += value * a / b */
