@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isfinite, liveTensors, manualSeed, mul, sum, tidy, type Tensor } from '../../src/tensor/index.js';
+import { crossEntropy, isfinite, liveTensors, manualSeed, mul, sum, tidy, zerosLike, type Tensor } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { openDataset } from '../../src/data/index.js';
 import { evaluateGraph, fit } from '../../src/distill/index.js';
@@ -61,4 +61,48 @@ test('early stopping: no better validation accuracy for `patience` epochs ends t
   assert.equal(r.bestEpoch, 1);
   assert.match(r.stopped ?? '', /early stop: no better validation accuracy for 2 epochs/);
   g.dispose();
+});
+
+test('until stops after an epoch on the whole schedule and hands back the optimizer state; resuming from it ends as one fit', async () => {
+  const ds = await small();
+  const opts = { epochs: 2, batchSize: 100, lr: 0.1, optimizer: 'sgd', weightDecay: 5e-4, seed: 4, device: 'cpu' } as const;
+  const start = (): ReturnType<typeof buildZooGraph> => {
+    manualSeed(4);
+    return buildZooGraph('mlp', { input: ds.shape, classes: 10 });
+  };
+  const whole = start();
+  const all = await fit(whole, ds, opts);
+  whole.dispose();
+  const g = start();
+  const updates: number[] = [];
+  const first = await fit(g, ds, { ...opts, until: 1, afterUpdate: (t, total) => updates.push(t, total) });
+  assert.equal(first.epochs.length, 1);
+  assert.deepEqual(updates.slice(-2), [20, 40], 'afterUpdate counts updates over the whole schedule (20 of 40)');
+  assert.ok(first.state && Object.keys(first.state.tensors).length > 0, 'momentum buffers are handed back');
+  const rest = await fit(g, ds, { ...opts, resume: { epochs: first.epochs, bestEpoch: first.bestEpoch, bestValAccuracy: first.bestValAccuracy, optimizer: first.state, best: null } });
+  for (const t of Object.values(first.state.tensors)) t.dispose();
+  g.dispose();
+  assert.deepEqual(rest.epochs.map((e) => [e.trainLoss, e.valAccuracy]), all.epochs.map((e) => [e.trainLoss, e.valAccuracy]));
+});
+
+test('selectFrom: epochs before it are reported but never kept as the best', async () => {
+  const ds = await small();
+  // epoch 2 trains towards class 0 only, so its validation accuracy falls below epoch 1's
+  const loss = (logits: Tensor, y: Tensor, at: { epoch: number }): Tensor => crossEntropy(logits, at.epoch === 1 ? y : zerosLike(y));
+  const run = async (selectFrom?: number) => {
+    manualSeed(5);
+    const g = buildZooGraph('mlp', { input: ds.shape, classes: 10 });
+    const r = await fit(g, ds, { epochs: 2, batchSize: 100, lr: 0.1, optimizer: 'sgd', weightDecay: 5e-4, seed: 5, device: 'cpu', loss, ...(selectFrom ? { selectFrom } : {}) });
+    const held = (await evaluateGraph(g, ds, 'val')).accuracy;
+    g.dispose();
+    return { ...r, held };
+  };
+  const free = await run();
+  assert.ok(free.epochs[1]!.valAccuracy < free.epochs[0]!.valAccuracy, 'epoch 2 is worse');
+  assert.equal(free.bestEpoch, 1);
+  const late = await run(2);
+  assert.equal(late.epochs.length, 2);
+  assert.equal(late.bestEpoch, 2);
+  assert.equal(late.bestValAccuracy, late.epochs[1]!.valAccuracy);
+  assert.equal(late.held, late.bestValAccuracy, 'the graph holds epoch 2');
 });
