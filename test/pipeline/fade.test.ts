@@ -81,16 +81,24 @@ for (const [arch, input] of [['vgg-small', [1, 28, 28]], ['resnet-small', [3, 32
   });
 }
 
-test('compress --fade-epochs: each step fades on the uncut student, cuts it to the planned size once the fade is over, and reports what the cut student scores', async () => {
+/** A small IDX dataset (500 train, 100 test images of 12x12) and an untrained vgg-small teacher for it. */
+async function smallSetup(): Promise<{ teacher: string; data: string; teacherParams: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'whittle-fade-data-'));
   writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
   manualSeed(0);
   const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'teacher.onnx');
   const t = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const teacherParams = t.parameterCount();
   await saveOnnx(t, teacher);
   t.dispose();
-  const quick = { teacher, data: `idx:${dataDir}`, valSize: 100, batchSize: 100, epochsPerStep: 3, threads: 2, fadeEpochs: 1.5 } as const;
-  const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'run');
+  return { teacher, data: `idx:${dataDir}`, teacherParams };
+}
+
+const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'run');
+
+test('compress --fade-epochs: each step fades on the uncut student, cuts it to the planned size once the fade is over, and reports what the cut student scores', async () => {
+  const { teacher, data } = await smallSetup();
+  const quick = { teacher, data, valSize: 100, batchSize: 100, epochsPerStep: 3, threads: 2, fadeEpochs: 1.5 } as const;
   const out = newRun();
   const r = await compress({ ...quick, out, ratios: [0.5, 0.5] });
   assert.equal(r.config.fadeEpochs, 1.5);
@@ -118,16 +126,8 @@ test('compress --fade-epochs: each step fades on the uncut student, cuts it to t
 });
 
 test('a soft cut stopped before and after its cut resumes to the same metrics; its checkpoints hold the uncut, then the cut student', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'whittle-fade-data-'));
-  writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
-  manualSeed(0);
-  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'teacher.onnx');
-  const t = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
-  const teacherParams = t.parameterCount();
-  await saveOnnx(t, teacher);
-  t.dispose();
-  const settings = { teacher, data: `idx:${dataDir}`, valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5] } as const;
-  const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'run');
+  const { teacher, data, teacherParams } = await smallSetup();
+  const settings = { teacher, data, valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5] } as const;
   const metrics = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
   const reference = await compress({ ...settings, out: newRun() });
   const out = newRun();
