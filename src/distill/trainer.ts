@@ -140,6 +140,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
   let stopped: string | undefined = r?.stopped;
   let step = epochs.length * loader.batchesPerEpoch;
   let state: OptimizerState | undefined;
+  const selectFrom = o.selectFrom ?? 1;
   if (r) {
     opt.importState(r.optimizer);
     noGrad(() => r.extra?.forEach((t, i) => copyInto(o.extraParams![i]!, t)));
@@ -188,12 +189,12 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);
-      if (valAccuracy > bestAcc && epoch >= (o.selectFrom ?? 1)) {
+      if (valAccuracy > bestAcc && epoch >= selectFrom) {
         disposeSnapshot(best);
         best = snapshot(g);
         bestAcc = valAccuracy;
         bestEpoch = epoch;
-      } else if (o.patience !== undefined && epoch - Math.max(bestEpoch, (o.selectFrom ?? 1) - 1) >= o.patience) {
+      } else if (o.patience !== undefined && epoch - Math.max(bestEpoch, selectFrom - 1) >= o.patience) {
         stopped = `early stop: no better validation accuracy for ${o.patience} epochs`;
       }
       await o.onCheckpoint?.({

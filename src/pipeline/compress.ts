@@ -153,7 +153,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         ({ graph: next, fit: resume } = loadStepCheckpoint(out, cur));
         pruned = cur.pruned;
         fade = cur.fade;
-        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: c.epochsPerStep[i]! });
+        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: epochs });
       } else {
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
@@ -223,7 +223,8 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
           result = first;
         } else {
           const from: FitCheckpoint = { epochs: first.epochs, bestEpoch: first.bestEpoch, bestValAccuracy: first.bestValAccuracy, optimizer: state, best: Object.fromEntries(snapshot(next)) };
-          result = await train(next, from, { selectFrom: cutAt }, undefined);
+          // epochs before the cut are not eligible already: the only one kept is cutAt's, the start of this fit
+          result = await train(next, from, {}, undefined);
         }
       } else {
         result = await train(next, resume, {}, undefined);

@@ -6,8 +6,8 @@ import { analyzeGroups, applyPlan, type RemovedSlice } from '../prune/index.js';
 /**
  * A soft cut: over the first `fraction` of a step's `total` optimizer updates (F of them) the channels its cut
  * removes are multiplied after update t by (F - t) / (F - t + 1), so that with no gradient they would fall linearly
- * to 0; from update F on they are held at 0. The cut at the step's end then removes channels the student has learnt
- * to do without. A function of (t, total) only, so a resumed step fades as an uninterrupted one.
+ * to 0; from update F on they are held at 0. The cut that follows then removes channels the student has learnt to
+ * do without. A function of (t, total) only, so a resumed step fades as an uninterrupted one.
  */
 export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], fraction: number, device: string): (t: number, total: number) => void {
   return (t, total) => {
