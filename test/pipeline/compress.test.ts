@@ -9,26 +9,14 @@ import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { compress } from '../../src/pipeline/compress.js';
 import { readRunConfig } from '../../src/pipeline/run-config.js';
 import { runCli } from '../cli/run-cli.js';
-import { writeIdxSet } from '../data/fixtures.js';
+import { newRun, smallIdxData, vggTeacherFile as teacherFile } from './fixtures.js';
 
-// A small IDX dataset (500 train, 100 test images of 12x12, 10 classes) keeps every run to seconds.
-const dataDir = mkdtempSync(join(tmpdir(), 'whittle-compress-data-'));
-writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
-const DATA = `idx:${dataDir}`;
-
-async function teacherFile(classes = 10, side = 12): Promise<string> {
-  manualSeed(0);
-  const path = join(mkdtempSync(join(tmpdir(), 'whittle-compress-')), 'teacher.onnx');
-  const g = buildZooGraph('vgg-small', { input: [1, side, side], classes });
-  await saveOnnx(g, path);
-  g.dispose();
-  return path;
-}
+const DATA = smallIdxData();
 
 const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, threads: 2 } as const;
 
 test('progressive compress writes every step, the final student and report.json with the documented fields', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'run');
+  const out = newRun();
   const report = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5, 0.5], metric: 'params' });
   assert.deepEqual(readdirSync(out).sort(), ['report.html', 'report.json', 'run.json', 'step-1', 'step-2', 'student.onnx']);
   for (const k of [1, 2]) assert.deepEqual(readdirSync(join(out, `step-${k}`)).sort(), ['metrics.json', 'student.onnx']);
@@ -56,11 +44,11 @@ test('progressive compress writes every step, the final student and report.json 
 
 test('oneshot prunes once to the product of the ratios for the same total epochs; --no-distill trains on labels', async () => {
   const teacher = await teacherFile();
-  const one = await compress({ ...quick, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), ratios: [0.5, 0.5], mode: 'oneshot' });
+  const one = await compress({ ...quick, teacher, out: newRun(), ratios: [0.5, 0.5], mode: 'oneshot' });
   assert.equal(one.steps.length, 1);
   assert.equal(one.steps[0]!.targetRatio, 0.25);
   assert.equal(one.steps[0]!.epochs.length, 2);
-  const plain = await compress({ ...quick, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), target: 0.25, steps: 2, distill: false });
+  const plain = await compress({ ...quick, teacher, out: newRun(), target: 0.25, steps: 2, distill: false });
   assert.equal(plain.config['distill'], false);
   assert.equal(plain.config['teacherCache'], false);
   assert.deepEqual(plain.steps.map((s) => Math.round(s.targetRatio * 1000) / 1000), [0.5, 0.5]);
@@ -70,7 +58,7 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
   const teacher = await teacherFile();
   const existing = mkdtempSync(join(tmpdir(), 'whittle-run-'));
   writeFileSync(join(existing, 'report.json'), '{"keep": true}');
-  const fresh = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const fresh = newRun();
   const cases: [string[], RegExp][] = [
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5,1.5', '-o', fresh], /ratios: each ratio must be in \(0, 1\], got 1.5/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', existing], /already exists and is not empty/],
@@ -96,7 +84,7 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
 });
 
 test('compress with Taylor importance scores channels on training batches and meets the ratio', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const out = newRun();
   const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], criterion: 'taylor', taylorBatches: 2 });
   assert.equal(r.config.criterion, 'taylor');
   assert.equal(r.config.taylorBatches, 2);
@@ -106,7 +94,7 @@ test('compress with Taylor importance scores channels on training batches and me
 test('allocation uniform removes the same fraction from every channel group; global meets the same ratio', async () => {
   const teacher = await teacherFile();
   const run = async (allocation: 'global' | 'uniform') => {
-    const r = await compress({ ...quick, epochsPerStep: 0, teacher, out: join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r'), ratios: [0.25], allocation });
+    const r = await compress({ ...quick, epochsPerStep: 0, teacher, out: newRun(), ratios: [0.25], allocation });
     assert.equal(r.config.allocation, allocation);
     assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.25) <= 0.0025, `achieved ${r.steps[0]!.achievedRatio}`);
     return r.steps[0]!.groups.map((g) => g.kept / g.total);
@@ -126,7 +114,7 @@ test('a run folder from before the allocation and fadeEpochs options resumes wit
 });
 
 test('trainer settings reach the run: momentum, clipping, early stopping, warmup; bad values are refused', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'whittle-run-')), 'r');
+  const out = newRun();
   const r = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5], momentum: 0.5, clipNorm: 1, patience: 1, warmupSteps: 0 });
   assert.deepEqual([r.config.momentum, r.config.clipNorm, r.config.patience, r.config.warmupSteps], [0.5, 1, 1, 0]);
   const bad = runCli(['compress', '--teacher', 'x.onnx', '--data', DATA, '--ratios', '0.5', '--momentum', '1.5', '-o', join(out, 'x')]);

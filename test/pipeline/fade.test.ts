@@ -2,18 +2,16 @@
 // the whole student trains, then cut; once faded, the cut changes nothing the student computes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { manualSeed, randn, tidy } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
-import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
+import { loadOnnx } from '../../src/onnx/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { openDataset } from '../../src/data/index.js';
 import { evaluateShared } from '../../src/distill/index.js';
 import { prune, removedSlices } from '../../src/prune/index.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels } from '../../src/pipeline/fade.js';
-import { readFileSync } from 'node:fs';
 import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import type { Checkpoint } from '../../src/pipeline/checkpoint.js';
@@ -23,7 +21,7 @@ import { datasetOptions } from '../../src/pipeline/dataset-options.js';
 import { ConfigError } from '../../src/errors.js';
 import { randomizeNorms } from '../prune/helpers.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { writeIdxSet } from '../data/fixtures.js';
+import { newRun, smallIdxData, vggTeacherFile } from './fixtures.js';
 
 for (const [arch, input] of [['vgg-small', [1, 28, 28]], ['resnet-small', [3, 32, 32]]] as const) {
   test(`${arch}: faded channels fall linearly, are then held at 0, and the planned cut of the faded graph computes the same`, () => {
@@ -81,24 +79,8 @@ for (const [arch, input] of [['vgg-small', [1, 28, 28]], ['resnet-small', [3, 32
   });
 }
 
-/** A small IDX dataset (500 train, 100 test images of 12x12) and an untrained vgg-small teacher for it. */
-async function smallSetup(): Promise<{ teacher: string; data: string; teacherParams: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'whittle-fade-data-'));
-  writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
-  manualSeed(0);
-  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'teacher.onnx');
-  const t = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
-  const teacherParams = t.parameterCount();
-  await saveOnnx(t, teacher);
-  t.dispose();
-  return { teacher, data: `idx:${dataDir}`, teacherParams };
-}
-
-const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-fade-')), 'run');
-
 test('compress --fade-epochs: each step fades on the uncut student, cuts it to the planned size once the fade is over, and reports what the cut student scores', async () => {
-  const { teacher, data } = await smallSetup();
-  const quick = { teacher, data, valSize: 100, batchSize: 100, epochsPerStep: 3, threads: 2, fadeEpochs: 1.5 } as const;
+  const quick = { teacher: await vggTeacherFile(), data: smallIdxData(), valSize: 100, batchSize: 100, epochsPerStep: 3, threads: 2, fadeEpochs: 1.5 } as const;
   const out = newRun();
   const r = await compress({ ...quick, out, ratios: [0.5, 0.5] });
   assert.equal(r.config.fadeEpochs, 1.5);
@@ -126,8 +108,11 @@ test('compress --fade-epochs: each step fades on the uncut student, cuts it to t
 });
 
 test('a soft cut stopped before and after its cut resumes to the same metrics; its checkpoints hold the uncut, then the cut student', async () => {
-  const { teacher, data, teacherParams } = await smallSetup();
-  const settings = { teacher, data, valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5] } as const;
+  const teacher = await vggTeacherFile();
+  const t = loadOnnx(teacher);
+  const teacherParams = t.parameterCount();
+  t.dispose();
+  const settings = { teacher, data: smallIdxData(), valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5] } as const;
   const metrics = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
   const reference = await compress({ ...settings, out: newRun() });
   const out = newRun();

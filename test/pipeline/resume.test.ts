@@ -6,28 +6,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manualSeed } from '../../src/tensor/index.js';
-import { buildZooGraph } from '../../src/zoo/index.js';
-import { saveOnnx } from '../../src/onnx/index.js';
 import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import { AbortedError } from '../../src/distill/index.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
-import { writeIdxSet } from '../data/fixtures.js';
+import { newRun, smallIdxData, vggTeacherFile as teacherFile } from './fixtures.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'whittle-resume-data-'));
-writeIdxSet(dataDir, { train: 500, test: 100, h: 12, w: 12, classes: 10 });
-const DATA = `idx:${dataDir}`;
-const newRun = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-resume-')), 'run');
-
-async function teacherFile(): Promise<string> {
-  manualSeed(0);
-  const path = join(mkdtempSync(join(tmpdir(), 'whittle-resume-')), 'teacher.onnx');
-  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
-  await saveOnnx(g, path);
-  g.dispose();
-  return path;
-}
+const DATA = smallIdxData();
 
 // Two steps of two epochs, 4 batches an epoch; SGD with momentum so that optimizer state matters; each step is a
 // soft cut over its first 6 updates, so a step resumed after epoch 1 must go on fading the same channels from update 5.
