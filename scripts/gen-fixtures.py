@@ -9,8 +9,11 @@ What it writes (small, committed, deterministic: rerun after changing a case and
   test/fixtures/zoo-grads.json  vgg-small and resnet-small (bench/peer/zoo.py, same parameter names as
                                 src/nn/zoo.ts) in train mode: the loss, and per parameter the gradient's L2 norm plus
                                 32 entries at fixed indices; BatchNorm running stats after the step likewise; then eval-mode logits.
+                                Computed in float64: a float32 result depends on the CPU's kernels (the same torch
+                                on an AVX-512 machine differed from these by up to 5e-4 of a tensor's RMS), the
+                                float64 one does not, and the test allows for whittle's float32 rounding.
 Why: the tests must run without Python, and whittle must agree with PyTorch on every op, forward and backward.
-Run:  /usr/bin/python3 scripts/gen-fixtures.py   (Debian's python3-torch 1.13; 1 thread, so sums are reproducible)
+Run:  /usr/bin/python3 scripts/gen-fixtures.py [ops] [zoo]   (both by default; Debian's python3-torch 1.13; 1 thread)
 
 Conventions that test/helpers/fixtures.ts repeats (change both together):
   * Inputs are randn values rounded to 4 decimals and stored as decimals, so that both sides parse the same
@@ -459,14 +462,14 @@ def sample_indices(n, count=32):
 
 def zoo_fixture(arch, batch, input_chw=(1, 28, 28), classes=10):
     torch.manual_seed(0)
-    model = zoo.build(arch, input_chw[0], classes)
+    model = zoo.build(arch, input_chw[0], classes).double()
     names = [n for n, _ in model.named_parameters()]
     with torch.no_grad():
         for k, (n, p) in enumerate(model.named_parameters()):
             vals = [zoo_value(n, list(p.shape), k, i) for i in range(p.numel())]
             p.copy_(torch.tensor(vals, dtype=torch.float64).reshape(p.shape))
     numel = batch * math.prod(input_chw)
-    x = torch.tensor([math.sin(0.05 * i) + 0.5 * math.cos(0.37 * i) for i in range(numel)], dtype=torch.float64).float().reshape(batch, *input_chw)
+    x = torch.tensor([math.sin(0.05 * i) + 0.5 * math.cos(0.37 * i) for i in range(numel)], dtype=torch.float64).float().double().reshape(batch, *input_chw)
     y = torch.tensor([(3 * n + 1) % classes for n in range(batch)])
     model.train()
     logits = model(x)
@@ -498,8 +501,13 @@ def write(rel, obj):
 META = {'generatedBy': 'scripts/gen-fixtures.py', 'torch': torch.__version__,
         'outputWeights': 'w_k[i] = (((7*i + 3 + 5*k) % 11) - 5) / 4'}
 if __name__ == '__main__':
-    optim = {'sgdAdamw': optim_fixture(), 'schedules': schedules(), 'clip': clip_cases()}
-    write('test/fixtures/ops.json', {'meta': META, 'ops': CASES, 'optim': optim})
-    write('test/fixtures/zoo-grads.json', {'meta': {**META, 'weights': 'see the header of scripts/gen-fixtures.py'},
-                                           'models': [zoo_fixture(a, b) for a in ('vgg-small', 'resnet-small') for b in (1, 4)]})
-    print(f'{len(CASES)} op cases')
+    which = set(sys.argv[1:]) or {'ops', 'zoo'}
+    if not which <= {'ops', 'zoo'}:
+        sys.exit(f'gen-fixtures: unknown fixture {sorted(which - {"ops", "zoo"})}; choose from ops, zoo')
+    if 'ops' in which:
+        optim = {'sgdAdamw': optim_fixture(), 'schedules': schedules(), 'clip': clip_cases()}
+        write('test/fixtures/ops.json', {'meta': META, 'ops': CASES, 'optim': optim})
+        print(f'{len(CASES)} op cases')
+    if 'zoo' in which:
+        write('test/fixtures/zoo-grads.json', {'meta': {**META, 'weights': 'see the header of scripts/gen-fixtures.py', 'dtype': 'float64'},
+                                               'models': [zoo_fixture(a, b) for a in ('vgg-small', 'resnet-small') for b in (1, 4)]})

@@ -1,6 +1,9 @@
-// A full forward + backward of vgg-small and resnet-small in train mode against PyTorch (bench/peer/zoo.py, via
-// test/fixtures/zoo-grads.json): loss, logits, every parameter's gradient (L2 norm and 32 fixed entries) and the
-// BatchNorm running statistics after the step, then eval-mode logits, to 1e-4 relative.
+// A full forward + backward of vgg-small and resnet-small in train mode against PyTorch in float64 (bench/peer/zoo.py,
+// via test/fixtures/zoo-grads.json): loss, logits, every parameter's gradient (L2 norm and 32 fixed entries) and the
+// BatchNorm running statistics after the step, then eval-mode logits. Loss to 1e-4 relative, norms to 1e-3, entries
+// to 1e-4 relative or 2e-3 of their tensor's RMS: float32 itself (PyTorch's as well as ours) lands up to 1.6e-4 from
+// float64 on a norm and 5e-4 of the RMS on an entry, most with train-mode BatchNorm over one image; PyTorch's float32
+// on two CPUs differed from each other by as much.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Tensor, crossEntropy, noGrad, tensor, tidy } from '../../src/tensor/index.js';
@@ -16,6 +19,9 @@ type ZooCase = {
 
 const { models } = loadFixture<{ models: ZooCase[] }>('zoo-grads.json');
 const RTOL = 1e-4;
+const NORM_RTOL = 1e-3;
+/** Entry tolerance as a fraction of the tensor's RMS: float32 rounding through a dozen layers, with margin. */
+const RMS_TOL = 2e-3;
 
 /** Parameter k's value at flat index i, as in the header of scripts/gen-fixtures.py. */
 function zooValue(name: string, shape: readonly number[], k: number, i: number): number {
@@ -25,14 +31,18 @@ function zooValue(name: string, shape: readonly number[], k: number, i: number):
   return 0.1 * Math.cos(0.37 * i + k);
 }
 
-/** Norm within RTOL, and each sampled entry within RTOL of itself or of the tensor's RMS (entries near zero). */
+function rmsOf(v: readonly number[]): number {
+  return Math.hypot(...v) / Math.sqrt(v.length);
+}
+
+/** Norm within NORM_RTOL, and each sampled entry within RTOL of itself or RMS_TOL of the tensor's RMS. */
 function assertSummary(t: Tensor, want: Summary, what: string): void {
   assert.deepEqual(t.shape, want.shape, `${what}: shape [${t.shape.join(', ')}] vs expected [${want.shape.join(', ')}]`);
   const v = t.toArray();
   const norm = Math.hypot(...v);
-  assertClose(norm, want.norm, { atol: 0, rtol: RTOL, what: `${what} L2 norm` });
+  assertClose(norm, want.norm, { atol: 0, rtol: NORM_RTOL, what: `${what} L2 norm` });
   const rms = want.norm / Math.sqrt(v.length);
-  assertClose(want.idx.map((j) => v[j]!), want.val, { atol: RTOL * rms, rtol: RTOL, what: `${what} sampled entries` });
+  assertClose(want.idx.map((j) => v[j]!), want.val, { atol: RMS_TOL * rms, rtol: RTOL, what: `${what} sampled entries` });
 }
 
 for (const m of models) {
@@ -50,12 +60,12 @@ for (const m of models) {
         const x = tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(0.05 * i) + 0.5 * Math.cos(0.37 * i)), [m.batch, ...m.input]);
         const y = tensor(Array.from({ length: m.batch }, (_, j) => (3 * j + 1) % m.classes), [m.batch], 'int64');
         const logits = model.forward(x, true);
-        assertClose(logits, m.logits, { atol: 1e-5, rtol: RTOL, what: 'logits' });
+        assertClose(logits, m.logits, { atol: RMS_TOL * rmsOf(m.logits), rtol: RTOL, what: 'logits' });
         const loss = crossEntropy(logits, y);
         assertClose(loss.item(), m.loss, { atol: 0, rtol: RTOL, what: 'loss' });
         loss.backward();
         // eval mode uses the running statistics the train step just updated
-        assertClose(noGrad(() => model.forward(x, false)), m.evalLogits, { atol: 1e-5, rtol: RTOL, what: 'eval-mode logits' });
+        assertClose(noGrad(() => model.forward(x, false)), m.evalLogits, { atol: RMS_TOL * rmsOf(m.evalLogits), rtol: RTOL, what: 'eval-mode logits' });
       });
       for (const [name, p] of params) {
         const want = m.grads[name];
