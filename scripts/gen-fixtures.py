@@ -469,6 +469,7 @@ def zoo_fixture(arch, batch, input_chw=(1, 28, 28), classes=10):
             vals = [zoo_value(n, list(p.shape), k, i) for i in range(p.numel())]
             p.copy_(torch.tensor(vals, dtype=torch.float64).reshape(p.shape))
     numel = batch * math.prod(input_chw)
+    # rounded to float32 as whittle's input is, then widened
     x = torch.tensor([math.sin(0.05 * i) + 0.5 * math.cos(0.37 * i) for i in range(numel)], dtype=torch.float64).float().double().reshape(batch, *input_chw)
     y = torch.tensor([(3 * n + 1) % classes for n in range(batch)])
     model.train()
