@@ -19,17 +19,25 @@ export type LaunchOptions = {
   /** The script each worker runs (the CLI), with `args`. */
   script: string;
   args: readonly string[];
-  /** The group's timeout: a worker still running this long after another failed is stopped. */
+  /** The group's timeout; a worker still running min(timeoutMs, STOP_GRACE_MS) after another failed is killed. */
   timeoutMs: number;
   /** Where lines from ranks other than 0 go (stderr only; their stdout is dropped). Default process.stderr. */
   log?: (line: string) => void;
 };
 
 /**
+ * How long the others may run after a worker failed, to fail at their own next collective and say why. A dead peer
+ * usually closes their connections at once, but a worker can also be between collectives (writing a checkpoint)
+ * or wait on a peer until the group's timeout; it cannot finish the run either way, so it is then killed. Only
+ * rank 0 writes, and every write is atomic, so the last checkpoint stays whole for --resume.
+ */
+export const STOP_GRACE_MS = 5000;
+
+/**
  * Runs `nproc` workers of the same command on this machine, as torchrun does: RANK, WORLD_SIZE, LOCAL_RANK,
  * MASTER_ADDR=127.0.0.1 and a free MASTER_PORT in their environment. Rank 0's output is passed through; the others'
  * stderr is prefixed with their rank. Resolves when all exit 0; if one fails, the others fail at their next
- * collective (or are stopped after the timeout) and it rejects with one DistError naming the first failure. SIGINT
+ * collective (or are killed after STOP_GRACE_MS) and it rejects with one DistError naming the first failure. SIGINT
  * and SIGTERM are passed on to the workers, which stop at their next batch; it then rejects with E_ABORTED.
  */
 export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void> {
@@ -48,8 +56,9 @@ export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void
     child.on('exit', (code, signal) => {
       if ((code !== 0 || signal) && firstFailure === null) {
         firstFailure = `worker rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`;
-        // the others notice at their next collective; stop any that does not within the timeout
-        killTimer = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM')), o.timeoutMs + 5000);
+        // the others usually fail at their next collective; kill any still running after the grace period (not
+        // SIGTERM: a worker takes that as a request to stop at its next batch, which one blocked on a peer never reaches)
+        killTimer = setTimeout(() => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')), Math.min(o.timeoutMs, STOP_GRACE_MS));
       }
       resolve();
     });
