@@ -8,6 +8,7 @@ import { distributedBackends, manualSeed } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { saveOnnx } from '../../src/onnx/index.js';
 import { freePort } from '../../src/distributed/index.js';
+import { readCheckpoint } from '../../src/pipeline/checkpoint.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
 
 const skip = distributedBackends().includes('gloo') ? false : 'the addon was built without c10d/Gloo';
@@ -61,10 +62,8 @@ async function startLaunched(name: string): Promise<{ launcher: ChildProcess; ex
   let stderr = '';
   launcher.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
-  // checkpoint.json is replaced atomically; it names an epoch's checkpoint once the first epoch is done
-  const epochDone = (): boolean => existsSync(join(out, 'checkpoint.json'))
-    && (JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')) as { current: { epochs: unknown[] } | null }).current?.epochs.length !== undefined;
-  while (!epochDone()) await new Promise((r) => setTimeout(r, 20));
+  // the checkpoint names a step in progress only from its first epoch's end (files complete, replaced atomically)
+  while (((await readCheckpoint(out))?.current ?? null) === null) await new Promise((r) => setTimeout(r, 20));
   return { launcher, exited, stderr: () => stderr };
 }
 
