@@ -21,7 +21,8 @@ function longFlag(key: string, o: Spec[string]): string {
 export function addOptions(c: Command, spec: Spec, o: { omit?: readonly string[]; config?: boolean } = {}): Command {
   for (const [key, opt] of Object.entries(spec)) {
     if (opt.cli === false || o.omit?.includes(key)) continue;
-    const help = opt.defaultText === undefined || opt.flags?.startsWith('--no-') ? opt.help : `${opt.help} (default ${opt.defaultText})`;
+    const line = opt.flagHelp ?? opt.help;
+    const help = opt.defaultText === undefined || opt.flags?.startsWith('--no-') ? line : `${line} (default ${opt.defaultText})`;
     c.addOption(new Option(flagsOf(key, opt), help));
   }
   if (o.config) c.option('--config <file>', 'a YAML file of options (camelCase option names or flag names); flags override it');

@@ -35,7 +35,7 @@ export const compressSpec = {
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
   fadeEpochs: withDefault(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),
   mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
-  distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill' }), true),
+  distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill', flagHelp: 'fine-tune with labels only instead of distilling from the teacher (the no-distillation baseline)' }), true),
   temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),
   alpha: withDefault(num('weight of the distillation term (1 - alpha on the labels)', (a) => a >= 0 && a <= 1, 'must be in [0, 1]', { arg: '<a>' }), 0.5),
   teacherMode: withDefault(choice('original (distil from the teacher) or previous (from the previous student)', ['original', 'previous'] as const), 'original'),

@@ -5,7 +5,7 @@ import { datasetOptions, engineOptions } from './common.js';
 export const evaluateSpec = {
   ...datasetOptions,
   ...engineOptions,
-  latency: withDefault(flag('time batch-1 inference in onnxruntime; false (--no-latency): skip it', { flags: '--no-latency' }), true),
+  latency: withDefault(flag('time batch-1 inference in onnxruntime; false (--no-latency): skip it', { flags: '--no-latency', flagHelp: 'skip timing batch-1 inference in onnxruntime' }), true),
 } as const;
 
 export type EvaluateOptions = OptionsOf<typeof evaluateSpec>;

@@ -14,6 +14,8 @@ export interface Opt<S extends z.ZodType = z.ZodType> {
   readonly fromString?: (s: string) => unknown;
   /** Commander flags when they differ from `--kebab-name <arg>`, e.g. '-o, --output <dir>' or '--no-distill'. */
   readonly flags?: string;
+  /** `--help`'s line when the flag reads otherwise than the option, e.g. for a `--no-` switch. */
+  readonly flagHelp?: string;
   /** Other names a config file may use for it (e.g. 'output' for 'out'). */
   readonly aliases?: readonly string[];
   /** false: only the API takes it (callbacks, models, signals). */

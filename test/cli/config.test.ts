@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compressSpec, type Spec } from '../../src/options/index.js';
 import { repoRoot, runCli } from './run-cli.js';
 
 const TEACHER = join(repoRoot, 'teachers', 'vgg-small-mnist.onnx');
@@ -46,4 +47,18 @@ test('compress: flags override the config, and errors name the option where it w
   const s = runCli(['compress', '--config', path, '--alpha', '0.3', '-o', out]);
   assert.match(s.stderr, /whittle\.yaml: ratios: each ratio must be in \(0, 1\], got 7/);
   assert.deepEqual(readdirSync(dir), ['whittle.yaml']);
+});
+
+test('compress --help: one flag per CLI option of the spec, and --no- switches read as what they do', () => {
+  const r = runCli(['compress', '--help']);
+  assert.equal(r.status, 0, r.stderr);
+  const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  for (const [key, opt] of Object.entries(compressSpec as Spec)) {
+    if (opt.cli === false) continue;
+    const long = opt.flags?.match(/--[a-z-]+/)?.[0] ?? `--${kebab(key)}`;
+    assert.match(r.stdout, new RegExp(`^\\s+(-\\w, )?${long}\\b`, 'm'), `${key}: ${long} missing from --help`);
+  }
+  const flat = r.stdout.replace(/\s+/g, ' ');
+  assert.match(flat, /--no-distill fine-tune with labels only instead of distilling from the teacher/);
+  assert.doesNotMatch(flat, /false \(--no-distill\)/);
 });
