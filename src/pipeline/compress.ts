@@ -59,11 +59,14 @@ async function startRun(o: RankOptions): Promise<Started> {
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
   const loaded: Graph[] = [];
   try {
-    for (const [m, , what] of models) {
+    const graphs = models.map(([m, , what]) => {
       const g = typeof m === 'string' ? loadOnnx(m) : m;
       if (typeof m === 'string') loaded.push(g);
       checkModelFits(g, ds, what);
-    }
+      return g;
+    });
+    // the first model pruned: --student, else the teacher (the last in the list)
+    checkIgnored(config.ignore, graphs[graphs.length - 1]!);
     await mkdir(o.out, { recursive: true });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
@@ -71,6 +74,15 @@ async function startRun(o: RankOptions): Promise<Started> {
     for (const g of loaded) g.dispose();
   }
   return { out: o.out, config, checkpoint: null, done: null };
+}
+
+/** Every name in --ignore must be a node of the first model pruned, so that a typo is caught before the run starts. */
+function checkIgnored(ignore: readonly string[], g: Graph): void {
+  const names = new Set(g.nodes.map((n) => n.name));
+  const unknown = ignore.filter((n) => !names.has(n));
+  if (!unknown.length) return;
+  const example = g.nodes.find((n) => n.opType === 'Conv' || n.opType === 'Gemm')?.name ?? g.nodes[0]?.name;
+  throw new ConfigError('ignore', `no node named ${unknown.map((n) => `'${n}'`).join(', ')} in the model to prune`, `use the node names \`whittle inspect\` lists, e.g. '${example}'`);
 }
 
 async function resumeRun(out: string): Promise<Started> {
@@ -159,7 +171,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
-          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, seed: c.seed,
+          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
         pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };

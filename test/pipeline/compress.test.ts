@@ -138,3 +138,34 @@ test('--student starts from another architecture: its size is the base of the fi
   assert.match(bad.stderr, /student: predicts 7 classes/);
   assert.equal(existsSync(join(dir, 'bad')), false);
 });
+
+test('--ignore keeps the named nodes whole at every step, is saved for --resume, and an unknown name is refused before the run starts', async () => {
+  const teacher = await teacherFile();
+  const outWidth = (file: string, conv: string): number => {
+    const g = loadOnnx(file);
+    const node = g.nodes.find((n) => n.name === conv)!;
+    const width = g.initializers.get(node.inputs[1]!)!.tensor.shape[0]!;
+    g.dispose();
+    return width;
+  };
+  const g = loadOnnx(teacher);
+  const first = g.nodes.find((n) => n.opType === 'Conv')!.name;
+  g.dispose();
+  const out = newRun();
+  const r = await compress({ ...quick, epochsPerStep: 0, teacher, out, ratios: [0.5, 0.5], ignore: [first] });
+  assert.deepEqual(r.config.ignore, [first]);
+  assert.deepEqual((await readRunConfig(out)).ignore, [first]);
+  for (const s of r.steps) {
+    assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `step ${s.step} achieved ${s.achievedRatio}`);
+    assert.equal(outWidth(join(out, `step-${s.step}`, 'student.onnx'), first), outWidth(teacher, first), `step ${s.step} cut ${first}`);
+  }
+  const plainOut = newRun();
+  await compress({ ...quick, epochsPerStep: 0, teacher, out: plainOut, ratios: [0.5, 0.5] });
+  assert.ok(outWidth(join(plainOut, 'student.onnx'), first) < outWidth(teacher, first), 'without --ignore the first conv is cut');
+  const fresh = newRun();
+  const bad = runCli(['compress', '--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--ignore', `${first},conv_nope`, '-o', fresh]);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr.trim(), /^.*--ignore: no node named 'conv_nope' in the model to prune/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  assert.equal(existsSync(fresh), false);
+});
