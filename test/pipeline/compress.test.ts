@@ -104,11 +104,11 @@ test('allocation uniform removes the same fraction from every channel group; glo
   assert.equal((await run('global')).length, uniform.length);
 });
 
-test('a run folder from before the allocation and fadeEpochs options resumes with the global allocation and hard cuts it was started with', async () => {
+test('a run folder from before the allocation, fadeEpochs and ignore options resumes with the global allocation, hard cuts and nothing ignored, as it was started', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'whittle-old-run-'));
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', alpha: 0.9, criterion: 'l1' }));
   const c = await readRunConfig(dir);
-  assert.deepEqual([c.allocation, c.alpha, c.fadeEpochs], ['global', 0.9, 0]);
+  assert.deepEqual([c.allocation, c.alpha, c.fadeEpochs, c.ignore], ['global', 0.9, 0, []]);
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', allocation: 'uniform' }));
   assert.equal((await readRunConfig(dir)).allocation, 'uniform');
 });
