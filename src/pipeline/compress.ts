@@ -225,9 +225,9 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // optimizer state there, and train the rest of the step's epochs on the cut student
         const cutAt = Math.ceil(c.fadeEpochs);
         const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
-        const state = cutOptimizerState(first.state!, next, fade.kept);
+        const state = cutOptimizerState(first.state!, next, fade.kept, c.ignore);
         disposeState(first.state);
-        const cut = cutAsPlanned(next, fade.kept);
+        const cut = cutAsPlanned(next, fade.kept, c.ignore);
         next.dispose();
         next = cut;
         if (first.stopped || cutAt >= epochs) {

@@ -27,10 +27,11 @@ export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], fraction
 
 /**
  * Cuts a graph by a plan made on a graph of the same structure (the step's student before training): `kept` is the
- * plan's per-unit survival, over the unit numbering that the analysis gives both graphs alike.
+ * plan's per-unit survival, over the unit numbering that the analysis gives both graphs alike (with the same
+ * `ignore`d nodes as the plan's).
  */
-export function cutAsPlanned(g: Graph, kept: ArrayLike<number>): Graph {
-  const dg = analyzeGroups(g);
+export function cutAsPlanned(g: Graph, kept: ArrayLike<number>, ignore: readonly string[] = []): Graph {
+  const dg = analyzeGroups(g, { ignore });
   if (dg.unitCount !== kept.length) throw new GraphError(`fade: the trained student has ${dg.unitCount} channel units but the step's plan has ${kept.length} (an analysis bug; please report it)`);
   return applyPlan({ dg, kept: Uint8Array.from(kept) });
 }
@@ -39,7 +40,7 @@ export function cutAsPlanned(g: Graph, kept: ArrayLike<number>): Graph {
  * The optimizer state of a student cut by a plan: each per-parameter state tensor (`prefix.i` belongs to the graph's
  * i-th parameter, e.g. SGD's momentum `buf.i`) is cut like its parameter. The cut keeps the parameters' order.
  */
-export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>): OptimizerState {
+export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>, ignore: readonly string[] = []): OptimizerState {
   const params = uncut.tensorsOf('param').map(([name]) => name);
   const prefixes = new Set(Object.keys(s.tensors).map((k) => k.slice(0, k.lastIndexOf('.'))));
   const tensors: Record<string, Tensor> = {};
@@ -52,7 +53,7 @@ export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLi
     });
     const g = new Graph({ name: uncut.name, inputs: uncut.inputs, outputs: uncut.outputs, nodes: uncut.nodes, initializers: inits, opset: uncut.opset });
     for (const [k, v] of uncut.valueInfo) g.valueInfo.set(k, v);
-    const cut = cutAsPlanned(g, kept);
+    const cut = cutAsPlanned(g, kept, ignore);
     const taken = new Set<string>();
     cut.tensorsOf('param').forEach(([name, t], i) => {
       if (name !== params[i]) throw new GraphError(`fade: the cut reordered parameter ${i} ('${params[i]}' became '${name}'; an analysis bug; please report it)`);

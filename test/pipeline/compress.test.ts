@@ -139,7 +139,7 @@ test('--student starts from another architecture: its size is the base of the fi
   assert.equal(existsSync(join(dir, 'bad')), false);
 });
 
-test('--ignore keeps the named nodes whole at every step, is saved for --resume, and an unknown name is refused before the run starts', async () => {
+test('--ignore keeps the named nodes whole at every step (hard or soft cuts), is saved for --resume, and an unknown name is refused before the run starts', async () => {
   const teacher = await teacherFile();
   const outWidth = (file: string, conv: string): number => {
     const g = loadOnnx(file);
@@ -159,6 +159,11 @@ test('--ignore keeps the named nodes whole at every step, is saved for --resume,
     assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `step ${s.step} achieved ${s.achievedRatio}`);
     assert.equal(outWidth(join(out, `step-${s.step}`, 'student.onnx'), first), outWidth(teacher, first), `step ${s.step} cut ${first}`);
   }
+  // soft cuts analyse the trained student again to cut it as planned: with the same nodes ignored
+  const soft = newRun();
+  const rs = await compress({ ...quick, epochsPerStep: 2, fadeEpochs: 1, teacher, out: soft, ratios: [0.5], ignore: [first] });
+  assert.ok(Math.abs(rs.steps[0]!.achievedRatio - 0.5) <= 0.005, `soft cut achieved ${rs.steps[0]!.achievedRatio}`);
+  assert.equal(outWidth(join(soft, 'student.onnx'), first), outWidth(teacher, first));
   const plainOut = newRun();
   await compress({ ...quick, epochsPerStep: 0, teacher, out: plainOut, ratios: [0.5, 0.5] });
   assert.ok(outWidth(join(plainOut, 'student.onnx'), first) < outWidth(teacher, first), 'without --ignore the first conv is cut');
