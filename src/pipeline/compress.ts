@@ -8,7 +8,7 @@ import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
-import { prune, removedSlices } from '../prune/index.js';
+import { checkIgnored, prune, removedSlices } from '../prune/index.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import { FeatureDistiller, reinsertBatchNorm } from '../distill/index.js';
@@ -65,8 +65,9 @@ async function startRun(o: RankOptions): Promise<Started> {
       checkModelFits(g, ds, what);
       return g;
     });
-    // the first model pruned: --student, else the teacher (the last in the list)
-    checkIgnored(config.ignore, graphs[graphs.length - 1]!);
+    // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
+    // caught here, before the run folder is made
+    checkIgnored(graphs[graphs.length - 1]!, config.ignore);
     await mkdir(o.out, { recursive: true });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
@@ -74,15 +75,6 @@ async function startRun(o: RankOptions): Promise<Started> {
     for (const g of loaded) g.dispose();
   }
   return { out: o.out, config, checkpoint: null, done: null };
-}
-
-/** Every name in --ignore must be a node of the first model pruned, so that a typo is caught before the run starts. */
-function checkIgnored(ignore: readonly string[], g: Graph): void {
-  const names = new Set(g.nodes.map((n) => n.name));
-  const unknown = ignore.filter((n) => !names.has(n));
-  if (!unknown.length) return;
-  const example = g.nodes.find((n) => n.opType === 'Conv' || n.opType === 'Gemm')?.name ?? g.nodes[0]?.name;
-  throw new ConfigError('ignore', `no node named ${unknown.map((n) => `'${n}'`).join(', ')} in the model to prune`, `use the node names \`whittle inspect\` lists, e.g. '${example}'`);
 }
 
 async function resumeRun(out: string): Promise<Started> {

@@ -3,7 +3,7 @@
  * (how one layer is cut), importance (how channels are scored), the allocation policy (how many channels each group
  * keeps to hit a ratio), and surgery (the dense smaller graph).
  */
-export { prune, analyzeGroups, resolveOptions, type PruneOptions, type PruneResult, type GroupReport } from './pruner.js';
+export { prune, analyzeGroups, checkIgnored, resolveOptions, type PruneOptions, type PruneResult, type GroupReport } from './pruner.js';
 export { DependencyGraph, buildDependencyGraph, type Untouched, type CutRule, type Rewrite, type Source, type AnalyzeOptions } from './dependency-graph.js';
 export type { Group } from './group.js';
 export { PRUNERS, type LayerPruner, type Cut, type Role } from './layer-pruners.js';

@@ -54,6 +54,13 @@ export type PruneResult = {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** Every name in `ignore` must be a node of `g` (a ConfigError naming the unknown ones otherwise). */
+export function checkIgnored(g: Graph, ignore: readonly string[]): void {
+  const names = new Set(g.nodes.map((n) => n.name));
+  const unknown = ignore.filter((n) => !names.has(n));
+  if (unknown.length) throw new ConfigError('ignore', `unknown node name${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}`, `node names are those of the graph, e.g. '${g.nodes.find((n) => n.opType === 'Conv' || n.opType === 'Gemm')?.name ?? g.nodes[0]?.name}'`);
+}
+
 /** Checks options and fills defaults; every problem is a ConfigError naming the option. */
 export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOptions, 'batches'>> & { batches?: () => Iterable<Batch> } {
   if (typeof o.ratio !== 'number' || !(o.ratio > 0 && o.ratio <= 1)) throw new ConfigError('ratio', `must be in (0, 1], got ${String(o.ratio)}`, 'the ratio is the fraction of the model to keep, e.g. 0.5');
@@ -69,9 +76,7 @@ export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOp
   if (!isInt(minChannels) || minChannels < 1) throw new ConfigError('minChannels', `must be an integer >= 1 (a layer never loses every channel), got ${String(minChannels)}`);
   const tolerance = o.tolerance ?? 0.01;
   if (!(tolerance > 0 && tolerance < 1)) throw new ConfigError('tolerance', `must be in (0, 1), got ${String(tolerance)}`);
-  const names = new Set(g.nodes.map((n) => n.name));
-  const unknown = (o.ignore ?? []).filter((n) => !names.has(n));
-  if (unknown.length) throw new ConfigError('ignore', `unknown node name${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `'${n}'`).join(', ')}`, `node names are those of the graph, e.g. '${g.nodes.find((n) => n.opType === 'Conv' || n.opType === 'Gemm')?.name ?? g.nodes[0]?.name}'`);
+  checkIgnored(g, o.ignore ?? []);
   if (criterion === 'taylor' && typeof o.batches !== 'function') throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
   const seed = o.seed ?? 0;
   if (!isInt(seed)) throw new ConfigError('seed', `must be an integer, got ${String(seed)}`);

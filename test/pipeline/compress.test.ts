@@ -170,7 +170,7 @@ test('--ignore keeps the named nodes whole at every step (hard or soft cuts), is
   const fresh = newRun();
   const bad = runCli(['compress', '--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--ignore', `${first},conv_nope`, '-o', fresh]);
   assert.equal(bad.status, 2, bad.stderr);
-  assert.match(bad.stderr.trim(), /^.*--ignore: no node named 'conv_nope' in the model to prune/);
+  assert.match(bad.stderr.trim(), /^.*--ignore: unknown node name 'conv_nope'$/m);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
   assert.equal(existsSync(fresh), false);
 });
