@@ -32,6 +32,7 @@ export const compressSpec = {
   criterion: withDefault(choice('channel importance (taylor uses taylorBatches of training data)', CRITERIA), 'l1'),
   taylorBatches: withDefault(int('batches of training data for criterion taylor', 1), 8),
   allocation: withDefault(choice("how a step's ratio is spread over the layers: global (one importance threshold over all channel groups) or uniform (the same fraction of every group)", ['global', 'uniform'] as const), 'uniform'),
+  uniformOf: withDefault(choice("uniform allocation over several steps: the same fraction of each step's current widths (current), or of the first student's (first), so that rounding (roundTo) does not pile up on a few layers over the steps", ['current', 'first'] as const), 'current'),
   ignore: optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' })),
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
   fadeEpochs: withDefault(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),

@@ -164,6 +164,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
           ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
+          ...(c.allocation === 'uniform' && c.uniformOf === 'first' && steps.length ? { referenceWidths: Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) } : {}),
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
         pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };

@@ -17,6 +17,8 @@ export type RunConfig = {
   /** The teacher's ONNX file, and the first student's (null: a copy of the teacher). */
   teacher: string; student: string | null; data: string; mode: 'progressive' | 'oneshot'; ratios: number[]; plan: number[]; metric: Metric;
   criterion: Criterion; allocation: 'global' | 'uniform';
+  /** Uniform allocation: fractions of each step's current widths, or of the first student's. */
+  uniformOf: 'current' | 'first';
   /** Node names whose channels are never cut (the pruner's `ignore`). */
   ignore: string[]; roundTo: number; fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
@@ -44,7 +46,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (o.fadeEpochs > 0 && (hintLayers || o.featureDistill !== 'off')) throw new ConfigError('fadeEpochs', 'does not work with feature distillation yet (the hint adapters would have to be cut with the student)', 'drop one of --fade-epochs and --feature-distill/--hint-layers');
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan: o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric, criterion: o.criterion, allocation: o.allocation, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo, fadeEpochs: o.fadeEpochs, distill: o.distill,
+    metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo, fadeEpochs: o.fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
@@ -91,6 +93,7 @@ function checkWritable(dir: string): void {
 export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
-  // runs started before the allocation, fadeEpochs and ignore options existed used global allocation and hard cuts
-  return { allocation: 'global', fadeEpochs: 0, ignore: [], ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore'>) };
+  // runs started before the allocation, fadeEpochs, ignore and uniformOf options existed used global allocation,
+  // hard cuts and current widths
+  return { allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf'>) };
 }

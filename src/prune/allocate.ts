@@ -13,6 +13,11 @@ export type AllocateOptions = {
   minChannels: number;
   /** Allowed relative error of the achieved ratio. */
   tolerance: number;
+  /**
+   * Uniform policy: per group, the width whose same fraction every group keeps (e.g. the first student's widths in a
+   * progressive run, so that rounding does not pile up over steps); default each group's current width.
+   */
+  reference?: readonly number[];
 };
 
 /** Which units survive, and the metric they give. */
@@ -36,6 +41,8 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
     return { order, frozen: g.frozen, total, minKeep };
   });
   type G = (typeof groups)[number];
+  const ref = o.reference ?? groups.map((g) => g.total);
+  if (ref.length !== groups.length || ref.some((w) => !(w > 0))) throw new ConfigError('reference', `expected ${groups.length} positive widths, one per group, got [${ref.join(', ')}]`);
   const allowed = (g: G, k: number): boolean => k === g.total || (k >= g.minKeep && k % o.roundTo === 0);
   const up = (g: G, k: number): number => {
     let x = Math.max(k, g.minKeep);
@@ -81,7 +88,7 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
     });
   } else {
     steps = 1000;
-    configAt = (i) => groups.map((g) => up(g, Math.ceil((1 - i / steps) * g.total - 1e-9)));
+    configAt = (i) => groups.map((g, gi) => up(g, Math.min(g.total, Math.ceil((1 - i / steps) * ref[gi]! - 1e-9))));
   }
   let lo = 0; // cost(lo) >= target
   let hi = steps; // cost(hi) < target, or the minimum
@@ -101,7 +108,7 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
   const fraction = 1 - lo / steps;
   const worth = (gi: number, k: number): number => {
     const g = groups[gi]!;
-    return o.global ? prefix[gi]![k - g.frozen]! : -((k / g.total - fraction) ** 2);
+    return o.global ? prefix[gi]![k - g.frozen]! : -((k / ref[gi]! - fraction) ** 2);
   };
   // Global: greedy fix-ups by score. Uniform: the same-fraction configurations themselves when one is in band, else
   // the exchanges below from the closer one (greedy fix-ups by score would make the widths uneven).

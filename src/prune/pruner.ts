@@ -30,6 +30,12 @@ export type PruneOptions = {
   seed?: number;
   /** Allowed relative error of the achieved ratio (default 0.01). */
   tolerance?: number;
+  /**
+   * Uniform allocation (global false): the widths, by group name, whose same fraction every group keeps, e.g. the
+   * first student's in a progressive run so that rounding does not pile up over the steps; groups not named use
+   * their current width (the default for all).
+   */
+  referenceWidths?: Readonly<Record<string, number>>;
 };
 
 /** One group in the result: kept and total channels (units), and every node the removal touched. */
@@ -62,7 +68,7 @@ export function checkIgnored(g: Graph, ignore: readonly string[]): void {
 }
 
 /** Checks options and fills defaults; every problem is a ConfigError naming the option. */
-export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOptions, 'batches'>> & { batches?: () => Iterable<Batch> } {
+export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOptions, 'batches' | 'referenceWidths'>> & Pick<PruneOptions, 'batches' | 'referenceWidths'> {
   if (typeof o.ratio !== 'number' || !(o.ratio > 0 && o.ratio <= 1)) throw new ConfigError('ratio', `must be in (0, 1], got ${String(o.ratio)}`, 'the ratio is the fraction of the model to keep, e.g. 0.5');
   const metric = o.metric ?? 'params';
   if (metric !== 'params' && metric !== 'macs') throw new ConfigError('metric', `unknown metric '${String(metric)}' (expected params or macs)`);
@@ -80,7 +86,10 @@ export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOp
   if (criterion === 'taylor' && typeof o.batches !== 'function') throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
   const seed = o.seed ?? 0;
   if (!isInt(seed)) throw new ConfigError('seed', `must be an integer, got ${String(seed)}`);
-  return { ratio: o.ratio, metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}) };
+  const ref = o.referenceWidths;
+  const bad = ref === undefined ? [] : Object.entries(ref).filter(([, w]) => !(typeof w === 'number' && w > 0));
+  if (bad.length) throw new ConfigError('referenceWidths', `widths must be positive numbers, got ${bad.map(([n, w]) => `${n}: ${String(w)}`).join(', ')}`);
+  return { ratio: o.ratio, metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}) };
 }
 
 /** The channel groups of a graph, with what is left untouched and why (infers shapes first when needed). */
@@ -100,7 +109,8 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
   const dg = buildDependencyGraph(g, { ignore: o.ignore });
   const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
   const model = new CostModel(dg, o.metric);
-  const alloc = allocate(dg, scores, model, o);
+  const ref = o.referenceWidths;
+  const alloc = allocate(dg, scores, model, { ...o, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? gr.units.length + gr.frozen) } : {}) });
   const plan: PruningPlan = { dg, kept: alloc.kept };
   const pruned = applyPlan(plan);
   const params = { before: g.parameterCount(), after: pruned.parameterCount() };

@@ -104,11 +104,25 @@ test('allocation uniform removes the same fraction from every channel group; glo
   assert.equal((await run('global')).length, uniform.length);
 });
 
+test('uniformOf first: the steps of a uniform run keep the same fraction of the first student\'s widths', async () => {
+  const teacher = await teacherFile();
+  const run = async (uniformOf: 'current' | 'first') => {
+    const r = await compress({ ...quick, epochsPerStep: 0, teacher, out: newRun(), ratios: [0.5, 0.5, 0.5], roundTo: 4, uniformOf });
+    assert.equal(r.config.uniformOf, uniformOf);
+    for (const s of r.steps) assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `${uniformOf}: achieved ${s.achievedRatio}`);
+    const first = new Map(r.steps[0]!.groups.map((g) => [g.name, g.total]));
+    const kept = r.steps[2]!.groups.map((g) => g.kept / first.get(g.name)!);
+    return Math.max(...kept) / Math.min(...kept);
+  };
+  const [current, first] = [await run('current'), await run('first')];
+  assert.ok(first < current, `largest over smallest kept fraction of the first widths: current ${current}, first ${first}`);
+});
+
 test('a run folder from before the allocation, fadeEpochs and ignore options resumes with the global allocation, hard cuts and nothing ignored, as it was started', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'whittle-old-run-'));
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', alpha: 0.9, criterion: 'l1' }));
   const c = await readRunConfig(dir);
-  assert.deepEqual([c.allocation, c.alpha, c.fadeEpochs, c.ignore], ['global', 0.9, 0, []]);
+  assert.deepEqual([c.allocation, c.alpha, c.fadeEpochs, c.ignore, c.uniformOf], ['global', 0.9, 0, [], 'current']);
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', allocation: 'uniform' }));
   assert.equal((await readRunConfig(dir)).allocation, 'uniform');
 });

@@ -55,6 +55,34 @@ test('uniform allocation keeps about the same fraction of every group; minChanne
   g.dispose();
 });
 
+test('referenceWidths: three uniform 0.5 steps at roundTo 8 keep the same fraction of the first widths, where the current widths let rounding pile up', () => {
+  manualSeed(0);
+  const first = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10 });
+  const widths = Object.fromEntries(analyzeGroups(first).groups.map((gr) => [gr.name, gr.units.length + gr.frozen]));
+  const spread = (reference: boolean): number => {
+    let g = first.clone();
+    for (let step = 0; step < 3; step++) {
+      const r = prune(g, { ratio: 0.5, global: false, roundTo: 8, ...(reference ? { referenceWidths: widths } : {}) });
+      assert.ok(Math.abs(r.achievedRatio - 0.5) <= 0.005, `step ${step + 1}: achieved ${r.achievedRatio}`);
+      g.dispose();
+      g = r.graph;
+    }
+    const kept = analyzeGroups(g).groups.map((gr) => (gr.units.length + gr.frozen) / widths[gr.name]!);
+    g.dispose();
+    return Math.max(...kept) / Math.min(...kept);
+  };
+  const [current, reference] = [spread(false), spread(true)];
+  assert.ok(reference <= 2 && current >= 4, `largest over smallest kept fraction of the first widths: current ${current}, reference ${reference}`);
+  // a reference equal to the current widths is the default
+  const a = prune(first, { ratio: 0.3, global: false, roundTo: 8 });
+  const b = prune(first, { ratio: 0.3, global: false, roundTo: 8, referenceWidths: widths });
+  assert.deepEqual(a.groups.map((x) => x.kept), b.groups.map((x) => x.kept));
+  a.graph.dispose();
+  b.graph.dispose();
+  assert.throws(() => prune(first, { ratio: 0.5, global: false, referenceWidths: { conv1: 0 } }), (e: unknown) => e instanceof ConfigError && /referenceWidths: widths must be positive numbers, got conv1: 0/.test(e.message));
+  first.dispose();
+});
+
 test('reductions sum, mean and max all give valid prunings; ignored nodes keep every channel', () => {
   manualSeed(3);
   const g = buildZooGraph('resnet-small', spec);
