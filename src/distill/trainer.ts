@@ -1,5 +1,5 @@
-import { contiguous, copyInto, crossEntropy, detach, keep, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { WhittleError } from '../errors.js';
+import { contiguous, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { ConfigError, WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
@@ -29,6 +29,12 @@ export type TrainOptions = {
   clipNorm?: number;
   /** Stop after this many epochs without a better validation accuracy; default never. */
   patience?: number;
+  /**
+   * Decay of an exponential moving average of the weights (params and floating-point buffers), updated after every
+   * update n with decay min(ema, (1 + n) / (10 + n)); validation, best-epoch selection and the result use the
+   * averaged weights. 0 or absent: off.
+   */
+  ema?: number;
   /** The first epoch whose weights best-on-validation selection may keep (earlier ones are still reported); default 1. */
   selectFrom?: number;
   /**
@@ -77,6 +83,8 @@ export type FitCheckpoint = {
   best: Record<string, Tensor> | null;
   /** The values of `extraParams` (e.g. hint adapters), in order. */
   extra?: readonly Tensor[];
+  /** The moving average of the weights by name, with `ema`. */
+  ema?: Record<string, Tensor>;
 };
 
 /** Training was stopped through its AbortSignal. */
@@ -135,6 +143,9 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
   const r = o.resume;
   const epochs: EpochResult[] = r ? [...r.epochs] : [];
   let best: Snapshot | null = r?.best ? copyNamed(Object.entries(r.best)) : null;
+  const decay = o.ema ?? 0;
+  if (!(decay >= 0 && decay < 1)) throw new ConfigError('ema', `must be in [0, 1), got ${String(o.ema)}`);
+  const ema: Snapshot | null = decay > 0 ? (r?.ema ? copyNamed(Object.entries(r.ema)) : averagedWeights(g)) : null;
   let bestEpoch = r?.bestEpoch ?? 0;
   let bestAcc = r ? r.bestValAccuracy : -1;
   let stopped: string | undefined = r?.stopped;
@@ -176,6 +187,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         if (o.clipNorm !== undefined) clipGradNorm(params, o.clipNorm);
         opt.step();
         opt.zeroGrad();
+        if (ema) updateAverage(g, ema, Math.min(decay, (1 + step) / (10 + step)));
         o.afterUpdate?.(step, total);
         lossSum += loss * n;
         images += n;
@@ -185,6 +197,9 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       if (stopped) break;
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       par?.syncBuffers(g);
+      // with an average, the graph holds it for validation and selection, then the trained weights again
+      const live = ema ? snapshot(g) : null;
+      if (ema) restore(g, ema);
       const valAccuracy = (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
@@ -197,10 +212,15 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       } else if (o.patience !== undefined && epoch - Math.max(bestEpoch, selectFrom - 1) >= o.patience) {
         stopped = `early stop: no better validation accuracy for ${o.patience} epochs`;
       }
+      if (live) {
+        restore(g, live);
+        disposeSnapshot(live);
+      }
       await o.onCheckpoint?.({
         epochs: [...epochs], bestEpoch, bestValAccuracy: bestAcc, optimizer: opt.exportState(),
         best: best ? Object.fromEntries(best) : null, ...(stopped ? { stopped } : {}),
         ...(o.extraParams?.length ? { extra: o.extraParams } : {}),
+        ...(ema ? { ema: Object.fromEntries(ema) } : {}),
       });
     }
     if (best) restore(g, best);
@@ -210,7 +230,22 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
     }
   } finally {
     disposeSnapshot(best);
+    disposeSnapshot(ema);
     opt.dispose();
   }
   return { epochs, bestEpoch, bestValAccuracy: Math.max(0, bestAcc), ...(stopped ? { stopped } : {}), ...(state ? { state } : {}) };
+}
+
+const FLOATS: ReadonlySet<string> = new Set(['float32', 'float64', 'float16', 'bfloat16']);
+
+/** Copies of the weights a moving average follows: params and floating-point buffers. */
+function averagedWeights(g: Graph): Snapshot {
+  return copyNamed([...g.initializers].filter(([, init]) => init.kind !== 'constant' && FLOATS.has(init.tensor.dtype)).map(([name, init]) => [name, init.tensor]));
+}
+
+/** avg += (1 - decay) * (w - avg) for every averaged weight. */
+function updateAverage(g: Graph, avg: Snapshot, decay: number): void {
+  noGrad(() => {
+    for (const [name, t] of avg) lerpInto(t, g.initializers.get(name)!.tensor, 1 - decay);
+  });
 }

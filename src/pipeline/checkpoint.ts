@@ -58,6 +58,7 @@ export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'c
   for (const [k, t] of Object.entries(fit.optimizer.tensors)) tensors[`optimizer/${k}`] = t;
   for (const [k, t] of Object.entries(fit.best ?? {})) tensors[`best/${k}`] = t;
   fit.extra?.forEach((t, i) => (tensors[`extra/${i}`] = t));
+  for (const [k, t] of Object.entries(fit.ema ?? {})) tensors[`ema/${k}`] = t;
   await saveTensors(join(out, dir, 'trainer.pt'), tensors);
   const current: StepInProgress = {
     ...cur, dir, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValAccuracy: fit.bestValAccuracy,
@@ -91,6 +92,7 @@ export function loadStepCheckpoint(out: string, cur: StepInProgress): { graph: G
   const pick = (prefix: string): Record<string, Tensor> =>
     Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
   const best = pick('best/');
+  const ema = pick('ema/');
   const extra = Object.entries(pick('extra/')).sort(([a], [b]) => Number(a) - Number(b)).map(([, t]) => t);
   return {
     graph,
@@ -99,6 +101,7 @@ export function loadStepCheckpoint(out: string, cur: StepInProgress): { graph: G
       optimizer: { step: cur.optimizerStep, tensors: pick('optimizer/') },
       best: Object.keys(best).length ? best : null, ...(cur.stopped ? { stopped: cur.stopped } : {}),
       ...(extra.length ? { extra } : {}),
+      ...(Object.keys(ema).length ? { ema } : {}),
     },
   };
 }

@@ -195,6 +195,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       const train = (g: Graph, from: FitCheckpoint | undefined, phase: Partial<TrainOptions>, fading: SoftCut | undefined): Promise<FitResult> => fit(g, ds, {
         epochs, batchSize: c.batchSize, lr: c.lr, optimizer: c.optimizer, weightDecay: c.weightDecay, momentum: c.momentum, seed: c.seed + step, device: c.device,
         ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
+        ...(c.ema !== null ? { ema: c.ema } : {}),
         ...(c.patience !== null ? { patience: c.patience } : {}),
         ...(c.warmupSteps !== null ? { warmupSteps: c.warmupSteps } : {}),
         ...(c.augment === 'off' ? { augment: null } : {}),
@@ -217,7 +218,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // a soft cut: fade on the uncut student until the end of the epoch the fade ends in, cut it and its
         // optimizer state there, and train the rest of the step's epochs on the cut student
         const cutAt = Math.ceil(c.fadeEpochs);
-        const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
+        const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, ema: 0, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
         const state = cutOptimizerState(first.state!, next, fade.kept, c.ignore);
         disposeState(first.state);
         const cut = cutAsPlanned(next, fade.kept, c.ignore);
@@ -285,7 +286,7 @@ function disposeState(s: OptimizerState | undefined): void {
 
 function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
   if (!f) return;
-  for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {}), ...(f.extra ?? [])]) t.dispose();
+  for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {}), ...(f.extra ?? []), ...Object.values(f.ema ?? {})]) t.dispose();
 }
 
 async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined): Promise<TeacherSummary> {

@@ -22,7 +22,9 @@ export type RunConfig = {
   /** Node names whose channels are never cut (the pruner's `ignore`). */
   ignore: string[]; roundTo: number; fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
-  weightDecay: number; momentum: number; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
+  weightDecay: number; momentum: number;
+  /** Decay of the weights' moving average (null: off). */
+  ema: number | null; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
   /** BatchNorm re-insertion; feature distillation ('named': hintLayers), its pairs and weight. */
   reinsertBn: ReinsertBnMode; featureDistill: 'off' | 'auto' | 'named'; hintLayers: HintPair[] | null; hintWeight: number;
@@ -50,7 +52,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
-    momentum: o.momentum, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
+    momentum: o.momentum, ema: o.ema ?? null, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
@@ -93,7 +95,7 @@ function checkWritable(dir: string): void {
 export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
-  // runs started before the allocation, fadeEpochs, ignore and uniformOf options existed used global allocation,
-  // hard cuts and current widths
-  return { allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf'>) };
+  // runs started before the allocation, fadeEpochs, ignore, uniformOf and ema options existed used global
+  // allocation, hard cuts, current widths and no average
+  return { allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema'>) };
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { crossEntropy, isfinite, liveTensors, manualSeed, mul, sum, tidy, zerosLike, type Tensor } from '../../src/tensor/index.js';
+import { clone, crossEntropy, detach, isfinite, keep, liveTensors, manualSeed, mul, noGrad, sum, tidy, zerosLike, type Tensor } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { openDataset } from '../../src/data/index.js';
-import { evaluateGraph, fit } from '../../src/distill/index.js';
+import { evaluateGraph, fit, type FitCheckpoint } from '../../src/distill/index.js';
 
 const small = () => openDataset('mnist', { trainSubset: 2000, valSize: 500, seed: 0 });
 
@@ -105,4 +105,60 @@ test('selectFrom: epochs before it are reported but never kept as the best', asy
   assert.equal(late.bestEpoch, 2);
   assert.equal(late.bestValAccuracy, late.epochs[1]!.valAccuracy);
   assert.equal(late.held, late.bestValAccuracy, 'the graph holds epoch 2');
+});
+
+test('ema: validation and the result use the moving average of the weights, with its warm-up', async () => {
+  const ds = await small();
+  manualSeed(6);
+  const g = buildZooGraph('mlp', { input: ds.shape, classes: 10 });
+  const name = g.tensorsOf('param')[0]![0];
+  const weight = (): number[] => g.initializers.get(name)!.tensor.toArray();
+  const decay = 0.9;
+  let avg = weight();
+  const r = await fit(g, ds, {
+    epochs: 1, batchSize: 100, lr: 0.1, optimizer: 'sgd', weightDecay: 5e-4, seed: 6, device: 'cpu', ema: decay,
+    afterUpdate: (n) => {
+      const d = Math.min(decay, (1 + n) / (10 + n));
+      avg = weight().map((w, i) => d * avg[i]! + (1 - d) * w);
+    },
+  });
+  const held = weight();
+  const off = held.reduce((m, w, i) => Math.max(m, Math.abs(w - avg[i]!)), 0);
+  assert.ok(off < 1e-5, `the graph holds the average (largest difference ${off})`);
+  assert.equal((await evaluateGraph(g, ds, 'val')).accuracy, r.bestValAccuracy, 'the reported accuracy is the average\'s');
+  await assert.rejects(fit(g, ds, { epochs: 1, batchSize: 100, lr: 0.1, optimizer: 'sgd', weightDecay: 0, seed: 6, device: 'cpu', ema: 1 }), /ema: must be in \[0, 1\), got 1/);
+  g.dispose();
+});
+
+test('ema: a fit resumed from an epoch-end checkpoint ends as one uninterrupted fit', async () => {
+  const ds = await small();
+  const opts = { epochs: 2, batchSize: 100, lr: 0.1, optimizer: 'sgd', weightDecay: 5e-4, seed: 7, device: 'cpu', ema: 0.95 } as const;
+  const start = (): ReturnType<typeof buildZooGraph> => {
+    manualSeed(7);
+    return buildZooGraph('mlp', { input: ds.shape, classes: 10 });
+  };
+  const whole = start();
+  const all = await fit(whole, ds, opts);
+  const wholeWeights = whole.tensorsOf('param').map(([, t]) => t.toArray());
+  whole.dispose();
+  const g = start();
+  let saved: { fc: FitCheckpoint; weights: Map<string, Tensor> } | null = null;
+  const copy = (t: Tensor): Tensor => noGrad(() => keep(clone(detach(t))));
+  await fit(g, ds, {
+    ...opts, until: 1,
+    onCheckpoint: async (fc) => {
+      const copies = (o: Record<string, Tensor>): Record<string, Tensor> => Object.fromEntries(Object.entries(o).map(([k, t]) => [k, copy(t)]));
+      saved = {
+        fc: { ...fc, optimizer: { step: fc.optimizer.step, tensors: copies(fc.optimizer.tensors) }, best: fc.best ? copies(fc.best) : null, ...(fc.ema ? { ema: copies(fc.ema) } : {}) },
+        weights: new Map([...g.initializers].map(([k, init]) => [k, copy(init.tensor)])),
+      };
+    },
+  });
+  const s = saved as unknown as { fc: FitCheckpoint; weights: Map<string, Tensor> };
+  assert.ok(s.fc.ema && Object.keys(s.fc.ema).length > 0, 'the checkpoint holds the average');
+  for (const [k, t] of s.weights) g.setTensor(k, t);
+  const rest = await fit(g, ds, { ...opts, resume: s.fc });
+  assert.deepEqual(rest.epochs.map((e) => [e.trainLoss, e.valAccuracy]), all.epochs.map((e) => [e.trainLoss, e.valAccuracy]));
+  assert.deepEqual(g.tensorsOf('param').map(([, t]) => t.toArray()), wholeWeights);
+  g.dispose();
 });

@@ -80,16 +80,17 @@ test('a run SIGKILLed at several points and resumed each time reports the same m
   assert.deepEqual(metrics(again.lastJson() as unknown as CompressReport), reference);
 });
 
-test('an AbortSignal stops compress at the next batch with a resumable folder; resume gives the same metrics', async () => {
+for (const [what, extra] of [['AdamW', { optimizer: 'adamw' }], ['SGD with a moving average of the weights', { ema: 0.9 }]] as const) {
+test(`an AbortSignal stops compress at the next batch with a resumable folder; resume gives the same metrics (${what})`, async () => {
   const teacher = await teacherFile();
-  const reference = metrics(await compress({ ...settings, teacher, out: newRun(), optimizer: 'adamw' }));
+  const reference = metrics(await compress({ ...settings, teacher, out: newRun(), ...extra }));
   const out = newRun();
   const stop = new AbortController();
   let batches = 0;
   const onEvent = (e: CompressEvent): void => {
     if (e.type === 'batch' && ++batches === 7) stop.abort();
   };
-  await assert.rejects(compress({ ...settings, teacher, out, optimizer: 'adamw', onEvent, signal: stop.signal }), (e: unknown) => {
+  await assert.rejects(compress({ ...settings, teacher, out, ...extra, onEvent, signal: stop.signal }), (e: unknown) => {
     assert.ok(e instanceof AbortedError);
     assert.match(e.message, /stopped at step 1, epoch 2, batch 4/);
     assert.match(e.hint ?? '', /--resume/);
@@ -100,6 +101,7 @@ test('an AbortSignal stops compress at the next batch with a resumable folder; r
   assert.deepEqual(metrics(report), reference);
   assert.ok(events.includes('resumed'));
 });
+}
 
 test('--resume refuses other run flags, a folder that is not a run, and leaves the folder as it was', async () => {
   const notRun = mkdtempSync(join(tmpdir(), 'whittle-resume-'));
