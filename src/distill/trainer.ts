@@ -199,7 +199,10 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       par?.syncBuffers(g);
       // with an average, the graph holds it for validation and selection, then the trained weights again
       const live = ema ? snapshot(g) : null;
-      if (ema) restore(g, ema);
+      if (ema) {
+        restore(g, ema);
+        par?.syncBuffers(g); // each rank averaged its own running statistics: validate and keep rank 0's
+      }
       const valAccuracy = (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);

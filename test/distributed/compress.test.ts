@@ -55,6 +55,15 @@ test('compress --nproc 2 gives the per-epoch training loss and accuracies of one
   assert.deepEqual(readdirSync(join(dir, 'two')).sort(), readdirSync(join(dir, 'one')).sort());
 });
 
+test('with --ema, compress --nproc 2 still gives the per-epoch numbers of one process', { skip }, async () => {
+  const one = runCli([...await run('ema-one'), '--ema', '0.9']);
+  assert.equal(one.status, 0, one.stderr);
+  const two = runCli([...await run('ema-two'), '--ema', '0.9', '--nproc', '2']);
+  assert.equal(two.status, 0, two.stderr);
+  assertSameRun(report('ema-one'), report('ema-two'), '1 vs 2 processes with --ema');
+  assert.equal((report('ema-two').config as { ema?: number }).ema, 0.9);
+});
+
 /** Starts `compress --nproc 2` into `name` and resolves once its first epoch's checkpoint is on disk. */
 async function startLaunched(name: string): Promise<{ launcher: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
   const out = join(dir, name);
