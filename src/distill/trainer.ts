@@ -32,7 +32,7 @@ export type TrainOptions = {
   /**
    * Decay of an exponential moving average of the weights (params and floating-point buffers), updated after every
    * update n with decay min(ema, (1 + n) / (10 + n)); validation, best-epoch selection and the result use the
-   * averaged weights. 0 or absent: off.
+   * averaged weights (with `until` too: a later fit starts a new average). 0 or absent: off.
    */
   ema?: number;
   /** The first epoch whose weights best-on-validation selection may keep (earlier ones are still reported); default 1. */
