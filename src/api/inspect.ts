@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { loadOnnx } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, type Dim } from '../graph/index.js';
-import { analyzeGroups } from '../prune/index.js';
+import { analyzeGroups, groupWidth } from '../prune/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
 /** What inspect() returns and `whittle inspect --json` prints. */
@@ -61,7 +61,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   let untouched: ModelReport['untouched'] = null;
   if (macs !== null) {
     const dg = analyzeGroups(g);
-    groups = dg.groups.map((grp) => ({ name: grp.name, channels: grp.units.length + grp.frozen, members: [...grp.members] }));
+    groups = dg.groups.map((grp) => ({ name: grp.name, channels: groupWidth(grp), members: [...grp.members] }));
     untouched = dg.untouched.map((u) => ({ ...u }));
   }
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { DependencyGraph } from './dependency-graph.js';
 import type { CostModel } from './cost-model.js';
+import { groupWidth } from './group.js';
 
 export type AllocateOptions = {
   /** Target size as a fraction of the current model, in (0, 1]. */
@@ -36,7 +37,7 @@ export type Allocation = { kept: Uint8Array; cost: number; keptCounts: number[] 
 export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostModel, o: AllocateOptions): Allocation {
   const groups = dg.groups.map((g) => {
     const order = [...g.units].sort((a, b) => scores[b]! - scores[a]! || a - b);
-    const total = g.units.length + g.frozen;
+    const total = groupWidth(g);
     const minKeep = Math.min(total, Math.max(1, o.minChannels, g.frozen));
     return { order, frozen: g.frozen, total, minKeep };
   });

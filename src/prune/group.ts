@@ -22,6 +22,11 @@ export interface Group {
   readonly frozen: number;
 }
 
+/** A group's channels: its prunable units plus the ones that may never be removed. */
+export function groupWidth(g: Group): number {
+  return g.units.length + g.frozen;
+}
+
 /** Numbers the units (merged sets of prunable atoms) and gathers the sources that share them into groups. */
 export function finalizeGroups(dg: DependencyGraph): void {
   const n = dg.parent.length;

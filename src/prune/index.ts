@@ -5,7 +5,7 @@
  */
 export { prune, analyzeGroups, checkIgnored, resolveOptions, type PruneOptions, type PruneResult, type GroupReport } from './pruner.js';
 export { DependencyGraph, buildDependencyGraph, type Untouched, type CutRule, type Rewrite, type Source, type AnalyzeOptions } from './dependency-graph.js';
-export type { Group } from './group.js';
+export { groupWidth, type Group } from './group.js';
 export { PRUNERS, type LayerPruner, type Cut, type Role } from './layer-pruners.js';
 export { IMPORTANCE, CRITERIA, normalizePerGroup, type Criterion, type Importance, type ImportanceOptions, type GroupReduction, type Batch } from './importance.js';
 export { CostModel, type Metric } from './cost-model.js';

@@ -5,6 +5,7 @@ import { buildDependencyGraph, type DependencyGraph, type Untouched } from './de
 import { CostModel, type Metric } from './cost-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
 import { allocate } from './allocate.js';
+import { groupWidth } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
 
 export type PruneOptions = {
@@ -110,7 +111,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
   const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
   const model = new CostModel(dg, o.metric);
   const ref = o.referenceWidths;
-  const alloc = allocate(dg, scores, model, { ...o, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? gr.units.length + gr.frozen) } : {}) });
+  const alloc = allocate(dg, scores, model, { ...o, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? groupWidth(gr)) } : {}) });
   const plan: PruningPlan = { dg, kept: alloc.kept };
   const pruned = applyPlan(plan);
   const params = { before: g.parameterCount(), after: pruned.parameterCount() };
@@ -127,7 +128,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     for (let i = 0; i < s.size; i++) if (!survives(s.base + i)) gone.push(i);
     if (gone.length) removed[s.node] = gone;
   }
-  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kept: alloc.keptCounts[i]!, total: gr.units.length + gr.frozen, members: [...gr.members] }));
+  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kept: alloc.keptCounts[i]!, total: groupWidth(gr), members: [...gr.members] }));
   return {
     graph: pruned,
     params,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { keep, liveTensors, manualSeed, randint, randn, tidy } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { analyzeGroups, applyPlan, prune, type PruneOptions } from '../../src/prune/index.js';
+import { analyzeGroups, applyPlan, groupWidth, prune, type PruneOptions } from '../../src/prune/index.js';
 import { assertEquivalent, randomizeNorms } from './helpers.js';
 
 const spec = { input: [3, 32, 32] as const, classes: 10 };
@@ -58,7 +58,7 @@ test('uniform allocation keeps about the same fraction of every group; minChanne
 test('referenceWidths: three uniform 0.5 steps at roundTo 8 keep the same fraction of the first widths, where the current widths let rounding pile up', () => {
   manualSeed(0);
   const first = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10 });
-  const widths = Object.fromEntries(analyzeGroups(first).groups.map((gr) => [gr.name, gr.units.length + gr.frozen]));
+  const widths = Object.fromEntries(analyzeGroups(first).groups.map((gr) => [gr.name, groupWidth(gr)]));
   const spread = (reference: boolean): number => {
     let g = first.clone();
     for (let step = 0; step < 3; step++) {
@@ -67,7 +67,7 @@ test('referenceWidths: three uniform 0.5 steps at roundTo 8 keep the same fracti
       g.dispose();
       g = r.graph;
     }
-    const kept = analyzeGroups(g).groups.map((gr) => (gr.units.length + gr.frozen) / widths[gr.name]!);
+    const kept = analyzeGroups(g).groups.map((gr) => groupWidth(gr) / widths[gr.name]!);
     g.dispose();
     return Math.max(...kept) / Math.min(...kept);
   };
