@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { clone, crossEntropy, detach, isfinite, keep, liveTensors, manualSeed, mul, noGrad, sum, tidy, zerosLike, type Tensor } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { openDataset } from '../../src/data/index.js';
-import { evaluateGraph, fit, type FitCheckpoint } from '../../src/distill/index.js';
+import { disposeSnapshot, evaluateGraph, fit, restore, snapshot, type FitCheckpoint, type Snapshot } from '../../src/distill/index.js';
 
 const small = () => openDataset('mnist', { trainSubset: 2000, valSize: 500, seed: 0 });
 
@@ -142,7 +142,7 @@ test('ema: a fit resumed from an epoch-end checkpoint ends as one uninterrupted 
   const wholeWeights = whole.tensorsOf('param').map(([, t]) => t.toArray());
   whole.dispose();
   const g = start();
-  let saved: { fc: FitCheckpoint; weights: Map<string, Tensor> } | null = null;
+  let saved: { fc: FitCheckpoint; weights: Snapshot } | null = null;
   const copy = (t: Tensor): Tensor => noGrad(() => keep(clone(detach(t))));
   await fit(g, ds, {
     ...opts, until: 1,
@@ -150,13 +150,14 @@ test('ema: a fit resumed from an epoch-end checkpoint ends as one uninterrupted 
       const copies = (o: Record<string, Tensor>): Record<string, Tensor> => Object.fromEntries(Object.entries(o).map(([k, t]) => [k, copy(t)]));
       saved = {
         fc: { ...fc, optimizer: { step: fc.optimizer.step, tensors: copies(fc.optimizer.tensors) }, best: fc.best ? copies(fc.best) : null, ...(fc.ema ? { ema: copies(fc.ema) } : {}) },
-        weights: new Map([...g.initializers].map(([k, init]) => [k, copy(init.tensor)])),
+        weights: snapshot(g),
       };
     },
   });
-  const s = saved as unknown as { fc: FitCheckpoint; weights: Map<string, Tensor> };
+  const s = saved as unknown as { fc: FitCheckpoint; weights: Snapshot };
   assert.ok(s.fc.ema && Object.keys(s.fc.ema).length > 0, 'the checkpoint holds the average');
-  for (const [k, t] of s.weights) g.setTensor(k, t);
+  restore(g, s.weights);
+  disposeSnapshot(s.weights);
   const rest = await fit(g, ds, { ...opts, resume: s.fc });
   assert.deepEqual(rest.epochs.map((e) => [e.trainLoss, e.valAccuracy]), all.epochs.map((e) => [e.trainLoss, e.valAccuracy]));
   assert.deepEqual(g.tensorsOf('param').map(([, t]) => t.toArray()), wholeWeights);
