@@ -10,11 +10,13 @@ import { checkDevice } from './device.js';
 
 /** What evaluate() returns and `whittle eval --json` prints (besides model and data). */
 export interface Evaluation {
-  /** Top-1 accuracy on the test split, in [0, 1]. */
+  /** The split measured (option `split`, default test). */
+  split: 'test' | 'val' | 'train';
+  /** Top-1 accuracy on that split, in [0, 1]. */
   accuracy: number;
-  /** Mean cross-entropy on the test split. */
+  /** Mean cross-entropy on that split. */
   loss: number;
-  /** Test images. */
+  /** Images in that split. */
   count: number;
   params: number;
   /** Multiply-accumulates per sample. */
@@ -24,7 +26,7 @@ export interface Evaluation {
 }
 
 /**
- * A classifier's test accuracy and loss on a dataset (a spec such as 'mnist', or an open Dataset), its params and
+ * A classifier's accuracy and loss on a dataset's test split (or, with `split`, its val or train split) (a spec such as 'mnist', or an open Dataset), its params and
  * MACs, and its batch-1 latency in onnxruntime. Dataset options apply when `data` is a spec.
  */
 export async function evaluate(model: Graph, data: string | Dataset, options: EvaluateOptions = {}): Promise<Evaluation> {
@@ -32,12 +34,12 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   checkDevice(o.device);
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { latency, device, threads, ...datasetOptions } = o;
+  const { latency, device, threads, split, ...datasetOptions } = o;
   const ds = typeof data === 'string' ? await openDataset(data, datasetOptions) : data;
   checkModelFits(model, ds);
-  const test = await evaluateGraph(model, ds, 'test', device);
+  const m = await evaluateGraph(model, ds, split, device);
   return {
-    accuracy: test.accuracy, loss: test.loss, count: test.count, params: model.parameterCount(), macs: countMacs(model).total,
+    split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,
   };
 }

@@ -20,11 +20,28 @@ test('eval --json reports accuracy, loss, params, MACs and onnxruntime latency',
   assert.equal(r.status, 0, r.stderr);
   const j = r.lastJson();
   assert.equal(j['count'], 10000);
+  assert.equal(j['split'], 'test');
+  assert.equal(j['testAccuracy'], j['accuracy']);
   assert.ok((j['testAccuracy'] as number) >= 0 && (j['testAccuracy'] as number) <= 1);
   assert.ok(Number.isFinite(j['loss']));
   assert.equal(j['params'], 61706);
   assert.equal(j['macs'], 416520);
   assert.ok((j['latencyMs'] as number) > 0);
+});
+
+test('eval --split measures the val or train split instead, and then writes no testAccuracy', async () => {
+  const model = await lenet(10);
+  const counts = { val: 5000, train: 55000 };
+  for (const [split, count] of Object.entries(counts)) {
+    const r = runCli(['eval', model, '--data', 'mnist', '--split', split, '--no-latency', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const j = r.lastJson();
+    assert.deepEqual([j['split'], j['count'], 'testAccuracy' in j, j['latencyMs']], [split, count, false, null]);
+    assert.ok((j['accuracy'] as number) >= 0 && (j['accuracy'] as number) <= 1);
+  }
+  const bad = runCli(['eval', model, '--data', 'mnist', '--split', 'training']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--split: expected one of test, val, train/);
 });
 
 test('eval refuses a model that does not fit the dataset, with one line and exit 2', async () => {

@@ -9,7 +9,7 @@ const spec = { data: dataOption, ...evaluateSpec };
 /** Adds `whittle eval MODEL --data SPEC`: evaluate() on an ONNX file. */
 export function registerEval(p: Command): void {
   const c = p.command('eval')
-    .description("a classifier's test accuracy and loss on a dataset, its params and MACs, and batch-1 latency in onnxruntime")
+    .description("a classifier's test accuracy and loss on a dataset (--split val|train for another split), its params and MACs, and batch-1 latency in onnxruntime")
     .argument('<model>', 'the ONNX model');
   addOptions(c, spec)
     .option('--json', 'print one JSON object as the last line')
@@ -18,8 +18,9 @@ export function registerEval(p: Command): void {
       const g = loadOnnx(model);
       try {
         const r = await namingErrors(spec, name, () => evaluate(g, data, options));
-        if (f.json) console.log(JSON.stringify({ model, data, testAccuracy: r.accuracy, ...r }));
-        else console.log(`${model} on ${data}: test accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.count} images), loss ${r.loss.toFixed(4)}, ${r.params} params, ${r.macs} MACs${r.latencyMs === null ? '' : `, ${r.latencyMs.toFixed(3)} ms at batch 1 in onnxruntime`}`);
+        // testAccuracy is the field scripts read; it is only written when the test split was measured
+        if (f.json) console.log(JSON.stringify({ model, data, ...(r.split === 'test' ? { testAccuracy: r.accuracy } : {}), ...r }));
+        else console.log(`${model} on ${data}: ${r.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.count} images), loss ${r.loss.toFixed(4)}, ${r.params} params, ${r.macs} MACs${r.latencyMs === null ? '' : `, ${r.latencyMs.toFixed(3)} ms at batch 1 in onnxruntime`}`);
       } finally {
         g.dispose();
       }
