@@ -7,6 +7,7 @@ import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../
 import type { Dataset } from '../data/index.js';
 import { openDataset } from './open-dataset.js';
 import { checkDevice } from './device.js';
+import { ConfigError } from '../errors.js';
 
 /** What evaluate() returns and `whittle eval --json` prints (besides model and data). */
 export interface Evaluation {
@@ -37,6 +38,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   const { latency, device, threads, split, ...datasetOptions } = o;
   const ds = typeof data === 'string' ? await openDataset(data, datasetOptions) : data;
   checkModelFits(model, ds);
+  if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   const m = await evaluateGraph(model, ds, split, device);
   return {
     split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,

@@ -42,6 +42,10 @@ test('eval --split measures the val or train split instead, and then writes no t
   const bad = runCli(['eval', model, '--data', 'mnist', '--split', 'training']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--split: expected one of test, val, train/);
+  const empty = runCli(['eval', model, '--data', 'mnist', '--split', 'val', '--val-size', '0']);
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /--split: the val split of mnist has no images/);
+  assert.match(empty.stderr, /--val-size/);
 });
 
 test('eval refuses a model that does not fit the dataset, with one line and exit 2', async () => {
