@@ -1,6 +1,6 @@
 /** Training and distillation of graph models: the loss, the trainer, evaluation. */
 export { distillationLoss, type DistillLossOptions } from './losses.js';
-export { fit, toChannelsLast, AbortedError, type TrainOptions, type EpochResult, type FitResult, type FitCheckpoint, type BatchInfo } from './trainer.js';
+export { fit, checkHasValidation, toChannelsLast, AbortedError, type TrainOptions, type EpochResult, type FitResult, type FitCheckpoint, type BatchInfo } from './trainer.js';
 export { snapshot, restore, disposeSnapshot, type Snapshot } from './snapshot.js';
 export { evaluateGraph, batchOnDevice, forward, forwardWith, type Evaluation } from './evaluate.js';
 export { reinsertBatchNorm, convsToNormalise, measureChannelStats, REINSERT_BN_MODES, type ReinsertBnMode, type ReinsertBnOptions } from './reinsert-bn.js';

@@ -122,12 +122,18 @@ export function toChannelsLast(g: Graph): void {
   }
 }
 
+/** Training keeps each fit's best epoch on validation, so it needs validation images (`--val-size 0` gives none). */
+export function checkHasValidation(ds: Dataset): void {
+  if (ds.val.indices.length === 0) throw new ConfigError('valSize', '0 leaves no validation images, and training keeps the epoch that is best on them', 'give --val-size a count above 0, or leave it out (min(5000, 10%) of train)');
+}
+
 /**
  * Trains a classifier graph in place: cosine schedule with warmup, SGD (Nesterov momentum) or AdamW, weight decay,
  * optional clipping, best-on-validation selection (the graph ends with the best epoch's weights), optional early
  * stopping, and a stop with the last good weights on a non-finite loss.
  */
 export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitResult> {
+  checkHasValidation(ds);
   toChannelsLast(g);
   const par = o.parallel;
   par?.syncModel(g);

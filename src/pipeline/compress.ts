@@ -11,7 +11,7 @@ import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, prune, removedSlices } from '../prune/index.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
-import { FeatureDistiller, reinsertBatchNorm } from '../distill/index.js';
+import { FeatureDistiller, checkHasValidation, reinsertBatchNorm } from '../distill/index.js';
 import {
   AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
@@ -56,6 +56,7 @@ async function startRun(o: RankOptions): Promise<Started> {
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const ds = await openDataset(config.data, datasetOptions(datasetSettings(config)));
+  checkHasValidation(ds);
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
   const loaded: Graph[] = [];
   try {

@@ -32,6 +32,7 @@ test('train-teacher refuses an unwritable output before training, with one line 
     [['-o', tmpdir()], /--output: .* is a folder; give a file name/],
     [['--arch', 'alexnet', '-o', join(tmpdir(), 'x.onnx')], /--arch: expected one of mlp, lenet5, vgg-small/],
     [['--data', 'idx:/nonexistent', '-o', join(tmpdir(), 'x.onnx')], /\/nonexistent: directory not found/],
+    [['--arch', 'lenet5', '--data', 'mnist', '--val-size', '0', '-o', join(tmpdir(), 'x.onnx')], /--val-size: 0 leaves no validation images/],
   ];
   for (const [flags, msg] of cases) {
     const r = runCli(['train-teacher', '--epochs', '1', ...flags]);

@@ -69,6 +69,7 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json', 'run')], /(out|--output): cannot make .*report\.json is a file/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json')], /(out|--output): .*report\.json is a file, not a folder/],
     [['--teacher', teacher, '--data', 'idx:/nonexistent', '--ratios', '0.5', '-o', fresh], /nonexistent/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--val-size', '0', '-o', fresh], /--val-size: 0 leaves no validation images/],
   ];
   for (const [args, msg] of cases) {
     const r = runCli(['compress', ...args]);
