@@ -27,8 +27,9 @@ export interface Evaluation {
 }
 
 /**
- * A classifier's accuracy and loss on a dataset's test split (or, with `split`, its val or train split) (a spec such as 'mnist', or an open Dataset), its params and
- * MACs, and its batch-1 latency in onnxruntime. Dataset options apply when `data` is a spec.
+ * A classifier's accuracy and loss on a dataset (a spec such as 'mnist', or an open Dataset), on its test split unless
+ * `split` says val or train, its params and MACs, and its batch-1 latency in onnxruntime. Dataset options apply when
+ * `data` is a spec.
  */
 export async function evaluate(model: Graph, data: string | Dataset, options: EvaluateOptions = {}): Promise<Evaluation> {
   const o = checkOptions(evaluateSpec, options, apiNaming);

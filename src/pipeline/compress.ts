@@ -11,9 +11,8 @@ import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, prune, removedSlices } from '../prune/index.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
-import { FeatureDistiller, checkHasValidation, reinsertBatchNorm } from '../distill/index.js';
 import {
-  AbortedError, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { datasetOptions } from './dataset-options.js';
