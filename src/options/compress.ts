@@ -53,7 +53,7 @@ export const compressSpec = {
   },
   ...optimOptions(COMPRESS_LR),
   momentum: withDefault(num('SGD momentum (Nesterov)', (m) => m >= 0 && m < 1, 'must be in [0, 1)', { arg: '<m>' }), 0.9),
-  ema: optional(num("decay of an exponential moving average of the weights, which validation, each step's best-epoch choice and the saved students use (e.g. 0.999; with --fade-epochs it starts at the cut)", (d) => d > 0 && d < 1, 'must be in (0, 1)', { arg: '<decay>' })),
+  ema: optional(num("decay of an exponential moving average of the weights, which validation, each step's best-epoch choice and the saved students use (e.g. 0.999; at update n of a step it is min(decay, (1+n)/(10+n)), so 0.999 holds only after 9,000 updates; with --fade-epochs it starts at the cut)", (d) => d > 0 && d < 1, 'must be in (0, 1)', { arg: '<decay>' })),
   clipNorm: optional(num("clip the gradients' joint L2 norm to this", (x) => x > 0, 'must be > 0')),
   patience: optional(int('stop a step after N epochs without a better validation accuracy', 1)),
   warmupSteps: optional(int("batches of linear warmup at the start of each step's cosine schedule (default min(100, 5%))", 0)),
