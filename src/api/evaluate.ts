@@ -4,7 +4,7 @@ import { manualSeed, setNumThreads } from '../tensor/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
-import type { Dataset } from '../data/index.js';
+import type { Dataset, Split } from '../data/index.js';
 import { openDataset } from './open-dataset.js';
 import { checkDevice } from './device.js';
 import { ConfigError } from '../errors.js';
@@ -12,7 +12,7 @@ import { ConfigError } from '../errors.js';
 /** What evaluate() returns and `whittle eval --json` prints (besides model and data). */
 export interface Evaluation {
   /** The split measured (option `split`, default test). */
-  split: 'test' | 'val' | 'train';
+  split: Split['name'];
   /** Top-1 accuracy on that split, in [0, 1]. */
   accuracy: number;
   /** Mean cross-entropy on that split. */

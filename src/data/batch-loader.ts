@@ -105,7 +105,7 @@ export class BatchLoader {
   }
 
   /** A loader over one split of a dataset, using its normalisation and default augmentation. */
-  static of(ds: Dataset, split: 'train' | 'val' | 'test', o: LoaderOptions): BatchLoader {
+  static of(ds: Dataset, split: Split['name'], o: LoaderOptions): BatchLoader {
     return new BatchLoader({ split: ds[split], mean: ds.mean, std: ds.std, defaultAugment: ds.defaultAugment, seed: ds.seed }, o);
   }
 

@@ -9,7 +9,7 @@ export interface ContactSheetOptions {
   /** Images per class (one row per class); default 8. */
   readonly perClass?: number;
   /** The split to draw from; default train. */
-  readonly split?: 'train' | 'val' | 'test';
+  readonly split?: Split['name'];
 }
 
 const GAP = 2;

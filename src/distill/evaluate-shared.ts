@@ -1,5 +1,5 @@
 import type { Graph } from '../graph/index.js';
-import type { Dataset } from '../data/index.js';
+import type { Dataset, Split } from '../data/index.js';
 import { evaluateGraph, type Evaluation } from './evaluate.js';
 import type { DataParallel } from './data-parallel.js';
 
@@ -7,7 +7,7 @@ import type { DataParallel } from './data-parallel.js';
  * evaluateGraph, shared out in a data-parallel run: each rank evaluates its shard of the split and the sums are
  * reduced, so every rank gets the whole split's figures. Without `parallel` it is evaluateGraph.
  */
-export async function evaluateShared(g: Graph, ds: Dataset, split: 'train' | 'val' | 'test', device: string, parallel?: DataParallel): Promise<Evaluation> {
+export async function evaluateShared(g: Graph, ds: Dataset, split: Split['name'], device: string, parallel?: DataParallel): Promise<Evaluation> {
   if (!parallel) return evaluateGraph(g, ds, split, device);
   const e = await evaluateGraph(g, ds, split, device, 256, { rank: parallel.rank, worldSize: parallel.worldSize });
   const [correct, lossSum, count] = parallel.sum([Math.round(e.accuracy * e.count), e.loss * e.count, e.count]);

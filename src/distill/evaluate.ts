@@ -1,7 +1,7 @@
 import { argmax, contiguous, crossEntropy, eq, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { runGraph } from '../exec/index.js';
-import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset } from '../data/index.js';
+import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
 export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor } {
@@ -25,7 +25,7 @@ export type Evaluation = { accuracy: number; loss: number; count: number };
 
 /** Top-1 accuracy and mean cross-entropy of a classifier graph on one split (or one rank's shard of it), in eval mode. */
 export async function evaluateGraph(
-  g: Graph, ds: Dataset, split: 'train' | 'val' | 'test', device = 'cpu', batchSize = 256, shard?: { rank: number; worldSize: number },
+  g: Graph, ds: Dataset, split: Split['name'], device = 'cpu', batchSize = 256, shard?: { rank: number; worldSize: number },
 ): Promise<Evaluation> {
   let correct = 0;
   let lossSum = 0;
