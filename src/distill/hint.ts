@@ -1,6 +1,6 @@
 import {
-  add, callAten, cast, cat, contiguous, conv2d, crossEntropy, detach, div, keep, matmul, mean, mse, mul, narrow, noGrad, permute, reshape, sub, sum,
-  tidy, transpose, type Tensor,
+  add, callAten, cast, cat, clone, contiguous, conv2d, crossEntropy, detach, div, indexSelect, keep, matmul, mean, mse, mul, narrow, noGrad, permute,
+  reshape, sub, sum, tensor, tidy, toDevice, transpose, type Tensor,
 } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
@@ -110,7 +110,7 @@ export type FeatureDistillOptions = {
  */
 export class FeatureDistiller {
   readonly pairs: readonly HintPair[];
-  readonly #adapters: { weight: Tensor; bias: Tensor }[];
+  #adapters: { weight: Tensor; bias: Tensor }[];
 
   private constructor(readonly teacher: Graph, pairs: readonly HintPair[], adapters: { weight: Tensor; bias: Tensor }[], readonly weight: number) {
     this.pairs = pairs;
@@ -176,6 +176,37 @@ export class FeatureDistiller {
     const t = noGrad(() => runGraph(this.teacher, { [this.teacher.inputs[0]!.name]: x }, { extraOutputs: this.pairs.map((p) => p.teacher) }));
     const base = kd ? distillationLoss(logits, t[this.teacher.outputs[0]!.name]!, labels, kd) : crossEntropy(logits, labels);
     return add(base, this.hintLoss(studentValues, t));
+  }
+
+  /**
+   * For each tensor of parameters() (a pair's weight, then its bias), a function that cuts a tensor of that shape as
+   * the adapters are cut when the student's hint values keep only the channels `kept[pair]` (null: all): a weight
+   * [Ct, Cs, 1, 1] keeps those input columns, a bias is copied. Used for the adapters and their optimizer state.
+   */
+  cutters(kept: readonly (readonly number[] | null)[]): ((t: Tensor) => Tensor)[] {
+    if (kept.length !== this.pairs.length) throw new ConfigError('hint-layers', `${kept.length} channel lists for ${this.pairs.length} hint pairs (a bug; please report it)`);
+    const copy = (t: Tensor): Tensor => noGrad(() => tidy(() => keep(clone(t))));
+    return kept.flatMap((k) => [
+      k === null ? copy : (t: Tensor) => noGrad(() => tidy(() => {
+        const idx = tensor(k, [k.length], 'int64');
+        return keep(contiguous(indexSelect(t, 1, t.device === 'cpu' ? idx : toDevice(idx, t.device))));
+      })),
+      copy,
+    ]);
+  }
+
+  /** Cuts the adapters' input channels like the student's hint values (a soft cut's end; see cutters). */
+  cut(kept: readonly (readonly number[] | null)[]): void {
+    const fns = this.cutters(kept);
+    this.#adapters = this.#adapters.map((a, i) => {
+      const weight = fns[2 * i]!(a.weight);
+      const bias = fns[2 * i + 1]!(a.bias);
+      a.weight.dispose();
+      a.bias.dispose();
+      weight.requiresGrad = true;
+      bias.requiresGrad = true;
+      return { weight, bias };
+    });
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, prune, removedSlices } from '../prune/index.js';
-import { cutAsPlanned, cutOptimizerState, fadeChannels } from './fade.js';
+import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
   AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
@@ -219,8 +219,11 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // optimizer state there, and train the rest of the step's epochs on the cut student
         const cutAt = Math.ceil(c.fadeEpochs);
         const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, ema: 0, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
-        const state = cutOptimizerState(first.state!, next, fade.kept, c.ignore);
+        // hint adapters lose the input columns of their student values' cut channels, as does their optimizer state
+        const hintKept = hints ? keptChannelsAsPlanned(next, fade.kept, hints.studentValues, c.ignore) : [];
+        const state = cutOptimizerState(first.state!, next, fade.kept, c.ignore, hints ? hints.cutters(hintKept) : []);
         disposeState(first.state);
+        hints?.cut(hintKept);
         const cut = cutAsPlanned(next, fade.kept, c.ignore);
         next.dispose();
         next = cut;

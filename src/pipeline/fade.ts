@@ -1,7 +1,7 @@
 import { copyInto, mul, noGrad, tensor, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import { Graph, GraphError, type Initializer } from '../graph/index.js';
 import type { OptimizerState } from '../optim/index.js';
-import { analyzeGroups, applyPlan, type RemovedSlice } from '../prune/index.js';
+import { analyzeGroups, applyPlan, keptChannels, type PruningPlan, type RemovedSlice } from '../prune/index.js';
 
 /**
  * A soft cut: over the first `fraction` of a step's `total` optimizer updates (F of them) the channels its cut
@@ -26,21 +26,34 @@ export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], fraction
 }
 
 /**
- * Cuts a graph by a plan made on a graph of the same structure (the step's student before training): `kept` is the
- * plan's per-unit survival, over the unit numbering that the analysis gives both graphs alike (with the same
- * `ignore`d nodes as the plan's).
+ * A step's plan on a graph of the same structure as the one it was made on (the step's student before training):
+ * `kept` is the plan's per-unit survival, over the unit numbering that the analysis gives both graphs alike (with the
+ * same `ignore`d nodes as the plan's).
  */
-export function cutAsPlanned(g: Graph, kept: ArrayLike<number>, ignore: readonly string[] = []): Graph {
+function planOn(g: Graph, kept: ArrayLike<number>, ignore: readonly string[]): PruningPlan {
   const dg = analyzeGroups(g, { ignore });
   if (dg.unitCount !== kept.length) throw new GraphError(`fade: the trained student has ${dg.unitCount} channel units but the step's plan has ${kept.length} (an analysis bug; please report it)`);
-  return applyPlan({ dg, kept: Uint8Array.from(kept) });
+  return { dg, kept: Uint8Array.from(kept) };
+}
+
+/** Cuts a graph by a plan made on a graph of the same structure (see planOn). */
+export function cutAsPlanned(g: Graph, kept: ArrayLike<number>, ignore: readonly string[] = []): Graph {
+  return applyPlan(planOn(g, kept, ignore));
+}
+
+/** The channels of each named value that the planned cut keeps (null: not cut), e.g. to cut hint adapters alike. */
+export function keptChannelsAsPlanned(g: Graph, kept: ArrayLike<number>, values: readonly string[], ignore: readonly string[] = []): (number[] | null)[] {
+  const plan = planOn(g, kept, ignore);
+  return values.map((v) => keptChannels(plan, v));
 }
 
 /**
  * The optimizer state of a student cut by a plan: each per-parameter state tensor (`prefix.i` belongs to the graph's
- * i-th parameter, e.g. SGD's momentum `buf.i`) is cut like its parameter. The cut keeps the parameters' order.
+ * i-th parameter, e.g. SGD's momentum `buf.i`) is cut like its parameter. The cut keeps the parameters' order. State
+ * of tensors trained beside the graph's parameters (`prefix.(P + k)`, P the graph's parameter count: hint adapters)
+ * is cut by `extra[k]`, which returns a new tensor.
  */
-export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>, ignore: readonly string[] = []): OptimizerState {
+export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>, ignore: readonly string[] = [], extra: readonly ((t: Tensor) => Tensor)[] = []): OptimizerState {
   const params = uncut.tensorsOf('param').map(([name]) => name);
   const prefixes = new Set(Object.keys(s.tensors).map((k) => k.slice(0, k.lastIndexOf('.'))));
   const tensors: Record<string, Tensor> = {};
@@ -64,6 +77,13 @@ export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLi
       }
     });
     for (const [name, { tensor: t }] of cut.initializers) if (!taken.has(name)) t.dispose();
+  }
+  for (const [key, t] of Object.entries(s.tensors)) {
+    const i = Number(key.slice(key.lastIndexOf('.') + 1));
+    if (i < params.length) continue;
+    const cutter = extra[i - params.length];
+    if (!cutter) throw new GraphError(`fade: optimizer state '${key}' belongs to no parameter of the graph and no extra tensor (a bug; please report it)`);
+    tensors[key] = cutter(t);
   }
   return { step: s.step, tensors };
 }

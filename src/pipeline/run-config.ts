@@ -46,7 +46,6 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
-  if (o.fadeEpochs > 0 && (hintLayers || o.featureDistill !== 'off')) throw new ConfigError('fadeEpochs', 'does not work with feature distillation yet (the hint adapters would have to be cut with the student)', 'drop one of --fade-epochs and --feature-distill/--hint-layers');
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan: o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo, fadeEpochs: o.fadeEpochs, distill: o.distill,

@@ -11,4 +11,4 @@ export { IMPORTANCE, CRITERIA, normalizePerGroup, type Criterion, type Importanc
 export { CostModel, type Metric } from './cost-model.js';
 export { allocate, type AllocateOptions, type Allocation } from './allocate.js';
 export { applyPlan, type PruningPlan } from './surgery.js';
-export { zeroRemovedChannels, removedSlices, type RemovedSlice } from './mask.js';
+export { zeroRemovedChannels, removedSlices, keptChannels, type RemovedSlice } from './mask.js';

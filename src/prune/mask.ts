@@ -33,6 +33,15 @@ export function zeroRemovedChannels(plan: PruningPlan): Graph {
   return norms.length ? restrictNorms(copy, plan, norms) : copy;
 }
 
+/**
+ * The channels of a value that survive a plan (positions on its channel axis, in order), or null for a value the
+ * analysis gave no channel map (its channels are not cut).
+ */
+export function keptChannels(plan: PruningPlan, value: string): number[] | null {
+  const map = plan.dg.valueMaps.get(value);
+  return map === undefined ? null : keptPositions(plan.dg.maps[map]!, survivor(plan));
+}
+
 /** Positions along one axis of one initializer that a plan removes. */
 export type RemovedSlice = { init: string; axis: number; removed: number[] };
 
