@@ -155,33 +155,33 @@ test('compress --fade-epochs: each step fades on the uncut student, cuts it to t
 });
 
 for (const [what, hints] of [['', {}], [' (with hints: their adapters are cut too)', { featureDistill: 'auto', hintWeight: 0.1 }]] as const) {
-test(`a soft cut stopped before and after its cut resumes to the same metrics; its checkpoints hold the uncut, then the cut student${what}`, async () => {
-  const teacher = await vggTeacherFile();
-  const t = loadOnnx(teacher);
-  const teacherParams = t.parameterCount();
-  t.dispose();
-  const settings = { teacher, data: smallIdxData(), valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5], ...hints } as const;
-  const metrics = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
-  const reference = await compress({ ...settings, out: newRun() });
-  const out = newRun();
-  // stop in epoch 2 (the checkpoint of epoch 1: uncut, mid-fade), 3 (of epoch 2: faded, the cut made on resume)
-  // and 4 (of epoch 3: cut)
-  const heldParams: number[] = [];
-  for (const [k, epoch] of [[0, 2], [1, 3], [2, 4]] as const) {
-    const stop = new AbortController();
-    const onEvent = (e: CompressEvent): void => {
-      if (e.type === 'batch' && e.epoch === epoch) stop.abort();
-    };
-    await assert.rejects(compress({ ...(k === 0 ? { ...settings, out } : { resume: out }), onEvent, signal: stop.signal }), AbortedError);
-    const cp = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')) as Checkpoint;
-    assert.equal(cp.current!.epochs.length, epoch - 1);
-    assert.equal(cp.current!.fade !== undefined, epoch <= 3, 'the fade is recorded until the cut');
-    const g = loadOnnx(join(out, cp.current!.dir, 'student.onnx'));
-    heldParams.push(g.parameterCount());
-    g.dispose();
-  }
-  const r = await compress({ resume: out });
-  assert.deepEqual(metrics(r), metrics(reference));
-  assert.deepEqual(heldParams, [teacherParams, teacherParams, r.steps[0]!.params]);
-});
+  test(`a soft cut stopped before and after its cut resumes to the same metrics; its checkpoints hold the uncut, then the cut student${what}`, async () => {
+    const teacher = await vggTeacherFile();
+    const t = loadOnnx(teacher);
+    const teacherParams = t.parameterCount();
+    t.dispose();
+    const settings = { teacher, data: smallIdxData(), valSize: 100, batchSize: 100, epochsPerStep: 4, threads: 2, fadeEpochs: 1.5, ratios: [0.5], ...hints } as const;
+    const metrics = (r: CompressReport): unknown => r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest);
+    const reference = await compress({ ...settings, out: newRun() });
+    const out = newRun();
+    // stop in epoch 2 (the checkpoint of epoch 1: uncut, mid-fade), 3 (of epoch 2: faded, the cut made on resume)
+    // and 4 (of epoch 3: cut)
+    const heldParams: number[] = [];
+    for (const [k, epoch] of [[0, 2], [1, 3], [2, 4]] as const) {
+      const stop = new AbortController();
+      const onEvent = (e: CompressEvent): void => {
+        if (e.type === 'batch' && e.epoch === epoch) stop.abort();
+      };
+      await assert.rejects(compress({ ...(k === 0 ? { ...settings, out } : { resume: out }), onEvent, signal: stop.signal }), AbortedError);
+      const cp = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')) as Checkpoint;
+      assert.equal(cp.current!.epochs.length, epoch - 1);
+      assert.equal(cp.current!.fade !== undefined, epoch <= 3, 'the fade is recorded until the cut');
+      const g = loadOnnx(join(out, cp.current!.dir, 'student.onnx'));
+      heldParams.push(g.parameterCount());
+      g.dispose();
+    }
+    const r = await compress({ resume: out });
+    assert.deepEqual(metrics(r), metrics(reference));
+    assert.deepEqual(heldParams, [teacherParams, teacherParams, r.steps[0]!.params]);
+  });
 }
