@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { prune as pruneGraph, type Batch, type PruneResult } from '../prune/index.js';
+import { asWidthsOf, widthsOf } from '../pipeline/widths-of.js';
 import { BatchLoader, openDataset } from '../data/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { checkModelFits } from '../pipeline/evaluate-model.js';
@@ -23,8 +24,8 @@ async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => It
 }
 
 /**
- * Removes whole channels so that the model has `ratio` of its size in `metric` (params or MACs): a dense, smaller
- * model that runs anywhere. Channels that must go together (residual adds, concatenations) go together. The input
+ * Removes whole channels so that the model has `ratio` of its size in `metric` (params or MACs), or the channel
+ * widths of another model of its architecture (`widthsOf`): a dense, smaller model that runs anywhere. Channels that must go together (residual adds, concatenations) go together. The input
  * model is left unchanged.
  *
  * @example const { model: small, achievedRatio } = await prune(model, { ratio: 0.5, metric: 'macs' });
@@ -32,9 +33,11 @@ async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => It
 export async function prune(model: Graph, options: PruneApiOptions): Promise<PruneOutcome> {
   const o = checkOptions(pruneSpec, options, apiNaming);
   if (o.global && o.uniform) throw new ConfigError('uniform', 'cannot be combined with global');
+  if (o.ratio === undefined && o.widthsOf === undefined) throw new ConfigError('ratio', 'is required, unless the widths of another model are given', 'the ratio is the fraction of the model to keep, e.g. 0.5; or name a model of the same architecture whose channel widths to keep (widthsOf, --widths-of)');
+  if (o.ratio !== undefined && o.widthsOf !== undefined) throw new ConfigError('widthsOf', 'cannot be combined with ratio', 'give either the ratio to solve for or the model whose widths to keep');
   const batches = o.criterion === 'taylor' ? await taylorBatches(model, o) : undefined;
-  const r = pruneGraph(model, {
-    ratio: o.ratio,
+  const r = asWidthsOf(() => pruneGraph(model, {
+    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, o.ignore ?? []) } : { ratio: o.ratio! }),
     metric: o.metric,
     criterion: o.criterion,
     global: o.uniform !== true,
@@ -44,6 +47,6 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
     reduction: o.reduction,
     seed: o.seed,
     ...(batches ? { batches } : {}),
-  });
+  }));
   return { model: r.graph, params: r.params, macs: r.macs, achievedRatio: r.achievedRatio, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched };
 }

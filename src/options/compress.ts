@@ -36,6 +36,7 @@ export const compressSpec = {
   ignore: optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' })),
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
   fadeEpochs: withDefault(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),
+  widthsOf: optional(model("one step only (--mode oneshot, or one ratio): cut to this model's channel widths (same architecture as the student, e.g. a progressive run's final student) instead of solving for the ratio, so that a baseline differs from that run by its schedule alone", '<file>')),
   mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
   distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill', flagHelp: 'fine-tune with labels only instead of distilling from the teacher (the no-distillation baseline)' }), true),
   temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),

@@ -8,7 +8,8 @@ import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
-import { checkIgnored, prune, removedSlices } from '../prune/index.js';
+import { checkIgnored, checkWidths, prune, removedSlices } from '../prune/index.js';
+import { asWidthsOf, widthsOf } from './widths-of.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
@@ -52,6 +53,7 @@ async function startRun(o: RankOptions): Promise<Started> {
   if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
   const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
   const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
+  if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const ds = await openDataset(config.data, datasetOptions(datasetSettings(config)));
@@ -68,6 +70,8 @@ async function startRun(o: RankOptions): Promise<Started> {
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
+    const widths = config.widths;
+    if (widths) asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
     await mkdir(o.out, { recursive: true });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
@@ -163,7 +167,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
-          ratio: c.plan[i]!, metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
+          ...(c.widths ? { widths: c.widths } : { ratio: c.plan[i]! }), metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
           ...(c.allocation === 'uniform' && c.uniformOf === 'first' && steps.length ? { referenceWidths: Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) } : {}),
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });

@@ -20,7 +20,10 @@ export type RunConfig = {
   /** Uniform allocation: fractions of each step's current widths, or of the first student's. */
   uniformOf: 'current' | 'first';
   /** Node names whose channels are never cut (the pruner's `ignore`). */
-  ignore: string[]; roundTo: number; fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
+  ignore: string[]; roundTo: number;
+  /** A one-step run cut to given channel widths by group name (null: solved for the ratio), and the model they came from. */
+  widths: Record<string, number> | null; widthsOf: string | null;
+  fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number;
   /** Decay of the weights' moving average (null: off). */
@@ -45,10 +48,14 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   const short = stepEpochs.findIndex((e) => e > 0 && e < o.fadeEpochs);
   if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
+  const plan = o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
+  if (o.widthsOf !== undefined && plan.length > 1) throw new ConfigError('widthsOf', `gives the widths of one cut, and this run has ${plan.length} steps`, 'add --mode oneshot, or give one ratio');
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
-    teacher, student, data: settings.data, mode: o.mode, ratios, plan: o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios,
-    metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo, fadeEpochs: o.fadeEpochs, distill: o.distill,
+    teacher, student, data: settings.data, mode: o.mode, ratios, plan,
+    metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo,
+    widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
+    fadeEpochs: o.fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
@@ -97,5 +104,5 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf and ema options existed used global
   // allocation, hard cuts, current widths and no average
-  return { allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema'>) };
+  return { allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf'>) };
 }

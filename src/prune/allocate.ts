@@ -282,3 +282,28 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
     return { counts, cost: cur };
   }
 }
+
+/**
+ * Given widths instead of a ratio: each named group keeps exactly that many channels (its best-scored units; groups
+ * not named keep all), e.g. the widths of another student of the same architecture. ConfigError on a name that is
+ * no group or a width the group cannot keep.
+ */
+export function allocateWidths(dg: DependencyGraph, scores: Float64Array, cost: CostModel, widths: Readonly<Record<string, number>>): Allocation {
+  const names = new Set(dg.groups.map((g) => g.name));
+  const unknown = Object.keys(widths).filter((n) => !names.has(n));
+  if (unknown.length) {
+    throw new ConfigError('widths', `no channel group named ${unknown.map((n) => `'${n}'`).join(', ')} (the groups: ${[...names].join(', ')})`, 'widths are per channel group of the model pruned (`whittle inspect` lists them); widths taken from another model need the same architecture');
+  }
+  const kept = new Uint8Array(dg.unitCount);
+  const keptCounts = dg.groups.map((g) => {
+    const total = groupWidth(g);
+    const k = widths[g.name] ?? total;
+    const least = Math.max(1, g.frozen);
+    if (!(Number.isInteger(k) && k >= least && k <= total)) throw new ConfigError('widths', `group '${g.name}' has ${total} channels${g.frozen ? ` (${g.frozen} that cannot be cut)` : ''} and cannot keep ${k}`, `give it a whole number from ${least} to ${total}`);
+    const order = [...g.units].sort((a, b) => scores[b]! - scores[a]! || a - b);
+    for (let j = 0; j < k - g.frozen; j++) kept[order[j]!] = 1;
+    return k;
+  });
+  cost.reset(kept);
+  return { kept, cost: cost.total(), keptCounts };
+}

@@ -3,12 +3,12 @@
  * (how one layer is cut), importance (how channels are scored), the allocation policy (how many channels each group
  * keeps to hit a ratio), and surgery (the dense smaller graph).
  */
-export { prune, analyzeGroups, checkIgnored, resolveOptions, type PruneOptions, type PruneResult, type GroupReport } from './pruner.js';
+export { prune, analyzeGroups, channelWidths, checkIgnored, checkWidths, resolveOptions, type PruneOptions, type PruneTarget, type PruneResult, type GroupReport } from './pruner.js';
 export { DependencyGraph, buildDependencyGraph, type Untouched, type CutRule, type Rewrite, type Source, type AnalyzeOptions } from './dependency-graph.js';
 export { groupWidth, type Group } from './group.js';
 export { PRUNERS, type LayerPruner, type Cut, type Role } from './layer-pruners.js';
 export { IMPORTANCE, CRITERIA, normalizePerGroup, type Criterion, type Importance, type ImportanceOptions, type GroupReduction, type Batch } from './importance.js';
 export { CostModel, type Metric } from './cost-model.js';
-export { allocate, type AllocateOptions, type Allocation } from './allocate.js';
+export { allocate, allocateWidths, type AllocateOptions, type Allocation } from './allocate.js';
 export { applyPlan, type PruningPlan } from './surgery.js';
 export { zeroRemovedChannels, removedSlices, keptChannels, type RemovedSlice } from './mask.js';

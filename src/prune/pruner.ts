@@ -4,13 +4,17 @@ import { ConfigError } from '../errors.js';
 import { buildDependencyGraph, type DependencyGraph, type Untouched } from './dependency-graph.js';
 import { CostModel, type Metric } from './cost-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
-import { allocate } from './allocate.js';
+import { allocate, allocateWidths } from './allocate.js';
 import { groupWidth } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
 
-export type PruneOptions = {
-  /** Target size as a fraction of the current model, in (0, 1]. */
-  ratio: number;
+/**
+ * What to prune to: a size (`ratio`, solved for by the allocation policy), or given channel widths per group name
+ * (`widths`, e.g. channelWidths() of another student of the same architecture; groups not named keep all).
+ */
+export type PruneTarget = { ratio: number; widths?: undefined } | { widths: Readonly<Record<string, number>>; ratio?: undefined };
+
+export type PruneOptions = PruneTarget & {
   /** What the ratio measures (default 'params'); MACs are counted at the graph's input shape. */
   metric?: Metric;
   /** How channels are scored (default 'l1'). */
@@ -69,8 +73,11 @@ export function checkIgnored(g: Graph, ignore: readonly string[]): void {
 }
 
 /** Checks options and fills defaults; every problem is a ConfigError naming the option. */
-export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOptions, 'batches' | 'referenceWidths'>> & Pick<PruneOptions, 'batches' | 'referenceWidths'> {
-  if (typeof o.ratio !== 'number' || !(o.ratio > 0 && o.ratio <= 1)) throw new ConfigError('ratio', `must be in (0, 1], got ${String(o.ratio)}`, 'the ratio is the fraction of the model to keep, e.g. 0.5');
+export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'ratio' | 'widths'>> & Pick<PruneOptions, 'batches' | 'referenceWidths'> {
+  if (o.widths !== undefined) {
+    if (o.ratio !== undefined) throw new ConfigError('widths', 'cannot be combined with a ratio', 'give either the ratio to solve for or the widths to keep');
+    if (typeof o.widths !== 'object' || o.widths === null) throw new ConfigError('widths', 'expected widths by group name, e.g. { conv1: 8 }');
+  } else if (typeof o.ratio !== 'number' || !(o.ratio > 0 && o.ratio <= 1)) throw new ConfigError('ratio', `must be in (0, 1], got ${String(o.ratio)}`, 'the ratio is the fraction of the model to keep, e.g. 0.5');
   const metric = o.metric ?? 'params';
   if (metric !== 'params' && metric !== 'macs') throw new ConfigError('metric', `unknown metric '${String(metric)}' (expected params or macs)`);
   const criterion = o.criterion ?? 'l1';
@@ -90,7 +97,18 @@ export function resolveOptions(g: Graph, o: PruneOptions): Required<Omit<PruneOp
   const ref = o.referenceWidths;
   const bad = ref === undefined ? [] : Object.entries(ref).filter(([, w]) => !(typeof w === 'number' && w > 0));
   if (bad.length) throw new ConfigError('referenceWidths', `widths must be positive numbers, got ${bad.map(([n, w]) => `${n}: ${String(w)}`).join(', ')}`);
-  return { ratio: o.ratio, metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}) };
+  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}) };
+}
+
+/** Each channel group's width by group name: what `widths` takes to prune another model of this architecture alike. */
+export function channelWidths(g: Graph, o: { ignore?: readonly string[] } = {}): Record<string, number> {
+  return Object.fromEntries(buildDependencyGraph(g, o).groups.map((gr) => [gr.name, groupWidth(gr)]));
+}
+
+/** Checks that a graph can be cut to these widths (as prune() with `widths` would), without cutting it. */
+export function checkWidths(g: Graph, widths: Readonly<Record<string, number>>, ignore: readonly string[] = []): void {
+  const dg = buildDependencyGraph(g, { ignore });
+  allocateWidths(dg, new Float64Array(dg.unitCount), new CostModel(dg, 'params'), widths);
 }
 
 /** The channel groups of a graph, with what is left untouched and why (infers shapes first when needed). */
@@ -111,7 +129,9 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
   const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
   const model = new CostModel(dg, o.metric);
   const ref = o.referenceWidths;
-  const alloc = allocate(dg, scores, model, { ...o, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? groupWidth(gr)) } : {}) });
+  const alloc = o.widths !== undefined
+    ? allocateWidths(dg, scores, model, o.widths)
+    : allocate(dg, scores, model, { ...o, ratio: o.ratio, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? groupWidth(gr)) } : {}) });
   const plan: PruningPlan = { dg, kept: alloc.kept };
   const pruned = applyPlan(plan);
   const params = { before: g.parameterCount(), after: pruned.parameterCount() };

@@ -26,6 +26,16 @@ test('prune() returns a new model at the ratio and leaves the input unchanged; i
       r.model.dispose();
     }
     await assert.rejects(prune(model, { ratio: 0.5, global: true, uniform: true }), /uniform: cannot be combined with global/);
+    await assert.rejects(prune(model, {}), /ratio: is required, unless the widths of another model are given/);
+    // widthsOf takes a loaded model too: the same widths, and the model passed stays usable
+    const half = await prune(model, { ratio: 0.5 });
+    const same = await prune(model, { widthsOf: half.model, criterion: 'l2' });
+    try {
+      assert.deepEqual(same.groups.map((g) => g.kept), half.groups.map((g) => g.kept));
+      assert.equal(same.params.after, half.model.parameterCount());
+    } finally {
+      for (const m of [half.model, same.model]) m.dispose();
+    }
   } finally {
     model.dispose();
   }

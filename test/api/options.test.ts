@@ -27,7 +27,7 @@ test('checkOptions fills defaults, and rejects unknown keys and bad values namin
     [{ ratio: 0.5, ratoi: 1 }, 'ratoi', /unknown option/],
     [{ ratio: 1.5 }, 'ratio', /must be in \(0, 1\], got 1\.5/],
     [{ ratio: '0.5' }, 'ratio', /must be in \(0, 1\], got '0\.5'/],
-    [{}, 'ratio', /is required/],
+    [{ widthsOf: 3 }, 'widthsOf', /expected an ONNX file path or a model/],
     [{ ratio: 0.5, metric: 'flops' }, 'metric', /expected one of params, macs, got 'flops'/],
     [{ ratio: 0.5, roundTo: 2.5 }, 'roundTo', /expected an integer >= 1, got 2\.5/],
     [{ ratio: 0.5, ignore: 'conv1' }, 'ignore', /expected a list of names, got 'conv1'/],

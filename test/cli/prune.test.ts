@@ -36,6 +36,34 @@ test('prune --json reports params, macs, the achieved ratio and every group; the
   }
 });
 
+test('prune --widths-of cuts to the channel widths of another model of the same architecture, and says so in --json', async () => {
+  const { dir, path } = await model('resnet-small');
+  const first = join(dir, 'first.onnx');
+  assert.equal(runCli(['prune', path, '-o', first, '--ratio', '0.3', '--uniform', '--round-to', '4']).status, 0);
+  const out = join(dir, 'same-widths.onnx');
+  const r = runCli(['prune', path, '-o', out, '--widths-of', first, '--criterion', 'fpgm', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  type Summary = { widthsOf?: string; targetRatio?: number; params: { after: number }; groups: { name: string; kept: number; total: number }[] };
+  const j = r.lastJson() as Summary;
+  assert.equal(j.widthsOf, first);
+  assert.equal(j.targetRatio, undefined);
+  const again = runCli(['prune', path, '-o', join(dir, 'again.onnx'), '--ratio', '0.3', '--uniform', '--round-to', '4', '--json']).lastJson() as Summary;
+  assert.deepEqual(j.groups.map((g) => [g.name, g.kept, g.total]), again.groups.map((g) => [g.name, g.kept, g.total]));
+  assert.equal(j.params.after, again.params.after);
+  const vgg = await model('vgg-small');
+  const cases: [string[], RegExp][] = [
+    [['--widths-of', vgg.path], /--widths-of: does not fit: no channel group named 'features\.0'/],
+    [['--widths-of', first, '--ratio', '0.5'], /--widths-of: cannot be combined with ratio/],
+    [[], /--ratio: is required, unless the widths of another model are given/],
+  ];
+  for (const [flags, msg] of cases) {
+    const bad = runCli(['prune', path, '-o', join(dir, 'never.onnx'), ...flags]);
+    assert.equal(bad.status, 2, `${flags.join(' ')}: ${bad.stderr}`);
+    assert.match(bad.stderr, msg);
+    assert.equal(existsSync(join(dir, 'never.onnx')), false);
+  }
+});
+
 test('prune rejects bad options with one line, exit 2 and no output file', async () => {
   const { dir, path } = await model('vgg-small');
   const out = join(dir, 'never.onnx');

@@ -19,6 +19,8 @@ export async function everyFunction(signal: AbortSignal): Promise<void> {
   const classes: string[] = noAny(ds.classes);
   const pruned: PruneResult = noAny(await prune(model, { ratio: 0.5, metric: 'macs', criterion: 'l1', roundTo: 8 }));
   const small: Model = noAny(pruned.model);
+  const alike: PruneResult = noAny(await prune(model, { widthsOf: small }));
+  alike.model.dispose();
   const ratio: number = noAny(pruned.achievedRatio) + noAny(pruned.params.before) + noAny(pruned.macs.after);
   const teacher: Model = noAny(await trainTeacher({ arch: 'lenet5', data: 'mnist', epochs: 1, trainSubset: 512, onEvent: (e) => noAny(e.type) }));
   const events: CompressEvent[] = [];

@@ -7,6 +7,7 @@ import { manualSeed } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { compress } from '../../src/pipeline/compress.js';
+import { channelWidths } from '../../src/prune/index.js';
 import { readRunConfig } from '../../src/pipeline/run-config.js';
 import { runCli } from '../cli/run-cli.js';
 import { newRun, smallIdxData, vggTeacherFile as teacherFile } from './fixtures.js';
@@ -52,6 +53,43 @@ test('oneshot prunes once to the product of the ratios for the same total epochs
   assert.equal(plain.config['distill'], false);
   assert.equal(plain.config['teacherCache'], false);
   assert.deepEqual(plain.steps.map((s) => Math.round(s.targetRatio * 1000) / 1000), [0.5, 0.5]);
+});
+
+test('--widths-of gives a one-step run the channel widths of another run\'s student, so that one-shot differs from progressive by its schedule alone', async () => {
+  const teacher = await teacherFile();
+  const prog = newRun();
+  const p = await compress({ ...quick, teacher, out: prog, ratios: [0.5, 0.5], roundTo: 4 });
+  const student = join(prog, 'student.onnx');
+  const out = newRun();
+  const one = await compress({ ...quick, teacher, out, ratios: [0.5, 0.5], mode: 'oneshot', widthsOf: student, fadeEpochs: 1 });
+  const widths = (path: string): Record<string, number> => {
+    const g = loadOnnx(path);
+    try {
+      return channelWidths(g);
+    } finally {
+      g.dispose();
+    }
+  };
+  assert.deepEqual(widths(join(out, 'student.onnx')), widths(student));
+  assert.deepEqual(one.config.widths, widths(student));
+  assert.equal(one.config.widthsOf, student);
+  assert.equal(one.steps[0]!.targetRatio, 0.25);
+  assert.equal(one.steps[0]!.params, p.steps[1]!.params);
+  assert.deepEqual((await readRunConfig(out)).widths, widths(student), 'run.json holds the widths, so --resume needs no other file');
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-widths-'));
+  const other = buildZooGraph('resnet-small', { input: [1, 12, 12], classes: 10 });
+  await saveOnnx(other, join(dir, 'resnet.onnx'));
+  other.dispose();
+  const cases: [string[], RegExp][] = [
+    [['--ratios', '0.5,0.5', '--widths-of', student], /--widths-of: gives the widths of one cut, and this run has 2 steps/],
+    [['--ratios', '0.25', '--widths-of', join(dir, 'resnet.onnx')], /--widths-of: does not fit: no channel group named 'conv1'/],
+  ];
+  for (const [flags, msg] of cases) {
+    const bad = runCli(['compress', '--teacher', teacher, '--data', DATA, ...flags, '-o', join(dir, 'bad')]);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, msg);
+    assert.equal(existsSync(join(dir, 'bad')), false);
+  }
 });
 
 test('compress refuses bad input with one line and exit 2, and never touches an existing run folder', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { keep, liveTensors, manualSeed, randint, randn, tidy } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { analyzeGroups, applyPlan, groupWidth, prune, type PruneOptions } from '../../src/prune/index.js';
+import { analyzeGroups, applyPlan, channelWidths, groupWidth, prune, type PruneOptions } from '../../src/prune/index.js';
 import { assertEquivalent, randomizeNorms } from './helpers.js';
 
 const spec = { input: [3, 32, 32] as const, classes: 10 };
@@ -83,6 +83,29 @@ test('referenceWidths: three uniform 0.5 steps at roundTo 8 keep the same fracti
   first.dispose();
 });
 
+test('widths: each named group keeps exactly that many of its best channels, so widths read off a pruned graph give that graph again', () => {
+  manualSeed(2);
+  const g = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10 });
+  randomizeNorms(g);
+  const solved = prune(g, { ratio: 0.2, global: true, criterion: 'l2' });
+  const widths = channelWidths(solved.graph);
+  assert.deepEqual(Object.keys(widths), solved.groups.map((gr) => gr.name));
+  const given = prune(g, { widths, criterion: 'l2' });
+  try {
+    assert.deepEqual(given.groups.map((gr) => gr.kept), solved.groups.map((gr) => gr.kept));
+    assert.deepEqual(Array.from(given.plan.kept), Array.from(solved.plan.kept), 'the same channels: the best-scored of each group');
+    assert.equal(given.achievedRatio, solved.achievedRatio);
+    assertEquivalent(given, [1, 28, 28], g);
+    // a group not named keeps all its channels
+    const [name, w] = Object.entries(widths)[0]!;
+    const one = prune(g, { widths: { [name]: w } });
+    assert.deepEqual(one.groups.map((gr) => gr.kept), one.groups.map((gr) => (gr.name === name ? w : gr.total)));
+    one.graph.dispose();
+  } finally {
+    for (const m of [solved.graph, given.graph, g]) m.dispose();
+  }
+});
+
 test('reductions sum, mean and max all give valid prunings; ignored nodes keep every channel', () => {
   manualSeed(3);
   const g = buildZooGraph('resnet-small', spec);
@@ -121,6 +144,7 @@ test('the input graph is unchanged, ratio 1 keeps everything, and no tensor leak
 
 test('bad options throw ConfigError naming the option', () => {
   const g = buildZooGraph('mlp', { input: [1, 8, 8], classes: 4 });
+  const firstGroup = analyzeGroups(g).groups[0]!.name;
   const bad: [Record<string, unknown>, RegExp][] = [
     [{ ratio: 0 }, /^ratio: must be in \(0, 1\], got 0$/],
     [{ ratio: 1.5 }, /^ratio: must be in \(0, 1\], got 1.5$/],
@@ -133,6 +157,10 @@ test('bad options throw ConfigError naming the option', () => {
     [{ ratio: 0.5, minChannels: 0 }, /^minChannels: must be an integer >= 1/],
     [{ ratio: 0.5, reduction: 'median' }, /^reduction: unknown reduction 'median'/],
     [{ ratio: 0.5, criterion: 'bn-scale' }, /^criterion: 'bn-scale' needs a BatchNormalization in every group, but 2 group\(s\) have none/],
+    [{ widths: { nope: 2 } }, /^widths: no channel group named 'nope' \(the groups: /],
+    [{ widths: { [firstGroup]: 0 } }, new RegExp(`^widths: group '${firstGroup}' has \\d+ channels and cannot keep 0$`)],
+    [{ widths: { [firstGroup]: 1.5 } }, /cannot keep 1.5$/],
+    [{ widths: {}, ratio: 0.5 }, /^widths: cannot be combined with a ratio$/],
     [{ ratio: 0.001, minChannels: 64 }, /^ratio: 0.001 of the params cannot be reached: the smallest reachable ratio is 0\.\d{4}/],
   ];
   for (const [o, msg] of bad) {

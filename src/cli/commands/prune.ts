@@ -8,7 +8,7 @@ import { addOptions, namingErrors, readOptions } from '../options.js';
 /** Adds `whittle prune MODEL -o OUT --ratio R`: prune() on an ONNX file, written back as ONNX. */
 export function registerPrune(p: Command): void {
   const c = p.command('prune')
-    .description('remove whole channels so the model has exactly RATIO of its size (dependency-aware; a dense, smaller model)')
+    .description('remove whole channels so the model has exactly RATIO of its size, or the widths of another model (dependency-aware; a dense, smaller model)')
     .argument('<model>', 'the ONNX model to prune')
     .requiredOption('-o, --output <file>', 'the pruned ONNX model to write');
   addOptions(c, pruneSpec, { config: true })
@@ -24,11 +24,11 @@ export function registerPrune(p: Command): void {
         } finally {
           r.model.dispose();
         }
-        const summary = { input: model, output: out, metric: r.metric, criterion: r.criterion, targetRatio: options.ratio, achievedRatio: r.achievedRatio, params: r.params, macs: r.macs, groups: r.groups, untouched: r.untouched };
+        const summary = { input: model, output: out, metric: r.metric, criterion: r.criterion, ...(options.ratio !== undefined ? { targetRatio: options.ratio } : { widthsOf: options.widthsOf }), achievedRatio: r.achievedRatio, params: r.params, macs: r.macs, groups: r.groups, untouched: r.untouched };
         if (f.json) {
           console.log(JSON.stringify(summary));
         } else {
-          console.log(`wrote ${out}: ${r.metric} ${r.metric === 'params' ? `${r.params.before} -> ${r.params.after}` : `${r.macs.before} -> ${r.macs.after}`} (ratio ${r.achievedRatio.toFixed(4)}, target ${options.ratio})`);
+          console.log(`wrote ${out}: ${r.metric} ${r.metric === 'params' ? `${r.params.before} -> ${r.params.after}` : `${r.macs.before} -> ${r.macs.after}`} (ratio ${r.achievedRatio.toFixed(4)}, ${options.ratio !== undefined ? `target ${options.ratio}` : `the widths of ${String(options.widthsOf)}`})`);
           for (const grp of r.groups) console.log(`  ${grp.name.padEnd(28)} ${String(grp.kept).padStart(5)} / ${grp.total} channels`);
           for (const u of r.untouched) console.log(`  untouched ${u.node}: ${u.reason}`);
         }
