@@ -1,10 +1,12 @@
-// Reads OUT/seed-S/{progressive,oneshot,no-distill}/report.json and prints a markdown table of test accuracies.
+// Reads OUT/seed-S/{progressive,oneshot,no-distill}/report.json (and oneshot-widths, one-shot cut to the progressive
+// student's widths, where every seed has it) and prints markdown tables of test accuracies.
 // Usage: node bench/claim-summary.mjs OUT SEED...
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [out, ...seeds] = process.argv.slice(2);
-const modes = ['progressive', 'oneshot', 'no-distill'];
+const withWidths = seeds.every((s) => existsSync(join(out, `seed-${s}`, 'oneshot-widths', 'report.json')));
+const modes = ['progressive', 'oneshot', ...(withWidths ? ['oneshot-widths'] : []), 'no-distill'];
 const read = (seed, mode) => JSON.parse(readFileSync(join(out, `seed-${seed}`, mode, 'report.json'), 'utf8'));
 const pct = (x) => (100 * x).toFixed(2);
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -26,7 +28,7 @@ const final = (seed, mode) => read(seed, mode).final.testAccuracy;
 console.log('');
 console.log(`| progressive minus | ${seeds.map((s) => `seed ${s}`).join(' | ')} | mean ± sd | seeds ahead |`);
 console.log(`|---|${seeds.map(() => '---|').join('')}---|---|`);
-for (const mode of ['oneshot', 'no-distill']) {
+for (const mode of modes.slice(1)) {
   const d = seeds.map((s) => final(s, 'progressive') - final(s, mode));
   const sign = (x) => (x >= 0 ? '+' : '') + pct(x);
   console.log(`| ${mode} | ${d.map(sign).join(' | ')} | ${sign(mean(d))} ± ${pct(sd(d))} | ${d.filter((x) => x > 0).length} of ${d.length} |`);
