@@ -1,6 +1,13 @@
+import { z } from 'zod';
+import { Graph } from '../graph/index.js';
 import { choice, int, num, optional, pattern, text, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
+
+/** An ONNX file, or a model already loaded. */
+export function modelOption(help: string, arg = '<file>') {
+  return { ...text(help, { arg }), schema: z.union([z.string().min(1), z.instanceof(Graph)], { error: 'expected an ONNX file path or a model' }) };
+}
 
 /** A dataset spec, as openDataset() takes it. */
 export const dataOption = text('dataset: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' });

@@ -1,14 +1,8 @@
 import { z } from 'zod';
-import { Graph } from '../graph/index.js';
 import type { CompressEvent } from '../pipeline/compress.js';
 import { CRITERIA } from '../prune/index.js';
 import { apiOnly, choice, flag, int, num, numList, optional, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, optimOptions, type LrDefaults } from './common.js';
-
-/** An ONNX file, or a model already loaded. */
-function model(help: string, arg: string) {
-  return { ...text(help, { arg }), schema: z.union([z.string().min(1), z.instanceof(Graph)], { error: 'expected an ONNX file path or a model' }) };
-}
+import { dataOption, datasetOptions, engineOptions, modelOption, optimOptions, type LrDefaults } from './common.js';
 
 /** compress's peak learning rate when `lr` is not given. */
 export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
@@ -19,8 +13,8 @@ const epochs = z.int({ error: EPOCHS_MSG }).min(0, { error: EPOCHS_MSG });
 
 /** Every option of compress(), `whittle compress` and its whittle.yaml: adding an option is one entry here. */
 export const compressSpec = {
-  teacher: optional(model('the trained teacher (ONNX file or model); required unless resuming', '<file>')),
-  student: optional(model('the first student (ONNX file or model), e.g. another architecture; default a copy of the teacher', '<file>')),
+  teacher: optional(modelOption('the trained teacher (ONNX file or model); required unless resuming')),
+  student: optional(modelOption('the first student (ONNX file or model), e.g. another architecture; default a copy of the teacher')),
   data: optional(dataOption),
   ...datasetOptions,
   out: optional(text('the run folder (must not exist or be empty); required unless resuming', { flags: '-o, --output <dir>', aliases: ['output'] })),
@@ -36,7 +30,7 @@ export const compressSpec = {
   ignore: optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' })),
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
   fadeEpochs: withDefault(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),
-  widthsOf: optional(model("one step only (--mode oneshot, or one ratio): cut to this model's channel widths (same architecture as the student, e.g. a progressive run's final student) instead of solving for the ratio, so that a baseline differs from that run by its schedule alone", '<file>')),
+  widthsOf: optional(modelOption("one step only (--mode oneshot, or one ratio): cut to this model's channel widths (same architecture as the student, e.g. a progressive run's final student) instead of solving for the ratio, so that a baseline differs from that run by its schedule alone")),
   mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
   distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill', flagHelp: 'fine-tune with labels only instead of distilling from the teacher (the no-distillation baseline)' }), true),
   temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),

@@ -1,17 +1,13 @@
 import { z } from 'zod';
 import { CRITERIA } from '../prune/index.js';
 import type { Dataset } from '../data/index.js';
-import { Graph } from '../graph/index.js';
-import { choice, flag, int, num, optional, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption } from './common.js';
+import { choice, flag, int, num, optional, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
+import { dataOption, modelOption } from './common.js';
 
 /** prune()'s options and `whittle prune`'s flags. */
 export const pruneSpec = {
   ratio: optional(num('target size as a fraction of the model, in (0, 1] (required unless widthsOf)', (r) => r > 0 && r <= 1, 'must be in (0, 1]', { arg: '<r>' })),
-  widthsOf: optional({
-    ...text("instead of a ratio: keep in each channel group as many channels as this model of the same architecture has (ONNX file or model; e.g. another run's student, so that a baseline gets its widths)", { arg: '<file>' }),
-    schema: z.union([z.string().min(1), z.instanceof(Graph)], { error: 'expected an ONNX file path or a model' }),
-  }),
+  widthsOf: optional(modelOption("instead of a ratio: keep in each channel group as many channels as this model of the same architecture has (ONNX file or model; e.g. another run's student, so that a baseline gets its widths)")),
   metric: withDefault(choice('what the ratio measures: params or macs', ['params', 'macs'] as const), 'params'),
   criterion: withDefault(choice('channel importance', CRITERIA), 'l1'),
   global: optional(flag('rank channels across all groups (the default)')),
