@@ -27,9 +27,9 @@ async function teacher(): Promise<string> {
   }
   return path;
 }
-const run = async (out: string): Promise<string[]> => [
+const run = async (out: string, epochs = 3): Promise<string[]> => [
   'compress', '--teacher', await teacher(), '--data', 'mnist', '--train-subset', '3000', '--val-size', '300', '--ratios', '0.5',
-  '--epochs-per-step', '3', '--batch-size', '75', '--lr', '0.05', '--threads', '1', '--augment', 'off', '--json', '-o', join(dir, out),
+  '--epochs-per-step', String(epochs), '--batch-size', '75', '--lr', '0.05', '--threads', '1', '--augment', 'off', '--json', '-o', join(dir, out),
 ];
 type Report = { steps: { epochs: { trainLoss: number; valAccuracy: number }[]; testAccuracy: number }[]; config: { worldSize?: number } };
 const report = (out: string): Report => JSON.parse(readFileSync(join(dir, out, 'report.json'), 'utf8')) as Report;
@@ -64,10 +64,23 @@ test('with --ema, compress --nproc 2 still gives the per-epoch numbers of one pr
   assert.equal((report('ema-two').config as { ema?: number }).ema, 0.9);
 });
 
+// The stopped runs are long enough (an epoch takes ~0.2 s) that a test starved on a loaded machine still sees the
+// first checkpoint well before the run ends; the reference they resume to is one process over as many epochs.
+const stoppedEpochs = 15;
+let longReference: Report | undefined;
+async function longOne(): Promise<Report> {
+  if (!longReference) {
+    const one = runCli(await run('long-one', stoppedEpochs));
+    assert.equal(one.status, 0, one.stderr);
+    longReference = report('long-one');
+  }
+  return longReference;
+}
+
 /** Starts `compress --nproc 2` into `name` and resolves once its first epoch's checkpoint is on disk. */
 async function startLaunched(name: string): Promise<{ launcher: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
   const out = join(dir, name);
-  const launcher = spawn(process.execPath, [join(repoRoot, 'bin', 'whittle.js'), ...await run(name), '--nproc', '2', '--dist-timeout', '300'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const launcher = spawn(process.execPath, [join(repoRoot, 'bin', 'whittle.js'), ...await run(name, stoppedEpochs), '--nproc', '2', '--dist-timeout', '300'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   launcher.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => launcher.on('exit', resolve));
@@ -91,7 +104,7 @@ test('killing a worker stops the run with one clear error; --resume --nproc 2 fi
   assert.ok(!existsSync(join(out, 'report.json')));
   const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
   assert.equal(resumed.status, 0, resumed.stderr);
-  assertSameRun(report('one'), report('killed'), 'killed and resumed vs 1 process');
+  assertSameRun(await longOne(), report('killed'), 'killed and resumed vs 1 process');
 });
 
 test('Ctrl-C on the launcher stops every worker at a batch (E_ABORTED); --resume --nproc 2 finishes the run', { skip }, async () => {
@@ -102,7 +115,7 @@ test('Ctrl-C on the launcher stops every worker at a batch (E_ABORTED); --resume
   assert.match(stderr(), /whittle: error\[E_ABORTED\]: stopped on request: all 2 workers stopped/);
   const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
   assert.equal(resumed.status, 0, resumed.stderr);
-  assertSameRun(report('one'), report('interrupted'), 'interrupted and resumed vs 1 process');
+  assertSameRun(await longOne(), report('interrupted'), 'interrupted and resumed vs 1 process');
 });
 
 test('a wrong master address fails with one clear line: at once when it cannot resolve, after --dist-timeout when nobody answers', { skip }, async () => {
