@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { loadOnnx } from '../onnx/index.js';
+import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, type Dim } from '../graph/index.js';
 import { analyzeGroups, groupWidth } from '../prune/index.js';
@@ -25,6 +25,8 @@ export interface ModelReport {
   /** Prunable channel groups (channels removed together) and what pruning leaves untouched, with why; null without shapes. */
   groups: { name: string; channels: number; members: string[] }[] | null;
   untouched: { node: string; reason: string }[] | null;
+  /** The file's metadata_props: for whittle's outputs `whittle.preprocess` and `whittle.labels`, what feeding the model takes. */
+  metadata: Record<string, string>;
   notes: string[];
 }
 
@@ -83,6 +85,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
     macsInput,
     groups,
     untouched,
+    metadata: metadataProps(g),
     notes,
   };
 }

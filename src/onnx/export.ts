@@ -19,6 +19,13 @@ export type SaveOptions = {
 export const IR_VERSION = 8;
 /** Keys of graph.metadata that describe the file whittle read, not a property to copy into metadata_props. */
 const SOURCE_KEYS = new Set(['producer_name', 'producer_version', 'domain', 'model_version', 'doc_string']);
+
+/** The model's metadata_props as read (e.g. `whittle.preprocess`, `whittle.labels`), without the file's own fields. */
+export function metadataProps(g: Graph): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [k, v] of Object.entries(g.metadata)) if (!SOURCE_KEYS.has(k)) metadata[k] = v;
+  return metadata;
+}
 /** A single protobuf message may not reach 2 GB. */
 const MAX_BYTES = 2 ** 31 - 2 ** 20;
 
@@ -93,8 +100,7 @@ export function toModelProto(g: Graph, o: SaveOptions = {}): ModelProto {
     if (bytes > MAX_BYTES) throw new OnnxError(`the weights take more than 2 GB, which one ONNX protobuf cannot hold (external data is not written yet)`);
     return t;
   });
-  const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(g.metadata)) if (!SOURCE_KEYS.has(k)) metadata[k] = v;
+  const metadata = metadataProps(g);
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');
   if (producer && metadata['source_producer'] === undefined) metadata['source_producer'] = producer;
   Object.assign(metadata, o.metadata ?? {});

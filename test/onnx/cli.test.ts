@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseNpy } from '../../src/data/npy.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import { caseData, cases, editModel, fixturesDir, maxAbsDiff, modelPath, whittle } from './helpers.js';
+import { repoRoot } from '../cli/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'whittle-onnx-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +29,20 @@ test('inspect --json: params (BN running stats excluded), MACs, inputs, outputs,
   assert.equal(text.code, 0);
   assert.ok(text.out.some((l) => /^MACs\s+284,752 per sample at 1x3x16x16/.test(l)), text.out.join('\n'));
   assert.ok(text.out.some((l) => /^params\s+3,941$/.test(l)), text.out.join('\n'));
+});
+
+test('inspect shows the metadata_props that feeding a model takes: whittle.preprocess and whittle.labels of whittle\'s outputs', async () => {
+  const teacher = join(repoRoot, 'teachers', 'vgg-small-fashion-mnist.onnx');
+  const r = await whittle('inspect', teacher, '--json');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  const { metadata } = JSON.parse(r.out.at(-1)!) as { metadata: Record<string, string> };
+  assert.deepEqual(Object.keys(metadata).sort(), ['whittle.labels', 'whittle.preprocess']);
+  assert.deepEqual(JSON.parse(metadata['whittle.preprocess']!), { scale: 1 / 255, mean: [0.286], std: [0.353] });
+  assert.equal((JSON.parse(metadata['whittle.labels']!) as string[])[9], 'Ankle boot');
+  const text = await whittle('inspect', teacher);
+  assert.ok(text.out.includes('metadata whittle.preprocess = {"scale":0.00392156862745098,"mean":[0.286],"std":[0.353]}'), text.out.join('\n'));
+  const pytorch = await whittle('inspect', modelPath('convbn_train'), '--json');
+  assert.deepEqual((JSON.parse(pytorch.out.at(-1)!) as { metadata: unknown }).metadata, {}, 'producer fields are not metadata_props');
 });
 
 test('inspect: symbolic spatial dims need --input for MACs; the shape also folds view(N, -1)', async () => {

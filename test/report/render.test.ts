@@ -2,15 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderHtml } from '../../src/report/index.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import { resolveConfig } from '../../src/pipeline/run-config.js';
 import { runCli } from '../cli/run-cli.js';
-
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+import { CHROMIUM, NO_CHROMIUM, headlessArgs } from '../helpers/chromium.js';
 
 function fakeReport(shift: number): CompressReport {
   const step = (k: number, ratio: number) => ({
@@ -29,14 +28,12 @@ function fakeReport(shift: number): CompressReport {
 }
 
 function chromium(args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
-  const profile = mkdtempSync(join(tmpdir(), 'whittle-chromium-'));
-  const r = spawnSync(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args], { cwd, encoding: 'utf8', timeout: 60000 });
+  const r = spawnSync(CHROMIUM!, [...headlessArgs(), ...args], { cwd, encoding: 'utf8', timeout: 60000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('report.html renders its charts in headless Chromium, offline', (t) => {
-  if (!CHROMIUM) return t.skip('Debian chromium is not installed (apt-get install chromium)');
+  if (!CHROMIUM) return t.skip(NO_CHROMIUM);
   const dir = mkdtempSync(join(tmpdir(), 'whittle-report-'));
   const html = join(dir, 'report.html');
   writeFileSync(html, renderHtml([{ name: 'run', report: fakeReport(0) }]));
@@ -52,7 +49,7 @@ test('report.html renders its charts in headless Chromium, offline', (t) => {
 });
 
 test('whittle report draws several runs on the same charts', (t) => {
-  if (!CHROMIUM) return t.skip('Debian chromium is not installed (apt-get install chromium)');
+  if (!CHROMIUM) return t.skip(NO_CHROMIUM);
   const root = mkdtempSync(join(tmpdir(), 'whittle-report-'));
   for (const [name, shift] of [['progressive', 0], ['oneshot', 0.02]] as const) {
     mkdirSync(join(root, name));
