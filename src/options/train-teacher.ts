@@ -14,9 +14,10 @@ export const trainTeacherSpec = {
   ...optimOptions(TEACHER_LR),
   ...datasetOptions,
   ...engineOptions,
-  out: optional(text('also write the model to this ONNX file (checked before training starts)', { flags: '-o, --output <file>', aliases: ['output'] })),
+  out: optional(text('also write the model to this ONNX file (checked before training starts); a checkpoint is kept beside it in FILE.checkpoint/ until it is written', { flags: '-o, --output <file>', aliases: ['output'] })),
+  resume: optional(text('continue the stopped training that was writing this ONNX file, from its last epoch end, with its own settings (no other training options)', { arg: '<file>' })),
   onEvent: optional(apiOnly<(e: TrainTeacherEvent) => void>('called after each batch and epoch, and once with the result', (v) => typeof v === 'function', 'a function')),
-  signal: optional(apiOnly<AbortSignal>('stops training at the next batch (AbortedError)', (v) => v instanceof AbortSignal, 'an AbortSignal')),
+  signal: optional(apiOnly<AbortSignal>('stops training at the next batch (AbortedError); with out, resume continues it', (v) => v instanceof AbortSignal, 'an AbortSignal')),
 } as const;
 
 export type TrainTeacherOptions = OptionsOf<typeof trainTeacherSpec>;

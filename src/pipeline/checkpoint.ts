@@ -18,19 +18,25 @@ export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 
 /** A soft cut in progress (fadeEpochs > 0): the channels being faded, and the plan's per-unit survival for the cut. */
 export type SoftCut = { slices: RemovedSlice[]; kept: number[] };
 
-/** A step in progress at an epoch end: the student and trainer state live in `dir`. */
-export type StepInProgress = {
-  step: number;
+/** What a fit's state at an epoch end holds besides its tensors (those are in the folder `dir`). */
+export type FitInProgress = {
   dir: string;
-  pruned: PrunedInfo;
-  /** Present while the step's student is not cut yet (its soft cut's fade). */
-  fade?: SoftCut;
-  seconds: number;
+  /** The model's file in `dir` (absent in checkpoints written before it was recorded: student.onnx). */
+  model?: string;
   epochs: EpochResult[];
   bestEpoch: number;
   bestValAccuracy: number;
   stopped?: string;
   optimizerStep: number;
+};
+
+/** A step in progress at an epoch end: the student and trainer state live in `dir`. */
+export type StepInProgress = FitInProgress & {
+  step: number;
+  pruned: PrunedInfo;
+  /** Present while the step's student is not cut yet (its soft cut's fade). */
+  fade?: SoftCut;
+  seconds: number;
 };
 
 /**
@@ -48,23 +54,30 @@ export async function readCheckpoint(out: string): Promise<Checkpoint | null> {
   return c;
 }
 
-/** Writes the in-progress step's graph and trainer tensors to a new folder, then points checkpoint.json at it. */
-export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'current' | 'format'>, graph: Graph, cur: Omit<StepInProgress, 'dir' | 'epochs' | 'bestEpoch' | 'bestValAccuracy' | 'stopped' | 'optimizerStep'>, fit: FitCheckpoint): Promise<void> {
-  const dir = `checkpoint-${cur.step}-${fit.epochs.length}`;
-  await rm(join(out, dir), { recursive: true, force: true });
-  await mkdir(join(out, dir));
-  await saveOnnx(graph, join(out, dir, 'student.onnx'));
+/**
+ * Writes a graph and a fit's state at an epoch end into the new folder `root/dir` (the graph as `model`, the
+ * trainer's tensors as `trainer.pt`); returns what a checkpoint file records of it, for loadFitState.
+ */
+export async function saveFitState(root: string, dir: string, graph: Graph, fit: FitCheckpoint, model = 'student.onnx'): Promise<FitInProgress> {
+  await rm(join(root, dir), { recursive: true, force: true });
+  await mkdir(join(root, dir));
+  await saveOnnx(graph, join(root, dir, model));
   const tensors: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(fit.optimizer.tensors)) tensors[`optimizer/${k}`] = t;
   for (const [k, t] of Object.entries(fit.best ?? {})) tensors[`best/${k}`] = t;
   fit.extra?.forEach((t, i) => (tensors[`extra/${i}`] = t));
   for (const [k, t] of Object.entries(fit.ema ?? {})) tensors[`ema/${k}`] = t;
-  await saveTensors(join(out, dir, 'trainer.pt'), tensors);
-  const current: StepInProgress = {
-    ...cur, dir, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValAccuracy: fit.bestValAccuracy,
+  await saveTensors(join(root, dir, 'trainer.pt'), tensors);
+  return {
+    dir, model, epochs: fit.epochs, bestEpoch: fit.bestEpoch, bestValAccuracy: fit.bestValAccuracy,
     optimizerStep: fit.optimizer.step, ...(fit.stopped ? { stopped: fit.stopped } : {}),
   };
-  await writeCheckpoint(out, { ...base, current });
+}
+
+/** Writes the in-progress step's graph and trainer tensors to a new folder, then points checkpoint.json at it. */
+export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'current' | 'format'>, graph: Graph, cur: Omit<StepInProgress, keyof FitInProgress>, fit: FitCheckpoint): Promise<void> {
+  const state = await saveFitState(out, `checkpoint-${cur.step}-${fit.epochs.length}`, graph, fit);
+  await writeCheckpoint(out, { ...base, current: { ...cur, ...state } });
 }
 
 /** Records finished steps only (after step-K/ is written) and drops older checkpoint folders. */
@@ -85,10 +98,10 @@ async function pruneCheckpointFolders(out: string, keep: string | null): Promise
   }
 }
 
-/** The in-progress step's graph and the trainer state fit() resumes from (the caller disposes both). */
-export function loadStepCheckpoint(out: string, cur: StepInProgress): { graph: Graph; fit: FitCheckpoint } {
-  const graph = loadOnnx(join(out, cur.dir, 'student.onnx'));
-  const all = loadTensors(join(out, cur.dir, 'trainer.pt'));
+/** The graph and the trainer state fit() resumes from, as saveFitState wrote them (the caller disposes both). */
+export function loadFitState(root: string, cur: FitInProgress): { graph: Graph; fit: FitCheckpoint } {
+  const graph = loadOnnx(join(root, cur.dir, cur.model ?? 'student.onnx'));
+  const all = loadTensors(join(root, cur.dir, 'trainer.pt'));
   const pick = (prefix: string): Record<string, Tensor> =>
     Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
   const best = pick('best/');

@@ -21,7 +21,7 @@ import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
-import { loadStepCheckpoint, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
+import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
 import type { CompressReport, StepReport, TeacherSummary } from './report.js';
 import { renderHtml } from '../report/index.js';
 
@@ -158,7 +158,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       let fade: SoftCut | undefined;
       const epochs = c.epochsPerStep[i]!;
       if (cur) {
-        ({ graph: next, fit: resume } = loadStepCheckpoint(out, cur));
+        ({ graph: next, fit: resume } = loadFitState(out, cur));
         pruned = cur.pruned;
         fade = cur.fade;
         emit({ type: 'resumed', step, epoch: cur.epochs.length, of: epochs });

@@ -23,6 +23,8 @@ export async function everyFunction(signal: AbortSignal): Promise<void> {
   alike.model.dispose();
   const ratio: number = noAny(pruned.achievedRatio) + noAny(pruned.params.before) + noAny(pruned.macs.after);
   const teacher: Model = noAny(await trainTeacher({ arch: 'lenet5', data: 'mnist', epochs: 1, trainSubset: 512, onEvent: (e) => noAny(e.type) }));
+  const resumeTeacher: Parameters<typeof trainTeacher>[0] = { resume: 'teacher.onnx', signal };
+  noAny(resumeTeacher.resume);
   const events: CompressEvent[] = [];
   const report: CompressReport = noAny(await compress({
     teacher, data: 'mnist', ratios: [0.5, 0.5], epochsPerStep: 1, out: 'runs/a', trainSubset: 512, signal,

@@ -14,31 +14,46 @@ export function registerTrainTeacher(p: Command): void {
   addOptions(c, trainTeacherSpec, { config: true })
     .option('--json', 'print one JSON object as the last line')
     .action(async (f: { json?: boolean }, cmd: Command) => {
-      const { options, name } = readOptions(cmd, trainTeacherSpec);
-      if (options.out === undefined) throw new ConfigError('--output', 'is required: the ONNX file to write (-o FILE)');
+      const { options, given, name } = readOptions(cmd, trainTeacherSpec);
+      if (options.out === undefined && options.resume === undefined) throw new ConfigError('--output', 'is required: the ONNX file to write (-o FILE)');
+      const output = options.resume ?? options.out!;
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       let done: Extract<TrainTeacherEvent, { type: 'trained' }> | undefined;
+      let resumed: Extract<TrainTeacherEvent, { type: 'resumed' }> | undefined;
       const epochs: Epoch[] = [];
       const bar = batchBar(progressMode(f.json) === 'bars');
       const onEvent = (e: TrainTeacherEvent): void => {
         if (e.type === 'batch') return bar.update(e);
         bar.stop();
         if (e.type === 'trained') done = e;
-        else {
+        else if (e.type === 'resumed') {
+          resumed = e;
+          epochs.push(...e.epochs);
+          if (!f.json) console.log(`resumed ${output} after epoch ${e.epoch} of ${e.of}`);
+        } else {
           const { type: _, ...row } = e;
           epochs.push(row);
           if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val accuracy ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
         }
       };
-      const model = await namingErrors(trainTeacherSpec, name, () => trainTeacher({ ...options, onEvent })).finally(bar.stop);
+      // only what was given goes on, so that trainTeacher() can tell a resume from a training with settings
+      const model = await namingErrors(trainTeacherSpec, name, () => trainTeacher({ ...given, onEvent, signal: stop.signal })).finally(() => {
+        bar.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      });
       model.dispose();
       const r = done!;
       const summary = {
-        output: options.out, arch: options.arch, data: options.data, params: r.params, bestEpoch: r.bestEpoch,
+        output, arch: resumed?.arch ?? options.arch, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
         valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs,
         ...(r.stopped ? { stopped: r.stopped } : {}),
       };
       if (r.stopped) console.error(`whittle: ${r.stopped}`);
       if (f.json) console.log(JSON.stringify(summary));
-      else console.log(`wrote ${options.out}: ${options.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
+      else console.log(`wrote ${output}: ${resumed?.arch ?? options.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
     });
 }
