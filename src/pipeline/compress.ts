@@ -9,7 +9,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, checkWidths, prune, removedSlices } from '../prune/index.js';
-import { asWidthsOf, widthsOf } from './widths-of.js';
+import { asWidthsOf, checkStepsReachWidths, stepTarget, widthsOf } from './widths-of.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
@@ -71,7 +71,10 @@ async function startRun(o: RankOptions): Promise<Started> {
     // caught here, before the run folder is made
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
     const widths = config.widths;
-    if (widths) asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
+    if (widths) {
+      asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
+      checkStepsReachWidths(graphs[graphs.length - 1]!, config);
+    }
     await mkdir(o.out, { recursive: true });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
@@ -167,7 +170,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
-          ...(c.widths ? { widths: c.widths } : { ratio: c.plan[i]! }), metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
+          ...stepTarget(c, i), metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
           ...(c.allocation === 'uniform' && c.uniformOf === 'first' && steps.length ? { referenceWidths: Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) } : {}),
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });

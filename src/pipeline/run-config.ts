@@ -21,7 +21,10 @@ export type RunConfig = {
   uniformOf: 'current' | 'first';
   /** Node names whose channels are never cut (the pruner's `ignore`). */
   ignore: string[]; roundTo: number;
-  /** A one-step run cut to given channel widths by group name (null: solved for the ratio), and the model they came from. */
+  /**
+   * Channel widths by group name that the last step cuts to (null: solved for its ratio), earlier steps keeping at
+   * least them; and the model they came from.
+   */
   widths: Record<string, number> | null; widthsOf: string | null;
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
@@ -49,7 +52,6 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   const plan = o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
-  if (o.widthsOf !== undefined && plan.length > 1) throw new ConfigError('widthsOf', `gives the widths of one cut, and this run has ${plan.length} steps`, 'add --mode oneshot, or give one ratio');
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan,

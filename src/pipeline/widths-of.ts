@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { loadOnnx } from '../onnx/index.js';
-import { channelWidths } from '../prune/index.js';
+import { channelWidths, prune, type PruneTarget } from '../prune/index.js';
+import type { RunConfig } from './run-config.js';
 
 /** The channel widths of a model by group name (a file is loaded, read and freed): what the widthsOf option gives. */
 export function widthsOf(m: Graph | string, ignore: readonly string[]): Record<string, number> {
@@ -20,5 +21,38 @@ export function asWidthsOf<T>(f: () => T): T {
   } catch (e) {
     if (e instanceof ConfigError && e.path === 'widths') throw new ConfigError('widthsOf', `does not fit: ${e.reason}`, e.hint);
     throw e;
+  }
+}
+
+/** What step `i` (0-based) prunes to: its ratio, or with widths the widths at the last step and, before, its ratio keeping at least them. */
+export function stepTarget(c: Pick<RunConfig, 'plan' | 'widths'>, i: number): PruneTarget & { minWidths?: Readonly<Record<string, number>> } {
+  if (!c.widths) return { ratio: c.plan[i]! };
+  return i === c.plan.length - 1 ? { widths: c.widths } : { ratio: c.plan[i]!, minWidths: c.widths };
+}
+
+/**
+ * Before a run with widths and several steps: cuts `g` (the first student) through every step but the last as the
+ * run will, to tell at once, not hours in, when a step's ratio cannot be reached while keeping the widths.
+ */
+export function checkStepsReachWidths(g: Graph, c: RunConfig): void {
+  if (!c.widths || c.plan.length < 2) return;
+  const reference = c.allocation === 'uniform' && c.uniformOf === 'first' ? { referenceWidths: channelWidths(g, { ignore: c.ignore }) } : {};
+  let cur = g;
+  try {
+    for (let i = 0; i < c.plan.length - 1; i++) {
+      let next: Graph;
+      try {
+        next = prune(cur, { ...stepTarget(c, i), metric: c.metric, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, ...reference }).graph;
+      } catch (e) {
+        if (e instanceof ConfigError && e.path === 'ratio') {
+          throw new ConfigError('widthsOf', `does not fit step ${i + 1} of ${c.plan.length}: keeping at least these widths, ${e.reason}`, 'give ratios whose product is nearer the size of the widths, fewer steps, or other widths');
+        }
+        throw e;
+      }
+      if (cur !== g) cur.dispose();
+      cur = next;
+    }
+  } finally {
+    if (cur !== g) cur.dispose();
   }
 }

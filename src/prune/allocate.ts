@@ -19,6 +19,8 @@ export type AllocateOptions = {
    * progressive run, so that rounding does not pile up over steps); default each group's current width.
    */
   reference?: readonly number[];
+  /** Per group, the fewest channels it keeps (e.g. the widths a later cut goes to); default minChannels. */
+  floors?: readonly number[];
 };
 
 /** Which units survive, and the metric they give. */
@@ -35,10 +37,10 @@ export type Allocation = { kept: Uint8Array; cost: number; keptCounts: number[] 
  * closest reachable ratio.
  */
 export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostModel, o: AllocateOptions): Allocation {
-  const groups = dg.groups.map((g) => {
+  const groups = dg.groups.map((g, gi) => {
     const order = [...g.units].sort((a, b) => scores[b]! - scores[a]! || a - b);
     const total = groupWidth(g);
-    const minKeep = Math.min(total, Math.max(1, o.minChannels, g.frozen));
+    const minKeep = Math.min(total, Math.max(1, o.minChannels, g.frozen, o.floors?.[gi] ?? 0));
     return { order, frozen: g.frozen, total, minKeep };
   });
   type G = (typeof groups)[number];
@@ -72,7 +74,7 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
   const minCounts = groups.map((g) => up(g, g.minKeep));
   const minCost = evaluate(minCounts);
   if (minCost > upper) {
-    throw new ConfigError('ratio', `${o.ratio} of the ${cost.metric} cannot be reached: the smallest reachable ratio is ${(minCost / cost.before).toFixed(4)} under the constraints (minChannels ${o.minChannels}, roundTo ${o.roundTo}, untouched and ignored layers)`, `ask for a ratio of at least ${(minCost / cost.before).toFixed(4)}, or relax minChannels/roundTo`);
+    throw new ConfigError('ratio', `${o.ratio} of the ${cost.metric} cannot be reached: the smallest reachable ratio is ${(minCost / cost.before).toFixed(4)} under the constraints (minChannels ${o.minChannels}, roundTo ${o.roundTo}${o.floors ? ', the widths to keep' : ''}, untouched and ignored layers)`, `ask for a ratio of at least ${(minCost / cost.before).toFixed(4)}, or relax minChannels/roundTo`);
   }
 
   // Bisection: configurations indexed so that the cost does not increase with the index.

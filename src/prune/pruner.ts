@@ -41,6 +41,11 @@ export type PruneOptions = PruneTarget & {
    * their current width (the default for all).
    */
   referenceWidths?: Readonly<Record<string, number>>;
+  /**
+   * With a ratio: the fewest channels each named group keeps (e.g. the widths a later cut goes to, so that every step
+   * of a progressive run can reach them); groups not named keep at least minChannels.
+   */
+  minWidths?: Readonly<Record<string, number>>;
 };
 
 /** One group in the result: kept and total channels (units), and every node the removal touched. */
@@ -73,7 +78,7 @@ export function checkIgnored(g: Graph, ignore: readonly string[]): void {
 }
 
 /** Checks options and fills defaults; every problem is a ConfigError naming the option. */
-export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'ratio' | 'widths'>> & Pick<PruneOptions, 'batches' | 'referenceWidths'> {
+export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'ratio' | 'widths'>> & Pick<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths'> {
   if (o.widths !== undefined) {
     if (o.ratio !== undefined) throw new ConfigError('widths', 'cannot be combined with a ratio', 'give either the ratio to solve for or the widths to keep');
     if (typeof o.widths !== 'object' || o.widths === null) throw new ConfigError('widths', 'expected widths by group name, e.g. { conv1: 8 }');
@@ -97,7 +102,11 @@ export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Require
   const ref = o.referenceWidths;
   const bad = ref === undefined ? [] : Object.entries(ref).filter(([, w]) => !(typeof w === 'number' && w > 0));
   if (bad.length) throw new ConfigError('referenceWidths', `widths must be positive numbers, got ${bad.map(([n, w]) => `${n}: ${String(w)}`).join(', ')}`);
-  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}) };
+  const floors = o.minWidths;
+  if (floors !== undefined && o.widths !== undefined) throw new ConfigError('minWidths', 'goes with a ratio, and the widths are given');
+  const badFloor = floors === undefined ? [] : Object.entries(floors).filter(([, w]) => !(isInt(w) && w >= 1));
+  if (badFloor.length) throw new ConfigError('minWidths', `widths must be whole numbers >= 1, got ${badFloor.map(([n, w]) => `${n}: ${String(w)}`).join(', ')}`);
+  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}), ...(floors ? { minWidths: floors } : {}) };
 }
 
 /** Each channel group's width by group name: what `widths` takes to prune another model of this architecture alike. */
@@ -109,6 +118,14 @@ export function channelWidths(g: Graph, o: { ignore?: readonly string[] } = {}):
 export function checkWidths(g: Graph, widths: Readonly<Record<string, number>>, ignore: readonly string[] = []): void {
   const dg = buildDependencyGraph(g, { ignore });
   allocateWidths(dg, new Float64Array(dg.unitCount), new CostModel(dg, 'params'), widths);
+}
+
+/** minWidths by group, in the dependency graph's order (ConfigError on a name that is no group). */
+function floorsOf(dg: DependencyGraph, minWidths: Readonly<Record<string, number>>): number[] {
+  const names = new Set(dg.groups.map((g) => g.name));
+  const unknown = Object.keys(minWidths).filter((n) => !names.has(n));
+  if (unknown.length) throw new ConfigError('minWidths', `no channel group named ${unknown.map((n) => `'${n}'`).join(', ')} (the groups: ${[...names].join(', ')})`);
+  return dg.groups.map((g) => minWidths[g.name] ?? 0);
 }
 
 /** The channel groups of a graph, with what is left untouched and why (infers shapes first when needed). */
@@ -131,7 +148,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
   const ref = o.referenceWidths;
   const alloc = o.widths !== undefined
     ? allocateWidths(dg, scores, model, o.widths)
-    : allocate(dg, scores, model, { ...o, ratio: o.ratio, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? groupWidth(gr)) } : {}) });
+    : allocate(dg, scores, model, { ...o, ratio: o.ratio, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? groupWidth(gr)) } : {}), ...(o.minWidths ? { floors: floorsOf(dg, o.minWidths) } : {}) });
   const plan: PruningPlan = { dg, kept: alloc.kept };
   const pruned = applyPlan(plan);
   const params = { before: g.parameterCount(), after: pruned.parameterCount() };

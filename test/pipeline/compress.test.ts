@@ -16,6 +16,16 @@ const DATA = smallIdxData();
 
 const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, threads: 2 } as const;
 
+/** A saved model's channel widths by group name. */
+function widths(path: string): Record<string, number> {
+  const g = loadOnnx(path);
+  try {
+    return channelWidths(g);
+  } finally {
+    g.dispose();
+  }
+}
+
 test('progressive compress writes every step, the final student and report.json with the documented fields', async () => {
   const out = newRun();
   const report = await compress({ ...quick, teacher: await teacherFile(), out, ratios: [0.5, 0.5], metric: 'params' });
@@ -62,14 +72,6 @@ test('--widths-of gives a one-step run the channel widths of another run\'s stud
   const student = join(prog, 'student.onnx');
   const out = newRun();
   const one = await compress({ ...quick, teacher, out, ratios: [0.5, 0.5], mode: 'oneshot', widthsOf: student, fadeEpochs: 1 });
-  const widths = (path: string): Record<string, number> => {
-    const g = loadOnnx(path);
-    try {
-      return channelWidths(g);
-    } finally {
-      g.dispose();
-    }
-  };
   assert.deepEqual(widths(join(out, 'student.onnx')), widths(student));
   assert.deepEqual(one.config.widths, widths(student));
   assert.equal(one.config.widthsOf, student);
@@ -81,7 +83,7 @@ test('--widths-of gives a one-step run the channel widths of another run\'s stud
   await saveOnnx(other, join(dir, 'resnet.onnx'));
   other.dispose();
   const cases: [string[], RegExp][] = [
-    [['--ratios', '0.5,0.5', '--widths-of', student], /--widths-of: gives the widths of one cut, and this run has 2 steps/],
+    [['--ratios', '0.1,0.9', '--widths-of', student], /--widths-of: does not fit step 1 of 2: keeping at least these widths, 0\.1 of the params cannot be reached: the smallest reachable ratio is 0\.\d+/],
     [['--ratios', '0.25', '--widths-of', join(dir, 'resnet.onnx')], /--widths-of: does not fit: no channel group named 'conv1'/],
   ];
   for (const [flags, msg] of cases) {
@@ -90,6 +92,21 @@ test('--widths-of gives a one-step run the channel widths of another run\'s stud
     assert.match(bad.stderr, msg);
     assert.equal(existsSync(join(dir, 'bad')), false);
   }
+});
+
+test('--widths-of in a progressive run: each step solves its ratio keeping at least the widths, the last cuts to them', async () => {
+  const teacher = await teacherFile();
+  const first = newRun();
+  await compress({ ...quick, teacher, out: first, ratios: [0.3], roundTo: 4, epochsPerStep: 0 });
+  const target = widths(join(first, 'student.onnx'));
+  const out = newRun();
+  const r = await compress({ ...quick, teacher, out, ratios: [0.6, 0.5], roundTo: 4, widthsOf: join(first, 'student.onnx') });
+  assert.ok(Math.abs(r.steps[0]!.achievedRatio - 0.6) <= 0.006, `step 1 solved its ratio: ${r.steps[0]!.achievedRatio}`);
+  for (const g of r.steps[0]!.groups) assert.ok(g.kept >= target[g.name]!, `step 1 kept ${g.kept} of ${g.name}, below the ${target[g.name]} to reach`);
+  assert.deepEqual(widths(join(out, 'step-1', 'student.onnx')), Object.fromEntries(r.steps[0]!.groups.map((g) => [g.name, g.kept])));
+  assert.deepEqual(widths(join(out, 'student.onnx')), target, 'the last step lands on the widths');
+  assert.deepEqual(r.steps.map((s) => s.targetRatio), [0.6, 0.5], "the plan's ratios; the last achieved is what the widths give");
+  assert.deepEqual((await readRunConfig(out)).widths, target);
 });
 
 test('compress refuses bad input with one line and exit 2, and never touches an existing run folder', async () => {

@@ -106,6 +106,35 @@ test('widths: each named group keeps exactly that many of its best channels, so 
   }
 });
 
+test('minWidths: with a ratio, each named group keeps at least that many channels, and the ratio is still met', () => {
+  manualSeed(4);
+  const g = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10 });
+  randomizeNorms(g);
+  const free = prune(g, { ratio: 0.3, global: true, roundTo: 4 });
+  // floors above where the free solution went in two groups, below it elsewhere
+  const floors = Object.fromEntries(free.groups.map((gr, i) => [gr.name, i < 2 ? Math.min(gr.total, gr.kept + 4) : 4]));
+  for (const global of [true, false]) {
+    const held = prune(g, { ratio: 0.3, global, roundTo: 4, minWidths: floors });
+    try {
+      for (const gr of held.groups) assert.ok(gr.kept >= floors[gr.name]!, `${gr.name}: kept ${gr.kept} < ${floors[gr.name]}`);
+      assert.ok(Math.abs(held.achievedRatio - 0.3) <= 0.003, `global ${global}: ratio ${held.achievedRatio}`);
+      assertEquivalent(held, [1, 28, 28], g);
+    } finally {
+      held.graph.dispose();
+    }
+  }
+  free.graph.dispose();
+  const first = free.groups[0]!.name;
+  const bad: [PruneOptions, RegExp][] = [
+    [{ ratio: 0.3, minWidths: { nope: 4 } }, /^minWidths: no channel group named 'nope' \(the groups: /],
+    [{ ratio: 0.3, minWidths: { [first]: 0 } }, new RegExp(`^minWidths: widths must be whole numbers >= 1, got ${first}: 0$`)],
+    [{ widths: { [first]: 4 }, minWidths: { [first]: 4 } } as unknown as PruneOptions, /^minWidths: goes with a ratio, and the widths are given$/],
+    [{ ratio: 0.05, minWidths: Object.fromEntries(free.groups.map((gr) => [gr.name, gr.total])) }, /^ratio: 0.05 of the params cannot be reached: the smallest reachable ratio is 1\.0000 under the constraints \(minChannels 1, roundTo 1, the widths to keep,/],
+  ];
+  for (const [o, msg] of bad) assert.throws(() => prune(g, o), (e: unknown) => e instanceof ConfigError && msg.test(e.message), JSON.stringify(o));
+  g.dispose();
+});
+
 test('reductions sum, mean and max all give valid prunings; ignored nodes keep every channel', () => {
   manualSeed(3);
   const g = buildZooGraph('resnet-small', spec);
