@@ -46,11 +46,13 @@ export type StepInProgress = FitInProgress & {
  */
 export type Checkpoint = { format: 1; teacher: TeacherSummary; steps: StepReport[]; current: StepInProgress | null };
 
-export async function readCheckpoint(out: string): Promise<Checkpoint | null> {
-  const path = join(out, FILE);
+export const readCheckpoint = (out: string): Promise<Checkpoint | null> => readCheckpointFile<Checkpoint>(join(out, FILE), '--resume');
+
+/** A checkpoint file of format 1 (null when there is none); another format is a ConfigError on the option `flag`. */
+export async function readCheckpointFile<T extends { format: 1 }>(path: string, flag: string): Promise<T | null> {
   if (!existsSync(path)) return null;
-  const c = JSON.parse(await readFile(path, 'utf8')) as Checkpoint;
-  if (c.format !== 1) throw new ConfigError('--resume', `${path} has checkpoint format ${String(c.format)}, this whittle reads format 1`);
+  const c = JSON.parse(await readFile(path, 'utf8')) as T;
+  if (c.format !== 1) throw new ConfigError(flag, `${path} has checkpoint format ${String(c.format)}, this whittle reads format 1`);
   return c;
 }
 
@@ -83,18 +85,19 @@ export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'c
 /** Records finished steps only (after step-K/ is written) and drops older checkpoint folders. */
 export async function writeCheckpoint(out: string, c: Omit<Checkpoint, 'format'>): Promise<void> {
   await writeFileAtomic(join(out, FILE), JSON.stringify({ format: 1, ...c }, null, 2) + '\n');
-  await pruneCheckpointFolders(out, c.current?.dir ?? null);
+  await pruneCheckpointFolders(out, 'checkpoint-', c.current?.dir ?? null);
 }
 
 /** Removes the checkpoint once the run is complete. */
 export async function removeCheckpoint(out: string): Promise<void> {
   await rm(join(out, FILE), { force: true });
-  await pruneCheckpointFolders(out, null);
+  await pruneCheckpointFolders(out, 'checkpoint-', null);
 }
 
-async function pruneCheckpointFolders(out: string, keep: string | null): Promise<void> {
-  for (const name of await readdir(out)) {
-    if (name.startsWith('checkpoint-') && name !== keep) await rm(join(out, name), { recursive: true, force: true });
+/** Removes the folders in `root` named `prefix...` but `keep` (the one the checkpoint file now names). */
+export async function pruneCheckpointFolders(root: string, prefix: string, keep: string | null): Promise<void> {
+  for (const name of await readdir(root)) {
+    if (name.startsWith(prefix) && name !== keep) await rm(join(root, name), { recursive: true, force: true });
   }
 }
 

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Graph } from '../graph/index.js';
 import type { ZooArch } from '../zoo/index.js';
 import type { FitCheckpoint } from '../distill/index.js';
-import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
-import { loadFitState, saveFitState, type FitInProgress } from './checkpoint.js';
+import { loadFitState, pruneCheckpointFolders, readCheckpointFile, saveFitState, type FitInProgress } from './checkpoint.js';
 
 /** train-teacher's settings as a checkpoint keeps them: every one that the result depends on. */
 export type TeacherSettings = {
@@ -23,13 +21,7 @@ export type TeacherCheckpoint = { format: 1; settings: TeacherSettings; current:
 /** The folder that holds the checkpoint of a training writing `out`. */
 export const checkpointDir = (out: string): string => `${out}.checkpoint`;
 
-export async function readTeacherCheckpoint(out: string): Promise<TeacherCheckpoint | null> {
-  const path = join(checkpointDir(out), 'checkpoint.json');
-  if (!existsSync(path)) return null;
-  const c = JSON.parse(await readFile(path, 'utf8')) as TeacherCheckpoint;
-  if (c.format !== 1) throw new ConfigError('resume', `${path} has checkpoint format ${String(c.format)}, this whittle reads format 1`);
-  return c;
-}
+export const readTeacherCheckpoint = (out: string): Promise<TeacherCheckpoint | null> => readCheckpointFile<TeacherCheckpoint>(join(checkpointDir(out), 'checkpoint.json'), 'resume');
 
 /** Saves the epoch's model and trainer state in a new folder, points checkpoint.json at it, drops the older one. */
 export async function writeTeacherCheckpoint(out: string, settings: TeacherSettings, graph: Graph, fit: FitCheckpoint): Promise<void> {
@@ -38,7 +30,7 @@ export async function writeTeacherCheckpoint(out: string, settings: TeacherSetti
   const current = await saveFitState(root, `epoch-${fit.epochs.length}`, graph, fit, 'model.onnx');
   const c: TeacherCheckpoint = { format: 1, settings, current };
   await writeFileAtomic(join(root, 'checkpoint.json'), JSON.stringify(c, null, 2) + '\n');
-  for (const name of await readdir(root)) if (name.startsWith('epoch-') && name !== current.dir) await rm(join(root, name), { recursive: true, force: true });
+  await pruneCheckpointFolders(root, 'epoch-', current.dir);
 }
 
 /** The checkpoint's model and the trainer state fit() resumes from (the caller disposes both). */
