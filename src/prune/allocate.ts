@@ -285,17 +285,20 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostMo
   }
 }
 
+/** Every name must be a channel group of `dg`: a ConfigError on the option `path` naming the others and the groups. */
+export function checkGroupNames(dg: DependencyGraph, names: readonly string[], path: string, hint?: string): void {
+  const groups = new Set(dg.groups.map((g) => g.name));
+  const unknown = names.filter((n) => !groups.has(n));
+  if (unknown.length) throw new ConfigError(path, `no channel group named ${unknown.map((n) => `'${n}'`).join(', ')} (the groups: ${[...groups].join(', ')})`, hint);
+}
+
 /**
  * Given widths instead of a ratio: each named group keeps exactly that many channels (its best-scored units; groups
  * not named keep all), e.g. the widths of another student of the same architecture. ConfigError on a name that is
  * no group or a width the group cannot keep.
  */
 export function allocateWidths(dg: DependencyGraph, scores: Float64Array, cost: CostModel, widths: Readonly<Record<string, number>>): Allocation {
-  const names = new Set(dg.groups.map((g) => g.name));
-  const unknown = Object.keys(widths).filter((n) => !names.has(n));
-  if (unknown.length) {
-    throw new ConfigError('widths', `no channel group named ${unknown.map((n) => `'${n}'`).join(', ')} (the groups: ${[...names].join(', ')})`, 'widths are per channel group of the model pruned (`whittle inspect` lists them); widths taken from another model need the same architecture');
-  }
+  checkGroupNames(dg, Object.keys(widths), 'widths', 'widths are per channel group of the model pruned (`whittle inspect` lists them); widths taken from another model need the same architecture');
   const kept = new Uint8Array(dg.unitCount);
   const keptCounts = dg.groups.map((g) => {
     const total = groupWidth(g);

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { buildDependencyGraph, type DependencyGraph, type Untouched } from './dependency-graph.js';
 import { CostModel, type Metric } from './cost-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
-import { allocate, allocateWidths } from './allocate.js';
+import { allocate, allocateWidths, checkGroupNames } from './allocate.js';
 import { groupWidth } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
 
@@ -122,9 +122,7 @@ export function checkWidths(g: Graph, widths: Readonly<Record<string, number>>, 
 
 /** minWidths by group, in the dependency graph's order (ConfigError on a name that is no group). */
 function floorsOf(dg: DependencyGraph, minWidths: Readonly<Record<string, number>>): number[] {
-  const names = new Set(dg.groups.map((g) => g.name));
-  const unknown = Object.keys(minWidths).filter((n) => !names.has(n));
-  if (unknown.length) throw new ConfigError('minWidths', `no channel group named ${unknown.map((n) => `'${n}'`).join(', ')} (the groups: ${[...names].join(', ')})`);
+  checkGroupNames(dg, Object.keys(minWidths), 'minWidths');
   return dg.groups.map((g) => minWidths[g.name] ?? 0);
 }
 
