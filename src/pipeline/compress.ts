@@ -9,7 +9,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, checkWidths, prune, removedSlices } from '../prune/index.js';
-import { asWidthsOf, checkStepsReachWidths, stepTarget, widthsOf } from './widths-of.js';
+import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from './widths-of.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
@@ -170,8 +170,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
-          ...stepTarget(c, i), metric: c.metric, criterion: c.criterion, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, seed: c.seed,
-          ...(c.allocation === 'uniform' && c.uniformOf === 'first' && steps.length ? { referenceWidths: Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) } : {}),
+          ...stepPruneOptions(c, i, steps.length ? Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) : null), criterion: c.criterion, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
         pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { loadOnnx } from '../onnx/index.js';
-import { channelWidths, prune, type PruneTarget } from '../prune/index.js';
+import { channelWidths, prune, type PruneOptions, type PruneTarget } from '../prune/index.js';
 import type { RunConfig } from './run-config.js';
 
 /** The channel widths of a model by group name (a file is loaded, read and freed): what the widthsOf option gives. */
@@ -25,9 +25,20 @@ export function asWidthsOf<T>(f: () => T): T {
 }
 
 /** What step `i` (0-based) prunes to: its ratio, or with widths the widths at the last step and, before, its ratio keeping at least them. */
-export function stepTarget(c: Pick<RunConfig, 'plan' | 'widths'>, i: number): PruneTarget & { minWidths?: Readonly<Record<string, number>> } {
+function stepTarget(c: Pick<RunConfig, 'plan' | 'widths'>, i: number): PruneTarget & { minWidths?: Readonly<Record<string, number>> } {
   if (!c.widths) return { ratio: c.plan[i]! };
   return i === c.plan.length - 1 ? { widths: c.widths } : { ratio: c.plan[i]!, minWidths: c.widths };
+}
+
+/**
+ * The pruner's options for step `i` (0-based) of a run, but for its importance (criterion, seed, data): the target,
+ * the allocation, and with uniformOf 'first' the first student's widths (`first`; null at the first step).
+ */
+export function stepPruneOptions(c: RunConfig, i: number, first: Readonly<Record<string, number>> | null): PruneOptions {
+  return {
+    ...stepTarget(c, i), metric: c.metric, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore,
+    ...(c.allocation === 'uniform' && c.uniformOf === 'first' && first ? { referenceWidths: first } : {}),
+  };
 }
 
 /**
@@ -36,13 +47,13 @@ export function stepTarget(c: Pick<RunConfig, 'plan' | 'widths'>, i: number): Pr
  */
 export function checkStepsReachWidths(g: Graph, c: RunConfig): void {
   if (!c.widths || c.plan.length < 2) return;
-  const reference = c.allocation === 'uniform' && c.uniformOf === 'first' ? { referenceWidths: channelWidths(g, { ignore: c.ignore }) } : {};
+  const first = channelWidths(g, { ignore: c.ignore });
   let cur = g;
   try {
     for (let i = 0; i < c.plan.length - 1; i++) {
       let next: Graph;
       try {
-        next = prune(cur, { ...stepTarget(c, i), metric: c.metric, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore, ...reference }).graph;
+        next = prune(cur, stepPruneOptions(c, i, i > 0 ? first : null)).graph;
       } catch (e) {
         if (e instanceof ConfigError && e.path === 'ratio') {
           throw new ConfigError('widthsOf', `does not fit step ${i + 1} of ${c.plan.length}: keeping at least these widths, ${e.reason}`, 'give ratios whose product is nearer the size of the widths, fewer steps, or other widths');
