@@ -7,11 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, normalize } from 'node:path';
-import * as node from 'onnxruntime-node';
 import { manualSeed } from '../../src/tensor/index.js';
 import { CHROMIUM, NO_CHROMIUM, headlessArgs } from '../helpers/chromium.js';
 import { maxAbsDiff } from './helpers.js';
-import { prunedStudents, type Student } from './students.js';
+import { nodeOutput, prunedStudents, type Student } from './students.js';
 
 const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web'));
 
@@ -81,16 +80,6 @@ function serve(students: Student[]): Promise<{ url: string; result: Promise<Resu
   }));
 }
 
-async function runNode(s: Student): Promise<Float32Array> {
-  const session = await node.InferenceSession.create(s.bytes);
-  try {
-    const r = await session.run({ [session.inputNames[0]!]: new node.Tensor('float32', s.input.data, s.input.shape) });
-    return r[session.outputNames[0]!]!.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
-
 test('pruned students run in onnxruntime-web in headless Chromium and give onnxruntime-node\'s outputs', async (t) => {
   if (!CHROMIUM) return t.skip(NO_CHROMIUM);
   manualSeed(0);
@@ -105,7 +94,7 @@ test('pruned students run in onnxruntime-web in headless Chromium and give onnxr
     for (const [i, s] of students.entries()) {
       const o = r.outputs![i]!;
       assert.deepEqual(o.dims, [s.input.shape[0], 10], `${s.name}: output shape`);
-      const d = maxAbsDiff(o.data, await runNode(s));
+      const d = maxAbsDiff(o.data, await nodeOutput(s));
       assert.ok(d <= 1e-4, `${s.name}: onnxruntime-web in Chromium vs onnxruntime-node max abs diff ${d.toExponential(3)}`);
     }
   } finally {

@@ -3,11 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as web from 'onnxruntime-web';
-import * as node from 'onnxruntime-node';
 import { loadOnnx, toOnnxBytes } from '../../src/onnx/index.js';
 import { manualSeed } from '../../src/tensor/index.js';
 import { caseData, cases, maxAbsDiff, modelPath } from './helpers.js';
-import { prunedStudents } from './students.js';
+import { nodeOutput, prunedStudents } from './students.js';
 
 web.env.wasm.numThreads = 1;
 web.env.logLevel = 'error';
@@ -20,16 +19,6 @@ async function runWeb(bytes: Uint8Array, x: Feed): Promise<{ dims: readonly numb
     const r = await s.run({ [s.inputNames[0]!]: new web.Tensor('float32', x.data, x.shape) });
     const y = r[s.outputNames[0]!]!;
     return { dims: y.dims, data: y.data as Float32Array };
-  } finally {
-    await s.release();
-  }
-}
-
-async function runNode(bytes: Uint8Array, x: Feed): Promise<Float32Array> {
-  const s = await node.InferenceSession.create(bytes);
-  try {
-    const r = await s.run({ [s.inputNames[0]!]: new node.Tensor('float32', x.data, x.shape) });
-    return r[s.outputNames[0]!]!.data as Float32Array;
   } finally {
     await s.release();
   }
@@ -55,7 +44,7 @@ test('pruned students of every zoo architecture (odd channel counts, BatchNorm f
   for (const s of prunedStudents()) {
     const theirs = await runWeb(s.bytes, s.input);
     assert.deepEqual([...theirs.dims], [s.input.shape[0], 10], `${s.name}: output shape`);
-    const ours = await runNode(s.bytes, s.input);
+    const ours = await nodeOutput(s);
     const d = maxAbsDiff(theirs.data, ours);
     assert.ok(d <= 1e-4, `${s.name}: onnxruntime-web vs onnxruntime-node max abs diff ${d.toExponential(3)}`);
   }

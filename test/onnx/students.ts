@@ -1,6 +1,7 @@
 // Pruned students as whittle exports them, for checking that other runtimes run them: every zoo architecture and
 // every shipped teacher, cut to 37% of its parameters with odd channel counts, BatchNorm folded into the convs.
 import { readdirSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { ZOO, buildZooGraph } from '../../src/zoo/index.js';
 import { foldBatchNorm, foldableBatchNorms, type Graph } from '../../src/graph/index.js';
@@ -32,4 +33,15 @@ export function prunedStudents(): Student[] {
   const teachers = readdirSync(join(repoRoot, 'teachers')).filter((f) => f.endsWith('.onnx')).sort()
     .map((f, i) => student(`teachers/${f}`, loadOnnx(join(repoRoot, 'teachers', f)), 100 + i));
   return [...zoo, ...teachers];
+}
+
+/** The student's output on its input in onnxruntime-node: the reference other runtimes are held to. */
+export async function nodeOutput(s: Student): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(s.bytes);
+  try {
+    const r = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', s.input.data, s.input.shape) });
+    return r[session.outputNames[0]!]!.data as Float32Array;
+  } finally {
+    await session.release();
+  }
 }
