@@ -8,8 +8,9 @@ import { checkModelFits } from '../pipeline/evaluate-model.js';
 import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type PruneApiOptions } from '../options/index.js';
 
 /** What prune() returns; `model` is new, and the caller disposes it. `groups` has kept and total channels of every
- * prunable group, `untouched` the nodes pruning left as they were, with why. */
-export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio' | 'metric' | 'criterion' | 'groups' | 'untouched'> & { model: Graph };
+ * prunable group, `untouched` the nodes pruning left as they were, with why, `untied` the initializers that layers
+ * with different channels shared in the file (each got its own copy, counted in `params.before`). */
+export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio' | 'metric' | 'criterion' | 'groups' | 'untouched' | 'untied'> & { model: Graph };
 
 /** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
 async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
@@ -48,5 +49,5 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
     seed: o.seed,
     ...(batches ? { batches } : {}),
   }));
-  return { model: r.graph, params: r.params, macs: r.macs, achievedRatio: r.achievedRatio, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched };
+  return { model: r.graph, params: r.params, macs: r.macs, achievedRatio: r.achievedRatio, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched, untied: r.untied };
 }

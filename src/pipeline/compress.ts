@@ -8,7 +8,7 @@ import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
-import { checkIgnored, checkWidths, prune, removedSlices } from '../prune/index.js';
+import { checkIgnored, checkWidths, cuttable, prune, removedSlices } from '../prune/index.js';
 import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from './widths-of.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
@@ -38,6 +38,8 @@ export type RankOptions = CompressOptions & { parallel?: DataParallel };
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
+  /** The first student's initializers that layers with different channels shared, now one copy per layer. */
+  | { type: 'untied'; names: string[]; params: number }
   | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
@@ -146,6 +148,15 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     if (!steps.length && c.student !== null) {
       checkModelFits(student, ds, 'student');
       toChannelsLast(student);
+    }
+    if (!steps.length) {
+      // an exporter stores equal tensors once; layers cut differently need their own (and fade slices name them)
+      const u = cuttable(student, { ignore: c.ignore });
+      if (u.untied.length) {
+        student.dispose();
+        student = u.graph;
+        emit({ type: 'untied', names: u.untied, params: student.parameterCount() });
+      }
     }
     Object.assign(student.metadata, modelMetadata(ds));
     for (let i = steps.length; i < c.plan.length; i++) {

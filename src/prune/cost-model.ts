@@ -6,17 +6,28 @@ export type Metric = 'params' | 'macs';
 
 /** The cut axes of each initializer, each following one channel map; throws when two cuts disagree. */
 export function cutsByInit(dg: DependencyGraph): Map<string, Map<number, number>> {
+  const { axes, conflicts } = readCuts(dg);
+  const c = conflicts[0];
+  if (c) throw new GraphError(`prune: initializer '${c.init}' axis ${c.axis} is cut by two unrelated channel sets (shared weights are not supported)`);
+  return axes;
+}
+
+/** Initializers that two unrelated channel sets cut: read by layers whose channels differ (untie.ts copies them). */
+export function conflictingInits(dg: DependencyGraph): Set<string> {
+  return new Set(readCuts(dg).conflicts.map((c) => c.init));
+}
+
+function readCuts(dg: DependencyGraph): { axes: Map<string, Map<number, number>>; conflicts: { init: string; axis: number }[] } {
   const out = new Map<string, Map<number, number>>();
+  const conflicts: { init: string; axis: number }[] = [];
   for (const c of dg.cuts) {
     let axes = out.get(c.init);
     if (!axes) out.set(c.init, (axes = new Map()));
     const prev = axes.get(c.axis);
-    if (prev !== undefined && prev !== c.map && !sameAtoms(dg.maps[prev]!, dg.maps[c.map]!, dg)) {
-      throw new GraphError(`prune: initializer '${c.init}' axis ${c.axis} is cut by two unrelated channel sets (shared weights are not supported)`);
-    }
-    axes.set(c.axis, c.map);
+    if (prev !== undefined && prev !== c.map && !sameAtoms(dg.maps[prev]!, dg.maps[c.map]!, dg)) conflicts.push({ init: c.init, axis: c.axis });
+    else axes.set(c.axis, c.map);
   }
-  return out;
+  return { axes: out, conflicts };
 }
 
 function sameAtoms(a: Int32Array, b: Int32Array, dg: DependencyGraph): boolean {

@@ -7,6 +7,7 @@ import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction }
 import { allocate, allocateWidths, checkGroupNames } from './allocate.js';
 import { groupWidth } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
+import { cuttable } from './untie.js';
 
 /**
  * What to prune to: a size (`ratio`, solved for by the allocation policy), or given channel widths per group name
@@ -62,9 +63,14 @@ export type PruneResult = {
   criterion: Criterion;
   groups: GroupReport[];
   untouched: Untouched[];
+  /**
+   * Initializers that layers with different channels shared in the input (an exporter stores equal tensors once);
+   * each such layer got its own copy before cutting, and `params.before` counts the copies, as PyTorch counts them.
+   */
+  untied: string[];
   /** Removed output-channel indices per source layer (only layers that lost channels). */
   removed: Record<string, number[]>;
-  /** The plan over the original graph's dependency graph (for zeroRemovedChannels and inspection). */
+  /** The plan over the input graph's dependency graph, or over its untied copy (for zeroRemovedChannels and inspection). */
   plan: PruningPlan;
 };
 
@@ -116,7 +122,7 @@ export function channelWidths(g: Graph, o: { ignore?: readonly string[] } = {}):
 
 /** Checks that a graph can be cut to these widths (as prune() with `widths` would), without cutting it. */
 export function checkWidths(g: Graph, widths: Readonly<Record<string, number>>, ignore: readonly string[] = []): void {
-  const dg = buildDependencyGraph(g, { ignore });
+  const { dg } = cuttable(g, { ignore });
   allocateWidths(dg, new Float64Array(dg.unitCount), new CostModel(dg, 'params'), widths);
 }
 
@@ -140,7 +146,7 @@ export function analyzeGroups(g: Graph, o: { ignore?: readonly string[] } = {}):
  */
 export function prune(g: Graph, options: PruneOptions): PruneResult {
   const o = resolveOptions(g, options);
-  const dg = buildDependencyGraph(g, { ignore: o.ignore });
+  const { graph: work, dg, untied } = cuttable(g, { ignore: o.ignore });
   const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
   const model = new CostModel(dg, o.metric);
   const ref = o.referenceWidths;
@@ -149,7 +155,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     : allocate(dg, scores, model, { ...o, ratio: o.ratio, ...(ref ? { reference: dg.groups.map((gr) => ref[gr.name] ?? groupWidth(gr)) } : {}), ...(o.minWidths ? { floors: floorsOf(dg, o.minWidths) } : {}) });
   const plan: PruningPlan = { dg, kept: alloc.kept };
   const pruned = applyPlan(plan);
-  const params = { before: g.parameterCount(), after: pruned.parameterCount() };
+  const params = { before: work.parameterCount(), after: pruned.parameterCount() };
   const macs = { before: dg.macsTotal, after: countMacs(pruned).total };
   const after = o.metric === 'params' ? params.after : macs.after;
   if (Math.abs(after - alloc.cost) > 0.5 + 1e-9 * after) {
@@ -173,6 +179,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     criterion: o.criterion,
     groups,
     untouched: dg.untouched,
+    untied,
     removed,
     plan,
   };
