@@ -13,7 +13,8 @@ Cases: conv+BN exported in training mode (BN kept, with its extra outputs) and i
 conv), a residual block (opset 11), an inverted residual with a depthwise conv and ReLU6 (Clip), squeeze-excite
 with ReduceMean pooling, HardSwish/SiLU at opset 17 and HardSwish/HardSigmoid at opset 13, GELU (Erf), a
 view(N, -1) flatten (Shape->Gather->Unsqueeze->Concat->Reshape), a Slice whose bounds come from Shape, and the
-patterns case (chunk, decomposed LayerNorm, zero Pad + AveragePool, channels-last flatten). Four cases
+patterns case (chunk, decomposed LayerNorm, zero Pad + AveragePool, channels-last flatten), and an untrained network
+(merged_inits: the exporter stores its folded convs' equal, all-zero biases as one initializer). Four cases
 rewrite convbn_eval the way other exporters write files: Constant nodes, weights through Identity, initializers
 listed as graph inputs (IR version 3), and external data in a side file.
 Why: the tests must run without Python; these are the patterns real exporters leave in files.
@@ -80,6 +81,17 @@ class ConvBn(nn.Module):
         super().__init__()
         self.features = nn.Sequential(*conv_bn(3, 8), nn.MaxPool2d(2, ceil_mode=True), *conv_bn(8, 16, s=2), nn.AdaptiveAvgPool2d(1))
         self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+class Untrained(nn.Module):
+    """Exported as initialised: each folded conv's bias is all zeros, and the exporter stores equal tensors once."""
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(*conv_bn(3, 8), *conv_bn(8, 8), *conv_bn(8, 8), nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(8, 4)
 
     def forward(self, x):
         return self.fc(torch.flatten(self.features(x), 1))
@@ -202,12 +214,13 @@ class Patterns(nn.Module):
         return self.fc(torch.flatten(x.permute(0, 2, 3, 1), 1))
 
 
-def export(name, make, shape, opset, *, train=False, dynamic=True, params_exact=False, covers=''):
+def export(name, make, shape, opset, *, train=False, dynamic=True, params_exact=False, covers='', random_weights=True):
     torch.manual_seed(sum(map(ord, name)))
     model = make()
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
-    randomize(model, len(name))
+    if random_weights:
+        randomize(model, len(name))
     x = torch.randn(*shape)
     f = io.BytesIO()
     kw = dict(input_names=['input'], output_names=['output'], opset_version=opset)
@@ -314,6 +327,8 @@ def main():
                                 covers='Slice whose bounds come from Shape->Gather->Div')
     man['patterns'] = export('patterns', lambda: Patterns(), (2, 3, 8, 8), 13, params_exact=True,
                              covers='chunk as Slice, LayerNorm as a ReduceMean/Sub/Pow/Sqrt/Div chain, zero Pad before AveragePool, Transpose->Flatten->Gemm')
+    man['merged_inits'] = export('merged_inits', lambda: Untrained(), (2, 3, 8, 8), 13, random_weights=False,
+                                 covers='an untrained network: the folded convs\' all-zero biases stored once, one initializer read by unrelated layers')
     for name, fn, covers, ext in [
         ('const_nodes', constants_as_nodes, 'Constant nodes instead of initializers', False),
         ('identity_weights', weights_through_identity, 'Conv/Gemm weights through Identity', False),

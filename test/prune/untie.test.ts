@@ -11,9 +11,10 @@ import { manualSeed, randn, tidy } from '../../src/tensor/index.js';
 import { int, ints } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { checkWidths, channelWidths, prune } from '../../src/prune/index.js';
-import { saveOnnx } from '../../src/onnx/index.js';
+import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { runCli } from '../cli/run-cli.js';
+import { modelPath } from '../onnx/helpers.js';
 import { assertEquivalent, Net, param } from './helpers.js';
 
 const INPUT = [3, 8, 8] as const;
@@ -90,4 +91,16 @@ test('whittle prune on a file with a shared tensor says what it untied, in text 
   const session = await ort.InferenceSession.create(join(dir, 'b.onnx'));
   const y = (await session.run({ input: new ort.Tensor('float32', new Float32Array(3 * 64).fill(0.3), [1, ...INPUT]) }))['output']!;
   assert.deepEqual(y.dims, [1, 5]);
+});
+
+test('an untrained network exported by torch.onnx.export (merged_inits fixture): the shared zero bias is untied and cut', async () => {
+  const g = loadOnnx(modelPath('merged_inits'));
+  const convs = g.nodes.filter((n) => n.opType === 'Conv');
+  assert.equal(new Set(convs.map((n) => n.inputs[2])).size, 1, 'the file has one bias initializer for its three convs');
+  const r = prune(g, { ratio: 0.5, criterion: 'l2' });
+  assert.equal(r.untied.length, 1);
+  assert.ok(Math.abs(r.achievedRatio - 0.5) <= 0.005, `achieved ${r.achievedRatio}`);
+  assertEquivalent(r, [3, 8, 8], g);
+  r.graph.dispose();
+  g.dispose();
 });
