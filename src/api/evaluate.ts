@@ -3,6 +3,7 @@ import { countMacs } from '../exec/index.js';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
+import { normalizedFor } from '../pipeline/normalization.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
 import type { Dataset, Split } from '../data/index.js';
 import { openDataset } from './open-dataset.js';
@@ -29,15 +30,16 @@ export interface Evaluation {
 /**
  * A classifier's accuracy and loss on a dataset (a spec such as 'mnist', or an open Dataset), on its test split unless
  * `split` says val or train, its params and MACs, and its batch-1 latency in onnxruntime. Dataset options apply when
- * `data` is a spec.
+ * `data` is a spec. Images are normalised with `mean` and `std` when given, else as the model's whittle.preprocess
+ * metadata says (when it fits the data), else with the dataset's statistics.
  */
 export async function evaluate(model: Graph, data: string | Dataset, options: EvaluateOptions = {}): Promise<Evaluation> {
   const o = checkOptions(evaluateSpec, options, apiNaming);
   checkDevice(o.device);
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { latency, device, threads, split, ...datasetOptions } = o;
-  const ds = typeof data === 'string' ? await openDataset(data, datasetOptions) : data;
+  const { latency, device, threads, split, mean, std, ...datasetOptions } = o;
+  const ds = normalizedFor(typeof data === 'string' ? await openDataset(data, datasetOptions) : data, { mean, std }, model);
   checkModelFits(model, ds);
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   const m = await evaluateGraph(model, ds, split, device);

@@ -50,7 +50,8 @@ export interface Dataset {
   /** Per channel, in the units the network sees before normalisation (uint8 pixels divided by 255). */
   readonly mean: number[];
   readonly std: number[];
-  readonly statsSource: 'known' | 'computed';
+  /** Where mean and std come from: the dataset's known values, its computed statistics, the user, or the model's metadata. */
+  readonly statsSource: 'known' | 'computed' | 'given' | 'model';
   /** Augmentation used when the caller does not choose; null for digit datasets, where a flip changes the class. */
   readonly defaultAugment: AugmentOptions | null;
   readonly seed: number;

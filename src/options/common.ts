@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Graph } from '../graph/index.js';
-import { choice, int, num, optional, pattern, text, withDefault } from './option.js';
+import { choice, int, num, numList, optional, pattern, text, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
 
@@ -19,6 +19,17 @@ export const datasetOptions = {
     (n) => n >= 0 && (n < 1 || Number.isInteger(n)), 'expected a count >= 0 or a fraction in (0, 1)', { arg: '<n>' })),
   imageSize: optional(int('side that folder: images are resized to (default 32)', 1, { max: 4096 })),
   seed: withDefault(int('random seed (splits, initialisation, pruning ties)', 0, { max: 0xffffffff }), 0),
+} as const;
+
+/**
+ * How images are normalised for the model: input = (pixel * scale - mean) / std per channel, scale 1/255 for 8-bit
+ * images. Unset: the model's own whittle.preprocess metadata when it fits the data, else the dataset's statistics.
+ */
+export const normalizationOptions = {
+  mean: optional(numList("per-channel mean the model was trained with, on pixels scaled to [0, 1] (one value: every channel), e.g. 0.485,0.456,0.406; default the model's whittle.preprocess, else the dataset's",
+    Number.isFinite, 'each mean must be a finite number')),
+  std: optional(numList("per-channel standard deviation to divide by, as for mean (raw 0-255 pixels: --mean 0 --std 0.00392156862745098)",
+    (x) => x > 0 && Number.isFinite(x), 'each std must be a positive number')),
 } as const;
 
 /** Where it runs. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CompressEvent } from '../pipeline/compress.js';
 import { CRITERIA } from '../prune/index.js';
 import { apiOnly, choice, flag, int, num, numList, optional, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, modelOption, optimOptions, type LrDefaults } from './common.js';
+import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
 /** compress's peak learning rate when `lr` is not given. */
 export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
@@ -17,6 +17,7 @@ export const compressSpec = {
   student: optional(modelOption('the first student (ONNX file or model), e.g. another architecture; default a copy of the teacher')),
   data: optional(dataOption),
   ...datasetOptions,
+  ...normalizationOptions,
   out: optional(text('the run folder (must not exist or be empty); required unless resuming', { flags: '-o, --output <dir>', aliases: ['output'] })),
   resume: optional(text('continue the stopped run in this folder from its last checkpoint, with its own settings (no other run options)', { arg: '<dir>' })),
   ratios: optional(numList('per-step size ratios, e.g. 0.5,0.5,0.5', (r) => r > 0 && r <= 1, 'each ratio must be in (0, 1]')),

@@ -1,9 +1,10 @@
 import { choice, flag, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { datasetOptions, engineOptions } from './common.js';
+import { datasetOptions, engineOptions, normalizationOptions } from './common.js';
 
 /** evaluate()'s options and `whittle eval`'s flags (besides --data). */
 export const evaluateSpec = {
   ...datasetOptions,
+  ...normalizationOptions,
   ...engineOptions,
   split: withDefault(choice('the split to measure: test, val (the validation images carved from train) or train (the rest)', ['test', 'val', 'train'] as const), 'test'),
   latency: withDefault(flag('time batch-1 inference in onnxruntime; false (--no-latency): skip it', { flags: '--no-latency', flagHelp: 'skip timing batch-1 inference in onnxruntime' }), true),

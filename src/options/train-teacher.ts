@@ -1,7 +1,7 @@
 import { ZOO } from '../zoo/index.js';
 import type { TrainTeacherEvent } from '../api/train-teacher.js';
 import { apiOnly, choice, int, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, optimOptions, type LrDefaults } from './common.js';
+import { dataOption, datasetOptions, engineOptions, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
 /** train-teacher's peak learning rate when `lr` is not given. */
 export const TEACHER_LR: LrDefaults = { sgd: 0.05, adamw: 0.002 };
@@ -13,6 +13,7 @@ export const trainTeacherSpec = {
   epochs: withDefault(int('training epochs', 1), 10),
   ...optimOptions(TEACHER_LR),
   ...datasetOptions,
+  ...normalizationOptions,
   ...engineOptions,
   out: optional(text('also write the model to this ONNX file (checked before training starts); a checkpoint is kept beside it in FILE.checkpoint/ until it is written', { flags: '-o, --output <file>', aliases: ['output'] })),
   resume: optional(text('continue the stopped training that was writing this ONNX file, from its last epoch end, with its own settings (no other training options)', { arg: '<file>' })),

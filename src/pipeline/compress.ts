@@ -16,6 +16,7 @@ import {
   AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
+import { normalizedFor } from './normalization.js';
 import { datasetOptions } from './dataset-options.js';
 import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
@@ -58,17 +59,18 @@ async function startRun(o: RankOptions): Promise<Started> {
   if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
-  const ds = await openDataset(config.data, datasetOptions(datasetSettings(config)));
-  checkHasValidation(ds);
+  const opened = await openDataset(config.data, datasetOptions(datasetSettings(config)));
+  checkHasValidation(opened);
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
   const loaded: Graph[] = [];
   try {
     const graphs = models.map(([m, , what]) => {
       const g = typeof m === 'string' ? loadOnnx(m) : m;
       if (typeof m === 'string') loaded.push(g);
-      checkModelFits(g, ds, what);
+      checkModelFits(g, opened, what);
       return g;
     });
+    normalizedFor(opened, config, graphs[0]!, 'teacher');
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
@@ -130,8 +132,9 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
   };
   setNumThreads(c.threads);
   manualSeed(c.seed);
-  const ds = await openDataset(c.data, datasetOptions(datasetSettings(c)));
   const teacher = loadOnnx(c.teacher);
+  // fed as the teacher was trained: --mean/--std, else its whittle.preprocess, else the dataset's statistics
+  const ds = normalizedFor(await openDataset(c.data, datasetOptions(datasetSettings(c))), c, teacher, 'teacher');
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
   try {

@@ -1,4 +1,5 @@
 import type { Dataset } from '../data/index.js';
+import { pixelScale } from './normalization.js';
 
 /**
  * The ONNX metadata_props every model whittle writes carries, so that a user can feed it: `whittle.preprocess`
@@ -6,7 +7,7 @@ import type { Dataset } from '../data/index.js';
  */
 export function modelMetadata(ds: Dataset): Record<string, string> {
   return {
-    'whittle.preprocess': JSON.stringify({ scale: ds.pixelType === 'uint8' ? 1 / 255 : 1, mean: ds.mean, std: ds.std }),
+    'whittle.preprocess': JSON.stringify({ scale: pixelScale(ds), mean: ds.mean, std: ds.std }),
     'whittle.labels': JSON.stringify(ds.classes),
   };
 }

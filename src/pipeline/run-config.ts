@@ -36,6 +36,8 @@ export type RunConfig = {
   reinsertBn: ReinsertBnMode; featureDistill: 'off' | 'auto' | 'named'; hintLayers: HintPair[] | null; hintWeight: number;
   seed: number; threads: number; device: string;
   trainSubset: number | null; valSize: number | null; imageSize: number | null;
+  /** The normalisation given (--mean, --std); null: the teacher's whittle.preprocess, else the dataset's statistics. */
+  mean: number[] | null; std: number[] | null;
 };
 
 /**
@@ -65,6 +67,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
+    mean: o.mean ? [...o.mean] : null, std: o.std ? [...o.std] : null,
   };
 }
 

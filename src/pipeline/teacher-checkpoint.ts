@@ -10,6 +10,7 @@ import { loadFitState, pruneCheckpointFolders, readCheckpointFile, saveFitState,
 export type TeacherSettings = {
   arch: ZooArch; data: string; epochs: number; seed: number; batchSize: number; lr?: number | undefined; optimizer: 'sgd' | 'adamw';
   weightDecay: number; threads: number; device: string; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined;
+  mean?: readonly number[] | null | undefined; std?: readonly number[] | null | undefined;
 };
 
 /**

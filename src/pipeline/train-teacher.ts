@@ -6,10 +6,11 @@ import { evaluateGraph, fit, type EpochResult, type FitCheckpoint, type FitResul
 import { modelMetadata } from './metadata.js';
 import { loadTeacherCheckpoint, writeTeacherCheckpoint, type TeacherCheckpoint, type TeacherSettings } from './teacher-checkpoint.js';
 import { datasetOptions, type DatasetSettings } from './dataset-options.js';
+import { normalizedFor, type GivenNormalization } from './normalization.js';
 import { TEACHER_LR } from '../options/train-teacher.js';
 
 /** Settings resolved by trainTeacherSpec (defaults filled); `lr` absent: TEACHER_LR of the optimizer. */
-export type TrainTeacherOptions = DatasetSettings & {
+export type TrainTeacherOptions = DatasetSettings & GivenNormalization & {
   arch: ZooArch;
   data: string;
   epochs: number;
@@ -45,7 +46,7 @@ export function teacherSettings(o: TrainTeacherOptions): TeacherSettings {
 export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const dataset = await openDataset(o.data, datasetOptions(o));
+  const dataset = normalizedFor(await openDataset(o.data, datasetOptions(o)), o, null);
   const graph = buildZooGraph(o.arch, { input: dataset.shape, classes: dataset.classes.length });
   Object.assign(graph.metadata, modelMetadata(dataset));
   let resume: FitCheckpoint | undefined;
