@@ -1,6 +1,6 @@
 import { argmax, contiguous, crossEntropy, eq, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { runGraph } from '../exec/index.js';
+import { imageFeeds, runGraph } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
@@ -12,12 +12,12 @@ export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor 
 
 /** The logits of a graph with one input and one output. */
 export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
-  return runGraph(g, { [g.inputs[0]!.name]: x }, { training })[g.outputs[0]!.name]!;
+  return runGraph(g, imageFeeds(g, x), { training })[g.outputs[0]!.name]!;
 }
 
 /** The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph. */
 export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[]): { logits: Tensor; values: Record<string, Tensor> } {
-  const out = runGraph(g, { [g.inputs[0]!.name]: x }, { training, extraOutputs: values });
+  const out = runGraph(g, imageFeeds(g, x), { training, extraOutputs: values });
   return { logits: out[g.outputs[0]!.name]!, values: out };
 }
 

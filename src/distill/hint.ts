@@ -4,7 +4,7 @@ import {
 } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
-import { runGraph } from '../exec/index.js';
+import { imageFeeds, runGraph } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { distillationLoss, type DistillLossOptions } from './losses.js';
 import { sampleTrainBatches } from './sample-batches.js';
@@ -31,7 +31,7 @@ function featureShapes(g: Graph, x: Tensor): { name: string; shape: number[] }[]
   const names = g.nodes.filter((n) => FEATURE_OPS.has(n.opType) && n.domain === '' && n.outputs[0]).map((n) => n.outputs[0]!);
   const exclude = new Set(g.outputs.map((o) => o.name));
   return noGrad(() => tidy(() => {
-    const v = runGraph(g, { [g.inputs[0]!.name]: narrow(x, 0, 0, 1) }, { training: false, extraOutputs: names });
+    const v = runGraph(g, imageFeeds(g, narrow(x, 0, 0, 1)), { training: false, extraOutputs: names });
     return names.filter((n) => !exclude.has(n)).map((name) => ({ name, shape: v[name]!.shape })).filter((f) => f.shape.length === 4 && f.shape[2]! * f.shape[3]! > 1);
   }));
 }

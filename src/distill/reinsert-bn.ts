@@ -1,6 +1,6 @@
 import { add, cast, div, keep, mul, noGrad, relu, sub, sum, tidy, type Tensor } from '../tensor/index.js';
 import { bareConvs, insertBatchNorm, type ChannelStats, type Graph, type Node } from '../graph/index.js';
-import { runGraph } from '../exec/index.js';
+import { imageFeeds, runGraph } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { sampleTrainBatches } from './sample-batches.js';
 
@@ -31,7 +31,7 @@ export function measureChannelStats(g: Graph, convs: readonly Node[], batches: r
   noGrad(() => {
     for (const x of batches) {
       tidy(() => {
-        const v = runGraph(g, { [g.inputs[0]!.name]: x }, { training: false, extraOutputs: outs });
+        const v = runGraph(g, imageFeeds(g, x), { training: false, extraOutputs: outs });
         for (const name of outs) {
           const t = cast(v[name]!, 'float64');
           const dims = [0, ...Array.from({ length: t.rank - 2 }, (_, i) => i + 2)];

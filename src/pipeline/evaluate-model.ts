@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { countMacs, inferShapes } from '../exec/index.js';
+import { countMacs, imageInputShape, inferShapes, inputLayout } from '../exec/index.js';
 import { toOnnxBytes } from '../onnx/index.js';
 import { openDataset, type Dataset } from '../data/index.js';
 import { evaluateGraph } from '../distill/index.js';
@@ -22,10 +22,10 @@ export type ModelEvaluation = {
 export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   const input = g.inputs[0]?.shape;
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
-  if (input && (input.length !== 4 || input.slice(1).some((d, i) => typeof d === 'number' && d !== ds.shape[i]))) {
-    throw new ConfigError(what, `takes input [${input.join(', ')}] but the dataset's images are ${ds.shape.join('x')}`, 'use a model trained on this dataset, or --image-size for folder datasets');
+  if (inputLayout(g, ds.shape) === null) {
+    throw new ConfigError(what, `takes input [${input!.join(', ')}] but the dataset's images are ${ds.shape.join('x')} (channels, height, width)`, 'use a model trained on this dataset, or --image-size for folder datasets');
   }
-  const shapes = inferShapes(g, { [g.inputs[0]!.name]: [1, ...ds.shape] });
+  const shapes = inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });
   const out = shapes.get(g.outputs[0]!.name)?.shape;
   const classes = out?.[out.length - 1];
   if (out?.length !== 2 || classes !== ds.classes.length) {
@@ -33,10 +33,11 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   }
 }
 
-/** Median batch-1 latency of the graph exported to ONNX and run in onnxruntime-node. */
-export async function onnxruntimeLatency(g: Graph, shape: readonly number[], threads: number, runs = 50): Promise<number> {
+/** Median batch-1 latency of the graph exported to ONNX and run in onnxruntime-node, on images of `image` = [C, H, W]. */
+export async function onnxruntimeLatency(g: Graph, image: readonly number[], threads: number, runs = 50): Promise<number> {
+  const shape = imageInputShape(g, image);
   const session = await ort.InferenceSession.create(toOnnxBytes(g), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  const x = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1), [1, ...shape]);
+  const x = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1), shape);
   const feeds = { [session.inputNames[0]!]: x };
   for (let i = 0; i < 5; i++) await session.run(feeds);
   const times: number[] = [];

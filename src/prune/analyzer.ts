@@ -1,4 +1,4 @@
-import type { Graph, Node } from '../graph/index.js';
+import { attrInts, type Graph, type Node } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import type { Cut } from './layer-pruners.js';
 import { FROZEN, frozenAtoms, sourceAtoms } from './index-mapping.js';
@@ -23,9 +23,15 @@ export class Analyzer {
 
   /** The network's inputs carry channels that are never removed. */
   markInputs(): void {
+    const consumers = this.g.consumers();
     for (const i of this.g.inputs) {
       const d = this.dims(i.name);
-      if (d && d.length >= 2) this.setMap(i.name, frozenAtoms(d[1]!));
+      if (!d || d.length < 2) continue;
+      // an input that every reader transposes the same way (NHWC images into NCHW convs, as tf2onnx writes Keras
+      // models) has its channels on the axis that the Transpose moves to 1
+      const perms = (consumers.get(i.name) ?? []).map((n) => (n.opType === 'Transpose' ? attrInts(n, 'perm', []) : null));
+      const to1 = perms.length && perms.every((p) => p && p.length === d.length && p[0] === 0 && p[1] === perms[0]![1]) ? perms[0]![1]! : 1;
+      this.setMap(i.name, frozenAtoms(d[to1]!), to1);
     }
   }
 

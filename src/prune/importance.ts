@@ -2,7 +2,7 @@ import {
   abs, callAten, crossEntropy, enableGrad, mean, mse, ones, permute, reshape, square, sum, tidy, noGrad, type Tensor,
 } from '../tensor/index.js';
 import { Graph, type Node, type ValueInfo } from '../graph/index.js';
-import { runGraph } from '../exec/index.js';
+import { imageFeeds, runGraph } from '../exec/index.js';
 import { ConfigError } from '../errors.js';
 import type { DependencyGraph } from './dependency-graph.js';
 
@@ -153,7 +153,7 @@ const taylor: Importance = (dg, o) => {
     for (const { x, y } of o.batches()) {
       count++;
       enableGrad(() => tidy(() => {
-        const feeds: Record<string, Tensor> = { [g.inputs[0]!.name]: x };
+        const feeds: Record<string, Tensor> = imageFeeds(g, x);
         const probes = probed.probes.map((p) => {
           const t = ones([x.shape[0]!, ...p.shape]);
           t.requiresGrad = true;

@@ -154,3 +154,17 @@ test('channel shuffle (Reshape-Transpose-Reshape) and an unknown op are left unt
   r.graph.dispose();
   g.dispose();
 });
+
+test('an NHWC input transposed to NCHW (as tf2onnx writes Keras models): the first conv is prunable like any other', () => {
+  manualSeed(9);
+  const n = new Net([8, 8, 3]);
+  const x = n.n('Transpose', ['input'], { perm: ints([0, 3, 1, 2]) });
+  const h = n.n('Relu', [n.conv(n.n('Relu', [n.conv(x, 3, 16, 3, 'first')]), 16, 16, 3, 'second')]);
+  const g = n.build(h, 16);
+  assert.deepEqual(analyzeGroups(g).groups.map((gr) => gr.name), ['first', 'second']);
+  const r = prune(g, { ratio: 0.5, criterion: 'l2' });
+  assert.ok(r.removed['first'], 'the first conv loses channels');
+  assertEquivalent(r, [8, 8, 3], g);
+  r.graph.dispose();
+  g.dispose();
+});

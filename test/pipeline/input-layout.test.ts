@@ -1,0 +1,92 @@
+// Models that take images channels last ([N, H, W, C], as Keras and TensorFlow export them) are fed, evaluated,
+// pruned and distilled like their [N, C, H, W] twins, and their students keep the channels-last input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { contiguous, manualSeed, noGrad, randn, tidy } from '../../src/tensor/index.js';
+import { Graph, ints } from '../../src/graph/index.js';
+import { imageFeeds, inputLayout } from '../../src/exec/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
+import { forward } from '../../src/distill/index.js';
+import { evaluate } from '../../src/api/index.js';
+import { compress } from '../../src/pipeline/compress.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { writeClassFolders } from '../data/fixtures.js';
+
+/** The same network taking [N, H, W, C]: a Transpose to [N, C, H, W] in front, as tf2onnx writes Keras models. */
+function channelsLastTwin(g: Graph): Graph {
+  const c = g.clone();
+  const [n, ch, h, w] = g.inputs[0]!.shape!;
+  const input = { name: 'image_nhwc', dtype: 'float32' as const, shape: [n!, h!, w!, ch!] };
+  const nodes = [{ name: 'to_nchw', opType: 'Transpose', domain: '', inputs: ['image_nhwc'], outputs: [g.inputs[0]!.name], attrs: { perm: ints([0, 3, 1, 2]) } }, ...c.nodes];
+  return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
+}
+
+test('inputLayout reads the fixed dims of the input; an NHWC graph is fed the permuted batch', () => {
+  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
+  const twin = channelsLastTwin(g);
+  const with_ = (shape: (number | string)[]): Graph => new Graph({ inputs: [{ name: 'x', dtype: 'float32', shape }], outputs: [{ name: 'x', dtype: 'float32', shape }], nodes: [], initializers: new Map() });
+  assert.equal(inputLayout(g, [3, 12, 12]), 'nchw');
+  assert.equal(inputLayout(twin, [3, 12, 12]), 'nhwc');
+  assert.equal(inputLayout(with_(['N', 'H', 'W', 3]), [3, 32, 32]), 'nhwc');
+  assert.equal(inputLayout(with_(['N', 'C', 'H', 'W']), [3, 32, 32]), 'nchw', 'nothing fixed: as PyTorch exports');
+  assert.equal(inputLayout(with_(['N', 5, 5, 5]), [3, 32, 32]), null);
+  assert.equal(inputLayout(with_(['N', 784]), [1, 28, 28]), null);
+  manualSeed(3);
+  tidy(() => {
+    const x = contiguous(randn([4, 3, 12, 12]), 'channels_last');
+    assert.deepEqual(imageFeeds(twin, x)['image_nhwc']!.shape, [4, 12, 12, 3]);
+    const a = noGrad(() => forward(g, x, false));
+    const b = noGrad(() => forward(twin, x, false));
+    assertClose(b, a.toArray(), { atol: 1e-6, what: 'NHWC twin vs NCHW' });
+  });
+  twin.dispose();
+  g.dispose();
+});
+
+test('an NHWC teacher evaluates and compresses as its NCHW twin; the student takes NHWC images in onnxruntime', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-nhwc-'));
+  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], 40, 12);
+  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], 6, 12);
+  const data = `folder:${join(dir, 'data')}`;
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
+  const twin = channelsLastTwin(g);
+  await saveOnnx(g, join(dir, 'nchw.onnx'));
+  await saveOnnx(twin, join(dir, 'nhwc.onnx'));
+  const o = { imageSize: 12, valSize: 30, latency: false } as const;
+  const [e1, e2] = [await evaluate(g, data, o), await evaluate(twin, data, o)];
+  assert.equal(e2.accuracy, e1.accuracy);
+  assert.ok(Math.abs(e2.loss - e1.loss) < 1e-5, `loss ${e2.loss} vs ${e1.loss}`);
+  twin.dispose();
+  g.dispose();
+
+  const run = (teacher: string, out: string) => compress({ teacher: join(dir, teacher), data, imageSize: 12, valSize: 30, batchSize: 30, threads: 1, ratios: [0.5], epochsPerStep: 1, out: join(dir, out) });
+  const [a, b] = [await run('nchw.onnx', 'run-nchw'), await run('nhwc.onnx', 'run-nhwc')];
+  assert.equal(b.teacher.testAccuracy, a.teacher.testAccuracy);
+  assert.equal(b.steps[0]!.achievedRatio, a.steps[0]!.achievedRatio, 'the same channels are cut');
+  assert.ok(Math.abs(b.steps[0]!.epochs[0]!.trainLoss - a.steps[0]!.epochs[0]!.trainLoss) < 1e-4, 'the same training');
+
+  const student = loadOnnx(join(dir, 'run-nhwc', 'student.onnx'));
+  assert.deepEqual(student.inputs[0]!.shape!.slice(1), [12, 12, 3], 'the student takes what the teacher took');
+  student.dispose();
+  const x = Float32Array.from({ length: 2 * 3 * 144 }, (_, i) => Math.sin(i));
+  const nhwc = Float32Array.from({ length: x.length }, (_, i) => {
+    const [n, r] = [Math.floor(i / 432), i % 432];
+    const [h, w, c] = [Math.floor(r / 36), Math.floor(r / 3) % 12, r % 3];
+    return x[n * 432 + c * 144 + h * 12 + w]!;
+  });
+  const runOrt = async (file: string, data: Float32Array, shape: number[]): Promise<Float32Array> => {
+    const s = await ort.InferenceSession.create(file);
+    const y = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', data, shape) }))[s.outputNames[0]!]!;
+    return y.data as Float32Array;
+  };
+  const ya = await runOrt(join(dir, 'run-nchw', 'student.onnx'), x, [2, 3, 12, 12]);
+  const yb = await runOrt(join(dir, 'run-nhwc', 'student.onnx'), nhwc, [2, 12, 12, 3]);
+  const diff = Math.max(...ya.map((v, i) => Math.abs(v - yb[i]!)));
+  assert.ok(diff < 1e-3, `the two students differ by ${diff}`);
+});
