@@ -1,6 +1,6 @@
 import { argmax, contiguous, crossEntropy, eq, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { imageFeeds, runGraph } from '../exec/index.js';
+import { imageFeeds, logitsValue, runGraph } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
@@ -12,13 +12,15 @@ export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor 
 
 /** The logits of a graph with one input and one output. */
 export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
-  return runGraph(g, imageFeeds(g, x), { training })[g.outputs[0]!.name]!;
+  const v = logitsValue(g);
+  return runGraph(g, imageFeeds(g, x), { training, ...(v === g.outputs[0]!.name ? {} : { extraOutputs: [v] }) })[v]!;
 }
 
 /** The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph. */
 export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[]): { logits: Tensor; values: Record<string, Tensor> } {
-  const out = runGraph(g, imageFeeds(g, x), { training, extraOutputs: values });
-  return { logits: out[g.outputs[0]!.name]!, values: out };
+  const v = logitsValue(g);
+  const out = runGraph(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v] });
+  return { logits: out[v]!, values: out };
 }
 
 export type Evaluation = { accuracy: number; loss: number; count: number };

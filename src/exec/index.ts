@@ -2,4 +2,4 @@
 export { runGraph, unsupportedNodes, type RunOptions } from './executor.js';
 export { registerKernels, kernelFor, supportedOps, type Kernel, type KernelContext } from './kernel.js';
 export { inferShapes, countMacs, type InputShapes } from './analysis.js';
-export { imageFeeds, imageInputShape, inputLayout, type InputLayout } from './image-input.js';
+export { imageFeeds, imageInputShape, inputLayout, logitsValue, type InputLayout } from './classifier-io.js';

@@ -2,7 +2,7 @@ import {
   abs, callAten, crossEntropy, enableGrad, mean, mse, ones, permute, reshape, square, sum, tidy, noGrad, type Tensor,
 } from '../tensor/index.js';
 import { Graph, type Node, type ValueInfo } from '../graph/index.js';
-import { imageFeeds, runGraph } from '../exec/index.js';
+import { imageFeeds, logitsValue, runGraph } from '../exec/index.js';
 import { ConfigError } from '../errors.js';
 import type { DependencyGraph } from './dependency-graph.js';
 
@@ -160,7 +160,8 @@ const taylor: Importance = (dg, o) => {
           feeds[p.name] = t;
           return t;
         });
-        const out = runGraph(probed.graph, feeds, { training: false })[g.outputs[0]!.name]!;
+        const logits = logitsValue(g);
+        const out = runGraph(probed.graph, feeds, { training: false, extraOutputs: [logits] })[logits]!;
         const loss = y.dtype === 'int64' ? crossEntropy(out, y) : mse(out, y);
         loss.backward();
         probes.forEach((p, i) => {

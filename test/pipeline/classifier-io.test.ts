@@ -1,5 +1,6 @@
-// Models that take images channels last ([N, H, W, C], as Keras and TensorFlow export them) are fed, evaluated,
-// pruned and distilled like their [N, C, H, W] twins, and their students keep the channels-last input.
+// Classifiers as other frameworks write them: models that take images channels last ([N, H, W, C], as Keras and
+// TensorFlow export them) and models that end in a Softmax are evaluated, pruned and distilled like their plain
+// twins (the losses see logits), and their students keep the input layout and the Softmax.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -7,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { contiguous, manualSeed, noGrad, randn, tidy } from '../../src/tensor/index.js';
-import { Graph, ints } from '../../src/graph/index.js';
-import { imageFeeds, inputLayout } from '../../src/exec/index.js';
+import { Graph, int, ints } from '../../src/graph/index.js';
+import { imageFeeds, inputLayout, logitsValue } from '../../src/exec/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { forward } from '../../src/distill/index.js';
@@ -24,6 +25,14 @@ function channelsLastTwin(g: Graph): Graph {
   const input = { name: 'image_nhwc', dtype: 'float32' as const, shape: [n!, h!, w!, ch!] };
   const nodes = [{ name: 'to_nchw', opType: 'Transpose', domain: '', inputs: ['image_nhwc'], outputs: [g.inputs[0]!.name], attrs: { perm: ints([0, 3, 1, 2]) } }, ...c.nodes];
   return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
+}
+
+/** The same network with a Softmax over the classes after its logits. */
+function softmaxTwin(g: Graph): Graph {
+  const c = g.clone();
+  const out = g.outputs[0]!;
+  const nodes = [...c.nodes.map((n) => (n.outputs[0] === out.name ? { ...n, outputs: ['logits'] } : n)), { name: 'probs', opType: 'Softmax', domain: '', inputs: ['logits'], outputs: [out.name], attrs: { axis: int(-1) } }];
+  return new Graph({ name: c.name, inputs: c.inputs, outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
 }
 
 test('inputLayout reads the fixed dims of the input; an NHWC graph is fed the permuted batch', () => {
@@ -89,4 +98,32 @@ test('an NHWC teacher evaluates and compresses as its NCHW twin; the student tak
   const yb = await runOrt(join(dir, 'run-nhwc', 'student.onnx'), nhwc, [2, 12, 12, 3]);
   const diff = Math.max(...ya.map((v, i) => Math.abs(v - yb[i]!)));
   assert.ok(diff < 1e-3, `the two students differ by ${diff}`);
+});
+
+test('a teacher ending in a Softmax trains on its logits: evaluated and compressed as its twin without, the Softmax kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-softmax-'));
+  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], 40, 12);
+  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], 6, 12);
+  const data = `folder:${join(dir, 'data')}`;
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
+  const twin = softmaxTwin(g);
+  assert.equal(logitsValue(g), g.outputs[0]!.name);
+  assert.equal(logitsValue(twin), 'logits');
+  await saveOnnx(g, join(dir, 'plain.onnx'));
+  await saveOnnx(twin, join(dir, 'softmax.onnx'));
+  const o = { imageSize: 12, valSize: 30, latency: false } as const;
+  const [e1, e2] = [await evaluate(g, data, o), await evaluate(twin, data, o)];
+  assert.deepEqual([e2.accuracy, e2.loss], [e1.accuracy, e1.loss], 'the loss is the cross-entropy of the logits');
+  twin.dispose();
+  g.dispose();
+
+  const run = (teacher: string, out: string) => compress({ teacher: join(dir, teacher), data, imageSize: 12, valSize: 30, batchSize: 30, threads: 1, ratios: [0.5], epochsPerStep: 1, out: join(dir, out) });
+  const [a, b] = [await run('plain.onnx', 'run-plain'), await run('softmax.onnx', 'run-softmax')];
+  assert.deepEqual(b.steps[0]!.epochs, a.steps[0]!.epochs, 'the same distillation, epoch by epoch');
+  assert.equal(b.steps[0]!.testAccuracy, a.steps[0]!.testAccuracy);
+  const s = await ort.InferenceSession.create(join(dir, 'run-softmax', 'student.onnx'));
+  const y = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(2 * 3 * 144).fill(0.2), [2, 3, 12, 12]) }))[s.outputNames[0]!]!;
+  const p = y.data as Float32Array;
+  for (const row of [0, 1]) assert.ok(Math.abs(p[row * 3]! + p[row * 3 + 1]! + p[row * 3 + 2]! - 1) < 1e-5, 'the student still outputs probabilities');
 });

@@ -1,5 +1,6 @@
+// How a classifier graph is fed (images in either layout) and read (its logits).
 import { permute, type Tensor } from '../tensor/index.js';
-import type { Dim, Graph } from '../graph/index.js';
+import { attrInt, type Dim, type Graph } from '../graph/index.js';
 
 /** How a model takes images: [N, C, H, W] (PyTorch), or channels last, [N, H, W, C] (Keras and TensorFlow exports). */
 export type InputLayout = 'nchw' | 'nhwc';
@@ -33,4 +34,18 @@ export function imageInputShape(g: Graph, image: readonly number[], n = 1): numb
 export function imageFeeds(g: Graph, x: Tensor): Record<string, Tensor> {
   const name = g.inputs[0]!.name;
   return { [name]: x.rank === 4 && inputLayout(g, x.shape.slice(1)) === 'nhwc' ? permute(x, [0, 2, 3, 1]) : x };
+}
+
+/**
+ * The value that holds a classifier's logits: its output, or the input of the Softmax that makes its output (Keras
+ * models end in one), so that losses, distillation and the teacher cache see logits and the saved model keeps the
+ * Softmax. A LogSoftmax output is left as it is: it differs from the logits by a shift per row, which no loss sees.
+ */
+export function logitsValue(g: Graph): string {
+  const out = g.outputs[0]!.name;
+  const p = g.nodes.find((n) => n.outputs[0] === out);
+  if (p?.opType !== 'Softmax' || p.domain !== '' || !p.inputs[0]) return out;
+  const rank = g.valueInfo.get(out)?.shape?.length ?? g.outputs[0]!.shape?.length ?? 2;
+  const axis = attrInt(p, 'axis', g.opset >= 13 ? -1 : 1);
+  return axis === -1 || axis === rank - 1 ? p.inputs[0] : out;
 }
