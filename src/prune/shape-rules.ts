@@ -86,7 +86,9 @@ export function reduce(an: Analyzer, n: Node): void {
     }
   }
   if (axes.length === 0 || axes.includes(0) || axes.includes(chan)) return an.unknown(n, `${n.opType} over the batch or channel axis`);
-  if (chan !== 1 && attrInt(n, 'keepdims', 1) === 0 && axes.some((a) => a < chan)) return an.unknown(n, `${n.opType} without keepdims moves the channel axis`);
+  // without keepdims, every reduced axis before the channels moves them down one (NHWC mean over H, W: [N, C])
+  const before = attrInt(n, 'keepdims', 1) === 0 ? axes.filter((a) => a < chan).length : 0;
+  if (m !== undefined && before > 0) return an.shareMap(n.outputs[0]!, m, chan - before);
   an.passThrough(n);
 }
 

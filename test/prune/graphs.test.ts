@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed } from '../../src/tensor/index.js';
-import { GraphBuilder, int, ints, type Graph } from '../../src/graph/index.js';
+import { Graph, GraphBuilder, int, ints } from '../../src/graph/index.js';
 import { analyzeGroups, prune, type PruneOptions } from '../../src/prune/index.js';
 import { assertEquivalent, Net, param, randomizeNorms } from './helpers.js';
 
@@ -164,6 +164,27 @@ test('an NHWC input transposed to NCHW (as tf2onnx writes Keras models): the fir
   assert.deepEqual(analyzeGroups(g).groups.map((gr) => gr.name), ['first', 'second']);
   const r = prune(g, { ratio: 0.5, criterion: 'l2' });
   assert.ok(r.removed['first'], 'the first conv loses channels');
+  assertEquivalent(r, [8, 8, 3], g);
+  r.graph.dispose();
+  g.dispose();
+});
+
+test('tf2onnx-style channels-last body: Transposes around a conv, ReduceMean over H and W without keepdims, MatMul, Softmax', () => {
+  manualSeed(10);
+  const n = new Net([8, 8, 3]);
+  const a = n.n('Relu', [n.conv(n.n('Transpose', ['input'], { perm: ints([0, 3, 1, 2]) }), 3, 16, 3, 'a')]);
+  const b = n.n('Relu', [n.conv(a, 16, 16, 3, 'b')]);
+  const pooled = n.n('ReduceMean', [n.n('Transpose', [b], { perm: ints([0, 2, 3, 1]) })], { axes: ints([1, 2]), keepdims: int(0) });
+  const logits = n.n('Add', [n.n('MatMul', [pooled, 'dense.weight'], {}, undefined, 'dense'), 'dense.bias']);
+  n.inits['dense.weight'] = param([16, 5]);
+  n.inits['dense.bias'] = param([5]);
+  n.n('Softmax', [logits], { axis: int(-1) }, ['output'], 'softmax');
+  const inits = new Map(Object.entries(n.inits).map(([k, v]) => [k, { tensor: v.tensor, kind: v.kind }]));
+  const g = new Graph({ inputs: [{ name: 'input', dtype: 'float32', shape: ['N', 8, 8, 3] }], outputs: [{ name: 'output', dtype: 'float32', shape: ['N', 5] }], nodes: n.nodes, initializers: inits, opset: 13 });
+  assert.deepEqual(analyzeGroups(g).groups.map((gr) => gr.name), ['a', 'b']);
+  const r = prune(g, { ratio: 0.5, criterion: 'l2' });
+  assert.ok(r.removed['a'] && r.removed['b'], 'both convs lose channels, the last one through the pooling into the MatMul');
+  assert.equal(r.graph.initializers.get('dense.weight')!.tensor.shape[0], 16 - r.removed['b']!.length);
   assertEquivalent(r, [8, 8, 3], g);
   r.graph.dispose();
   g.dispose();
