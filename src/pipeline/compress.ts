@@ -39,6 +39,8 @@ export type RankOptions = CompressOptions & { parallel?: DataParallel };
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
+  /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */
+  | { type: 'warning'; message: string }
   /** The first student's initializers that layers with different channels shared, now one copy per layer. */
   | { type: 'untied'; names: string[]; params: number }
   | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
@@ -103,6 +105,14 @@ async function readFinished(out: string): Promise<CompressReport | null> {
   }
 }
 
+/** A teacher near chance on validation is most often fed differently from how it was trained. */
+function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
+  const k = ds.classes.length;
+  if (k < 2 || valAccuracy >= 2 / k) return [];
+  const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata" }[ds.statsSource];
+  return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: is it fed as it was trained? Its inputs are normalised with ${how} (mean ${ds.mean.map((v) => +v.toFixed(4)).join(',')}, std ${ds.std.map((v) => +v.toFixed(4)).join(',')}); give the ones it was trained with as --mean and --std`];
+}
+
 /** A few batches of training data for Taylor importance at a step (seeded, un-augmented). */
 function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: Tensor; y: Tensor }> {
   const loader = BatchLoader.of(ds, 'train', { batchSize: Math.min(64, c.batchSize), seed: c.seed + step, augment: null });
@@ -142,6 +152,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     toChannelsLast(teacher);
     const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par);
     emit({ type: 'teacher', ...teacherInfo });
+    for (const message of [...ds.warnings, ...teacherWarnings(teacherInfo.valAccuracy, ds)]) emit({ type: 'warning', message });
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];

@@ -12,7 +12,8 @@ import { loadOnnx } from '../../src/onnx/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { normalizedFor } from '../../src/pipeline/normalization.js';
 import { runCli } from '../cli/run-cli.js';
-import { smallIdxData } from './fixtures.js';
+import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
+import { newRun, smallIdxData, vggTeacherFile } from './fixtures.js';
 
 const DATA = smallIdxData();
 
@@ -79,4 +80,13 @@ test('a teacher trained with --mean/--std is evaluated and compressed as it was 
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--std: must be given too when the mean is/);
   assert.equal(bad.stderr.trim().split('\n').length <= 2, true, bad.stderr);
+});
+
+test('compress warns when the teacher scores near chance, naming the normalisation it was fed with', async () => {
+  const events: CompressEvent[] = [];
+  const report = await compress({ data: DATA, valSize: 100, batchSize: 100, threads: 2, teacher: await vggTeacherFile(), out: newRun(), ratios: [0.5], epochsPerStep: 0, onEvent: (e) => events.push(e) });
+  assert.ok(report.teacher.valAccuracy < 0.2, `an untrained teacher: ${report.teacher.valAccuracy}`);
+  const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /near chance for 10 classes: is it fed as it was trained\? Its inputs are normalised with the statistics of the dataset's training images \(mean 0\.5, std [0-9.]+\); give the ones it was trained with as --mean and --std/);
 });
