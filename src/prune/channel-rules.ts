@@ -12,7 +12,7 @@ const UNARY = new Set([
 const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']);
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Clip', 'Where', 'PRelu']);
 /** Ops that follow a channel axis other than 1; every other op needs its inputs' channels on axis 1. */
-const AXIS_AWARE = new Set(['Transpose', 'MatMul', 'Softmax', 'LogSoftmax', 'Hardmax', 'Shape', 'LayerNormalization', 'Constant']);
+const AXIS_AWARE = new Set(['Transpose', 'MatMul', 'Softmax', 'LogSoftmax', 'Hardmax', 'Shape', 'LayerNormalization', 'Constant', 'Flatten', 'Reshape']);
 const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
 /** Relates one node's channels to its inputs' (the dispatch over op types; anything not known is left untouched). */

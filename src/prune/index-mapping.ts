@@ -25,6 +25,13 @@ export function repeatEach(atoms: Int32Array, k: number): Int32Array {
   return out;
 }
 
+/** The positions `k` times over: Flatten of [N, H, W, C] (channels last) with k = H * W. */
+export function tile(atoms: Int32Array, k: number): Int32Array {
+  const out = new Int32Array(atoms.length * k);
+  for (let i = 0; i < k; i++) out.set(atoms, i * atoms.length);
+  return out;
+}
+
 /** Positions of the inputs one after another: Concat on the channel axis. */
 export function concatAtoms(parts: readonly Int32Array[]): Int32Array {
   const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));

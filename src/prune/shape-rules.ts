@@ -1,5 +1,5 @@
 import { attrInt, attrInts, type Node } from '../graph/index.js';
-import { concatAtoms, frozenAtoms, repeatEach, sliceAtoms } from './index-mapping.js';
+import { concatAtoms, frozenAtoms, repeatEach, sliceAtoms, tile } from './index-mapping.js';
 import { matchDecomposedNorm, reduceAxes } from './channel-norm.js';
 import type { Analyzer } from './analyzer.js';
 
@@ -168,7 +168,20 @@ export function flatten(an: Analyzer, n: Node): void {
   const m = an.mapOf(n.inputs[0]);
   const ax0 = attrInt(n, 'axis', 1);
   if (!d || m === undefined || (ax0 < 0 ? ax0 + d.length : ax0) !== 1) return an.unknown(n, 'Flatten that merges the batch and channel axes');
-  an.setMap(n.outputs[0]!, repeatEach(an.atoms(m), d.slice(2).reduce((p, q) => p * q, 1)));
+  const flat = flattenedAtoms(an, n.inputs[0]!, d, m);
+  if (!flat) return an.unknown(n, `Flatten of a value whose channels are on axis ${an.axisOf(n.inputs[0]!)}, neither the first after the batch nor the last`);
+  an.setMap(n.outputs[0]!, flat);
+}
+
+/**
+ * The features of [N, ...] flattened to [N, K]: each channel a block of positions when channels are on axis 1
+ * (NCHW), or every C-th position when they are last (NHWC, as Keras flattens); null otherwise.
+ */
+function flattenedAtoms(an: Analyzer, v: string, d: readonly number[], m: number): Int32Array | null {
+  const axis = an.axisOf(v);
+  if (axis === 1) return repeatEach(an.atoms(m), d.slice(2).reduce((p, q) => p * q, 1));
+  if (axis === d.length - 1) return tile(an.atoms(m), d.slice(1, -1).reduce((p, q) => p * q, 1));
+  return null;
 }
 
 export function reshape(an: Analyzer, n: Node): void {
@@ -179,12 +192,13 @@ export function reshape(an: Analyzer, n: Node): void {
   if (!an.isInit(n.inputs[1])) return an.unknown(n, 'Reshape with a computed shape');
   const target = an.ints(n.inputs[1])!;
   const ones = (xs: number[]): boolean => xs.every((x) => x === 1);
-  const rest = s.slice(2).reduce((p, q) => p * q, 1);
+  const all = s.slice(1).reduce((p, q) => p * q, 1);
   if (target.length !== t.length || s[0] !== t[0] || s.length < 2 || t.length < 2) return an.unknown(n, 'Reshape that moves the channel axis');
-  let out: Int32Array;
-  if (s[1] === t[1] && ones(s.slice(2)) && ones(t.slice(2))) out = an.atoms(m);
-  else if (t.length === 2 && t[1] === s[1]! * rest) out = repeatEach(an.atoms(m), rest);
-  else return an.unknown(n, 'Reshape that mixes channels');
+  let out: Int32Array | null;
+  if (an.axisOf(n.inputs[0]!) === 1 && s[1] === t[1] && ones(s.slice(2)) && ones(t.slice(2))) out = an.atoms(m);
+  else if (t.length === 2 && t[1] === all) out = flattenedAtoms(an, n.inputs[0]!, s, m);
+  else out = null;
+  if (!out) return an.unknown(n, 'Reshape that mixes channels');
   const id = an.setMap(n.outputs[0]!, out);
   an.dg.rewrites.push({ kind: 'reshape', node: n.name, map: id });
 }

@@ -189,3 +189,24 @@ test('tf2onnx-style channels-last body: Transposes around a conv, ReduceMean ove
   r.graph.dispose();
   g.dispose();
 });
+
+test('channels-last flatten (Transpose to NHWC, then Flatten or Reshape to [N, H*W*C], as Keras flattens): every C-th feature is one channel', () => {
+  for (const op of ['Flatten', 'Reshape'] as const) {
+    manualSeed(11);
+    const n = new Net([3, 6, 6]);
+    const a = n.n('Relu', [n.conv('input', 3, 8, 3, 'a')]);
+    const nhwc = n.n('Transpose', [n.n('Relu', [n.conv(a, 8, 8, 3, 'b')])], { perm: ints([0, 2, 3, 1]) });
+    const flat = op === 'Flatten' ? n.n('Flatten', [nhwc], { axis: int(1) }) : n.n('Reshape', [nhwc, n.constant('to', [-1, 6 * 6 * 8])]);
+    n.inits['fc.weight'] = param([5, 6 * 6 * 8]);
+    n.n('Gemm', [flat, 'fc.weight'], { transB: int(1) }, ['output'], 'fc');
+    const inits = new Map(Object.entries(n.inits).map(([k, v]) => [k, { tensor: v.tensor, kind: v.kind }]));
+    const g = new Graph({ inputs: [{ name: 'input', dtype: 'float32', shape: ['N', 3, 6, 6] }], outputs: [{ name: 'output', dtype: 'float32', shape: ['N', 5] }], nodes: n.nodes, initializers: inits, opset: 13 });
+    assert.deepEqual(analyzeGroups(g).groups.map((gr) => gr.name), ['a', 'b'], op);
+    const r = prune(g, { ratio: 0.5, criterion: 'l2' });
+    assert.ok(r.removed['b'], `${op}: the conv before the flatten loses channels`);
+    assert.equal(r.graph.initializers.get('fc.weight')!.tensor.shape[1], 36 * (8 - r.removed['b']!.length));
+    assertEquivalent(r, [3, 6, 6], g);
+    r.graph.dispose();
+    g.dispose();
+  }
+});
