@@ -16,7 +16,7 @@ import {
   AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, forward, snapshot, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
-import { normalizedFor } from './normalization.js';
+import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions } from './dataset-options.js';
 import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
@@ -103,14 +103,6 @@ async function readFinished(out: string): Promise<CompressReport | null> {
   } catch {
     return null;
   }
-}
-
-/** A teacher near chance on validation is most often fed differently from how it was trained. */
-function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
-  const k = ds.classes.length;
-  if (k < 2 || valAccuracy >= 2 / k) return [];
-  const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata" }[ds.statsSource];
-  return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: is it fed as it was trained? Its inputs are normalised with ${how} (mean ${ds.mean.map((v) => +v.toFixed(4)).join(',')}, std ${ds.std.map((v) => +v.toFixed(4)).join(',')}); give the ones it was trained with as --mean and --std`];
 }
 
 /** A few batches of training data for Taylor importance at a step (seeded, un-augmented). */

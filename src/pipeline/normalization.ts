@@ -53,3 +53,11 @@ export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Gra
   if (p && p.mean.length === c && Math.abs(p.scale - pixelScale(ds)) <= 1e-9 * pixelScale(ds)) return { ...ds, mean: p.mean, std: p.std, statsSource: 'model' };
   return ds;
 }
+
+/** A teacher near chance on validation is most often fed differently from how it was trained. */
+export function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
+  const k = ds.classes.length;
+  if (k < 2 || valAccuracy >= 2 / k) return [];
+  const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata" }[ds.statsSource];
+  return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: is it fed as it was trained? Its inputs are normalised with ${how} (mean ${ds.mean.map((v) => +v.toFixed(4)).join(',')}, std ${ds.std.map((v) => +v.toFixed(4)).join(',')}); give the ones it was trained with as --mean and --std`];
+}
