@@ -4,6 +4,7 @@ import { manualSeed, setNumThreads } from '../tensor/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { normalizedFor } from '../pipeline/normalization.js';
+import { modelImageSize } from '../pipeline/dataset-options.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
 import type { Dataset, Split } from '../data/index.js';
 import { openDataset } from './open-dataset.js';
@@ -39,7 +40,9 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   setNumThreads(o.threads);
   manualSeed(o.seed);
   const { latency, device, threads, split, mean, std, ...datasetOptions } = o;
-  const ds = normalizedFor(typeof data === 'string' ? await openDataset(data, datasetOptions) : data, { mean, std }, model);
+  const size = typeof data === 'string' && datasetOptions.imageSize === undefined ? modelImageSize(model, data) : null;
+  const opened = typeof data === 'string' ? await openDataset(data, { ...datasetOptions, ...(size === null ? {} : { imageSize: size }) }) : data;
+  const ds = normalizedFor(opened, { mean, std }, model);
   checkModelFits(model, ds);
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   const m = await evaluateGraph(model, ds, split, device);

@@ -17,7 +17,7 @@ import {
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
-import { datasetOptions } from './dataset-options.js';
+import { datasetOptions, modelImageSize } from './dataset-options.js';
 import { modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
@@ -61,17 +61,19 @@ async function startRun(o: RankOptions): Promise<Started> {
   if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
-  const opened = await openDataset(config.data, datasetOptions(datasetSettings(config)));
-  checkHasValidation(opened);
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
   const loaded: Graph[] = [];
   try {
-    const graphs = models.map(([m, , what]) => {
+    const graphs = models.map(([m]) => {
       const g = typeof m === 'string' ? loadOnnx(m) : m;
       if (typeof m === 'string') loaded.push(g);
-      checkModelFits(g, opened, what);
       return g;
     });
+    // a folder dataset's images are resized to the teacher's input unless --image-size says otherwise
+    config.imageSize ??= modelImageSize(graphs[0]!, config.data);
+    const opened = await openDataset(config.data, datasetOptions(datasetSettings(config)));
+    checkHasValidation(opened);
+    graphs.forEach((g, i) => checkModelFits(g, opened, models[i]![2]));
     normalizedFor(opened, config, graphs[0]!, 'teacher');
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
@@ -135,6 +137,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
   setNumThreads(c.threads);
   manualSeed(c.seed);
   const teacher = loadOnnx(c.teacher);
+  c.imageSize ??= modelImageSize(teacher, c.data);
   // fed as the teacher was trained: --mean/--std, else its whittle.preprocess, else the dataset's statistics
   const ds = normalizedFor(await openDataset(c.data, datasetOptions(datasetSettings(c))), c, teacher, 'teacher');
   let student: Graph | null = null;

@@ -3,7 +3,7 @@
 // twins (the losses see logits), and their students keep the input layout and the Softmax.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -126,4 +126,22 @@ test('a teacher ending in a Softmax trains on its logits: evaluated and compress
   const y = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', new Float32Array(2 * 3 * 144).fill(0.2), [2, 3, 12, 12]) }))[s.outputNames[0]!]!;
   const p = y.data as Float32Array;
   for (const row of [0, 1]) assert.ok(Math.abs(p[row * 3]! + p[row * 3 + 1]! + p[row * 3 + 2]! - 1) < 1e-5, 'the student still outputs probabilities');
+});
+
+test('a folder dataset is resized to the side of the teacher\'s fixed input when --image-size is not given', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-side-'));
+  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], 20, 12);
+  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], 4, 12);
+  const data = `folder:${join(dir, 'data')}`;
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [3, 20, 20], classes: 3 });
+  const twin = channelsLastTwin(g);
+  await saveOnnx(twin, join(dir, 'nhwc.onnx'));
+  for (const m of [g, twin]) assert.equal((await evaluate(m, data, { valSize: 12, latency: false })).count, 12, 'images at 20x20, whichever the layout');
+  await assert.rejects(evaluate(g, data, { valSize: 12, latency: false, imageSize: 16 }), /takes input \[N, 3, 20, 20\] but the dataset's images are 3x16x16/);
+  twin.dispose();
+  g.dispose();
+  const out = join(dir, 'run');
+  await compress({ teacher: join(dir, 'nhwc.onnx'), data, valSize: 12, batchSize: 16, threads: 1, ratios: [0.5], epochsPerStep: 0, out });
+  assert.equal((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { imageSize: number }).imageSize, 20, 'recorded, so that --resume reads the same images');
 });
