@@ -39,8 +39,9 @@ export function readConfig(path: string, spec: Spec): ConfigValues {
       throw new ConfigError(`${path}: ${raw}`, near ? `unknown option (did you mean ${near}?)` : 'unknown option');
     }
     if (written.has(key)) throw new ConfigError(`${path}: ${raw}`, `sets ${key} a second time (as ${written.get(key)} too)`);
-    const from = spec[key]!.fromString;
-    values[key] = typeof v === 'string' && from ? from(v) : v;
+    const { fromString: from, arg } = spec[key]!;
+    // a list option given one number (std: 0.5) is that one-value list, as on the command line
+    values[key] = from && (typeof v === 'string' || (typeof v === 'number' && arg === '<list>')) ? from(String(v)) : v;
     written.set(key, raw);
   }
   return { path, values, written };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compressSpec, type Spec } from '../../src/options/index.js';
+import { compressSpec, readConfig, type Spec } from '../../src/options/index.js';
 import { repoRoot, runCli } from './run-cli.js';
 
 const TEACHER = join(repoRoot, 'teachers', 'vgg-small-mnist.onnx');
@@ -61,4 +61,16 @@ test('compress --help: one flag per CLI option of the spec, and --no- switches r
   const flat = r.stdout.replace(/\s+/g, ' ');
   assert.match(flat, /--no-distill fine-tune with labels only instead of distilling from the teacher/);
   assert.doesNotMatch(flat, /false \(--no-distill\)/);
+});
+
+test('a list option set to one number in the config is that one-value list, as on the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-config-'));
+  const path = join(dir, 'whittle.yaml');
+  writeFileSync(path, 'ratios: 0.5\nmean: [0.5]\nstd: 0.25\nignore: features.0\n');
+  const c = readConfig(path, compressSpec);
+  assert.deepEqual(c.values, { ratios: [0.5], mean: [0.5], std: [0.25], ignore: ['features.0'] });
+  writeFileSync(path, 'std: -1\n');
+  const r = runCli(['compress', '--config', path, '--teacher', TEACHER, '--data', 'mnist', '--mean', '0.5', '-o', join(dir, 'run')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /whittle\.yaml: std: each std must be a positive number/);
 });
