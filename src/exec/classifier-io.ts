@@ -1,39 +1,59 @@
-// How a classifier graph is fed (images in either layout) and read (its logits).
-import { permute, type Tensor } from '../tensor/index.js';
+// How a classifier graph is fed (images in the layout its input takes) and read (its logits).
+import { permute, reshape, type Tensor } from '../tensor/index.js';
 import { attrInt, type Dim, type Graph } from '../graph/index.js';
 
-/** How a model takes images: [N, C, H, W] (PyTorch), or channels last, [N, H, W, C] (Keras and TensorFlow exports). */
-export type InputLayout = 'nchw' | 'nhwc';
+/**
+ * How a model takes images: [N, C, H, W] (PyTorch); channels last, [N, H, W, C] (Keras and TensorFlow exports); or,
+ * for one-channel images, flattened to [N, H*W] or as [N, H, W] (multilayer perceptrons, Keras' Flatten input).
+ */
+export type InputLayout = 'nchw' | 'nhwc' | 'flat' | 'hw';
 
-const fits = (dims: readonly Dim[], want: readonly number[]): boolean => dims.every((d, i) => typeof d !== 'number' || d === want[i]);
+const fits = (dims: readonly Dim[], want: readonly number[]): boolean => dims.length === want.length && dims.every((d, i) => typeof d !== 'number' || d === want[i]);
 
 /**
  * The layout in which a one-input graph takes images of `image` = [C, H, W]: 'nchw' when its input's fixed dims
- * allow it (or the input's shape is unknown), else 'nhwc' when they fit [H, W, C], else null.
+ * allow it (or the input's shape is unknown), else 'nhwc' when they fit [H, W, C]; for grey images, 'flat' for an
+ * input [N, H*W] and 'hw' for [N, H, W]; else null.
  */
 export function inputLayout(g: Graph, image: readonly number[]): InputLayout | null {
   const s = g.inputs[0]?.shape;
   if (!s) return 'nchw';
-  if (s.length !== 4 || image.length !== 3) return null;
+  if (image.length !== 3) return null;
   const [c, h, w] = image as [number, number, number];
-  if (fits(s.slice(1), [c, h, w])) return 'nchw';
-  if (fits(s.slice(1), [h, w, c])) return 'nhwc';
+  const dims = s.slice(1);
+  if (fits(dims, [c, h, w])) return 'nchw';
+  if (fits(dims, [h, w, c])) return 'nhwc';
+  if (c === 1 && s.length === 2 && s[1] === h * w) return 'flat';
+  if (c === 1 && s.length === 3 && typeof s[1] === 'number' && fits(dims, [h, w])) return 'hw';
   return null;
 }
 
-/** The shape of one batch of `n` images of `image` = [C, H, W] as the graph takes it. */
+/** The shape of a batch of `n` images of `image` = [C, H, W] as the graph takes it. */
 export function imageInputShape(g: Graph, image: readonly number[], n = 1): number[] {
   const [c, h, w] = image as [number, number, number];
-  return inputLayout(g, image) === 'nhwc' ? [n, h, w, c] : [n, ...image];
+  switch (inputLayout(g, image)) {
+    case 'nhwc': return [n, h, w, c];
+    case 'flat': return [n, c * h * w];
+    case 'hw': return [n, h, w];
+    default: return [n, ...image];
+  }
 }
 
 /**
- * The feeds that give a graph a batch of images x = [N, C, H, W]: x itself, or for a channels-last input x permuted
- * to [N, H, W, C] (a view, and a dense one when x is stored channels last, as batchOnDevice stores it).
+ * The feeds that give a graph a batch of images x = [N, C, H, W]: x itself, or x as the graph's input takes it
+ * (permuted to [N, H, W, C], a view, and a dense one when x is stored channels last, as batchOnDevice stores it; or
+ * reshaped for a grey-image perceptron).
  */
 export function imageFeeds(g: Graph, x: Tensor): Record<string, Tensor> {
   const name = g.inputs[0]!.name;
-  return { [name]: x.rank === 4 && inputLayout(g, x.shape.slice(1)) === 'nhwc' ? permute(x, [0, 2, 3, 1]) : x };
+  if (x.rank !== 4) return { [name]: x };
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  switch (inputLayout(g, [c, h, w])) {
+    case 'nhwc': return { [name]: permute(x, [0, 2, 3, 1]) };
+    case 'flat': return { [name]: reshape(x, [n, c * h * w]) };
+    case 'hw': return { [name]: reshape(x, [n, h, w]) };
+    default: return { [name]: x };
+  }
 }
 
 /**

@@ -1,13 +1,14 @@
 // Classifiers as other frameworks write them: models that take images channels last ([N, H, W, C], as Keras and
 // TensorFlow export them) and models that end in a Softmax are evaluated, pruned and distilled like their plain
-// twins (the losses see logits), and their students keep the input layout and the Softmax.
+// twins (the losses see logits), and their students keep the input layout and the Softmax; grey-image perceptrons
+// that take their pixels flattened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { contiguous, manualSeed, noGrad, randn, tidy } from '../../src/tensor/index.js';
+import { contiguous, manualSeed, noGrad, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { Graph, int, ints } from '../../src/graph/index.js';
 import { imageFeeds, inputLayout, logitsValue } from '../../src/exec/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
@@ -17,6 +18,7 @@ import { evaluate } from '../../src/api/index.js';
 import { compress } from '../../src/pipeline/compress.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { writeClassFolders } from '../data/fixtures.js';
+import { smallIdxData } from './fixtures.js';
 
 /** The same network taking [N, H, W, C]: a Transpose to [N, C, H, W] in front, as tf2onnx writes Keras models. */
 function channelsLastTwin(g: Graph): Graph {
@@ -24,6 +26,16 @@ function channelsLastTwin(g: Graph): Graph {
   const [n, ch, h, w] = g.inputs[0]!.shape!;
   const input = { name: 'image_nhwc', dtype: 'float32' as const, shape: [n!, h!, w!, ch!] };
   const nodes = [{ name: 'to_nchw', opType: 'Transpose', domain: '', inputs: ['image_nhwc'], outputs: [g.inputs[0]!.name], attrs: { perm: ints([0, 3, 1, 2]) } }, ...c.nodes];
+  return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
+}
+
+/** The same network taking grey images flattened ([N, H*W]) or as [N, H, W]: a Reshape to [N, 1, H, W] in front. */
+function perceptronTwin(g: Graph, rank: 2 | 3): Graph {
+  const c = g.clone();
+  const [n, , h, w] = g.inputs[0]!.shape! as [string, number, number, number];
+  const input = { name: 'pixels', dtype: 'float32' as const, shape: rank === 2 ? [n, h * w] : [n, h, w] };
+  c.initializers.set('to_image', { tensor: tensor([-1, 1, h, w], [4], 'int64'), kind: 'constant' });
+  const nodes = [{ name: 'to_image', opType: 'Reshape', domain: '', inputs: ['pixels', 'to_image'], outputs: [g.inputs[0]!.name], attrs: {} }, ...c.nodes];
   return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
 }
 
@@ -44,7 +56,8 @@ test('inputLayout reads the fixed dims of the input; an NHWC graph is fed the pe
   assert.equal(inputLayout(with_(['N', 'H', 'W', 3]), [3, 32, 32]), 'nhwc');
   assert.equal(inputLayout(with_(['N', 'C', 'H', 'W']), [3, 32, 32]), 'nchw', 'nothing fixed: as PyTorch exports');
   assert.equal(inputLayout(with_(['N', 5, 5, 5]), [3, 32, 32]), null);
-  assert.equal(inputLayout(with_(['N', 784]), [1, 28, 28]), null);
+  assert.equal(inputLayout(with_(['N', 784]), [1, 28, 28]), 'flat');
+  assert.equal(inputLayout(with_(['N', 100]), [1, 28, 28]), null);
   manualSeed(3);
   tidy(() => {
     const x = contiguous(randn([4, 3, 12, 12]), 'channels_last');
@@ -144,4 +157,31 @@ test('a folder dataset is resized to the side of the teacher\'s fixed input when
   const out = join(dir, 'run');
   await compress({ teacher: join(dir, 'nhwc.onnx'), data, valSize: 12, batchSize: 16, threads: 1, ratios: [0.5], epochsPerStep: 0, out });
   assert.equal((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { imageSize: number }).imageSize, 20, 'recorded, so that --resume reads the same images');
+});
+
+test('grey-image perceptrons that take [N, H*W] or [N, H, W] are fed their images so, and compress as their twin', async () => {
+  const data = smallIdxData();
+  manualSeed(0);
+  const g = buildZooGraph('mlp', { input: [1, 12, 12], classes: 10 });
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-mlp-'));
+  await saveOnnx(g, join(dir, 'image.onnx'));
+  const o = { valSize: 100, latency: false } as const;
+  const base = await evaluate(g, data, o);
+  for (const rank of [2, 3] as const) {
+    const twin = perceptronTwin(g, rank);
+    assert.equal(inputLayout(twin, [1, 12, 12]), rank === 2 ? 'flat' : 'hw');
+    assert.equal(inputLayout(twin, [3, 12, 12]), null, 'colour images are not guessed into a flat input');
+    const e = await evaluate(twin, data, o);
+    assert.deepEqual([e.accuracy, e.loss], [base.accuracy, base.loss], `rank ${rank}`);
+    await saveOnnx(twin, join(dir, `rank${rank}.onnx`));
+    twin.dispose();
+  }
+  g.dispose();
+  const run = (teacher: string) => compress({ teacher: join(dir, teacher), data, valSize: 100, batchSize: 100, threads: 1, ratios: [0.5], epochsPerStep: 1, out: join(dir, `run-${teacher}`) });
+  const a = await run('image.onnx');
+  for (const f of ['rank2.onnx', 'rank3.onnx']) {
+    const b = await run(f);
+    assert.equal(b.steps[0]!.achievedRatio, a.steps[0]!.achievedRatio, f);
+    assert.ok(Math.abs(b.steps[0]!.epochs[0]!.trainLoss - a.steps[0]!.epochs[0]!.trainLoss) < 1e-5, f);
+  }
 });
