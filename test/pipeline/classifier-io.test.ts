@@ -29,6 +29,14 @@ function channelsLastTwin(g: Graph): Graph {
   return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
 }
 
+/** A three-class folder dataset of 12x12 RGB images (per class: `train` and `test` of them) in a new folder. */
+async function folderData(prefix: string, train: number, test: number): Promise<{ dir: string; data: string }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], train, 12);
+  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], test, 12);
+  return { dir, data: `folder:${join(dir, 'data')}` };
+}
+
 /** The same network taking grey images flattened ([N, H*W]) or as [N, H, W]: a Reshape to [N, 1, H, W] in front. */
 function perceptronTwin(g: Graph, rank: 2 | 3): Graph {
   const c = g.clone();
@@ -71,10 +79,7 @@ test('inputLayout reads the fixed dims of the input; an NHWC graph is fed the pe
 });
 
 test('an NHWC teacher evaluates and compresses as its NCHW twin; the student takes NHWC images in onnxruntime', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'whittle-nhwc-'));
-  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], 40, 12);
-  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], 6, 12);
-  const data = `folder:${join(dir, 'data')}`;
+  const { dir, data } = await folderData('whittle-nhwc-', 40, 6);
   manualSeed(0);
   const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
   const twin = channelsLastTwin(g);
@@ -114,10 +119,7 @@ test('an NHWC teacher evaluates and compresses as its NCHW twin; the student tak
 });
 
 test('a teacher ending in a Softmax trains on its logits: evaluated and compressed as its twin without, the Softmax kept', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'whittle-softmax-'));
-  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], 40, 12);
-  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], 6, 12);
-  const data = `folder:${join(dir, 'data')}`;
+  const { dir, data } = await folderData('whittle-softmax-', 40, 6);
   manualSeed(0);
   const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
   const twin = softmaxTwin(g);
@@ -142,10 +144,7 @@ test('a teacher ending in a Softmax trains on its logits: evaluated and compress
 });
 
 test('a folder dataset is resized to the side of the teacher\'s fixed input when --image-size is not given', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'whittle-side-'));
-  await writeClassFolders(join(dir, 'data', 'train'), ['a', 'b', 'c'], 20, 12);
-  await writeClassFolders(join(dir, 'data', 'test'), ['a', 'b', 'c'], 4, 12);
-  const data = `folder:${join(dir, 'data')}`;
+  const { dir, data } = await folderData('whittle-side-', 20, 4);
   manualSeed(0);
   const g = buildZooGraph('vgg-small', { input: [3, 20, 20], classes: 3 });
   const twin = channelsLastTwin(g);
