@@ -3,11 +3,9 @@ import { countMacs } from '../exec/index.js';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
-import { normalizedFor } from '../pipeline/normalization.js';
-import { modelImageSize } from '../pipeline/dataset-options.js';
+import { openFor } from '../pipeline/normalization.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
 import type { Dataset, Split } from '../data/index.js';
-import { openDataset } from './open-dataset.js';
 import { checkDevice } from './device.js';
 import { ConfigError } from '../errors.js';
 
@@ -40,9 +38,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   setNumThreads(o.threads);
   manualSeed(o.seed);
   const { latency, device, threads, split, mean, std, ...datasetOptions } = o;
-  const size = typeof data === 'string' && datasetOptions.imageSize === undefined ? modelImageSize(model, data) : null;
-  const opened = typeof data === 'string' ? await openDataset(data, { ...datasetOptions, ...(size === null ? {} : { imageSize: size }) }) : data;
-  const ds = normalizedFor(opened, { mean, std }, model);
+  const ds = await openFor(model, data, datasetOptions, { mean, std });
   checkModelFits(model, ds);
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   const m = await evaluateGraph(model, ds, split, device);

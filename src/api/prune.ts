@@ -2,11 +2,10 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { prune as pruneGraph, type Batch, type PruneResult } from '../prune/index.js';
 import { asWidthsOf, widthsOf } from '../pipeline/widths-of.js';
-import { BatchLoader, openDataset } from '../data/index.js';
+import { BatchLoader } from '../data/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { checkModelFits } from '../pipeline/evaluate-model.js';
-import { normalizedFor } from '../pipeline/normalization.js';
-import { modelImageSize } from '../pipeline/dataset-options.js';
+import { openFor } from '../pipeline/normalization.js';
 import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type PruneApiOptions } from '../options/index.js';
 
 /** What prune() returns; `model` is new, and the caller disposes it. `groups` has kept and total channels of every
@@ -17,8 +16,7 @@ export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio'
 /** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
 async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
   if (o.data === undefined) throw new ConfigError('criterion', 'taylor needs data: add data (--data SPEC, e.g. mnist)');
-  const size = typeof o.data === 'string' ? modelImageSize(g, o.data) : null;
-  const ds = normalizedFor(typeof o.data === 'string' ? await openDataset(o.data, { seed: o.seed, ...(size === null ? {} : { imageSize: size }) }) : o.data, o, g);
+  const ds = await openFor(g, o.data, { seed: o.seed }, o);
   checkModelFits(g, ds);
   const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, augment: null });
   const n = Math.min(o.batches, loader.batchesPerEpoch);

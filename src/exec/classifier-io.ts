@@ -28,15 +28,20 @@ export function inputLayout(g: Graph, image: readonly number[]): InputLayout | n
   return null;
 }
 
-/** The shape of a batch of `n` images of `image` = [C, H, W] as the graph takes it. */
-export function imageInputShape(g: Graph, image: readonly number[], n = 1): number[] {
+/** The shape of a batch of `n` images of `image` = [C, H, W] in a layout ([N, C, H, W] for null). */
+function shapeIn(layout: InputLayout | null, image: readonly number[], n: number): number[] {
   const [c, h, w] = image as [number, number, number];
-  switch (inputLayout(g, image)) {
+  switch (layout) {
     case 'nhwc': return [n, h, w, c];
     case 'flat': return [n, c * h * w];
     case 'hw': return [n, h, w];
-    default: return [n, ...image];
+    default: return [n, c, h, w];
   }
+}
+
+/** The shape of a batch of `n` images of `image` = [C, H, W] as the graph takes it. */
+export function imageInputShape(g: Graph, image: readonly number[], n = 1): number[] {
+  return shapeIn(inputLayout(g, image), image, n);
 }
 
 /**
@@ -47,13 +52,10 @@ export function imageInputShape(g: Graph, image: readonly number[], n = 1): numb
 export function imageFeeds(g: Graph, x: Tensor): Record<string, Tensor> {
   const name = g.inputs[0]!.name;
   if (x.rank !== 4) return { [name]: x };
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  switch (inputLayout(g, [c, h, w])) {
-    case 'nhwc': return { [name]: permute(x, [0, 2, 3, 1]) };
-    case 'flat': return { [name]: reshape(x, [n, c * h * w]) };
-    case 'hw': return { [name]: reshape(x, [n, h, w]) };
-    default: return { [name]: x };
-  }
+  const [n, ...image] = x.shape as [number, number, number, number];
+  const layout = inputLayout(g, image);
+  if (layout === 'nhwc') return { [name]: permute(x, [0, 2, 3, 1]) };
+  return { [name]: layout === 'flat' || layout === 'hw' ? reshape(x, shapeIn(layout, image, n)) : x };
 }
 
 /**

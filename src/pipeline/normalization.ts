@@ -1,4 +1,5 @@
-import type { Dataset } from '../data/index.js';
+import { openDataset, type Dataset, type OpenDatasetOptions } from '../data/index.js';
+import { modelImageSize } from './dataset-options.js';
 import type { Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -60,4 +61,14 @@ export function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
   if (k < 2 || valAccuracy >= 2 / k) return [];
   const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata" }[ds.statsSource];
   return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: is it fed as it was trained? Its inputs are normalised with ${how} (mean ${ds.mean.map((v) => +v.toFixed(4)).join(',')}, std ${ds.std.map((v) => +v.toFixed(4)).join(',')}); give the ones it was trained with as --mean and --std`];
+}
+
+/**
+ * The data a model is fed: a spec opened with its images at the model's side (folder datasets, unless imageSize is
+ * given) or an open Dataset, normalised for the model as normalizedFor says.
+ */
+export async function openFor(model: Graph, data: string | Dataset, o: OpenDatasetOptions, given: GivenNormalization): Promise<Dataset> {
+  if (typeof data !== 'string') return normalizedFor(data, given, model);
+  const size = o.imageSize === undefined ? modelImageSize(model, data) : null;
+  return normalizedFor(await openDataset(data, size === null ? o : { ...o, imageSize: size }), given, model);
 }
