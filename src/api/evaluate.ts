@@ -24,6 +24,8 @@ export interface Evaluation {
   macs: number;
   /** Median batch-1 latency in onnxruntime-node (CPU), milliseconds; null with `latency: false`. */
   latencyMs: number | null;
+  /** What the dataset said while opening (skipped images, images converted to the model's channels). */
+  warnings: string[];
 }
 
 /**
@@ -45,5 +47,6 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   return {
     split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,
+    warnings: [...ds.warnings],
   };
 }

@@ -57,6 +57,8 @@ export interface Dataset {
   readonly seed: number;
   readonly skipped: number;
   readonly warnings: string[];
+  /** Channels of the images as stored; `shape[0]` differs when they were converted (grey to RGB or RGB to grey). */
+  readonly storedChannels: number;
 }
 
 /** Pixel type of a store. */

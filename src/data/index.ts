@@ -5,6 +5,7 @@ export { openDataset, DEFAULT_SEED, DEFAULT_IMAGE_SIZE, type OpenDatasetOptions 
 export { BUILTINS, FASHION_MNIST_DIR, type BuiltinDataset } from './builtin.js';
 export { defaultValSize, makeSplits, type SplitOptions } from './splits.js';
 export { channelStats } from './stats.js';
+export { convertChannels, isColorChannels, type ColorChannels } from './channels.js';
 export { BatchLoader, type Batch, type LoaderState, type LoaderOptions, type LoaderSource } from './batch-loader.js';
 export { prefetchEpoch, DEFAULT_PREFETCH } from './prefetch.js';
 export { WorkerPool } from './worker-pool.js';

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { BUILTINS, readBuiltin } from './builtin.js';
+import { convertChannels, isColorChannels, type ColorChannels } from './channels.js';
 import { readCifarDir } from './cifar.js';
 import { formatDataSpec, parseDataSpec, type DataSpec } from './data-spec.js';
 import { pixelTypeOf, type AugmentOptions, type Dataset, type RawDataset } from './dataset.js';
@@ -19,6 +20,13 @@ export interface OpenDatasetOptions {
   readonly imageSize?: number;
   /** Folder datasets: fail on an unreadable image instead of skipping it. */
   readonly strict?: boolean;
+  /** Convert the images to 1 (grey) or 3 (RGB) channels; a ConfigError for other values or images of another count. */
+  readonly channels?: number;
+  /**
+   * Convert the images to this many channels when they have the other of 1 and 3 (how a model's input is met when
+   * `channels` is not given); images with another count are left as they are.
+   */
+  readonly fitChannels?: ColorChannels;
   /** Hold the images in SharedArrayBuffers, so a WorkerPool can read them without a copy. */
   readonly sharedMemory?: boolean;
 }
@@ -58,12 +66,31 @@ function defaultAugment(spec: DataSpec, channels: number, height: number): Augme
   return { pad: Math.max(1, Math.round(height / 8)), flip: true };
 }
 
+function channelsWanted(stored: number, o: OpenDatasetOptions, spec: string): ColorChannels | null {
+  if (o.channels !== undefined) {
+    if (!isColorChannels(o.channels)) throw new ConfigError('channels', `must be 1 (grey) or 3 (RGB), got ${String(o.channels)}`);
+    if (!isColorChannels(stored)) throw new ConfigError('channels', `cannot convert ${spec}'s ${stored}-channel images: only grey (1) and RGB (3) convert`, 'leave out --channels, or convert the images yourself');
+    return o.channels === stored ? null : o.channels;
+  }
+  const fit = o.fitChannels;
+  return fit !== undefined && isColorChannels(stored) && fit !== stored ? fit : null;
+}
+
+const convertedWarning = (to: ColorChannels): string => to === 1
+  ? "the images are RGB and the model takes grey: converted by ITU-R 601-2 luma, as PIL's convert('L') (--channels sets this)"
+  : "the images are grey and the model takes RGB: each repeated over 3 channels, as torchvision's Grayscale(3) (--channels sets this)";
+
+const repeatTo = (v: readonly number[], n: number): number[] => (v.length === n ? [...v] : Array.from({ length: n }, () => v[0]!));
+
 /** Reads a dataset named by a spec (or a parsed DataSpec) and makes its train/val/test splits and normalisation. */
 export async function openDataset(spec: string | DataSpec, options: OpenDatasetOptions = {}): Promise<Dataset> {
   const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
   const seed = checkSeed(options.seed ?? DEFAULT_SEED);
   const read = await readRaw(s, options, seed);
-  const raw = options.sharedMemory ? { ...read, train: toSharedStore(read.train), test: toSharedStore(read.test) } : read;
+  const stored = read.train.shape[0];
+  const to = channelsWanted(stored, options, formatDataSpec(s));
+  const converted = to === null ? read : { ...read, train: convertChannels(read.train, to), test: convertChannels(read.test, to) };
+  const raw = options.sharedMemory ? { ...converted, train: toSharedStore(converted.train), test: toSharedStore(converted.test) } : converted;
   const splitOptions = {
     seed,
     ...(options.valSize === undefined ? {} : { valSize: options.valSize }),
@@ -72,8 +99,9 @@ export async function openDataset(spec: string | DataSpec, options: OpenDatasetO
   const splits = makeSplits(raw.train, raw.test, splitOptions);
   const builtin = s.kind === 'builtin' ? BUILTINS[s.name]! : undefined;
   // Statistics cover the whole training file (train + val), so they do not move with --val-size or --train-subset.
-  const stats = builtin ? { mean: builtin.mean, std: builtin.std } : channelStats(raw.train);
-  const [C, H] = raw.train.shape;
+  // (built-in datasets are grey: repeated over RGB, their known statistics repeat too)
+  const stats = builtin ? { mean: repeatTo(builtin.mean, raw.train.shape[0]), std: repeatTo(builtin.std, raw.train.shape[0]) } : channelStats(raw.train);
+  const [, H] = raw.train.shape;
   return {
     name: builtin ? builtin.name : s.kind,
     spec: formatDataSpec(s),
@@ -84,9 +112,10 @@ export async function openDataset(spec: string | DataSpec, options: OpenDatasetO
     mean: stats.mean,
     std: stats.std,
     statsSource: builtin ? 'known' : 'computed',
-    defaultAugment: defaultAugment(s, C, H),
+    defaultAugment: defaultAugment(s, stored, H),
     seed,
     skipped: raw.skipped,
-    warnings: raw.warnings,
+    warnings: to !== null && options.channels === undefined ? [...raw.warnings, convertedWarning(to)] : raw.warnings,
+    storedChannels: stored,
   };
 }

@@ -18,6 +18,8 @@ export const datasetOptions = {
   valSize: optional(num('validation images carved from train: a count or a fraction (default min(5000, 10%))',
     (n) => n >= 0 && (n < 1 || Number.isInteger(n)), 'expected a count >= 0 or a fraction in (0, 1)', { arg: '<n>' })),
   imageSize: optional(int("side that folder: images are resized to (default: the model's input side when it is fixed and square, else 32)", 1, { max: 4096 })),
+  channels: optional(num("convert images to 1 (grey, ITU-R 601-2 luma) or 3 (RGB, grey repeated) channels (default: the model's input channels when the images have the other of 1 and 3)",
+    (x) => x === 1 || x === 3, 'expected 1 (grey) or 3 (RGB)', { arg: '<n>' })),
   seed: withDefault(int('random seed (splits, initialisation, pruning ties)', 0, { max: 0xffffffff }), 0),
 } as const;
 

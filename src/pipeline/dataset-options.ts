@@ -1,8 +1,10 @@
-import { parseDataSpec, type OpenDatasetOptions } from '../data/index.js';
+import { isColorChannels, parseDataSpec, type ColorChannels, type OpenDatasetOptions } from '../data/index.js';
 import type { Graph } from '../graph/index.js';
 
-/** The dataset settings every pipeline entry point takes (as on the CLI: --seed, --train-subset, --val-size, --image-size). */
-export type DatasetSettings = { seed?: number | undefined; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined };
+/** The dataset settings every pipeline entry point takes (as on the CLI: --seed, --train-subset, --val-size, --image-size, --channels). */
+export type DatasetSettings = {
+  seed?: number | undefined; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined; channels?: number | undefined;
+};
 
 /** openDataset's options from the settings that are set. */
 export function datasetOptions(s: DatasetSettings): OpenDatasetOptions {
@@ -11,7 +13,25 @@ export function datasetOptions(s: DatasetSettings): OpenDatasetOptions {
     ...(s.trainSubset === undefined ? {} : { trainSubset: s.trainSubset }),
     ...(s.valSize === undefined ? {} : { valSize: s.valSize }),
     ...(s.imageSize === undefined ? {} : { imageSize: s.imageSize }),
+    ...(s.channels === undefined ? {} : { channels: s.channels }),
   };
+}
+
+/**
+ * The channels a model's image input takes when they are 1 or 3 ([N, C, H, W], or channels last [N, H, W, C] with
+ * H = W), so that grey images can be repeated for an RGB model and RGB ones made grey for a grey model; else null.
+ */
+export function modelChannels(g: Graph): ColorChannels | null {
+  const s = g.inputs[0]?.shape;
+  if (!s || s.length !== 4) return null;
+  const c = s[2] === s[3] && typeof s[1] === 'number' ? s[1] : s[1] === s[2] && typeof s[3] === 'number' ? s[3] : null;
+  return typeof c === 'number' && isColorChannels(c) ? c : null;
+}
+
+/** openDataset's options for data fed to a model: the settings, meeting the model's input channels unless they say. */
+export function datasetOptionsFor(g: Graph, s: DatasetSettings): OpenDatasetOptions {
+  const fit = s.channels === undefined ? modelChannels(g) : null;
+  return { ...datasetOptions(s), ...(fit === null ? {} : { fitChannels: fit }) };
 }
 
 /**

@@ -6,7 +6,7 @@ import { toOnnxBytes } from '../onnx/index.js';
 import { openDataset, type Dataset } from '../data/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
-import { datasetOptions, type DatasetSettings } from './dataset-options.js';
+import { datasetOptions, modelChannels, type DatasetSettings } from './dataset-options.js';
 
 export type ModelEvaluation = {
   accuracy: number;
@@ -23,7 +23,9 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   const input = g.inputs[0]?.shape;
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   if (inputLayout(g, ds.shape) === null) {
-    throw new ConfigError(what, `takes input [${input!.join(', ')}] but the dataset's images are ${ds.shape.join('x')} (channels, height, width)`, 'use a model trained on this dataset, or --image-size for folder datasets');
+    const c = modelChannels(g);
+    const hint = c !== null && c !== ds.shape[0] && (ds.storedChannels === 1 || ds.storedChannels === 3) ? `--channels ${c} converts grey and RGB images` : 'use a model trained on this dataset, or --image-size for folder datasets';
+    throw new ConfigError(what, `takes input [${input!.join(', ')}] but the dataset's images are ${ds.shape.join('x')} (channels, height, width)`, hint);
   }
   const shapes = inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });
   const out = shapes.get(g.outputs[0]!.name)?.shape;

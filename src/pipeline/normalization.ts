@@ -1,5 +1,5 @@
 import { openDataset, type Dataset, type OpenDatasetOptions } from '../data/index.js';
-import { modelImageSize } from './dataset-options.js';
+import { modelChannels, modelImageSize } from './dataset-options.js';
 import type { Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -65,10 +65,12 @@ export function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
 
 /**
  * The data a model is fed: a spec opened with its images at the model's side (folder datasets, unless imageSize is
- * given) or an open Dataset, normalised for the model as normalizedFor says.
+ * given) and its input channels (grey or RGB, unless channels is given), or an open Dataset, normalised for the model
+ * as normalizedFor says.
  */
 export async function openFor(model: Graph, data: string | Dataset, o: OpenDatasetOptions, given: GivenNormalization): Promise<Dataset> {
   if (typeof data !== 'string') return normalizedFor(data, given, model);
   const size = o.imageSize === undefined ? modelImageSize(model, data) : null;
-  return normalizedFor(await openDataset(data, size === null ? o : { ...o, imageSize: size }), given, model);
+  const fit = o.channels === undefined ? modelChannels(model) : null;
+  return normalizedFor(await openDataset(data, { ...o, ...(size === null ? {} : { imageSize: size }), ...(fit === null ? {} : { fitChannels: fit }) }), given, model);
 }

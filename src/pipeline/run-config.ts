@@ -36,6 +36,8 @@ export type RunConfig = {
   reinsertBn: ReinsertBnMode; featureDistill: 'off' | 'auto' | 'named'; hintLayers: HintPair[] | null; hintWeight: number;
   seed: number; threads: number; device: string;
   trainSubset: number | null; valSize: number | null; imageSize: number | null;
+  /** Channels the images are converted to (--channels); null: the teacher's input channels when grey or RGB. */
+  channels: number | null;
   /** The normalisation given (--mean, --std); null: the teacher's whittle.preprocess, else the dataset's statistics. */
   mean: number[] | null; std: number[] | null;
 };
@@ -66,7 +68,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     momentum: o.momentum, ema: o.ema ?? null, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device,
-    trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null,
+    trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,
     mean: o.mean ? [...o.mean] : null, std: o.std ? [...o.std] : null,
   };
 }
@@ -78,6 +80,7 @@ export function datasetSettings(c: RunConfig): DatasetSettings {
     ...(c.trainSubset === null ? {} : { trainSubset: c.trainSubset }),
     ...(c.valSize === null ? {} : { valSize: c.valSize }),
     ...(c.imageSize === null ? {} : { imageSize: c.imageSize }),
+    ...(c.channels == null ? {} : { channels: c.channels }),
   };
 }
 

@@ -51,7 +51,7 @@ test('eval --split measures the val or train split instead, and then writes no t
 test('eval refuses a model that does not fit the dataset, with one line and exit 2', async () => {
   const cases: [string[], RegExp][] = [
     [[await lenet(5), '--data', 'mnist'], /model: predicts 5 classes \(output \[N, 5\]\) but the dataset has 10/],
-    [[join(repoRoot, 'test', 'fixtures', 'onnx', 'activations17', 'model.onnx'), '--data', 'mnist'], /model: takes input \[N, 3, 12, 12\] but the dataset's images are 1x28x28/],
+    [[join(repoRoot, 'test', 'fixtures', 'onnx', 'activations17', 'model.onnx'), '--data', 'mnist'], /model: takes input \[N, 3, 12, 12\] but the dataset's images are 3x28x28 \(channels, height, width\)\n\s*hint: use a model trained on this dataset/],
     [['/nonexistent.onnx', '--data', 'mnist'], /nonexistent\.onnx/],
   ];
   for (const [args, msg] of cases) {
@@ -60,4 +60,19 @@ test('eval refuses a model that does not fit the dataset, with one line and exit
     assert.match(r.stderr, msg);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
+});
+
+test('eval of an RGB model on grey MNIST repeats the images over three channels and says so on stderr; --channels 1 refuses', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-eval-')), 'rgb.onnx');
+  const g = buildZooGraph('lenet5', { input: [3, 28, 28], classes: 10 });
+  await saveOnnx(g, path);
+  g.dispose();
+  const r = runCli(['eval', path, '--data', 'mnist', '--no-latency']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^warning: the images are grey and the model takes RGB: each repeated over 3 channels/m);
+  const j = runCli(['eval', path, '--data', 'mnist', '--no-latency', '--json']).lastJson();
+  assert.equal((j['warnings'] as string[]).length, 1);
+  const bad = runCli(['eval', path, '--data', 'mnist', '--channels', '1']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /takes input \[N, 3, 28, 28\] but the dataset's images are 1x28x28[^\n]*\n\s*hint: --channels 3 converts grey and RGB images/);
 });
