@@ -4,6 +4,7 @@ import { manualSeed, setNumThreads } from '../tensor/index.js';
 import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
+import { labelWarnings } from '../pipeline/metadata.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
 import type { Dataset, Split } from '../data/index.js';
 import { checkDevice } from './device.js';
@@ -24,7 +25,8 @@ export interface Evaluation {
   macs: number;
   /** Median batch-1 latency in onnxruntime-node (CPU), milliseconds; null with `latency: false`. */
   latencyMs: number | null;
-  /** What the dataset said while opening (skipped images, images converted to the model's channels). */
+  /** What the dataset said while opening (skipped images, images converted to the model's channels), and whether the
+   * model's whittle.labels name other classes than the dataset's. */
   warnings: string[];
 }
 
@@ -47,6 +49,6 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   return {
     split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,
-    warnings: [...ds.warnings],
+    warnings: [...ds.warnings, ...labelWarnings(model, ds)],
   };
 }

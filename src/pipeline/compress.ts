@@ -18,7 +18,7 @@ import {
 import { checkModelFits } from './evaluate-model.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptionsFor, modelImageSize } from './dataset-options.js';
-import { modelMetadata } from './metadata.js';
+import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
@@ -147,7 +147,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     toChannelsLast(teacher);
     const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par);
     emit({ type: 'teacher', ...teacherInfo });
-    for (const message of [...ds.warnings, ...teacherWarnings(teacherInfo.valAccuracy, ds)]) emit({ type: 'warning', message });
+    for (const message of [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...teacherWarnings(teacherInfo.valAccuracy, ds)]) emit({ type: 'warning', message });
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
