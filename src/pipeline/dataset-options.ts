@@ -18,14 +18,17 @@ export function datasetOptions(s: DatasetSettings): OpenDatasetOptions {
 }
 
 /**
- * The channels a model's image input takes when they are 1 or 3 ([N, C, H, W], or channels last [N, H, W, C] with
- * H = W), so that grey images can be repeated for an RGB model and RGB ones made grey for a grey model; else null.
+ * The channels a model's image input takes when they are 1 or 3 ([N, C, H, W], or channels last [N, H, W, C]; H and W
+ * may be named), so that grey images can be repeated for an RGB model and RGB ones made grey for a grey model; else null.
  */
 export function modelChannels(g: Graph): ColorChannels | null {
   const s = g.inputs[0]?.shape;
   if (!s || s.length !== 4) return null;
-  const c = s[2] === s[3] && typeof s[1] === 'number' ? s[1] : s[1] === s[2] && typeof s[3] === 'number' ? s[3] : null;
-  return typeof c === 'number' && isColorChannels(c) ? c : null;
+  const color = (v: unknown): v is ColorChannels => typeof v === 'number' && isColorChannels(v);
+  const spatial = (v: unknown, other: unknown): boolean => typeof v !== 'number' || v > 3 || v === other;
+  if (color(s[1]) && spatial(s[3], s[2])) return s[1];
+  if (color(s[3]) && spatial(s[1], s[2])) return s[3];
+  return null;
 }
 
 /** openDataset's options for data fed to a model: the settings, meeting the model's input channels unless they say. */

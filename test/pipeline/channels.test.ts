@@ -15,6 +15,7 @@ import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { evaluate } from '../../src/api/index.js';
 import { compress } from '../../src/pipeline/compress.js';
 import { ConfigError } from '../../src/errors.js';
+import { modelChannels } from '../../src/pipeline/dataset-options.js';
 import { smallIdxData } from './fixtures.js';
 
 /** The same network taking RGB images of grey content: the first conv's weights spread evenly over three channels. */
@@ -93,4 +94,13 @@ test('a grey model is fed RGB folder images made grey: the same scores as the gr
   assert.match(b.warnings.join('\n'), /the images are RGB and the model takes grey: converted by ITU-R 601-2 luma/);
   await assert.rejects(evaluate(g, rgb, { ...o, channels: 3 }), /takes input \[N, 1, 12, 12\] but the dataset's images are 3x12x12/);
   g.dispose();
+});
+
+test('modelChannels reads grey or RGB from NCHW and NHWC inputs, named spatial dims included', () => {
+  const input = (shape: (number | string)[]): Graph => new Graph({ inputs: [{ name: 'x', dtype: 'float32', shape }], outputs: [{ name: 'x', dtype: 'float32', shape }], nodes: [], initializers: new Map() });
+  const cases: [(number | string)[], number | null][] = [
+    [['N', 1, 28, 28], 1], [['N', 3, 'height', 'width'], 3], [[1, 28, 28, 1], 1], [['N', 'h', 'w', 3], 3], [['N', 3, 3, 3], 3],
+    [['N', 'C', 'H', 'W'], null], [['N', 4, 32, 32], null], [['N', 784], null], [['N', 32, 32, 4], null],
+  ];
+  for (const [shape, c] of cases) assert.equal(modelChannels(input(shape)), c, shape.join(','));
 });
