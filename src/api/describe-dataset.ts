@@ -10,7 +10,7 @@ export interface DatasetReport {
   dtype: string;
   mean: number[];
   std: number[];
-  statsSource: 'known' | 'computed' | 'given' | 'model';
+  statsSource: Dataset['statsSource'];
   augment: { pad: number; flip: boolean } | null;
   perClass: { train: number[]; test: number[] };
   skipped: number;

@@ -50,8 +50,11 @@ export interface Dataset {
   /** Per channel, in the units the network sees before normalisation (uint8 pixels divided by 255). */
   readonly mean: number[];
   readonly std: number[];
-  /** Where mean and std come from: the dataset's known values, its computed statistics, the user, or the model's metadata. */
-  readonly statsSource: 'known' | 'computed' | 'given' | 'model';
+  /**
+   * Where mean and std come from: the dataset's known values, its computed statistics, the user, the model's metadata,
+   * or the model's 8-bit input (`raw`: mean 0, std 1/255, so it gets the pixels as they are).
+   */
+  readonly statsSource: 'known' | 'computed' | 'given' | 'model' | 'raw';
   /** Augmentation used when the caller does not choose; null for digit datasets, where a flip changes the class. */
   readonly defaultAugment: AugmentOptions | null;
   readonly seed: number;

@@ -39,7 +39,8 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
 export async function onnxruntimeLatency(g: Graph, image: readonly number[], threads: number, runs = 50): Promise<number> {
   const shape = imageInputShape(g, image);
   const session = await ort.InferenceSession.create(toOnnxBytes(g), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  const x = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1), shape);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = g.inputs[0]?.dtype === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(n).fill(25), shape) : new ort.Tensor('float32', new Float32Array(n).fill(0.1), shape);
   const feeds = { [session.inputNames[0]!]: x };
   for (let i = 0; i < 5; i++) await session.run(feeds);
   const times: number[] = [];

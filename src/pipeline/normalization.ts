@@ -39,8 +39,8 @@ function perChannel(v: readonly number[], c: number, key: 'mean' | 'std'): numbe
 
 /**
  * The dataset as a model is fed: normalised with the given mean and std (both or neither), else with the model's
- * whittle.preprocess when it fits the data (as many channels, the same pixel scale), else with the dataset's own
- * statistics. `statsSource` says which.
+ * whittle.preprocess when it fits the data (as many channels, the same pixel scale), else as they are for a model
+ * whose input is uint8, else with the dataset's own statistics. `statsSource` says which.
  */
 export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Graph | null, what = 'model'): Dataset {
   const c = ds.shape[0];
@@ -52,6 +52,8 @@ export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Gra
   if (mean != null && std != null) return { ...ds, mean: perChannel(mean, c, 'mean'), std: perChannel(std, c, 'std'), statsSource: 'given' };
   const p = model ? modelPreprocess(model, what) : null;
   if (p && p.mean.length === c && Math.abs(p.scale - pixelScale(ds)) <= 1e-9 * pixelScale(ds)) return { ...ds, mean: p.mean, std: p.std, statsSource: 'model' };
+  // a model taking uint8 (a Cast in front, as some exporters write) wants the pixels as they are
+  if (model?.inputs[0]?.dtype === 'uint8' && ds.pixelType === 'uint8') return { ...ds, mean: Array(c).fill(0), std: Array(c).fill(1 / 255), statsSource: 'raw' };
   return ds;
 }
 
@@ -59,7 +61,7 @@ export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Gra
 export function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
   const k = ds.classes.length;
   if (k < 2 || valAccuracy >= 2 / k) return [];
-  const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata" }[ds.statsSource];
+  const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata", raw: 'none (its input is uint8: pixels as they are)' }[ds.statsSource];
   return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: is it fed as it was trained? Its inputs are normalised with ${how} (mean ${ds.mean.map((v) => +v.toFixed(4)).join(',')}, std ${ds.std.map((v) => +v.toFixed(4)).join(',')}); give the ones it was trained with as --mean and --std`];
 }
 

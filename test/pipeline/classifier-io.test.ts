@@ -1,7 +1,7 @@
 // Classifiers as other frameworks write them: models that take images channels last ([N, H, W, C], as Keras and
 // TensorFlow export them) and models that end in a Softmax are evaluated, pruned and distilled like their plain
 // twins (the losses see logits), and their students keep the input layout and the Softmax; grey-image perceptrons
-// that take their pixels flattened.
+// that take their pixels flattened; models that take 8-bit pixels as they are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -44,6 +44,14 @@ function perceptronTwin(g: Graph, rank: 2 | 3): Graph {
   const input = { name: 'pixels', dtype: 'float32' as const, shape: rank === 2 ? [n, h * w] : [n, h, w] };
   c.initializers.set('to_image', { tensor: tensor([-1, 1, h, w], [4], 'int64'), kind: 'constant' });
   const nodes = [{ name: 'to_image', opType: 'Reshape', domain: '', inputs: ['pixels', 'to_image'], outputs: [g.inputs[0]!.name], attrs: {} }, ...c.nodes];
+  return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
+}
+
+/** The same network taking 8-bit pixels as they are: a uint8 input and a Cast to float in front. */
+function uint8Twin(g: Graph): Graph {
+  const c = g.clone();
+  const input = { name: 'pixels_u8', dtype: 'uint8' as const, shape: g.inputs[0]!.shape! };
+  const nodes = [{ name: 'to_float', opType: 'Cast', domain: '', inputs: ['pixels_u8'], outputs: [g.inputs[0]!.name], attrs: { to: int(1) } }, ...c.nodes];
   return new Graph({ name: c.name, inputs: [input], outputs: c.outputs, nodes, initializers: c.initializers, opset: c.opset, metadata: c.metadata });
 }
 
@@ -183,4 +191,33 @@ test('grey-image perceptrons that take [N, H*W] or [N, H, W] are fed their image
     assert.equal(b.steps[0]!.achievedRatio, a.steps[0]!.achievedRatio, f);
     assert.ok(Math.abs(b.steps[0]!.epochs[0]!.trainLoss - a.steps[0]!.epochs[0]!.trainLoss) < 1e-5, f);
   }
+});
+
+test('a model taking uint8 pixels is fed them as they are, timed in onnxruntime with uint8, and its student keeps the input', async () => {
+  const data = smallIdxData();
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const twin = uint8Twin(g);
+  const o = { valSize: 100, latency: false } as const;
+  const raw = await evaluate(g, data, { ...o, mean: [0], std: [1 / 255] });
+  const e = await evaluate(twin, data, { ...o, latency: true });
+  assert.deepEqual([e.accuracy, e.loss], [raw.accuracy, raw.loss], 'the pixels as they are, as --mean 0 --std 1/255 gives the float model');
+  assert.ok(e.latencyMs! > 0);
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-u8-'));
+  await saveOnnx(twin, join(dir, 'u8.onnx'));
+  twin.dispose();
+  g.dispose();
+  const out = join(dir, 'run');
+  const r = await compress({ teacher: join(dir, 'u8.onnx'), data, valSize: 100, batchSize: 100, threads: 1, ratios: [0.5], epochsPerStep: 1, out });
+  assert.equal(r.teacher.testAccuracy, raw.accuracy);
+  const student = loadOnnx(join(out, 'student.onnx'));
+  assert.equal(student.inputs[0]!.dtype, 'uint8');
+  assert.deepEqual(JSON.parse(student.metadata['whittle.preprocess']!), { scale: 1 / 255, mean: [0], std: [1 / 255] });
+  student.dispose();
+  const s = await ort.InferenceSession.create(join(out, 'student.onnx'));
+  const y = (await s.run({ [s.inputNames[0]!]: new ort.Tensor('uint8', new Uint8Array(2 * 144).fill(90), [2, 1, 12, 12]) }))[s.outputNames[0]!]!;
+  assert.deepEqual(y.dims, [2, 10]);
+  const reloaded = loadOnnx(join(out, 'student.onnx'));
+  assert.equal((await evaluate(reloaded, data, o)).accuracy, r.steps[0]!.testAccuracy, 'the student is fed as its metadata says');
+  reloaded.dispose();
 });
