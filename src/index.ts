@@ -19,7 +19,7 @@ export type {
   CompressOptions, PruneApiOptions as PruneOptions, TrainTeacherOptions, EvaluateOptions, InspectOptions, DatasetOptions, OptionsOf, Opt, Spec, Shape, Defined,
 } from './options/index.js';
 export { compressSpec, pruneSpec, trainTeacherSpec, evaluateSpec, inspectSpec, openDatasetSpec } from './options/index.js';
-export type { StepReport, EpochRow, TeacherSummary } from './pipeline/report.js';
+export type { StepReport, EpochRow, TeacherSummary, DataSummary } from './pipeline/report.js';
 export type { RunConfig } from './pipeline/run-config.js';
 export { CRITERIA, type Metric, type Criterion, type GroupReport, type Untouched } from './prune/index.js';
 export * from './errors.js';

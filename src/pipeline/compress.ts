@@ -23,7 +23,7 @@ import { TeacherCache } from './teacher-cache.js';
 import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
 import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
-import type { CompressReport, StepReport, TeacherSummary } from './report.js';
+import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
 import { renderHtml } from '../report/index.js';
 
 /** compress()'s options, declared once in src/options/compress.ts (the CLI flags and config keys come from there too). */
@@ -147,7 +147,8 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     toChannelsLast(teacher);
     const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par);
     emit({ type: 'teacher', ...teacherInfo });
-    for (const message of [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...teacherWarnings(teacherInfo.valAccuracy, ds)]) emit({ type: 'warning', message });
+    const warnings = [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...teacherWarnings(teacherInfo.valAccuracy, ds)];
+    for (const message of warnings) emit({ type: 'warning', message });
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
@@ -294,7 +295,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       student = loadOnnx(bytes);
       emit({ type: 'step-end', step, report });
     }
-    const report = finalReport(c, teacherInfo, steps, useCache, par?.worldSize ?? 1);
+    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -324,10 +325,15 @@ async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par
   return { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
 }
 
-function finalReport(c: RunConfig, teacher: TeacherSummary, steps: StepReport[], teacherCache: boolean, worldSize: number): CompressReport {
+function dataSummary(ds: Dataset, warnings: string[]): DataSummary {
+  return { spec: ds.spec, classes: ds.classes, shape: [...ds.shape], storedChannels: ds.storedChannels, mean: ds.mean, std: ds.std, statsSource: ds.statsSource, warnings };
+}
+
+function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], teacherCache: boolean, worldSize: number): CompressReport {
   const last = steps[steps.length - 1]!;
   return {
     teacher,
+    data,
     steps,
     final: { params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacher.params, macsRatio: last.macs / teacher.macs },
     config: { ...c, teacherCache, worldSize },

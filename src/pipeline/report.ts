@@ -25,8 +25,20 @@ export type StepReport = {
 
 export type TeacherSummary = { params: number; macs: number; valAccuracy: number; testAccuracy: number };
 
+/** How the run's dataset was fed: its images as the models took them, their normalisation and where it came from. */
+export type DataSummary = {
+  spec: string; classes: string[];
+  /** [C, H, W] as fed; `storedChannels` differs when grey images were repeated over RGB or RGB made grey. */
+  shape: number[]; storedChannels: number;
+  mean: number[]; std: number[]; statsSource: string;
+  /** What opening the data and scoring the teacher said (the run's `warning` events). */
+  warnings: string[];
+};
+
 export type CompressReport = {
   teacher: TeacherSummary;
+  /** Absent in reports written before it was added. */
+  data?: DataSummary;
   steps: StepReport[];
   final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
   /** Every setting of the run, resolved (as in run.json), whether the teacher's outputs were cached, and the number of processes of a data-parallel run. */

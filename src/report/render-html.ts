@@ -49,7 +49,9 @@ function table({ name, report }: NamedReport): string {
     `<tr><td>teacher</td><td></td><td></td><td>${report.teacher.params}</td><td>${report.teacher.macs}</td><td>${pct(report.teacher.valAccuracy)}</td><td>${pct(report.teacher.testAccuracy)}</td><td></td></tr>`,
     ...report.steps.map((s) => `<tr><td>step ${s.step}</td><td>${s.targetRatio.toFixed(4)}</td><td>${s.achievedRatio.toFixed(4)}</td><td>${s.params}</td><td>${s.macs}</td><td>${pct(s.valAccuracy)}</td><td>${pct(s.testAccuracy)}</td><td>${s.seconds.toFixed(1)}</td></tr>`),
   ];
-  return `<h3>${esc(name)}</h3><table><tr><th></th><th>target ratio</th><th>achieved</th><th>params</th><th>MACs</th><th>val</th><th>test</th><th>seconds</th></tr>${rows.join('')}</table>
+  const d = report.data;
+  const fed = d === undefined ? '' : `<p class="cfg">data ${esc(d.spec)}: ${d.classes.length} classes, images ${d.shape.join('x')}${d.storedChannels !== d.shape[0] ? ` (stored with ${d.storedChannels} channel${d.storedChannels > 1 ? 's' : ''})` : ''}, mean ${esc(d.mean.map((v) => +v.toFixed(4)).join(','))}, std ${esc(d.std.map((v) => +v.toFixed(4)).join(','))} (${esc(d.statsSource)})</p>${d.warnings.map((w) => `<p class="warn">warning: ${esc(w)}</p>`).join('')}`;
+  return `<h3>${esc(name)}</h3>${fed}<table><tr><th></th><th>target ratio</th><th>achieved</th><th>params</th><th>MACs</th><th>val</th><th>test</th><th>seconds</th></tr>${rows.join('')}</table>
 <p class="cfg">${esc(Object.entries(report.config).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' · '))}</p>`;
 }
 
@@ -60,7 +62,7 @@ export function renderHtml(runs: readonly NamedReport[]): string {
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:20px}.charts{display:flex;flex-wrap:wrap;gap:16px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child{text-align:left}
-.cfg{font-size:11px;color:#666;max-width:1100px}</style></head>
+.cfg{font-size:11px;color:#666;max-width:1100px}.warn{font-size:12px;color:#a40;max-width:1100px}</style></head>
 <body><h1>${esc(title)}</h1>
 <div class="charts">${accuracyAgainst(runs, 'params')}${accuracyAgainst(runs, 'macs')}${curves(runs, 'valAccuracy')}${curves(runs, 'trainLoss')}</div>
 ${runs.map(table).join('\n')}

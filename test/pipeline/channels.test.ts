@@ -56,6 +56,8 @@ test('an RGB teacher of grey images evaluates as its grey twin on grey data, and
   assert.equal(r.teacher.testAccuracy, grey.accuracy, 'the teacher scored on the repeated images');
   assert.ok(events.some((e) => e.type === 'warning' && /grey and the model takes RGB/.test(e.message ?? '')));
   assert.equal((JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { channels: unknown }).channels, null);
+  assert.deepEqual([r.data?.shape, r.data?.storedChannels, r.data?.statsSource], [[3, 12, 12], 1, 'computed']);
+  assert.match(r.data!.warnings.join('\n'), /grey and the model takes RGB/);
   const student = loadOnnx(join(out, 'student.onnx'));
   assert.deepEqual(student.inputs[0]!.shape!.slice(1), [3, 12, 12]);
   student.dispose();
