@@ -29,7 +29,8 @@ export function labelWarnings(model: Graph, ds: Dataset, what = 'model'): string
   if (!Array.isArray(labels) || labels.length !== ds.classes.length || !labels.every((l) => typeof l === 'string')) return [];
   const names = labels as string[];
   if (names.every((l, i) => l === ds.classes[i]) || ds.classes.every((c, i) => c === String(i))) return [];
-  const sameSet = [...names].sort().every((l, i) => l === [...ds.classes].sort()[i]);
+  const sorted = [...ds.classes].sort();
+  const sameSet = [...names].sort().every((l, i) => l === sorted[i]);
   return [sameSet
     ? `the ${what}'s classes (whittle.labels) are the dataset's in another order: ${listed(names)} against ${listed(ds.classes)}; output i is scored as the dataset's class i, so its accuracy is wrong`
     : `the ${what}'s classes (whittle.labels) ${listed(names)} are not the dataset's ${listed(ds.classes)}; output i is scored as the dataset's class i`];
