@@ -17,7 +17,7 @@ import {
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
-import { datasetOptionsFor, modelImageSize } from './dataset-options.js';
+import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
@@ -71,7 +71,7 @@ async function startRun(o: RankOptions): Promise<Started> {
     });
     // a folder dataset's images are resized to the teacher's input unless --image-size says otherwise
     config.imageSize ??= modelImageSize(graphs[0]!, config.data);
-    const opened = await openDataset(config.data, datasetOptionsFor(graphs[0]!, datasetSettings(config)));
+    const opened = await openDataset(config.data, openOptionsFor(graphs[0]!, config.data, datasetOptions(datasetSettings(config))));
     checkHasValidation(opened);
     graphs.forEach((g, i) => checkModelFits(g, opened, models[i]![2]));
     normalizedFor(opened, config, graphs[0]!, 'teacher');
@@ -139,7 +139,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
   const teacher = loadOnnx(c.teacher);
   c.imageSize ??= modelImageSize(teacher, c.data);
   // fed as the teacher was trained: --mean/--std, else its whittle.preprocess, else the dataset's statistics
-  const ds = normalizedFor(await openDataset(c.data, datasetOptionsFor(teacher, datasetSettings(c))), c, teacher, 'teacher');
+  const ds = normalizedFor(await openDataset(c.data, openOptionsFor(teacher, c.data, datasetOptions(datasetSettings(c)))), c, teacher, 'teacher');
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
   try {

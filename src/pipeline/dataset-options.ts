@@ -31,10 +31,14 @@ export function modelChannels(g: Graph): ColorChannels | null {
   return null;
 }
 
-/** openDataset's options for data fed to a model: the settings, meeting the model's input channels unless they say. */
-export function datasetOptionsFor(g: Graph, s: DatasetSettings): OpenDatasetOptions {
-  const fit = s.channels === undefined ? modelChannels(g) : null;
-  return { ...datasetOptions(s), ...(fit === null ? {} : { fitChannels: fit }) };
+/**
+ * openDataset's options for data fed to a model: the given ones, with a folder dataset's images at the model's side
+ * unless imageSize is given, and converted to the model's input channels (grey or RGB) unless channels is given.
+ */
+export function openOptionsFor(g: Graph, spec: string, o: OpenDatasetOptions): OpenDatasetOptions {
+  const size = o.imageSize === undefined ? modelImageSize(g, spec) : null;
+  const fit = o.channels === undefined ? modelChannels(g) : null;
+  return { ...o, ...(size === null ? {} : { imageSize: size }), ...(fit === null ? {} : { fitChannels: fit }) };
 }
 
 /**

@@ -1,22 +1,10 @@
 import * as ort from 'onnxruntime-node';
-import { manualSeed, setNumThreads } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { countMacs, imageInputShape, inferShapes, inputLayout } from '../exec/index.js';
+import { imageInputShape, inferShapes, inputLayout } from '../exec/index.js';
 import { toOnnxBytes } from '../onnx/index.js';
-import { openDataset, type Dataset } from '../data/index.js';
-import { evaluateGraph } from '../distill/index.js';
+import { isColorChannels, type Dataset } from '../data/index.js';
 import { ConfigError } from '../errors.js';
-import { datasetOptions, modelChannels, type DatasetSettings } from './dataset-options.js';
-
-export type ModelEvaluation = {
-  accuracy: number;
-  loss: number;
-  count: number;
-  params: number;
-  macs: number;
-  /** Median batch-1 latency in onnxruntime-node (CPU, the given threads), milliseconds. */
-  latencyMs: number;
-};
+import { modelChannels } from './dataset-options.js';
 
 /** Checks that a classifier graph takes the dataset's images and predicts its classes; fills g.valueInfo at them. */
 export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
@@ -24,7 +12,7 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   if (inputLayout(g, ds.shape) === null) {
     const c = modelChannels(g);
-    const hint = c !== null && c !== ds.shape[0] && (ds.storedChannels === 1 || ds.storedChannels === 3) ? `--channels ${c} converts grey and RGB images` : 'use a model trained on this dataset, or --image-size for folder datasets';
+    const hint = c !== null && c !== ds.shape[0] && isColorChannels(ds.storedChannels) ? `--channels ${c} converts grey and RGB images` : 'use a model trained on this dataset, or --image-size for folder datasets';
     throw new ConfigError(what, `takes input [${input!.join(', ')}] but the dataset's images are ${ds.shape.join('x')} (channels, height, width)`, hint);
   }
   const shapes = inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });
@@ -52,18 +40,4 @@ export async function onnxruntimeLatency(g: Graph, image: readonly number[], thr
   await session.release();
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
-}
-
-/** Test accuracy and loss on the engine, params, MACs and onnxruntime batch-1 latency of a classifier. */
-export async function evaluateModel(g: Graph, ds: Dataset, o: { device?: string; threads?: number } = {}): Promise<ModelEvaluation> {
-  checkModelFits(g, ds);
-  const test = await evaluateGraph(g, ds, 'test', o.device ?? 'cpu');
-  return { ...test, params: g.parameterCount(), macs: countMacs(g).total, latencyMs: await onnxruntimeLatency(g, ds.shape, o.threads ?? 2) };
-}
-
-export async function evaluateFile(g: Graph, data: string, o: DatasetSettings & { threads?: number; device?: string } = {}): Promise<ModelEvaluation> {
-  setNumThreads(o.threads ?? 2);
-  manualSeed(o.seed ?? 0);
-  const ds = await openDataset(data, datasetOptions(o));
-  return evaluateModel(g, ds, o);
 }

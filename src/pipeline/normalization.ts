@@ -1,5 +1,5 @@
 import { openDataset, type Dataset, type OpenDatasetOptions } from '../data/index.js';
-import { modelChannels, modelImageSize } from './dataset-options.js';
+import { openOptionsFor } from './dataset-options.js';
 import type { Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -72,7 +72,5 @@ export function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
  */
 export async function openFor(model: Graph, data: string | Dataset, o: OpenDatasetOptions, given: GivenNormalization): Promise<Dataset> {
   if (typeof data !== 'string') return normalizedFor(data, given, model);
-  const size = o.imageSize === undefined ? modelImageSize(model, data) : null;
-  const fit = o.channels === undefined ? modelChannels(model) : null;
-  return normalizedFor(await openDataset(data, { ...o, ...(size === null ? {} : { imageSize: size }), ...(fit === null ? {} : { fitChannels: fit }) }), given, model);
+  return normalizedFor(await openDataset(data, openOptionsFor(model, data, o)), given, model);
 }

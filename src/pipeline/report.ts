@@ -1,3 +1,4 @@
+import type { Dataset } from '../data/index.js';
 import type { RunConfig } from './run-config.js';
 
 /** report.json: the teacher, then one entry per step (contract: field names as in the compress issue). */
@@ -30,7 +31,7 @@ export type DataSummary = {
   spec: string; classes: string[];
   /** [C, H, W] as fed; `storedChannels` differs when grey images were repeated over RGB or RGB made grey. */
   shape: number[]; storedChannels: number;
-  mean: number[]; std: number[]; statsSource: string;
+  mean: number[]; std: number[]; statsSource: Dataset['statsSource'];
   /** What opening the data and scoring the teacher said (the run's `warning` events). */
   warnings: string[];
 };

@@ -68,7 +68,7 @@ test('whittle report draws several runs on the same charts', (t) => {
 });
 
 test('report.html says how the data was fed and what the run warned about; older reports without it still render', () => {
-  const data = { spec: 'folder:/x', classes: ['a', 'b'], shape: [3, 12, 12], storedChannels: 1, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], statsSource: 'computed', warnings: ['the images are grey & the model takes <RGB>'] };
+  const data = { spec: 'folder:/x', classes: ['a', 'b'], shape: [3, 12, 12], storedChannels: 1, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], statsSource: 'computed' as const, warnings: ['the images are grey & the model takes <RGB>'] };
   const html = renderHtml([{ name: 'run', report: { ...fakeReport(0), data } }]);
   assert.match(html, /data folder:\/x: 2 classes, images 3x12x12 \(stored with 1 channel\), mean 0.5,0.5,0.5, std 0.25,0.25,0.25 \(computed\)/);
   assert.match(html, /warning: the images are grey &amp; the model takes &lt;RGB&gt;/);

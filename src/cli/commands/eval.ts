@@ -19,7 +19,7 @@ export function registerEval(p: Command): void {
       try {
         const r = await namingErrors(spec, name, () => evaluate(g, data, options));
         // testAccuracy is the field scripts read; it is only written when the test split was measured
-        for (const w of r.warnings) if (!f.json) console.error(`warning: ${w}`);
+        if (!f.json) for (const w of r.warnings) console.error(`warning: ${w}`);
         if (f.json) console.log(JSON.stringify({ model, data, ...(r.split === 'test' ? { testAccuracy: r.accuracy } : {}), ...r }));
         else console.log(`${model} on ${data}: ${r.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.count} images), loss ${r.loss.toFixed(4)}, ${r.params} params, ${r.macs} MACs${r.latencyMs === null ? '' : `, ${r.latencyMs.toFixed(3)} ms at batch 1 in onnxruntime`}`);
       } finally {
