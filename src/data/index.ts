@@ -6,6 +6,7 @@ export { BUILTINS, FASHION_MNIST_DIR, type BuiltinDataset } from './builtin.js';
 export { defaultValSize, makeSplits, type SplitOptions } from './splits.js';
 export { channelStats } from './stats.js';
 export { convertChannels, isColorChannels, type ColorChannels } from './channels.js';
+export { resizeStore } from './resize.js';
 export { BatchLoader, type Batch, type LoaderState, type LoaderOptions, type LoaderSource } from './batch-loader.js';
 export { prefetchEpoch, DEFAULT_PREFETCH } from './prefetch.js';
 export { WorkerPool } from './worker-pool.js';

@@ -7,6 +7,7 @@ import { pixelTypeOf, type AugmentOptions, type Dataset, type RawDataset } from 
 import { readIdxDir } from './idx-dataset.js';
 import { readImageFolder } from './image-folder.js';
 import { readNpyDir } from './npy-dataset.js';
+import { resizeStore } from './resize.js';
 import { toSharedStore } from './shared-store.js';
 import { makeSplits } from './splits.js';
 import { channelStats } from './stats.js';
@@ -16,7 +17,10 @@ export interface OpenDatasetOptions {
   readonly trainSubset?: number;
   readonly valSize?: number;
   readonly seed?: number;
-  /** Side of the square images a folder dataset is resized to (default 32); other formats keep their size. */
+  /**
+   * Side of the square images: a folder dataset's are decoded at this size (default 32); other formats keep their size
+   * unless it is given, and are then resized with PIL's bilinear filter (as torchvision's Resize on PIL images).
+   */
   readonly imageSize?: number;
   /** Folder datasets: fail on an unreadable image instead of skipping it. */
   readonly strict?: boolean;
@@ -41,6 +45,11 @@ function checkSeed(seed: number): number {
   return seed;
 }
 
+function checkImageSize(size: number): number {
+  if (!Number.isInteger(size) || size < 1 || size > 4096) throw new ConfigError('imageSize', `must be an integer in [1, 4096], got ${size}`);
+  return size;
+}
+
 async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Promise<RawDataset> {
   switch (spec.kind) {
     case 'builtin':
@@ -51,12 +60,18 @@ async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Pro
       return readCifarDir(spec.dir);
     case 'npy':
       return readNpyDir(spec.dir);
-    case 'folder': {
-      const size = o.imageSize ?? DEFAULT_IMAGE_SIZE;
-      if (!Number.isInteger(size) || size < 1 || size > 4096) throw new ConfigError('imageSize', `must be an integer in [1, 4096], got ${size}`);
-      return readImageFolder(spec.dir, { imageSize: size, seed, strict: o.strict ?? false });
-    }
+    case 'folder':
+      return readImageFolder(spec.dir, { imageSize: checkImageSize(o.imageSize ?? DEFAULT_IMAGE_SIZE), seed, strict: o.strict ?? false });
   }
+}
+
+/** A non-folder dataset's images at imageSize x imageSize when it is given (the user's choice, so no warning). */
+function resized(raw: RawDataset, spec: DataSpec, o: OpenDatasetOptions): RawDataset {
+  if (spec.kind === 'folder' || o.imageSize === undefined) return raw;
+  const size = checkImageSize(o.imageSize);
+  const [, H, W] = raw.train.shape;
+  if (H === size && W === size) return raw;
+  return { ...raw, train: resizeStore(raw.train, size, size), test: resizeStore(raw.test, size, size) };
 }
 
 function defaultAugment(spec: DataSpec, channels: number, height: number): AugmentOptions | null {
@@ -89,7 +104,9 @@ export async function openDataset(spec: string | DataSpec, options: OpenDatasetO
   const read = await readRaw(s, options, seed);
   const stored = read.train.shape[0];
   const to = channelsWanted(stored, options, formatDataSpec(s));
-  const converted = to === null ? read : { ...read, train: convertChannels(read.train, to), test: convertChannels(read.test, to) };
+  const convert = (r: RawDataset): RawDataset => (to === null ? r : { ...r, train: convertChannels(r.train, to), test: convertChannels(r.test, to) });
+  // the cheaper order: resize the fewer channels
+  const converted = to === 1 ? resized(convert(read), s, options) : convert(resized(read, s, options));
   const raw = options.sharedMemory ? { ...converted, train: toSharedStore(converted.train), test: toSharedStore(converted.test) } : converted;
   const splitOptions = {
     seed,

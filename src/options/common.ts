@@ -17,7 +17,7 @@ export const datasetOptions = {
   trainSubset: optional(int('train on the first N images of a seeded shuffle', 1)),
   valSize: optional(num('validation images carved from train: a count or a fraction (default min(5000, 10%))',
     (n) => n >= 0 && (n < 1 || Number.isInteger(n)), 'expected a count >= 0 or a fraction in (0, 1)', { arg: '<n>' })),
-  imageSize: optional(int("side that folder: images are resized to (default: the model's input side when it is fixed and square, else 32)", 1, { max: 4096 })),
+  imageSize: optional(int("side of the square images: folder: images are decoded at it (default: the model's input side when it is fixed and square, else 32); other datasets keep their size unless it is given, then are resized with PIL's bilinear filter (torchvision's Resize)", 1, { max: 4096 })),
   channels: optional(num("convert images to 1 (grey, ITU-R 601-2 luma) or 3 (RGB, grey repeated) channels (default: the model's input channels when the images have the other of 1 and 3)",
     (x) => x === 1 || x === 3, 'expected 1 (grey) or 3 (RGB)', { arg: '<n>' })),
   seed: withDefault(int('random seed (splits, initialisation, pruning ties)', 0, { max: 0xffffffff }), 0),

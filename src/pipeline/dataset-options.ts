@@ -41,16 +41,20 @@ export function openOptionsFor(g: Graph, spec: string, o: OpenDatasetOptions): O
   return { ...o, ...(size === null ? {} : { imageSize: size }), ...(fit === null ? {} : { fitChannels: fit }) };
 }
 
-/**
- * The side to resize a folder dataset's images to when none is given: the model's, when its input has a fixed square
- * size ([N, C, S, S], or channels last [N, S, S, C]); null for other datasets (their images have one size) or models.
- */
-export function modelImageSize(g: Graph, spec: string): number | null {
-  if (parseDataSpec(spec).kind !== 'folder') return null;
+/** The side of a model's image input when it is fixed and square ([N, C, S, S], or channels last [N, S, S, C]); else null. */
+export function modelSide(g: Graph): number | null {
   const s = g.inputs[0]?.shape;
   if (!s || s.length !== 4) return null;
   const square = (a: unknown, b: unknown): a is number => typeof a === 'number' && a === b && a > 0;
   if (square(s[2], s[3])) return s[2];
   if (square(s[1], s[2])) return s[1];
   return null;
+}
+
+/**
+ * The side to resize a folder dataset's images to when none is given: the model's, when its input has a fixed square
+ * size; null for other datasets (their images keep their size unless --image-size is given) or models.
+ */
+export function modelImageSize(g: Graph, spec: string): number | null {
+  return parseDataSpec(spec).kind === 'folder' ? modelSide(g) : null;
 }

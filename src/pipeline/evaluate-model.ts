@@ -4,7 +4,7 @@ import { imageInputShape, inferShapes, inputLayout } from '../exec/index.js';
 import { toOnnxBytes } from '../onnx/index.js';
 import { isColorChannels, type Dataset } from '../data/index.js';
 import { ConfigError } from '../errors.js';
-import { modelChannels } from './dataset-options.js';
+import { modelChannels, modelSide } from './dataset-options.js';
 
 /** Checks that a classifier graph takes the dataset's images and predicts its classes; fills g.valueInfo at them. */
 export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
@@ -12,7 +12,12 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   if (inputLayout(g, ds.shape) === null) {
     const c = modelChannels(g);
-    const hint = c !== null && c !== ds.shape[0] && isColorChannels(ds.storedChannels) ? `--channels ${c} converts grey and RGB images` : 'use a model trained on this dataset, or --image-size for folder datasets';
+    const side = modelSide(g);
+    const fixes = [
+      ...(c !== null && c !== ds.shape[0] && isColorChannels(ds.storedChannels) ? [`--channels ${c} converts grey and RGB images`] : []),
+      ...(side !== null && (side !== ds.shape[1] || side !== ds.shape[2]) ? [`--image-size ${side} resizes the images to the model's side`] : []),
+    ];
+    const hint = fixes.length > 0 ? fixes.join('; ') : 'use a model trained on this dataset';
     throw new ConfigError(what, `takes input [${input!.join(', ')}] but the dataset's images are ${ds.shape.join('x')} (channels, height, width)`, hint);
   }
   const shapes = inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });

@@ -51,7 +51,7 @@ test('eval --split measures the val or train split instead, and then writes no t
 test('eval refuses a model that does not fit the dataset, with one line and exit 2', async () => {
   const cases: [string[], RegExp][] = [
     [[await lenet(5), '--data', 'mnist'], /model: predicts 5 classes \(output \[N, 5\]\) but the dataset has 10/],
-    [[join(repoRoot, 'test', 'fixtures', 'onnx', 'activations17', 'model.onnx'), '--data', 'mnist'], /model: takes input \[N, 3, 12, 12\] but the dataset's images are 3x28x28 \(channels, height, width\)\n\s*hint: use a model trained on this dataset/],
+    [[join(repoRoot, 'test', 'fixtures', 'onnx', 'activations17', 'model.onnx'), '--data', 'mnist'], /model: takes input \[N, 3, 12, 12\] but the dataset's images are 3x28x28 \(channels, height, width\)\n\s*hint: --image-size 12 resizes the images to the model's side/],
     [['/nonexistent.onnx', '--data', 'mnist'], /nonexistent\.onnx/],
   ];
   for (const [args, msg] of cases) {
@@ -75,4 +75,18 @@ test('eval of an RGB model on grey MNIST repeats the images over three channels 
   const bad = runCli(['eval', path, '--data', 'mnist', '--channels', '1']);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /takes input \[N, 3, 28, 28\] but the dataset's images are 1x28x28[^\n]*\n\s*hint: --channels 3 converts grey and RGB images/);
+});
+
+test('eval of a 32x32 model on 28x28 MNIST names --image-size, which resizes the images', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-eval-')), 'lenet32.onnx');
+  const g = buildZooGraph('lenet5', { input: [1, 32, 32], classes: 10 });
+  await saveOnnx(g, path);
+  g.dispose();
+  const bad = runCli(['eval', path, '--data', 'mnist', '--no-latency']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /takes input \[N, 1, 32, 32\] but the dataset's images are 1x28x28[^\n]*\n\s*hint: --image-size 32 resizes the images to the model's side/);
+  const j = runCli(['eval', path, '--data', 'mnist', '--image-size', '32', '--no-latency', '--json']).lastJson();
+  assert.deepEqual(j['warnings'], []);
+  assert.equal(j['count'], 10000);
+  assert.ok((j['testAccuracy'] as number) >= 0 && (j['testAccuracy'] as number) <= 1);
 });
