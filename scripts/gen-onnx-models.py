@@ -14,7 +14,8 @@ conv), a residual block (opset 11), an inverted residual with a depthwise conv a
 with ReduceMean pooling, HardSwish/SiLU at opset 17 and HardSwish/HardSigmoid at opset 13, GELU (Erf), a
 view(N, -1) flatten (Shape->Gather->Unsqueeze->Concat->Reshape), a Slice whose bounds come from Shape, and the
 patterns case (chunk, decomposed LayerNorm, zero Pad + AveragePool, channels-last flatten), and an untrained network
-(merged_inits: the exporter stores its folded convs' equal, all-zero biases as one initializer). Four cases
+(merged_inits: the exporter stores its folded convs' equal, all-zero biases as one initializer; merged_bn_stats: its
+unfolded BatchNorms' unit scales and variances as one, zero shifts and means as another). Four cases
 rewrite convbn_eval the way other exporters write files: Constant nodes, weights through Identity, initializers
 listed as graph inputs (IR version 3), and external data in a side file.
 Why: the tests must run without Python; these are the patterns real exporters leave in files.
@@ -91,6 +92,20 @@ class Untrained(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(*conv_bn(3, 8), *conv_bn(8, 8), *conv_bn(8, 8), nn.AdaptiveAvgPool2d(1))
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.features(x), 1))
+
+
+class UntrainedPreAct(nn.Module):
+    """Exported as initialised, with BatchNorms before their convs (DenseNet's order), which the exporter keeps: it
+    stores equal tensors once and reads them through Identity nodes, so the unit scales and unit running variances of
+    both BatchNorms are one tensor, and the zero shifts and zero running means another."""
+    def __init__(self):
+        super().__init__()
+        pre = lambda: [nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.ReLU()]
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), *pre(), *pre(), nn.AdaptiveAvgPool2d(1))
         self.fc = nn.Linear(8, 4)
 
     def forward(self, x):
@@ -329,6 +344,8 @@ def main():
                              covers='chunk as Slice, LayerNorm as a ReduceMean/Sub/Pow/Sqrt/Div chain, zero Pad before AveragePool, Transpose->Flatten->Gemm')
     man['merged_inits'] = export('merged_inits', lambda: Untrained(), (2, 3, 8, 8), 13, random_weights=False,
                                  covers='an untrained network: the folded convs\' all-zero biases stored once, one initializer read by unrelated layers')
+    man['merged_bn_stats'] = export('merged_bn_stats', lambda: UntrainedPreAct(), (2, 3, 8, 8), 13, random_weights=False,
+                                    covers='an untrained network with BatchNorms before convs: scale and running variance one tensor, shift and running mean another, shared by two BatchNorms')
     for name, fn, covers, ext in [
         ('const_nodes', constants_as_nodes, 'Constant nodes instead of initializers', False),
         ('identity_weights', weights_through_identity, 'Conv/Gemm weights through Identity', False),

@@ -14,7 +14,7 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 export function describe(e: CompressEvent): string | null {
   switch (e.type) {
     case 'teacher': return `teacher: ${e.params} params, ${e.macs} MACs, val ${pct(e.valAccuracy)}, test ${pct(e.testAccuracy)}`;
-    case 'untied': return `student: ${e.names.length} initializer${e.names.length > 1 ? 's' : ''} that layers with different channels shared (stored once by the exporter) copied per layer: ${e.params} params`;
+    case 'untied': return `student: ${e.names.length} initializer${e.names.length > 1 ? 's' : ''} shared by layers cut differently, or read as BatchNorm running statistics too (the exporter stored equal tensors once), copied per layer: ${e.params} params`;
     case 'warning': return `warning: ${e.message}`;
     case 'resumed': return `  resumed step ${e.step} after epoch ${e.epoch} of ${e.of}`;
     case 'step-start': return `step ${e.step}/${e.of}: prune to ${e.targetRatio.toFixed(4)}, then ${e.epochs} epoch(s)`;

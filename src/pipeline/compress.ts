@@ -41,7 +41,7 @@ export type CompressEvent =
   | { type: 'resumed'; step: number; epoch: number; of: number }
   /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */
   | { type: 'warning'; message: string }
-  /** The first student's initializers that layers with different channels shared, now one copy per layer. */
+  /** The first student's initializers that layers with different channels shared, or that a BatchNorm read as a running statistic and as something else, now one copy per reader. */
   | { type: 'untied'; names: string[]; params: number }
   | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }

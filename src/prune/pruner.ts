@@ -64,8 +64,8 @@ export type PruneResult = {
   groups: GroupReport[];
   untouched: Untouched[];
   /**
-   * Initializers that layers with different channels shared in the input (an exporter stores equal tensors once);
-   * each such layer got its own copy before cutting, and `params.before` counts the copies, as PyTorch counts them.
+   * Initializers that layers with different channels shared in the input, or that a BatchNorm read as a running
+   * statistic and something else read too (an exporter stores equal tensors once); each reader got its own copy before cutting, and `params.before` counts the copies, as PyTorch counts them.
    */
   untied: string[];
   /** Removed output-channel indices per source layer (only layers that lost channels). */

@@ -1,5 +1,5 @@
 import { clone, detach, keep, noGrad, tidy } from '../tensor/index.js';
-import { Graph, type Initializer } from '../graph/index.js';
+import { Graph, type Initializer, type InitializerKind, type Node } from '../graph/index.js';
 import { buildDependencyGraph, type AnalyzeOptions, type DependencyGraph } from './dependency-graph.js';
 import { conflictingInits } from './cost-model.js';
 
@@ -14,39 +14,77 @@ export type CuttableGraph = { graph: Graph; dg: DependencyGraph; untied: string[
  */
 export function cuttable(g: Graph, o: AnalyzeOptions = {}): CuttableGraph {
   const dg = buildDependencyGraph(g, o);
-  const shared = conflictingInits(dg);
+  const shared = new Set([...conflictingInits(dg), ...sharedStatistics(g)]);
   if (!shared.size) return { graph: g, dg, untied: [] };
   const graph = untie(g, shared);
   return { graph, dg: buildDependencyGraph(graph, o), untied: [...shared] };
 }
 
+const isStatistic = (n: Node, slot: number): boolean => n.opType === 'BatchNormalization' && (slot === 3 || slot === 4);
+
+/**
+ * Initializers that a BatchNorm reads as its running mean or variance and something else reads too: another
+ * BatchNorm's statistics (training would update one tensor from both layers) or a weight (a trained tensor cannot be
+ * updated in place as a statistic). Exporters store equal tensors once, so an untrained network's zero means, unit
+ * variances, unit scales and zero shifts can all be one tensor each; in the module each was its layer's own.
+ */
+export function sharedStatistics(g: Graph): Set<string> {
+  const readers = new Map<string, number>();
+  const statistics = new Set<string>();
+  for (const n of g.nodes) {
+    n.inputs.forEach((v, slot) => {
+      if (!g.initializers.has(v)) return;
+      readers.set(v, (readers.get(v) ?? 0) + 1);
+      if (isStatistic(n, slot)) statistics.add(v);
+    });
+  }
+  return new Set([...statistics].filter((v) => readers.get(v)! > 1));
+}
+
 /**
  * A copy of `g` in which every node after the first that reads one of `names` reads its own copy of it (named
- * `NAME.untied1`, `NAME.untied2`, ...), so each layer owns its weights as in the module that was exported.
+ * `NAME.untied1`, `NAME.untied2`, ...), so each layer owns its weights as in the module that was exported. A
+ * BatchNorm's running statistic is a buffer of its own: the first reader in the original's role keeps the original
+ * (or, when none reads it so, the first reader, the original taking its role), and each copy is a buffer when read
+ * as a running statistic and of the original's kind otherwise.
  */
 export function untie(g: Graph, names: ReadonlySet<string>): Graph {
   const copy = g.clone();
   const taken = new Set([...copy.initializers.keys(), ...copy.nodes.flatMap((n) => n.outputs), ...copy.inputs.map((v) => v.name)]);
-  const readers = new Map<string, number>();
   const initializers = new Map<string, Initializer>(copy.initializers);
+  const kindOf = (v: string): InitializerKind => copy.initializers.get(v)!.kind;
+  const roleOf = (n: Node, slot: number, v: string): InitializerKind => (isStatistic(n, slot) ? 'buffer' : kindOf(v) === 'buffer' ? 'constant' : kindOf(v));
+  const keeper = new Map<string, { node: Node; role: InitializerKind }>();
+  for (const n of copy.nodes) {
+    n.inputs.forEach((v, slot) => {
+      if (!names.has(v)) return;
+      const role = roleOf(n, slot, v);
+      const k = keeper.get(v);
+      if (k === undefined || (k.role !== kindOf(v) && role === kindOf(v))) keeper.set(v, { node: n, role });
+    });
+  }
+  for (const [v, { role }] of keeper) {
+    if (role === kindOf(v)) continue;
+    const t = initializers.get(v)!.tensor;
+    t.requiresGrad = role === 'param';
+    initializers.set(v, { tensor: t, kind: role });
+  }
   const nodes = copy.nodes.map((n) => {
     const own = new Map<string, string>();
-    const inputs = n.inputs.map((v) => {
+    const inputs = n.inputs.map((v, slot) => {
       if (!names.has(v)) return v;
-      const mine = own.get(v);
+      const role = roleOf(n, slot, v);
+      const k = keeper.get(v)!;
+      if (k.node === n && k.role === role) return v;
+      const mine = own.get(`${role} ${v}`);
       if (mine !== undefined) return mine;
-      const k = readers.get(v) ?? 0;
-      readers.set(v, k + 1);
       let name = v;
-      if (k > 0) {
-        for (let j = k; taken.has((name = `${v}.untied${j}`)); j++);
-        taken.add(name);
-        const src = copy.initializers.get(v)!;
-        const t = noGrad(() => tidy(() => keep(clone(detach(src.tensor)))));
-        if (src.kind === 'param') t.requiresGrad = true;
-        initializers.set(name, { tensor: t, kind: src.kind });
-      }
-      own.set(v, name);
+      for (let j = 1; taken.has((name = `${v}.untied${j}`)); j++);
+      taken.add(name);
+      const t = noGrad(() => tidy(() => keep(clone(detach(copy.initializers.get(v)!.tensor)))));
+      if (role === 'param') t.requiresGrad = true;
+      initializers.set(name, { tensor: t, kind: role });
+      own.set(`${role} ${v}`, name);
       return name;
     });
     return { ...n, inputs };
