@@ -7,10 +7,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { manualSeed, randn, tidy } from '../../src/tensor/index.js';
+import { manualSeed, noGrad, randn, sum, tidy } from '../../src/tensor/index.js';
 import { int, ints } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
-import { checkWidths, channelWidths, prune } from '../../src/prune/index.js';
+import { checkWidths, channelWidths, cuttable, prune, sharedStatistics } from '../../src/prune/index.js';
 import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { runCli } from '../cli/run-cli.js';
@@ -103,4 +103,37 @@ test('an untrained network exported by torch.onnx.export (merged_inits fixture):
   assertEquivalent(r, [3, 8, 8], g);
   r.graph.dispose();
   g.dispose();
+});
+
+test('an untrained network with unfolded BatchNorms (merged_bn_stats fixture): scales, shifts and running statistics get a tensor each, and it trains', () => {
+  const g = loadOnnx(modelPath('merged_bn_stats'));
+  const bns = (x: typeof g): typeof g.nodes => x.nodes.filter((n) => n.opType === 'BatchNormalization');
+  // the exporter read every unit scale and variance through Identity from one tensor, every zero shift and mean from another
+  assert.equal(new Set(bns(g).flatMap((n) => n.inputs.slice(1))).size, 2);
+  assert.equal(sharedStatistics(g).size, 2);
+  const { graph, untied } = cuttable(g);
+  try {
+    assert.deepEqual(untied.sort(), [...sharedStatistics(g)].sort());
+    const slots = bns(graph).flatMap((n) => n.inputs.slice(1).map((v, i) => ({ v, statistic: i >= 2 })));
+    assert.equal(new Set(slots.map((s) => s.v)).size, 8, 'four tensors per BatchNorm');
+    for (const { v, statistic } of slots) {
+      const init = graph.initializers.get(v)!;
+      assert.deepEqual([init.kind, init.tensor.requiresGrad], statistic ? ['buffer', false] : ['param', true], v);
+    }
+    assert.equal(graph.parameterCount(), g.parameterCount() + 16, "the second BatchNorm's scale and shift are its own again");
+    tidy(() => {
+      const x = randn([2, 3, 8, 8]);
+      // (the original reads its trained scale as a running statistic: it runs only without autograd)
+      noGrad(() => assertClose(runGraph(graph, { input: x })['output']!, runGraph(g, { input: x })['output']!.toArray(), { atol: 1e-6, what: 'untied = original' }));
+      // training mode: a backward through both BatchNorms, each updating its own running statistics
+      sum(runGraph(graph, { input: x }, { training: true })['output']!).backward();
+      const [first, second] = bns(graph).map((n) => graph.initializers.get(n.inputs[3]!)!.tensor.toArray() as number[]);
+      assert.ok(first!.some((m) => m !== 0) && second!.some((m) => m !== 0), 'both means moved');
+      assert.notDeepEqual(first, second);
+      for (const n of bns(graph)) assert.ok(graph.initializers.get(n.inputs[1]!)!.tensor.grad, 'the scales have gradients');
+    });
+  } finally {
+    if (graph !== g) graph.dispose();
+    g.dispose();
+  }
 });
