@@ -38,6 +38,8 @@ export const linear = (x: Tensor, w: Tensor, b: Tensor | null = null): Tensor =>
 
 export const relu = (x: Tensor): Tensor => call('relu', '', x);
 export const relu6 = (x: Tensor): Tensor => call('hardtanh', '', x, 0, 6);
+/** Clamps to [min, max] (min <= max); its gradient passes strictly inside the bounds, as PyTorch's ReLU6 and Hardtanh. */
+export const hardtanh = (x: Tensor, min: number, max: number): Tensor => call('hardtanh', '', x, min, max);
 export const leakyRelu = (x: Tensor, slope = 0.01): Tensor => call('leaky_relu', '', x, slope);
 /** Clamps to [min, max]; either bound may be null. */
 export const clip = (x: Tensor, min: number | null, max: number | null): Tensor => call('clamp', '', x, min, max);
