@@ -96,7 +96,7 @@ Napi::Value ToData(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// (handle) -> {shape, dtype, device, requiresGrad}
+// (handle) -> {shape, dtype, device, requiresGrad, memoryFormat}
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TK_PROTECT(env, {
@@ -108,6 +108,9 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     o.Set("dtype", dtypeName(t.scalar_type()));
     o.Set("device", t.device().str());
     o.Set("requiresGrad", t.requires_grad());
+    // the layout libtorch reads from the strides when it picks an op's output layout (a conv's, for one)
+    const auto format = t.suggest_memory_format();
+    o.Set("memoryFormat", format == at::MemoryFormat::ChannelsLast ? "channels_last" : format == at::MemoryFormat::ChannelsLast3d ? "channels_last_3d" : "contiguous");
     return o;
   })
   return env.Undefined();

@@ -1,4 +1,4 @@
-import { contiguous, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { clone, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { ConfigError, WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
@@ -118,7 +118,7 @@ export type FitResult = {
 /** 4-D weights in channels-last, like the inputs, so convolutions take the fast path end to end. */
 export function toChannelsLast(g: Graph): void {
   for (const [name, init] of [...g.initializers]) {
-    if (init.tensor.rank === 4) g.setTensor(name, noGrad(() => tidy(() => keep(contiguous(detach(init.tensor), 'channels_last')))));
+    if (init.tensor.rank === 4) g.setTensor(name, noGrad(() => tidy(() => keep(clone(detach(init.tensor), 'channels_last')))));
   }
 }
 

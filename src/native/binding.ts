@@ -4,7 +4,7 @@
  */
 export type Handle = number & { readonly __brand: 'TensorHandle' };
 
-export type NativeTensorInfo = { shape: number[]; dtype: string; device: string; requiresGrad: boolean };
+export type NativeTensorInfo = { shape: number[]; dtype: string; device: string; requiresGrad: boolean; memoryFormat: 'contiguous' | 'channels_last' | 'channels_last_3d' };
 
 /** Values accepted by `callOp`, converted by the operator schema's argument types. */
 export type OpArg = Handle | Handle[] | (Handle | null)[] | number | number[] | boolean | boolean[] | string | bigint | null | undefined;

@@ -56,6 +56,15 @@ export class Tensor {
     return engine().info(this.handle).requiresGrad;
   }
 
+  /**
+   * The layout libtorch reads from the strides (suggest_memory_format), and so the one an op such as a conv
+   * computes in: 'channels_last' only when the strides say so, which a tensor made contiguous in that format does
+   * not when dims of size 1 make both layouts contiguous (see clone).
+   */
+  get memoryFormat(): 'contiguous' | 'channels_last' | 'channels_last_3d' {
+    return engine().info(this.handle).memoryFormat;
+  }
+
   /** Marks a leaf tensor as a parameter whose gradient backward() accumulates. */
   set requiresGrad(on: boolean) {
     guard('requiresGrad', () => engine().setRequiresGrad(this.handle, on));

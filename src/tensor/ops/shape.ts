@@ -23,7 +23,13 @@ export const gather = (a: Tensor, dim: number, index: Tensor): Tensor => call('g
 export const pad = (a: Tensor, widths: readonly number[], mode: 'constant' | 'reflect' | 'replicate' = 'constant', value = 0): Tensor =>
   call('pad', '', a, widths, mode, mode === 'constant' ? value : null);
 export const contiguous = (a: Tensor, format: 'contiguous' | 'channels_last' = 'contiguous'): Tensor => call('contiguous', '', a, format);
-export const clone = (a: Tensor): Tensor => call('clone', '', a, null);
+/**
+ * A copy; with a memory format, laid out in it. Unlike contiguous, which keeps a tensor that is already contiguous
+ * in the format, the copy's strides are the format's even where dims of size 1 make both layouts contiguous (a
+ * [64, 16, 1, 1] or [16, 1, 3, 3] conv weight): libtorch picks a conv's output layout from its operands' strides,
+ * so only such a copy makes a 1x1 or depthwise conv, or one on grey images, compute channels last.
+ */
+export const clone = (a: Tensor, format: 'contiguous' | 'channels_last' | null = null): Tensor => call('clone', '', a, format);
 /** A tensor sharing storage but cut from the autograd graph. */
 export const detach = (a: Tensor): Tensor => call('detach', '', a);
 /** Moves or copies to a device ('cpu', 'cuda', 'cuda:1'). */
