@@ -1,4 +1,4 @@
-import { contiguous, crossEntropy, manualSeed, randint, randn, setNumThreads, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { clone, crossEntropy, manualSeed, randint, randn, setNumThreads, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import { buildZoo, type Arch } from '../nn/index.js';
 import { Sgd } from '../optim/index.js';
 
@@ -27,7 +27,8 @@ export function prepareTrain(o: TrainBenchOptions): TrainLoop {
   const model = buildZoo(o.arch, { input: o.input, classes: o.classes });
   const place = (t: Tensor): Tensor => {
     const moved = o.device === 'cpu' ? t : toDevice(t, o.device);
-    return t.rank === 4 ? contiguous(moved, o.memoryFormat) : moved;
+    // a copy in the format, as PyTorch's module.to(memory_format=...): see clone
+    return t.rank === 4 ? clone(moved, o.memoryFormat) : moved;
   };
   model.mapTensors(place);
   const x = tidy(() => place(randn([o.batch, ...o.input])));
