@@ -6,6 +6,7 @@ import { BatchLoader } from '../data/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { checkModelFits } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
+import { datasetOptions } from '../pipeline/dataset-options.js';
 import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type PruneApiOptions } from '../options/index.js';
 
 /** What prune() returns; `model` is new, and the caller disposes it. `groups` has kept and total channels of every
@@ -16,7 +17,7 @@ export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio'
 /** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
 async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
   if (o.data === undefined) throw new ConfigError('criterion', 'taylor needs data: add data (--data SPEC, e.g. mnist)');
-  const ds = await openFor(g, o.data, { seed: o.seed }, o);
+  const ds = await openFor(g, o.data, datasetOptions({ seed: o.seed, imageSize: o.imageSize, channels: o.channels }), o);
   checkModelFits(g, ds);
   const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, augment: null });
   const n = Math.min(o.batches, loader.batchesPerEpoch);

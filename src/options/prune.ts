@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CRITERIA } from '../prune/index.js';
 import type { Dataset } from '../data/index.js';
 import { choice, flag, int, num, optional, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, modelOption, normalizationOptions } from './common.js';
+import { dataOption, datasetOptions, modelOption, normalizationOptions } from './common.js';
 
 /** prune()'s options and `whittle prune`'s flags. */
 export const pruneSpec = {
@@ -21,6 +21,8 @@ export const pruneSpec = {
     help: 'dataset for criterion taylor (a spec, or an open Dataset)',
     schema: z.union([z.string().min(1), z.custom<Dataset>((v) => typeof v === 'object' && v !== null && 'train' in v && 'classes' in v)], { error: 'expected a dataset spec or a Dataset' }),
   }),
+  imageSize: datasetOptions.imageSize,
+  channels: datasetOptions.channels,
   ...normalizationOptions,
   batches: withDefault(int('batches of data for taylor', 1), 8),
   batchSize: withDefault(int('batch size for taylor', 1), 64),

@@ -94,3 +94,22 @@ test('inspect --json lists the prunable groups and what pruning leaves untouched
   assert.deepEqual(j.untouched.map((u) => u.node), ['classifier']);
   assert.match(j.untouched[0]!.reason, /network output/);
 });
+
+test('prune --criterion taylor feeds the data as compress does: --image-size resizes for a 32x32 model, --channels converts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-prune-'));
+  const path = join(dir, 'lenet32.onnx');
+  const g = buildZooGraph('lenet5', { input: [3, 32, 32], classes: 10 });
+  await saveOnnx(g, path);
+  g.dispose();
+  const args = ['prune', path, '--ratio', '0.5', '--criterion', 'taylor', '--data', 'mnist', '--batches', '2'];
+  const bad = runCli([...args, '-o', join(dir, 'bad.onnx')]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /takes input \[N, 3, 32, 32\] but the dataset's images are 3x28x28[^\n]*\n\s*hint: --image-size 32 resizes the images to the model's side/);
+  assert.equal(existsSync(join(dir, 'bad.onnx')), false);
+  const ok = runCli([...args, '--image-size', '32', '-o', join(dir, 'ok.onnx'), '--json']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(Math.abs((ok.lastJson()['achievedRatio'] as number) - 0.5) <= 0.01);
+  const grey = runCli([...args, '--image-size', '32', '--channels', '1', '-o', join(dir, 'grey.onnx')]);
+  assert.equal(grey.status, 2);
+  assert.match(grey.stderr, /hint: --channels 3 converts grey and RGB images/);
+});
