@@ -1,0 +1,58 @@
+"""Trains a torchvision classifier on Fashion-MNIST as a user would bring one to whittle, and exports it to ONNX:
+images resized to 32x32 with PIL's bilinear filter (torchvision's Resize), repeated over RGB (Grayscale(3)),
+normalised with Fashion-MNIST's mean and std; SGD (Nesterov momentum 0.9, weight decay 5e-4) with a one-cycle
+schedule peaking at 0.1, batch 128, on all 60,000 training images; torch.onnx.export at opset 13 in eval mode
+(BatchNorm folded), dynamic batch. Prints the test accuracy after each epoch.
+Usage: /usr/bin/python3 bench/peer/train_torchvision_fm.py NAME EPOCHS OUT.onnx   (e.g. mobilenet_v2 2 teacher.onnx)
+Then: whittle eval OUT.onnx --data fashion-mnist --image-size 32 (the same test accuracy)."""
+import gzip
+import sys
+import time
+
+import numpy as np
+import torch
+import torchvision
+from PIL import Image
+
+torch.manual_seed(0)
+torch.set_num_threads(2)
+name, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+D = '/usr/share/datasets/fashion-mnist/'
+
+
+def idx(f):
+    b = gzip.open(D + f).read()
+    nd = b[3]
+    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], 'big') for i in range(nd)]
+    return np.frombuffer(b, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def prep(x):
+    resized = np.stack([np.asarray(Image.fromarray(i).resize((32, 32), Image.BILINEAR)) for i in x])
+    return torch.from_numpy((resized.astype(np.float32) / 255 - 0.2860) / 0.3530)[:, None].repeat(1, 3, 1, 1)
+
+
+Xtr, Xte = prep(idx('train-images-idx3-ubyte.gz')), prep(idx('t10k-images-idx3-ubyte.gz'))
+Ytr = torch.from_numpy(idx('train-labels-idx1-ubyte.gz').astype(np.int64))
+Yte = torch.from_numpy(idx('t10k-labels-idx1-ubyte.gz').astype(np.int64))
+m = getattr(torchvision.models, name)(num_classes=10)
+opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)
+per_epoch = 60000 // 128
+sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=epochs * per_epoch)
+for e in range(epochs):
+    m.train()
+    perm = torch.randperm(60000)
+    t = time.time()
+    for i in range(per_epoch):
+        b = perm[i * 128:(i + 1) * 128]
+        loss = torch.nn.functional.cross_entropy(m(Xtr[b]), Ytr[b])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+    m.eval()
+    with torch.no_grad():
+        acc = sum((m(Xte[i:i + 500]).argmax(1) == Yte[i:i + 500]).sum().item() for i in range(0, 10000, 500)) / 100
+    print(f'epoch {e + 1}: loss {loss.item():.3f} test {acc:.2f}% {time.time() - t:.0f}s', flush=True)
+torch.onnx.export(m, Xte[:1], out, opset_version=13, input_names=['input'], output_names=['output'],
+                  dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})
