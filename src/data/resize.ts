@@ -48,8 +48,8 @@ function fixedPoint(t: Taps): Taps {
 const clip8 = (v: number): number => (v >= 255 * ONE ? 255 : v <= 0 ? 0 : Math.floor(v / ONE));
 
 /**
- * Resamples one plane along one axis: `lines` lines of `inLen` samples, `stride` apart within a line and `step` apart
- * between lines, into `outLen` samples per line with the same layout.
+ * Resamples one plane along one axis: `lines` lines, whose samples lie `srcStride` apart within a line and whose
+ * lines start `srcStep` apart, into lines of `taps.first.length` samples laid out by `dstStride` and `dstStep`.
  */
 function resampleAxis(src: Uint8Array | Float32Array, dst: Uint8Array | Float32Array, taps: Taps, lines: number, srcStride: number, srcStep: number, dstStride: number, dstStep: number): void {
   const eight = dst instanceof Uint8Array;

@@ -25,12 +25,12 @@ test('toChannelsLast: every 4-D weight and every activation of a MobileNet train
   try {
     toChannelsLast(g);
     for (const [name, { tensor: t }] of g.initializers) if (t.rank === 4) assert.equal(t.memoryFormat, 'channels_last', name);
-    const convs = g.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'BatchNormalization' || n.opType === 'Clip' || n.opType === 'Add');
+    const layers = g.nodes.filter((n) => n.opType === 'Conv' || n.opType === 'BatchNormalization' || n.opType === 'Clip' || n.opType === 'Add');
     tidy(() => {
       // a grey batch as the loader gives it: "contiguous in channels last", which for one channel keeps NCHW strides
       const x = contiguous(randn([4, 1, 28, 28]), 'channels_last');
-      const out = runGraph(g, { input: x }, { training: true, extraOutputs: convs.map((n) => n.outputs[0]!) });
-      for (const n of convs) assert.equal(out[n.outputs[0]!]!.memoryFormat, 'channels_last', `${n.opType} ${n.name}`);
+      const out = runGraph(g, { input: x }, { training: true, extraOutputs: layers.map((n) => n.outputs[0]!) });
+      for (const n of layers) assert.equal(out[n.outputs[0]!]!.memoryFormat, 'channels_last', `${n.opType} ${n.name}`);
     });
   } finally {
     g.dispose();
