@@ -6,6 +6,13 @@ import type { Node } from './ir.js';
 /** Op types that count as normalisation right after a convolution. */
 const NORMS = new Set(['BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'GroupNormalization']);
 
+/** Inputs that hold running statistics (BatchNorm's mean and variance), by op type: buffers that training updates
+ * outside the optimizer. */
+export const STATISTIC_INPUTS: Readonly<Record<string, readonly number[]>> = { BatchNormalization: [3, 4] };
+
+/** Whether input `slot` of `n` is a running statistic. */
+export const isRunningStatistic = (n: Node, slot: number): boolean => STATISTIC_INPUTS[n.opType]?.includes(slot) ?? false;
+
 /** Suffix of the value a convolution writes once a BatchNormalization is inserted after it (the BN takes over its old name). */
 export const PRE_BN_SUFFIX = '.pre_bn';
 

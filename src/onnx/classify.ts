@@ -1,12 +1,10 @@
-import type { InitializerKind, Node } from '../graph/index.js';
+import { STATISTIC_INPUTS, type InitializerKind, type Node } from '../graph/index.js';
 
 /** Inputs that hold trainable weights, by op type (input positions). */
 const PARAM_INPUTS: Record<string, readonly number[]> = {
   Conv: [1, 2], ConvTranspose: [1, 2], Gemm: [0, 1, 2], MatMul: [0, 1], BatchNormalization: [1, 2],
   LayerNormalization: [1, 2], InstanceNormalization: [1, 2], GroupNormalization: [1, 2], PRelu: [1],
 };
-/** Inputs that hold state updated outside the optimizer (BatchNorm running statistics). */
-const BUFFER_INPUTS: Record<string, readonly number[]> = { BatchNormalization: [3, 4] };
 /** Ops whose output an Add may bias (PyTorch writes Linear on 3-D inputs as MatMul + Add). */
 const BIASED = new Set(['MatMul', 'Conv', 'ConvTranspose']);
 
@@ -40,7 +38,7 @@ export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap
   const affine = new Set<string>();
   for (const n of nodes) {
     for (const i of PARAM_INPUTS[n.opType] ?? []) mark(n.inputs[i], 'param');
-    for (const i of BUFFER_INPUTS[n.opType] ?? []) if (kinds.get(n.inputs[i] ?? '') !== 'param') mark(n.inputs[i], 'buffer');
+    for (const i of STATISTIC_INPUTS[n.opType] ?? []) if (kinds.get(n.inputs[i] ?? '') !== 'param') mark(n.inputs[i], 'buffer');
     const io = split(n, (v) => kinds.has(v));
     if (!io) continue;
     const [w, x] = io;

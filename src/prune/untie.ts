@@ -1,5 +1,5 @@
 import { clone, detach, keep, noGrad, tidy } from '../tensor/index.js';
-import { Graph, type Initializer, type InitializerKind, type Node } from '../graph/index.js';
+import { Graph, isRunningStatistic, type Initializer, type InitializerKind, type Node } from '../graph/index.js';
 import { buildDependencyGraph, type AnalyzeOptions, type DependencyGraph } from './dependency-graph.js';
 import { conflictingInits } from './cost-model.js';
 
@@ -20,8 +20,6 @@ export function cuttable(g: Graph, o: AnalyzeOptions = {}): CuttableGraph {
   return { graph, dg: buildDependencyGraph(graph, o), untied: [...shared] };
 }
 
-const isStatistic = (n: Node, slot: number): boolean => n.opType === 'BatchNormalization' && (slot === 3 || slot === 4);
-
 /**
  * Initializers that a BatchNorm reads as its running mean or variance and something else reads too: another
  * BatchNorm's statistics (training would update one tensor from both layers) or a weight (a trained tensor cannot be
@@ -35,7 +33,7 @@ export function sharedStatistics(g: Graph): Set<string> {
     n.inputs.forEach((v, slot) => {
       if (!g.initializers.has(v)) return;
       readers.set(v, (readers.get(v) ?? 0) + 1);
-      if (isStatistic(n, slot)) statistics.add(v);
+      if (isRunningStatistic(n, slot)) statistics.add(v);
     });
   }
   return new Set([...statistics].filter((v) => readers.get(v)! > 1));
@@ -53,7 +51,7 @@ export function untie(g: Graph, names: ReadonlySet<string>): Graph {
   const taken = new Set([...copy.initializers.keys(), ...copy.nodes.flatMap((n) => n.outputs), ...copy.inputs.map((v) => v.name)]);
   const initializers = new Map<string, Initializer>(copy.initializers);
   const kindOf = (v: string): InitializerKind => copy.initializers.get(v)!.kind;
-  const roleOf = (n: Node, slot: number, v: string): InitializerKind => (isStatistic(n, slot) ? 'buffer' : kindOf(v) === 'buffer' ? 'constant' : kindOf(v));
+  const roleOf = (n: Node, slot: number, v: string): InitializerKind => (isRunningStatistic(n, slot) ? 'buffer' : kindOf(v) === 'buffer' ? 'constant' : kindOf(v));
   const keeper = new Map<string, { node: Node; role: InitializerKind }>();
   for (const n of copy.nodes) {
     n.inputs.forEach((v, slot) => {
