@@ -1,5 +1,5 @@
 import {
-  add, callAten, clip, clone, div, hardswish, hardtanh, isFloating, leakyRelu, logSoftmax, mul, relu, reshape, sigmoid, softmax, sub, tanh, type Tensor,
+  add, callAten, clip, clone, div, hardsigmoid, hardswish, hardtanh, isFloating, leakyRelu, logSoftmax, mul, relu, reshape, sigmoid, softmax, sub, tanh, type Tensor,
 } from '../../tensor/index.js';
 import { attrFloat, attrInt } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
@@ -15,10 +15,19 @@ const Div: Kernel = (inputs, ctx) => {
   return [isFloating(a.dtype) ? div(a, b) : callAten('div', 'Tensor_mode', a, b, 'trunc')];
 };
 
-/** min(max(alpha * x + beta, 0), 1); PyTorch's hardsigmoid is alpha = 1/6. */
+/** PyTorch's hardsigmoid is alpha 1/6 (float32 in an export, so compared to within float32's precision), beta 0.5. */
+const isTorchHardSigmoid = (alpha: number, beta: number): boolean => Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5;
+
+/**
+ * min(max(alpha * x + beta, 0), 1): PyTorch's own hardsigmoid when the attributes are its (one kernel each way, and its
+ * gradient), else an affine map and a hardtanh.
+ */
 const HardSigmoid: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
-  return [clip(add(mul(x, attrFloat(ctx.node, 'alpha', 0.2)), attrFloat(ctx.node, 'beta', 0.5)), 0, 1)];
+  const alpha = attrFloat(ctx.node, 'alpha', 0.2);
+  const beta = attrFloat(ctx.node, 'beta', 0.5);
+  if (isFloating(x.dtype) && isTorchHardSigmoid(alpha, beta)) return [hardsigmoid(x)];
+  return [clamp(add(mul(x, alpha), beta), 0, 1)];
 };
 
 /**
