@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
-import { evaluateGraph } from '../distill/index.js';
+import { evaluateGraph, toChannelsLast } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
 import { labelWarnings } from '../pipeline/metadata.js';
@@ -45,7 +45,10 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   const ds = await openFor(model, data, datasetOptions, { mean, std });
   checkModelFits(model, ds);
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
-  const m = await evaluateGraph(model, ds, split, device);
+  // A channels-last copy computes as the trainer does (libtorch's fast conv path on CPU); the caller's graph keeps its tensors.
+  const fast = model.clone();
+  toChannelsLast(fast);
+  const m = await evaluateGraph(fast, ds, split, device).finally(() => fast.dispose());
   return {
     split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,

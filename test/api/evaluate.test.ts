@@ -1,0 +1,25 @@
+// evaluate() computes on a channels-last copy (as the trainer does) and leaves the caller's graph as it was.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { manualSeed } from '../../src/tensor/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { evaluate, openDataset } from '../../src/api/index.js';
+import { evaluateGraph } from '../../src/distill/index.js';
+import { smallIdxData } from '../pipeline/fixtures.js';
+
+test('evaluate gives the stored layout\'s accuracy and loss and leaves the caller\'s tensors untouched', async () => {
+  manualSeed(0);
+  const g = buildZooGraph('resnet-small', { input: [1, 12, 12], classes: 10 });
+  const before = new Map([...g.initializers].map(([name, init]) => [name, init.tensor]));
+  const ds = await openDataset(smallIdxData(), { valSize: 100 });
+  const e = await evaluate(g, ds, { latency: false });
+  const stored = await evaluateGraph(g, ds, 'test');
+  assert.equal(e.accuracy, stored.accuracy);
+  assert.ok(Math.abs(e.loss - stored.loss) < 1e-5, `loss ${e.loss} against ${stored.loss} in the stored layout`);
+  for (const [name, init] of g.initializers) {
+    assert.equal(init.tensor, before.get(name), `${name} is the caller's tensor`);
+    assert.ok(!init.tensor.isDisposed, `${name} is alive`);
+    if (init.tensor.rank === 4) assert.equal(init.tensor.memoryFormat, 'contiguous', `${name} keeps its layout`);
+  }
+  g.dispose();
+});
