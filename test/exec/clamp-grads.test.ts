@@ -2,27 +2,19 @@
 // imported MobileNets train with PyTorch's gradients, which are zero at the exact bounds (values from torch 1.13).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph, float, type Attrs } from '../../src/graph/index.js';
+import { float, type Attrs } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { sum, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { nodeGraph } from './run-node.js';
 
 /** Output and d(sum(output))/dx of one node whose first input is x; `rest` are further inputs (null for absent). */
 function valueAndGrad(op: string, x: number[], attrs: Attrs = {}, rest: (Tensor | null)[] = []): { y: number[]; dx: number[] } {
   return tidy(() => {
     const xt = tensor(x, [x.length], 'float32');
     xt.requiresGrad = true;
-    const inputs = [xt, ...rest];
-    const g = new Graph({
-      inputs: inputs.flatMap((t, i) => (t ? [{ name: `in${i}`, dtype: t.dtype, shape: t.shape }] : [])),
-      outputs: [{ name: 'y', dtype: 'float32', shape: null }],
-      nodes: [{ name: 'n', opType: op, domain: '', inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: ['y'], attrs }],
-      initializers: new Map(),
-      opset: 13,
-    });
-    const feeds: Record<string, Tensor> = {};
-    inputs.forEach((t, i) => t && (feeds[`in${i}`] = t));
-    const y = runGraph(g, feeds, { training: true })['y']!;
+    const { g, feeds } = nodeGraph(op, [xt, ...rest], attrs);
+    const y = runGraph(g, feeds, { training: true })['out0']!;
     sum(y).backward();
     return { y: y.toArray(), dx: xt.grad!.toArray() };
   });

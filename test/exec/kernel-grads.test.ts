@@ -2,11 +2,11 @@
 // L = sum(out * w) (fixed w) against central differences in float64, through the executor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph, int, ints, string, type Attrs } from '../../src/graph/index.js';
+import { int, ints, string, type Attrs } from '../../src/graph/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { mul, noGrad, sum, tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers/assert-close.js';
-import { i64 } from './run-node.js';
+import { i64, nodeGraph } from './run-node.js';
 
 const EPS = 1e-6;
 
@@ -23,19 +23,9 @@ function loss(op: string, attrs: Attrs, x: Float64Array, shape: number[], rest: 
   return tidy(() => {
     const xt = tensor(x, shape, 'float64');
     if (withGrad) xt.requiresGrad = true;
-    const others = rest.map((f) => f());
-    const inputs = [xt, ...others];
-    const g = new Graph({
-      inputs: inputs.flatMap((t, i) => (t ? [{ name: `in${i}`, dtype: t.dtype, shape: t.shape }] : [])),
-      outputs: [{ name: 'y', dtype: 'float64', shape: null }],
-      nodes: [{ name: 'n', opType: op, domain: '', inputs: inputs.map((t, i) => (t ? `in${i}` : '')), outputs: ['y'], attrs }],
-      initializers: new Map(),
-      opset: 18,
-    });
-    const feeds: Record<string, Tensor> = {};
-    inputs.forEach((t, i) => t && (feeds[`in${i}`] = t));
+    const { g, feeds } = nodeGraph(op, [xt, ...rest.map((f) => f())], attrs, { opset: 18 });
     const run = (): Tensor => {
-      const y = runGraph(g, feeds)['y']!;
+      const y = runGraph(g, feeds)['out0']!;
       return sum(mul(y, tensor(seq(y.numel, 7), y.shape, 'float64')));
     };
     if (!withGrad) return { value: noGrad(run).item(), grad: null };

@@ -8,8 +8,8 @@ export type Out = { shape: number[]; dtype: DType; data: number[] };
 
 export type NodeOptions = { opset?: number; outputs?: number; training?: boolean; name?: string };
 
-/** Runs `opType` on the inputs (null for an absent optional input) and returns every output as plain values. */
-export function runNode(opType: string, inputs: readonly (Tensor | null)[], attrs: Attrs = {}, o: NodeOptions = {}): Out[] {
+/** A graph of one `opType` node whose inputs are graph inputs (null for an absent optional input), with its feeds. */
+export function nodeGraph(opType: string, inputs: readonly (Tensor | null)[], attrs: Attrs = {}, o: NodeOptions = {}): { g: Graph; feeds: Record<string, Tensor>; outputs: string[] } {
   const names = inputs.map((t, i) => (t ? `in${i}` : ''));
   const outputs = Array.from({ length: o.outputs ?? 1 }, (_, i) => `out${i}`);
   const g = new Graph({
@@ -21,6 +21,12 @@ export function runNode(opType: string, inputs: readonly (Tensor | null)[], attr
   });
   const feeds: Record<string, Tensor> = {};
   inputs.forEach((t, i) => t && (feeds[`in${i}`] = t));
+  return { g, feeds, outputs };
+}
+
+/** Runs `opType` on the inputs (null for an absent optional input) and returns every output as plain values. */
+export function runNode(opType: string, inputs: readonly (Tensor | null)[], attrs: Attrs = {}, o: NodeOptions = {}): Out[] {
+  const { g, feeds, outputs } = nodeGraph(opType, inputs, attrs, o);
   return tidy(() => {
     const r = runGraph(g, feeds, { training: o.training ?? false });
     return outputs.map((name) => ({ shape: r[name]!.shape, dtype: r[name]!.dtype, data: r[name]!.toArray() }));
