@@ -1,5 +1,5 @@
 import { add, cast, div, keep, mul, noGrad, relu, sub, sum, tidy, type Tensor } from '../tensor/index.js';
-import { bareConvs, insertBatchNorm, type ChannelStats, type Graph, type Node } from '../graph/index.js';
+import { attrInts, bareConvs, insertBatchNorm, type ChannelStats, type Graph, type Node } from '../graph/index.js';
 import { imageFeeds, runGraph } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { sampleTrainBatches } from './sample-batches.js';
@@ -12,13 +12,44 @@ export const REINSERT_BN_MODES = ['auto', 'on', 'off'] as const;
 /** `auto` treats a graph as folded when at most this share of its convs is followed by normalisation. */
 const AUTO_MAX_NORMALISED = 0.25;
 
-/** The convs that would get a BatchNorm under `mode`. */
+/**
+ * The convs that would get a BatchNorm under `mode`. A conv on globally pooled features (a squeeze-excite gate's, a
+ * head after global pooling) gets none: networks put no BatchNorm there, and one would make each image's gate depend
+ * on the rest of its batch.
+ */
 export function convsToNormalise(g: Graph, mode: ReinsertBnMode): Node[] {
   if (mode === 'off') return [];
-  const bare = bareConvs(g);
+  const pooled = convsOnPooled(g);
+  const bare = bareConvs(g).filter((n) => !pooled.has(n));
   if (mode === 'on') return bare;
-  const convs = g.nodes.filter((n) => n.opType === 'Conv').length;
+  const convs = g.nodes.filter((n) => n.opType === 'Conv' && !pooled.has(n)).length;
   return convs > 0 && (convs - bare.length) / convs <= AUTO_MAX_NORMALISED ? bare : [];
+}
+
+/** Ops that pool over every spatial position (ReduceMean and ReduceMax when their axes are the spatial ones). */
+const GLOBAL_POOLS = new Set(['GlobalAveragePool', 'GlobalMaxPool']);
+const REDUCE_POOLS = new Set(['ReduceMean', 'ReduceMax']);
+/** One-input ops that keep a pooled value pooled. */
+const ACTIVATIONS = new Set(['Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Tanh', 'Elu', 'Selu', 'Softplus', 'Identity']);
+
+function reducesSpatial(g: Graph, n: Node): boolean {
+  const fromInput = n.inputs[1] ? g.initializers.get(n.inputs[1])?.tensor.toArray() : undefined;
+  const axes = fromInput ?? attrInts(n, 'axes', []);
+  return axes.length === 2 && axes.every((a) => a === 2 || a === 3 || a === -1 || a === -2) && new Set(axes.map((a) => (a + 4) % 4)).size === 2;
+}
+
+/** Convs whose input is globally pooled features, directly or through activations and other such convs. */
+function convsOnPooled(g: Graph): Set<Node> {
+  const pooled = new Set<string>();
+  const convs = new Set<Node>();
+  for (const n of g.nodes) {
+    const x = n.inputs[0] ?? '';
+    const out = n.outputs[0]!;
+    if (GLOBAL_POOLS.has(n.opType) || (REDUCE_POOLS.has(n.opType) && reducesSpatial(g, n))) pooled.add(out);
+    else if (ACTIVATIONS.has(n.opType) && pooled.has(x)) pooled.add(out);
+    else if (n.opType === 'Conv' && pooled.has(x)) (pooled.add(out), convs.add(n));
+  }
+  return convs;
 }
 
 /**

@@ -54,7 +54,7 @@ export const compressSpec = {
   patience: optional(int('stop a step after N epochs without a better validation accuracy', 1)),
   warmupSteps: optional(int("batches of linear warmup at the start of each step's cosine schedule (default min(100, 5%))", 0)),
   augment: withDefault(choice("'default' (the dataset's random crop/flip) or 'off' (lets the teacher's outputs be computed once)", ['default', 'off'] as const), 'default'),
-  reinsertBn: withDefault(choice('BatchNorm after the convs that have none, for training (calibrated so the function is unchanged, folded back before saving): auto (when at most a quarter of the convs have one), on, off', ['auto', 'on', 'off'] as const), 'auto'),
+  reinsertBn: withDefault(choice('BatchNorm after the convs that have none (not those on globally pooled features), for training (calibrated so the function is unchanged, folded back before saving): auto (when at most a quarter of the convs have one), on, off', ['auto', 'on', 'off'] as const), 'auto'),
   featureDistill: withDefault(choice('hint losses on intermediate features through 1x1 adapters: off, or auto (one pair per spatial resolution)', ['off', 'auto'] as const), 'off'),
   hintLayers: optional({
     help: 'hint pairs by value name, teacherValue:studentValue,... (turns feature distillation on)',

@@ -10,11 +10,12 @@ import { Graph, bareConvs, float, foldBatchNorm, foldableBatchNorms, int, ints, 
 import { runGraph } from '../../src/exec/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { openDataset } from '../../src/data/index.js';
-import { toOnnxBytes } from '../../src/onnx/index.js';
+import { loadOnnx, toOnnxBytes } from '../../src/onnx/index.js';
 import { prune } from '../../src/prune/index.js';
 import { convsToNormalise, forward, reinsertBatchNorm, sampleTrainBatches } from '../../src/distill/index.js';
 import { repoRoot } from '../cli/run-cli.js';
 import { assertClose } from '../helpers/assert-close.js';
+import { modelPath } from '../onnx/helpers.js';
 import { randomizeNorms } from '../prune/helpers.js';
 
 type Flat = { shape: number[]; data: number[] };
@@ -148,5 +149,14 @@ test('pruning a graph with inserted BNs cuts them with their convs; the pruned g
   assertClose(evalOut(p, x), withBn, { atol: 1e-4, rtol: 1e-4, what: 'pruned, folded vs BN logits' });
   x.dispose();
   p.dispose();
+  g.dispose();
+});
+
+test('convs on globally pooled features (a squeeze-excite gate) get no BatchNorm: it would tie each image to its batch', () => {
+  const g = loadOnnx(modelPath('squeeze_excite'));
+  const convs = g.nodes.filter((n) => n.opType === 'Conv');
+  assert.equal(convs.length, 3, 'the fixture: a 3x3 conv, then the gate\'s reduce and expand 1x1 convs on the ReduceMean-pooled map');
+  assert.deepEqual(convsToNormalise(g, 'on').map((n) => n.name), [convs[0]!.name]);
+  assert.deepEqual(convsToNormalise(g, 'auto').map((n) => n.name), [convs[0]!.name], 'the gate\'s convs do not count towards auto');
   g.dispose();
 });
