@@ -1,6 +1,7 @@
 import { clone, tidy, type Tensor } from '../tensor/index.js';
 import { type Graph, GraphError, type Node } from '../graph/index.js';
 import { kernelFor, type KernelContext } from './kernel.js';
+import { fusedGates } from './fusion.js';
 import './kernels/index.js';
 
 export type RunOptions = {
@@ -40,16 +41,36 @@ export function runGraph(g: Graph, feeds: Readonly<Record<string, Tensor>>, o: R
   const uses = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
   const training = o.training ?? false;
+  const fused = fusedGates(g.nodes, uses, wanted);
+  const gates = new Set([...fused.values()].map((f) => f.gate));
+  // An input's last reader has run: free it unless it is the caller's or asked for.
+  const release = (node: Node): void => {
+    for (const name of node.inputs) {
+      if (!name || !owned.has(name) || wanted.has(name)) continue;
+      const left = (uses.get(name) ?? 1) - 1;
+      uses.set(name, left);
+      if (left === 0) {
+        values.get(name)!.dispose();
+        values.delete(name);
+        owned.delete(name);
+      }
+    }
+  };
   try {
     for (const node of g.nodes) {
+      if (gates.has(node)) {
+        release(node);
+        continue;
+      }
       const kernel = kernelFor(node.opType);
       if (!kernel) throw new GraphError(`node '${node.name}': op ${node.opType} is not supported`, undefined, node.name);
-      const inputs = node.inputs.map((name) => (name ? values.get(name) ?? null : null));
+      const f = fused.get(node);
+      const inputs = f ? [] : node.inputs.map((name) => (name ? values.get(name) ?? null : null));
       const ctx: KernelContext = { node, training, opset: g.opset };
       let outs: Tensor[];
       try {
         // Outputs leave the kernel's scope for the caller's, where values disposed below are simply gone already.
-        outs = tidy(() => kernel(inputs, ctx));
+        outs = tidy(() => (f ? [f.op(values.get(f.x)!)] : kernel(inputs, ctx)));
       } catch (e) {
         fail(node, e);
       }
@@ -59,16 +80,7 @@ export function runGraph(g: Graph, feeds: Readonly<Record<string, Tensor>>, o: R
         values.set(name, t);
         owned.add(name);
       });
-      for (const name of node.inputs) {
-        if (!name || !owned.has(name) || wanted.has(name)) continue;
-        const left = (uses.get(name) ?? 1) - 1;
-        uses.set(name, left);
-        if (left === 0) {
-          values.get(name)!.dispose();
-          values.delete(name);
-          owned.delete(name);
-        }
-      }
+      release(node);
     }
   } catch (e) {
     for (const name of owned) values.get(name)?.dispose();

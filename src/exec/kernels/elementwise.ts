@@ -16,7 +16,7 @@ const Div: Kernel = (inputs, ctx) => {
 };
 
 /** PyTorch's hardsigmoid is alpha 1/6 (float32 in an export, so compared to within float32's precision), beta 0.5. */
-const isTorchHardSigmoid = (alpha: number, beta: number): boolean => Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5;
+export const isTorchHardSigmoid = (alpha: number, beta: number): boolean => Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5;
 
 /**
  * min(max(alpha * x + beta, 0), 1): PyTorch's own hardsigmoid when the attributes are its (one kernel each way, and its
