@@ -41,14 +41,15 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   checkDevice(o.device);
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { latency, device, threads, split, mean, std, ...datasetOptions } = o;
+  const { latency, device, threads, split, mean, std, onProgress, ...datasetOptions } = o;
   const ds = await openFor(model, data, datasetOptions, { mean, std });
   checkModelFits(model, ds);
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   // A channels-last copy computes as the trainer does (libtorch's fast conv path on CPU); the caller's graph keeps its tensors.
   const fast = model.clone();
   toChannelsLast(fast);
-  const m = await evaluateGraph(fast, ds, split, device).finally(() => fast.dispose());
+  const onBatch = onProgress && ((batch: number, of: number): void => onProgress({ batch, of }));
+  const m = await evaluateGraph(fast, ds, split, { device, ...(onBatch ? { onBatch } : {}) }).finally(() => fast.dispose());
   return {
     split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,

@@ -72,3 +72,22 @@ export function batchBar(on: boolean): { update: (b: { epoch: number; index: num
     },
   };
 }
+
+/** A bar over one pass's batches with an ETA on stderr (when `on`), such as an evaluation; stop() clears it. */
+export function passBar(on: boolean, label: string): { update: (p: { batch: number; of: number }) => void; stop: () => void } {
+  let bar: SingleBar | null = null;
+  return {
+    update: (p) => {
+      if (!on) return;
+      if (!bar) {
+        bar = new SingleBar({ format: `  ${label} [{bar}] {value}/{total} batches | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 20 });
+        bar.start(p.of, 0);
+      }
+      bar.update(p.batch);
+    },
+    stop: () => {
+      bar?.stop();
+      bar = null;
+    },
+  };
+}

@@ -8,8 +8,8 @@ import type { DataParallel } from './data-parallel.js';
  * reduced, so every rank gets the whole split's figures. Without `parallel` it is evaluateGraph.
  */
 export async function evaluateShared(g: Graph, ds: Dataset, split: Split['name'], device: string, parallel?: DataParallel): Promise<Evaluation> {
-  if (!parallel) return evaluateGraph(g, ds, split, device);
-  const e = await evaluateGraph(g, ds, split, device, 256, { rank: parallel.rank, worldSize: parallel.worldSize });
+  if (!parallel) return evaluateGraph(g, ds, split, { device });
+  const e = await evaluateGraph(g, ds, split, { device, shard: { rank: parallel.rank, worldSize: parallel.worldSize } });
   const [correct, lossSum, count] = parallel.sum([Math.round(e.accuracy * e.count), e.loss * e.count, e.count]);
   return count ? { accuracy: correct! / count, loss: lossSum! / count, count: count! } : { accuracy: 0, loss: 0, count: 0 };
 }

@@ -25,23 +25,35 @@ export function forwardWith(g: Graph, x: Tensor, training: boolean, values: read
 
 export type Evaluation = { accuracy: number; loss: number; count: number };
 
+export type EvaluateGraphOptions = {
+  device?: string;
+  batchSize?: number;
+  /** One rank's shard of the split (a data-parallel run). */
+  shard?: { rank: number; worldSize: number };
+  /** Called after each batch with the batches done and their count (for a progress display). */
+  onBatch?: (done: number, of: number) => void;
+};
+
 /** Top-1 accuracy and mean cross-entropy of a classifier graph on one split (or one rank's shard of it), in eval mode. */
-export async function evaluateGraph(
-  g: Graph, ds: Dataset, split: Split['name'], device = 'cpu', batchSize = 256, shard?: { rank: number; worldSize: number },
-): Promise<Evaluation> {
+export async function evaluateGraph(g: Graph, ds: Dataset, split: Split['name'], o: EvaluateGraphOptions = {}): Promise<Evaluation> {
+  const { device = 'cpu', batchSize = 256, shard, onBatch } = o;
   let correct = 0;
   let lossSum = 0;
   let count = 0;
-  for await (const b of prefetchEpoch(BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null, ...(shard ? { shard } : {}) }))) {
-    if (b.n === 0) continue;
-    const [c, l] = noGrad(() => tidy(() => {
-      const { x, y } = batchOnDevice(b, device);
-      const logits = forward(g, x, false);
-      return [sum(eq(argmax(logits, 1), y)).item(), crossEntropy(logits, y, { reduction: 'sum' }).item()];
-    }));
-    correct += c!;
-    lossSum += l!;
-    count += b.n;
+  const loader = BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null, ...(shard ? { shard } : {}) });
+  let done = 0;
+  for await (const b of prefetchEpoch(loader)) {
+    if (b.n > 0) {
+      const [c, l] = noGrad(() => tidy(() => {
+        const { x, y } = batchOnDevice(b, device);
+        const logits = forward(g, x, false);
+        return [sum(eq(argmax(logits, 1), y)).item(), crossEntropy(logits, y, { reduction: 'sum' }).item()];
+      }));
+      correct += c!;
+      lossSum += l!;
+      count += b.n;
+    }
+    onBatch?.(++done, loader.batchesPerEpoch);
   }
   return { accuracy: count ? correct / count : 0, loss: count ? lossSum / count : 0, count };
 }

@@ -82,6 +82,6 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
   } finally {
     if (resume) for (const t of [...Object.values(resume.optimizer.tensors), ...Object.values(resume.best ?? {})]) t.dispose();
   }
-  const test = await evaluateGraph(graph, dataset, 'test', o.device);
+  const test = await evaluateGraph(graph, dataset, 'test', { device: o.device });
   return { graph, dataset, fit: result, testAccuracy: test.accuracy, testLoss: test.loss };
 }

@@ -23,3 +23,14 @@ test('evaluate gives the stored layout\'s accuracy and loss and leaves the calle
   }
   g.dispose();
 });
+
+test('evaluate reports each batch of the split to onProgress, ending at the count', async () => {
+  manualSeed(0);
+  const g = buildZooGraph('mlp', { input: [1, 12, 12], classes: 10 });
+  const ds = await openDataset(smallIdxData(), { valSize: 100 });
+  const seen: { batch: number; of: number }[] = [];
+  const e = await evaluate(g, ds, { latency: false, split: 'train', onProgress: (p) => seen.push(p) });
+  assert.equal(e.count, 400);
+  assert.deepEqual(seen, [{ batch: 1, of: 2 }, { batch: 2, of: 2 }], '400 images in batches of 256');
+  g.dispose();
+});

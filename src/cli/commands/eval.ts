@@ -3,6 +3,7 @@ import { loadOnnx } from '../../onnx/index.js';
 import { evaluate } from '../../api/index.js';
 import { dataOption, evaluateSpec } from '../../options/index.js';
 import { addOptions, namingErrors, readOptions } from '../options.js';
+import { passBar, progressMode } from '../progress.js';
 
 const spec = { data: dataOption, ...evaluateSpec };
 
@@ -16,8 +17,9 @@ export function registerEval(p: Command): void {
     .action(async (model: string, f: { json?: boolean }, cmd: Command) => {
       const { options: { data, ...options }, name } = readOptions(cmd, spec);
       const g = loadOnnx(model);
+      const bar = passBar(progressMode(f.json) === 'bars', `${options.split} split`);
       try {
-        const r = await namingErrors(spec, name, () => evaluate(g, data, options));
+        const r = await namingErrors(spec, name, () => evaluate(g, data, { ...options, onProgress: bar.update })).finally(bar.stop);
         // testAccuracy is the field scripts read; it is only written when the test split was measured
         if (!f.json) for (const w of r.warnings) console.error(`warning: ${w}`);
         if (f.json) console.log(JSON.stringify({ model, data, ...(r.split === 'test' ? { testAccuracy: r.accuracy } : {}), ...r }));
