@@ -9,7 +9,6 @@ accuracies are comparable in size, not to the image.
 Usage: /usr/bin/python3 bench/peer/compress_peer.py TEACHER.onnx REPORT.json THREADS [cache]
 Prints one JSON line: seconds, per-step test accuracies and parameter counts."""
 import copy
-import gzip
 import json
 import math
 import sys
@@ -23,6 +22,7 @@ from onnx import numpy_helper
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from zoo import VggSmall  # noqa: E402
+from fashion_mnist import idx  # noqa: E402
 
 t0 = time.perf_counter()
 teacher_path, report_path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -31,15 +31,6 @@ torch.set_num_threads(threads)
 report = json.load(open(report_path))
 cfg = report['config']
 torch.manual_seed(cfg['seed'])
-D = '/usr/share/datasets/fashion-mnist/'
-
-
-def idx(f):
-    b = gzip.open(D + f).read()
-    nd = b[3]
-    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], 'big') for i in range(nd)]
-    return np.frombuffer(b, np.uint8, offset=4 + 4 * nd).reshape(dims)
-
 
 model = onnx.load(teacher_path)
 meta = {p.key: p.value for p in model.metadata_props}

@@ -5,7 +5,6 @@ schedule peaking at 0.1, batch 128, on all 60,000 training images; torch.onnx.ex
 (BatchNorm folded), dynamic batch. Prints the test accuracy after each epoch.
 Usage: /usr/bin/python3 bench/peer/train_torchvision_fm.py NAME EPOCHS OUT.onnx   (e.g. mobilenet_v2 2 teacher.onnx)
 Then: whittle eval OUT.onnx --data fashion-mnist --image-size 32 (the same test accuracy)."""
-import gzip
 import sys
 import time
 
@@ -14,17 +13,12 @@ import torch
 import torchvision
 from PIL import Image
 
+sys.path.insert(0, __file__.rsplit('/', 1)[0])
+from fashion_mnist import idx  # noqa: E402
+
 torch.manual_seed(0)
 torch.set_num_threads(2)
 name, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-D = '/usr/share/datasets/fashion-mnist/'
-
-
-def idx(f):
-    b = gzip.open(D + f).read()
-    nd = b[3]
-    dims = [int.from_bytes(b[4 + 4 * i:8 + 4 * i], 'big') for i in range(nd)]
-    return np.frombuffer(b, np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
 def prep(x):
