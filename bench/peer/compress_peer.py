@@ -4,8 +4,8 @@ given: the same steps cut to the same widths (each conv's output channels with t
 BatchNorm and the next layer's inputs cut with them), the same epochs, batch size, SGD (Nesterov momentum 0.9, weight
 decay 5e-4), cosine schedule with min(100, 5%) warmup steps, Hinton's loss (T and alpha from the report), the
 teacher's forward on every batch (or, with `cache`, its logits computed once as whittle's teacher cache does), each step's best epoch on validation kept, test accuracy after each
-step, channels last, and the teacher evaluated first. Splits are its own seeded ones of the same sizes, so
-accuracies are comparable in size, not to the image.
+step, channels last, and the teacher evaluated first. Splits are its own seeded ones of the same sizes (validation carved from all training images, then
+the training subset), so accuracies are comparable in size, not to the image.
 Usage: /usr/bin/python3 bench/peer/compress_peer.py TEACHER.onnx REPORT.json THREADS [cache]
 Prints one JSON line: seconds, per-step test accuracies and parameter counts."""
 import copy
@@ -44,9 +44,10 @@ def prep(x):
 
 xs, ys = idx('train-images-idx3-ubyte.gz'), idx('train-labels-idx1-ubyte.gz')
 perm = torch.randperm(len(xs), generator=torch.Generator().manual_seed(cfg['seed'])).numpy()
-n = cfg['trainSubset'] or len(xs)
-val_n = cfg['valSize'] or min(5000, n // 10)
-val_i, train_i = perm[:val_n], perm[val_n:n]
+# as whittle splits: validation carved from all training images (default min(5000, 10%)), --train-subset from the rest
+v = cfg['valSize']
+val_n = min(5000, len(xs) // 10) if v is None else round(len(xs) * v) if 0 < v < 1 else int(v)
+val_i, train_i = perm[:val_n], perm[val_n:][:cfg['trainSubset'] or len(xs)]
 X_train, Y_train = prep(xs[train_i]), torch.tensor(ys[train_i], dtype=torch.long)
 X_val, Y_val = prep(xs[val_i]), torch.tensor(ys[val_i], dtype=torch.long)
 X_test, Y_test = prep(idx('t10k-images-idx3-ubyte.gz')), torch.tensor(idx('t10k-labels-idx1-ubyte.gz'), dtype=torch.long)

@@ -10,6 +10,10 @@ export function progressMode(json: boolean | undefined): ProgressMode {
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
+const PASS_LABELS: Record<Extract<CompressEvent, { type: 'pass' }>['pass'], string> = {
+  'teacher-val': 'teacher, val split', 'teacher-test': 'teacher, test split', 'teacher-cache': 'teacher logits (cache)',
+};
+
 /** The line an event prints in 'lines' and 'bars' mode (batch events print none). */
 export function describe(e: CompressEvent): string | null {
   switch (e.type) {
@@ -20,6 +24,7 @@ export function describe(e: CompressEvent): string | null {
     case 'step-start': return `step ${e.step}/${e.of}: prune to ${e.targetRatio.toFixed(4)}, then ${e.epochs} epoch(s)`;
     case 'pruned': return `  pruned: ratio ${e.achievedRatio.toFixed(4)}, ${e.params} params, ${e.macs} MACs`;
     case 'batch': return null;
+    case 'pass': return null;
     case 'epoch-end': return `  epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)}, val ${pct(e.valAccuracy)}, ${e.imagesPerSec.toFixed(0)} images/s`;
     case 'step-end': return `  step ${e.step}: val ${pct(e.report.valAccuracy)}, test ${pct(e.report.testAccuracy)}, ${e.report.seconds.toFixed(1)} s${e.report.stopped ? ` (${e.report.stopped})` : ''}`;
   }
@@ -31,8 +36,8 @@ export function compressProgress(mode: ProgressMode): { onEvent: (e: CompressEve
     let lastBatch = 0;
     return {
       onEvent: (e) => {
-        // batch events at most once a second: enough for a progress display, not a flood
-        if (e.type === 'batch') {
+        // batch and pass events at most once a second: enough for a progress display, not a flood
+        if (e.type === 'batch' || e.type === 'pass') {
           const now = Date.now();
           if (now - lastBatch < 1000 && e.index + 1 < e.of) return;
           lastBatch = now;
@@ -43,14 +48,29 @@ export function compressProgress(mode: ProgressMode): { onEvent: (e: CompressEve
     };
   }
   const bar = batchBar(mode === 'bars');
+  const pass = passBar(mode === 'bars', '');
+  let passName = '';
   return {
     onEvent: (e) => {
       if (e.type === 'batch') return bar.update(e);
+      if (e.type === 'pass') {
+        if (e.pass !== passName) {
+          pass.stop();
+          passName = e.pass;
+          pass.relabel(PASS_LABELS[e.pass]);
+        }
+        return pass.update({ batch: e.index + 1, of: e.of });
+      }
       bar.stop();
+      pass.stop();
+      passName = '';
       const line = describe(e);
       if (line !== null) console.log(line);
     },
-    stop: bar.stop,
+    stop: () => {
+      bar.stop();
+      pass.stop();
+    },
   };
 }
 
@@ -74,16 +94,20 @@ export function batchBar(on: boolean): { update: (b: { epoch: number; index: num
 }
 
 /** A bar over one pass's batches with an ETA on stderr (when `on`), such as an evaluation; stop() clears it. */
-export function passBar(on: boolean, label: string): { update: (p: { batch: number; of: number }) => void; stop: () => void } {
+export function passBar(on: boolean, label: string): { update: (p: { batch: number; of: number }) => void; relabel: (l: string) => void; stop: () => void } {
   let bar: SingleBar | null = null;
+  let name = label;
   return {
     update: (p) => {
       if (!on) return;
       if (!bar) {
-        bar = new SingleBar({ format: `  ${label} [{bar}] {value}/{total} batches | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 20 });
+        bar = new SingleBar({ format: `  ${name} [{bar}] {value}/{total} batches | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 20 });
         bar.start(p.of, 0);
       }
       bar.update(p.batch);
+    },
+    relabel: (l) => {
+      name = l;
     },
     stop: () => {
       bar?.stop();

@@ -46,6 +46,9 @@ export type CompressEvent =
   | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
+  /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
+   * its cached logits ('teacher-cache'). */
+  | { type: 'pass'; pass: 'teacher-val' | 'teacher-test' | 'teacher-cache'; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport };
 
@@ -145,7 +148,8 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
   try {
     checkModelFits(teacher, ds, 'teacher');
     toChannelsLast(teacher);
-    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par);
+    const passEvents = (pass: Extract<CompressEvent, { type: 'pass' }>['pass']) => (done: number, of: number): void => emit({ type: 'pass', pass, index: done - 1, of });
+    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par, passEvents);
     emit({ type: 'teacher', ...teacherInfo });
     const warnings = [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...teacherWarnings(teacherInfo.valAccuracy, ds)];
     for (const message of warnings) emit({ type: 'warning', message });
@@ -153,7 +157,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
     if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
-    if (useCache) cache = await TeacherCache.build(teacher, ds, c.device, 256, par);
+    if (useCache) cache = await TeacherCache.build(teacher, ds, c.device, 256, par, passEvents('teacher-cache'));
     student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
     if (!steps.length && c.student !== null) {
       checkModelFits(student, ds, 'student');
@@ -319,9 +323,11 @@ function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
   for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {}), ...(f.extra ?? []), ...Object.values(f.ema ?? {})]) t.dispose();
 }
 
-async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined): Promise<TeacherSummary> {
-  const val = await evaluateShared(teacher, ds, 'val', device, par);
-  const test = await evaluateShared(teacher, ds, 'test', device, par);
+type PassProgress = (pass: 'teacher-val' | 'teacher-test') => (done: number, of: number) => void;
+
+async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined, progress: PassProgress): Promise<TeacherSummary> {
+  const val = await evaluateShared(teacher, ds, 'val', device, par, progress('teacher-val'));
+  const test = await evaluateShared(teacher, ds, 'test', device, par, progress('teacher-test'));
   return { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
 }
 

@@ -16,9 +16,10 @@ export class TeacherCache {
 
   /**
    * Runs the teacher over the training split. In a data-parallel run each rank computes its shard of every batch
-   * and one allreduce assembles the whole table on every rank (each row is written by exactly one rank).
+   * and one allreduce assembles the whole table on every rank (each row is written by exactly one rank). `onBatch` hears
+   * of each batch done (for a progress display).
    */
-  static async build(teacher: Graph, ds: Dataset, device: string, batchSize = 256, parallel?: DataParallel): Promise<TeacherCache> {
+  static async build(teacher: Graph, ds: Dataset, device: string, batchSize = 256, parallel?: DataParallel, onBatch?: (done: number, of: number) => void): Promise<TeacherCache> {
     const shard = parallel ? { shard: { rank: parallel.rank, worldSize: parallel.worldSize } } : {};
     const loader = BatchLoader.of(ds, 'train', { batchSize: batchSize * (parallel?.worldSize ?? 1), shuffle: false, augment: null, ...shard });
     const parts: Tensor[] = [];
@@ -27,6 +28,7 @@ export class TeacherCache {
     for await (const b of prefetchEpoch(loader)) {
       rows.push(loader.rowsAt(0, index++));
       if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(forward(teacher, batchOnDevice(b, device).x, false)))));
+      onBatch?.(index, loader.batchesPerEpoch);
     }
     const all = tidy(() => (parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts)));
     for (const p of parts) p.dispose();
