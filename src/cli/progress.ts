@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { CompressEvent } from '../pipeline/compress.js';
+import type { CompressEvent, PassName } from '../pipeline/compress.js';
 
 /** Bars with an ETA on a terminal, one plain line per epoch otherwise, or JSON events (one per line) for machines. */
 export type ProgressMode = 'bars' | 'lines' | 'json';
@@ -10,7 +10,7 @@ export function progressMode(json: boolean | undefined): ProgressMode {
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
-const PASS_LABELS: Record<Extract<CompressEvent, { type: 'pass' }>['pass'], string> = {
+const PASS_LABELS: Record<PassName, string> = {
   'teacher-val': 'teacher, val split', 'teacher-test': 'teacher, test split', 'teacher-cache': 'teacher logits (cache)',
 };
 
@@ -48,70 +48,66 @@ export function compressProgress(mode: ProgressMode): { onEvent: (e: CompressEve
     };
   }
   const bar = batchBar(mode === 'bars');
-  const pass = passBar(mode === 'bars', '');
-  let passName = '';
+  let pass: { name: PassName; bar: ReturnType<typeof passBar> } | null = null;
+  const stopPass = (): void => {
+    pass?.bar.stop();
+    pass = null;
+  };
   return {
     onEvent: (e) => {
       if (e.type === 'batch') return bar.update(e);
       if (e.type === 'pass') {
-        if (e.pass !== passName) {
-          pass.stop();
-          passName = e.pass;
-          pass.relabel(PASS_LABELS[e.pass]);
+        if (pass?.name !== e.pass) {
+          stopPass();
+          pass = { name: e.pass, bar: passBar(mode === 'bars', PASS_LABELS[e.pass]) };
         }
-        return pass.update({ batch: e.index + 1, of: e.of });
+        return pass.bar.update({ batch: e.index + 1, of: e.of });
       }
       bar.stop();
-      pass.stop();
-      passName = '';
+      stopPass();
       const line = describe(e);
       if (line !== null) console.log(line);
     },
     stop: () => {
       bar.stop();
-      pass.stop();
+      stopPass();
+    },
+  };
+}
+
+/** A bar on stderr (when `on`), made at its first update with the format given then; stop() clears it. */
+function lazyBar(on: boolean, etaBuffer: number): { update: (format: () => string, value: number, total: number, payload?: Record<string, string>) => void; stop: () => void } {
+  let bar: SingleBar | null = null;
+  return {
+    update: (format, value, total, payload = {}) => {
+      if (!on) return;
+      if (!bar) {
+        bar = new SingleBar({ format: format(), hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer });
+        bar.start(total, 0, payload);
+      }
+      bar.update(value, payload);
+    },
+    stop: () => {
+      bar?.stop();
+      bar = null;
     },
   };
 }
 
 /** A bar over an epoch's batches with loss and ETA on stderr (when `on`); stop() clears it before a line is printed. */
 export function batchBar(on: boolean): { update: (b: { epoch: number; index: number; of: number; loss: number }) => void; stop: () => void } {
-  let bar: SingleBar | null = null;
+  const bar = lazyBar(on, 50);
   return {
-    update: (b) => {
-      if (!on) return;
-      if (!bar) {
-        bar = new SingleBar({ format: `  epoch ${b.epoch} [{bar}] {value}/{total} batches | loss {loss} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 50 });
-        bar.start(b.of, 0, { loss: '-' });
-      }
-      bar.update(b.index + 1, { loss: b.loss.toFixed(4) });
-    },
-    stop: () => {
-      bar?.stop();
-      bar = null;
-    },
+    update: (b) => bar.update(() => `  epoch ${b.epoch} [{bar}] {value}/{total} batches | loss {loss} | ETA {eta_formatted}`, b.index + 1, b.of, { loss: b.loss.toFixed(4) }),
+    stop: bar.stop,
   };
 }
 
 /** A bar over one pass's batches with an ETA on stderr (when `on`), such as an evaluation; stop() clears it. */
-export function passBar(on: boolean, label: string): { update: (p: { batch: number; of: number }) => void; relabel: (l: string) => void; stop: () => void } {
-  let bar: SingleBar | null = null;
-  let name = label;
+export function passBar(on: boolean, label: string): { update: (p: { batch: number; of: number }) => void; stop: () => void } {
+  const bar = lazyBar(on, 20);
   return {
-    update: (p) => {
-      if (!on) return;
-      if (!bar) {
-        bar = new SingleBar({ format: `  ${name} [{bar}] {value}/{total} batches | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 20 });
-        bar.start(p.of, 0);
-      }
-      bar.update(p.batch);
-    },
-    relabel: (l) => {
-      name = l;
-    },
-    stop: () => {
-      bar?.stop();
-      bar = null;
-    },
+    update: (p) => bar.update(() => `  ${label} [{bar}] {value}/{total} batches | ETA {eta_formatted}`, p.batch, p.of),
+    stop: bar.stop,
   };
 }

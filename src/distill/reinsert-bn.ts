@@ -1,5 +1,5 @@
 import { add, cast, div, keep, mul, noGrad, relu, sub, sum, tidy, type Tensor } from '../tensor/index.js';
-import { attrInts, bareConvs, insertBatchNorm, type ChannelStats, type Graph, type Node } from '../graph/index.js';
+import { bareConvs, insertBatchNorm, reduceAxes, type ChannelStats, type Graph, type Node } from '../graph/index.js';
 import { imageFeeds, runGraph } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { sampleTrainBatches } from './sample-batches.js';
@@ -33,9 +33,8 @@ const REDUCE_POOLS = new Set(['ReduceMean', 'ReduceMax']);
 const ACTIVATIONS = new Set(['Relu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Tanh', 'Elu', 'Selu', 'Softplus', 'Identity']);
 
 function reducesSpatial(g: Graph, n: Node): boolean {
-  const fromInput = n.inputs[1] ? g.initializers.get(n.inputs[1])?.tensor.toArray() : undefined;
-  const axes = fromInput ?? attrInts(n, 'axes', []);
-  return axes.length === 2 && axes.every((a) => a === 2 || a === 3 || a === -1 || a === -2) && new Set(axes.map((a) => (a + 4) % 4)).size === 2;
+  const axes = reduceAxes(g, n, 4);
+  return axes !== null && axes.length === 2 && axes.includes(2) && axes.includes(3);
 }
 
 /** Convs whose input is globally pooled features, directly or through activations and other such convs. */
@@ -47,7 +46,10 @@ function convsOnPooled(g: Graph): Set<Node> {
     const out = n.outputs[0]!;
     if (GLOBAL_POOLS.has(n.opType) || (REDUCE_POOLS.has(n.opType) && reducesSpatial(g, n))) pooled.add(out);
     else if (ACTIVATIONS.has(n.opType) && pooled.has(x)) pooled.add(out);
-    else if (n.opType === 'Conv' && pooled.has(x)) (pooled.add(out), convs.add(n));
+    else if (n.opType === 'Conv' && pooled.has(x)) {
+      pooled.add(out);
+      convs.add(n);
+    }
   }
   return convs;
 }

@@ -1,6 +1,6 @@
 import { hardswish, silu, type Tensor } from '../tensor/index.js';
-import { attrFloat, type Node } from '../graph/index.js';
-import { isTorchHardSigmoid } from './kernels/elementwise.js';
+import type { Node } from '../graph/index.js';
+import { hardSigmoidAttrs } from './kernels/elementwise.js';
 
 /** A Mul that the executor runs as one op on `x`, and the gate node whose work that op includes. */
 export type FusedGate = { x: string; op: (x: Tensor) => Tensor; gate: Node };
@@ -8,7 +8,7 @@ export type FusedGate = { x: string; op: (x: Tensor) => Tensor; gate: Node };
 function gateOp(gate: Node): ((x: Tensor) => Tensor) | null {
   if (gate.domain !== '') return null;
   if (gate.opType === 'Sigmoid') return silu;
-  if (gate.opType === 'HardSigmoid' && isTorchHardSigmoid(attrFloat(gate, 'alpha', 0.2), attrFloat(gate, 'beta', 0.5))) return hardswish;
+  if (gate.opType === 'HardSigmoid' && hardSigmoidAttrs(gate).torch) return hardswish;
   return null;
 }
 

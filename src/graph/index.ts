@@ -4,3 +4,4 @@ export { Graph, GraphError, topoSort, type GraphParts } from './graph.js';
 export { attrInt, attrFloat, attrString, attrInts, attrFloats, attrTensor, int, float, ints, floats, string, noAttrs } from './attrs.js';
 export { GraphBuilder, type ConvSpec } from './builder.js';
 export { bareConvs, insertBatchNorm, insertedBatchNorms, foldBatchNorm, foldableBatchNorms, isRunningStatistic, STATISTIC_INPUTS, PRE_BN_SUFFIX, type ChannelStats } from './batch-norm.js';
+export { reduceAxes } from './reduce-axes.js';

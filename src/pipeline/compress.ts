@@ -36,6 +36,9 @@ export type { CompressOptions };
  */
 export type RankOptions = CompressOptions & { parallel?: DataParallel };
 
+/** The passes over a split outside training that compress reports batch by batch. */
+export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
+
 export type CompressEvent =
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
@@ -48,7 +51,7 @@ export type CompressEvent =
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
   /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
    * its cached logits ('teacher-cache'). */
-  | { type: 'pass'; pass: 'teacher-val' | 'teacher-test' | 'teacher-cache'; index: number; of: number }
+  | { type: 'pass'; pass: PassName; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport };
 
@@ -148,7 +151,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
   try {
     checkModelFits(teacher, ds, 'teacher');
     toChannelsLast(teacher);
-    const passEvents = (pass: Extract<CompressEvent, { type: 'pass' }>['pass']) => (done: number, of: number): void => emit({ type: 'pass', pass, index: done - 1, of });
+    const passEvents = (pass: PassName) => (done: number, of: number): void => emit({ type: 'pass', pass, index: done - 1, of });
     const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par, passEvents);
     emit({ type: 'teacher', ...teacherInfo });
     const warnings = [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...teacherWarnings(teacherInfo.valAccuracy, ds)];
@@ -323,7 +326,7 @@ function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
   for (const t of [...Object.values(f.optimizer.tensors), ...Object.values(f.best ?? {}), ...(f.extra ?? []), ...Object.values(f.ema ?? {})]) t.dispose();
 }
 
-type PassProgress = (pass: 'teacher-val' | 'teacher-test') => (done: number, of: number) => void;
+type PassProgress = (pass: PassName) => (done: number, of: number) => void;
 
 async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined, progress: PassProgress): Promise<TeacherSummary> {
   const val = await evaluateShared(teacher, ds, 'val', device, par, progress('teacher-val'));

@@ -1,4 +1,4 @@
-import { attrInt, attrInts, type Graph, type Node } from '../graph/index.js';
+import { attrInt, reduceAxes, type Graph, type Node } from '../graph/index.js';
 
 /**
  * A normalisation over the channel axis (LayerNorm over C, as in ConvNeXt), either the LayerNormalization op
@@ -20,12 +20,6 @@ const only = (uses: Map<string, Node[]>, v: string | undefined): Node | null => 
   const u = v ? uses.get(v) ?? [] : [];
   return u.length === 1 ? u[0]! : null;
 };
-
-/** The reduced axes of a ReduceMean (attribute before opset 18, input after), normalised to `rank`; null if computed. */
-export function reduceAxes(g: Graph, n: Node, rank: number): number[] | null {
-  const given = n.inputs[1] ? g.initializers.get(n.inputs[1])?.tensor.toArray() ?? null : [...attrInts(n, 'axes', [])];
-  return given ? given.map((a) => (a < 0 ? a + rank : a)) : null;
-}
 
 /**
  * Matches the decomposed LayerNorm starting at its first ReduceMean `r1` (over channel axis `axis` of its input,

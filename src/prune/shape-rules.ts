@@ -1,6 +1,6 @@
-import { attrInt, attrInts, type Node } from '../graph/index.js';
+import { attrInt, attrInts, reduceAxes, type Node } from '../graph/index.js';
 import { concatAtoms, frozenAtoms, repeatEach, sliceAtoms, tile } from './index-mapping.js';
-import { matchDecomposedNorm, reduceAxes } from './channel-norm.js';
+import { matchDecomposedNorm } from './channel-norm.js';
 import type { Analyzer } from './analyzer.js';
 
 // Ops without weights: how each relates its outputs' channel maps to its inputs' (share, couple, concatenate, slice).

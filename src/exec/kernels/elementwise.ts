@@ -1,7 +1,7 @@
 import {
   add, callAten, clip, clone, div, hardsigmoid, hardswish, hardtanh, isFloating, leakyRelu, logSoftmax, mul, relu, reshape, sigmoid, softmax, sub, tanh, type Tensor,
 } from '../../tensor/index.js';
-import { attrFloat, attrInt } from '../../graph/index.js';
+import { attrFloat, attrInt, type Node } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
 import { axis, need } from './util.js';
 
@@ -15,8 +15,15 @@ const Div: Kernel = (inputs, ctx) => {
   return [isFloating(a.dtype) ? div(a, b) : callAten('div', 'Tensor_mode', a, b, 'trunc')];
 };
 
-/** PyTorch's hardsigmoid is alpha 1/6 (float32 in an export, so compared to within float32's precision), beta 0.5. */
-export const isTorchHardSigmoid = (alpha: number, beta: number): boolean => Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5;
+/**
+ * A HardSigmoid node's alpha and beta (ONNX defaults 0.2 and 0.5), and whether they are PyTorch's hardsigmoid's: 1/6
+ * (float32 in an export, so compared to within float32's precision) and 0.5.
+ */
+export function hardSigmoidAttrs(node: Node): { alpha: number; beta: number; torch: boolean } {
+  const alpha = attrFloat(node, 'alpha', 0.2);
+  const beta = attrFloat(node, 'beta', 0.5);
+  return { alpha, beta, torch: Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5 };
+}
 
 /**
  * min(max(alpha * x + beta, 0), 1): PyTorch's own hardsigmoid when the attributes are its (one kernel each way, and its
@@ -24,9 +31,8 @@ export const isTorchHardSigmoid = (alpha: number, beta: number): boolean => Math
  */
 const HardSigmoid: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
-  const alpha = attrFloat(ctx.node, 'alpha', 0.2);
-  const beta = attrFloat(ctx.node, 'beta', 0.5);
-  if (isFloating(x.dtype) && isTorchHardSigmoid(alpha, beta)) return [hardsigmoid(x)];
+  const { alpha, beta, torch } = hardSigmoidAttrs(ctx.node);
+  if (isFloating(x.dtype) && torch) return [hardsigmoid(x)];
   return [clamp(add(mul(x, alpha), beta), 0, 1)];
 };
 
