@@ -1,10 +1,12 @@
 import type { Graph } from '../graph/index.js';
-import { saveOnnx } from '../onnx/index.js';
+import { loadOnnx, saveOnnx } from '../onnx/index.js';
+import { resolve } from 'node:path';
+import type { TeacherSource } from '../pipeline/teacher-model.js';
 import { trainTeacher as train, type TrainTeacherOptions as Settings } from '../pipeline/train-teacher.js';
 import { checkpointDir, readTeacherCheckpoint, removeTeacherCheckpoint, type TeacherCheckpoint } from '../pipeline/teacher-checkpoint.js';
 import { AbortedError } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
-import { apiNaming, checkOptions, trainTeacherSpec, type TrainTeacherOptions } from '../options/index.js';
+import { apiNaming, checkOptions, trainTeacherSpec, type CheckedTrainTeacherOptions, type TrainTeacherOptions } from '../options/index.js';
 import { checkWritableFile } from '../util/writable-file.js';
 import { checkDevice } from './device.js';
 
@@ -13,18 +15,36 @@ export type TrainTeacherEvent =
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
-  | { type: 'resumed'; arch: string; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] }
+  | { type: 'resumed'; arch?: string; model?: string; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] }
   | {
     type: 'trained'; params: number; bestEpoch: number; valAccuracy: number; testAccuracy: number; testLoss: number;
     /** Why training ended early, if it did (a non-finite loss). */
     stopped?: string;
   };
 
+/** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
+type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'signal'> : never;
+
 /** What may come with `resume`: the training's settings are its checkpoint's. */
 const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
+/** Options that only say how a `model` starts. */
+const MODEL_ONLY = ['init', 'newHead', 'reinsertBn'] as const;
+
+/** What to train, from the checked options: the zoo `arch`, or `model` with how it starts. */
+function sourceOf(o: CheckedTrainTeacherOptions, given: readonly string[]): TeacherSource {
+  if (o.model === undefined) {
+    const stray = MODEL_ONLY.find((k) => given.includes(k));
+    if (stray) throw new ConfigError(stray, 'applies to a --model only (a zoo --arch is built for the dataset and trained from scratch)', 'give --model FILE.onnx, or leave it out');
+    return { arch: o.arch };
+  }
+  if (given.includes('arch')) throw new ConfigError('model', `and arch (${o.arch}) both say what to train`, 'give one of them');
+  return { model: typeof o.model === 'string' ? resolve(o.model) : 'a model given to trainTeacher()', init: o.init ?? 'keep', newHead: o.newHead ?? false, reinsertBn: o.reinsertBn ?? 'auto' };
+}
 
 /**
- * Trains a zoo architecture (`arch`) on a dataset from scratch and returns it: a teacher for compress(). The model
+ * Trains a zoo architecture (`arch`) on a dataset from scratch, or an ONNX `model` (its weights fine-tuned, or with
+ * `init: 'fresh'` its architecture from scratch; `newHead` for other classes; BatchNorm re-inserted for training
+ * where it was folded, per `reinsertBn`), and returns it: a teacher for compress(). The model
  * keeps the weights of its best validation epoch and carries the dataset's normalisation in its metadata; with
  * `out` it is also written there as ONNX (the path is checked before training starts), and until then a checkpoint
  * is kept at every epoch end in the folder `out + '.checkpoint'`. `signal` stops training at the next batch with an
@@ -34,9 +54,10 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   const given = Object.entries(options).filter(([, v]) => v !== undefined).map(([k]) => k);
   const o = checkOptions(trainTeacherSpec, options, apiNaming);
   const emit = o.onEvent ?? (() => undefined);
-  let settings: Omit<Settings, 'onEpoch' | 'onBatch' | 'signal'>;
+  let settings: WithoutCallbacks<Settings>;
   let resume: TeacherCheckpoint | undefined;
   let named: string | undefined; // the model file as the caller wrote it, for messages
+  let source: TeacherSource | undefined; // what a new training trains
   if (o.resume !== undefined) {
     const extra = given.filter((k) => !WITH_RESUME.has(k));
     if (extra.length) throw new ConfigError('resume', `takes no other training options (got ${extra.join(', ')}); the training's settings are in ${checkpointDir(o.resume)}/checkpoint.json`);
@@ -46,21 +67,25 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
     if (!resume) throw new ConfigError('resume', `no stopped training of ${o.resume} to continue (${checkpointDir(o.resume)}/checkpoint.json is missing: a checkpoint is written at the end of the first epoch)`, 'start it again with whittle train-teacher ... -o FILE');
     settings = { ...resume.settings, checkpointOf: file, resume };
   } else {
-    const { onEvent: _, out: __, resume: ___, signal: ____, ...rest } = o;
+    const { onEvent: _, out: __, resume: ___, signal: ____, arch: _a, model: _m, init: _i, newHead: _n, reinsertBn: _r, ...rest } = o;
     const file = o.out === undefined ? undefined : checkWritableFile('out', o.out);
+    source = sourceOf(o, given);
     named = o.out;
     if (file !== undefined && (await readTeacherCheckpoint(file))) {
       throw new ConfigError('out', `${o.out} has a stopped training's checkpoint beside it (${checkpointDir(o.out!)})`, `continue it with whittle train-teacher --resume ${o.out}, or remove that folder to start again`);
     }
-    settings = { ...rest, ...(file !== undefined ? { checkpointOf: file } : {}) };
+    settings = { ...rest, ...source, ...(file !== undefined ? { checkpointOf: file } : {}) };
   }
   checkDevice(settings.device);
   const out = settings.checkpointOf;
-  if (resume) emit({ type: 'resumed', arch: resume.settings.arch, data: resume.settings.data, epoch: resume.current.epochs.length, of: resume.settings.epochs, epochs: resume.current.epochs });
+  // a new training of a model reads it last, once everything else is checked
+  const loaded = source?.model === undefined ? undefined : typeof o.model === 'string' ? loadOnnx(o.model) : o.model!.clone();
+  if (resume) emit({ type: 'resumed', ...(resume.settings.model !== undefined ? { model: resume.settings.model } : { arch: resume.settings.arch }), data: resume.settings.data, epoch: resume.current.epochs.length, of: resume.settings.epochs, epochs: resume.current.epochs });
   let r: Awaited<ReturnType<typeof train>>;
   try {
     r = await train({
       ...settings,
+      ...(loaded ? { loaded } : {}),
       onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
       onBatch: (b) => emit({ type: 'batch', ...b }),
       ...(o.signal ? { signal: o.signal } : {}),

@@ -1,5 +1,5 @@
 import { add, cast, div, keep, mul, noGrad, relu, sub, sum, tidy, type Tensor } from '../tensor/index.js';
-import { bareConvs, insertBatchNorm, reduceAxes, type ChannelStats, type Graph, type Node } from '../graph/index.js';
+import { bareConvs, insertBatchNorm, insertFreshBatchNorm, reduceAxes, type ChannelStats, type Graph, type Node } from '../graph/index.js';
 import { imageFeeds, runGraph } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { sampleTrainBatches } from './sample-batches.js';
@@ -114,4 +114,13 @@ export function reinsertBatchNorm(g: Graph, ds: Dataset, mode: ReinsertBnMode, o
   } finally {
     for (const b of batches) b.dispose();
   }
+}
+
+/**
+ * Inserts BatchNorm after the graph's bare convs (per `mode`) as a new PyTorch BatchNorm2d starts (scale 1, bias 0,
+ * running mean 0, variance 1): for a network trained from scratch, where keeping its initial function is pointless.
+ * Returns the inserted nodes' names, for foldBatchNorm before export.
+ */
+export function reinsertFreshBatchNorm(g: Graph, mode: ReinsertBnMode): string[] {
+  return insertFreshBatchNorm(g, convsToNormalise(g, mode).map((c) => c.name));
 }

@@ -1,4 +1,4 @@
-import { add, contiguous, detach, div, keep, mul, noGrad, reshape, sqrt, sub, tidy, zeros, type Tensor } from '../tensor/index.js';
+import { add, contiguous, detach, div, keep, mul, noGrad, ones, reshape, sqrt, sub, tidy, zeros, type Tensor } from '../tensor/index.js';
 import { attrFloat, float } from './attrs.js';
 import { GraphError, type Graph } from './graph.js';
 import type { Node } from './ir.js';
@@ -44,31 +44,40 @@ function freshName(g: Graph, base: string): string {
  * tensors are copied, not taken.
  */
 export function insertBatchNorm(g: Graph, stats: ReadonlyMap<string, ChannelStats>, eps = 1e-5): string[] {
-  const inserted: string[] = [];
-  for (const [convName, s] of stats) {
-    const at = g.nodes.findIndex((n) => n.name === convName);
-    const conv = g.nodes[at];
-    if (!conv || conv.opType !== 'Conv') throw new GraphError(`insertBatchNorm: no Conv node named '${convName}'`, undefined, convName);
-    const out = conv.outputs[0]!;
-    const bnName = freshName(g, `${conv.name}.bn`);
-    const pre = freshName(g, `${out}${PRE_BN_SUFFIX}`);
-    const names = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => freshName(g, `${bnName}.${p}`));
-    const [scale, shift, mean, variance] = noGrad(() => tidy(() => [
-      sqrt(add(s.variance, eps)), mul(s.mean, 1), mul(s.mean, 1), mul(s.variance, 1),
-    ].map((t) => keep(contiguous(detach(t))))));
-    scale!.requiresGrad = true;
-    shift!.requiresGrad = true;
-    g.initializers.set(names[0]!, { tensor: scale!, kind: 'param' });
-    g.initializers.set(names[1]!, { tensor: shift!, kind: 'param' });
-    g.initializers.set(names[2]!, { tensor: mean!, kind: 'buffer' });
-    g.initializers.set(names[3]!, { tensor: variance!, kind: 'buffer' });
-    g.nodes[at] = { ...conv, outputs: [pre, ...conv.outputs.slice(1)] };
-    g.nodes.splice(at + 1, 0, { name: bnName, opType: 'BatchNormalization', domain: '', inputs: [pre, ...names], outputs: [out], attrs: { epsilon: float(eps), momentum: float(0.9) } });
-    const info = g.valueInfo.get(out);
-    if (info) g.valueInfo.set(pre, { ...info, name: pre });
-    inserted.push(bnName);
-  }
-  return inserted;
+  return [...stats].map(([convName, s]) => insertAfter(g, convName, eps, () => [sqrt(add(s.variance, eps)), mul(s.mean, 1), mul(s.mean, 1), mul(s.variance, 1)]));
+}
+
+/**
+ * Inserts a BatchNormalization after each named Conv as PyTorch initialises a new BatchNorm2d: scale 1, bias 0,
+ * running mean 0 and variance 1 (for a network trained from scratch). Otherwise as insertBatchNorm.
+ */
+export function insertFreshBatchNorm(g: Graph, convNames: readonly string[], eps = 1e-5): string[] {
+  return convNames.map((convName) => insertAfter(g, convName, eps, (c) => [ones([c]), zeros([c]), zeros([c]), ones([c])]));
+}
+
+/** Inserts one BN after `convName` with [scale, bias, running mean, running variance] made by `init(channels)`. */
+function insertAfter(g: Graph, convName: string, eps: number, init: (channels: number) => Tensor[]): string {
+  const at = g.nodes.findIndex((n) => n.name === convName);
+  const conv = g.nodes[at];
+  if (!conv || conv.opType !== 'Conv') throw new GraphError(`insertBatchNorm: no Conv node named '${convName}'`, undefined, convName);
+  const out = conv.outputs[0]!;
+  const bnName = freshName(g, `${conv.name}.bn`);
+  const pre = freshName(g, `${out}${PRE_BN_SUFFIX}`);
+  const names = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => freshName(g, `${bnName}.${p}`));
+  const channels = g.initializers.get(conv.inputs[1]!)?.tensor.shape[0];
+  if (channels === undefined) throw new GraphError(`insertBatchNorm: the weight of Conv '${convName}' is not an initializer`, undefined, convName);
+  const [scale, shift, mean, variance] = noGrad(() => tidy(() => init(channels).map((t) => keep(contiguous(detach(t))))));
+  scale!.requiresGrad = true;
+  shift!.requiresGrad = true;
+  g.initializers.set(names[0]!, { tensor: scale!, kind: 'param' });
+  g.initializers.set(names[1]!, { tensor: shift!, kind: 'param' });
+  g.initializers.set(names[2]!, { tensor: mean!, kind: 'buffer' });
+  g.initializers.set(names[3]!, { tensor: variance!, kind: 'buffer' });
+  g.nodes[at] = { ...conv, outputs: [pre, ...conv.outputs.slice(1)] };
+  g.nodes.splice(at + 1, 0, { name: bnName, opType: 'BatchNormalization', domain: '', inputs: [pre, ...names], outputs: [out], attrs: { epsilon: float(eps), momentum: float(0.9) } });
+  const info = g.valueInfo.get(out);
+  if (info) g.valueInfo.set(pre, { ...info, name: pre });
+  return bnName;
 }
 
 /** The BatchNormalizations that foldBatchNorm can fold: each directly after a Conv whose output only it reads. */

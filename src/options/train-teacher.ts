@@ -1,7 +1,7 @@
 import { ZOO } from '../zoo/index.js';
 import type { TrainTeacherEvent } from '../api/train-teacher.js';
-import { apiOnly, choice, int, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
+import { apiOnly, choice, flag, int, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
+import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
 /** train-teacher's peak learning rate when `lr` is not given. */
 export const TEACHER_LR: LrDefaults = { sgd: 0.05, adamw: 0.002 };
@@ -9,6 +9,10 @@ export const TEACHER_LR: LrDefaults = { sgd: 0.05, adamw: 0.002 };
 /** trainTeacher()'s options and `whittle train-teacher`'s flags. */
 export const trainTeacherSpec = {
   arch: withDefault(choice('architecture', ZOO), 'vgg-small'),
+  model: optional(modelOption('train this ONNX model (file or model) instead of a zoo architecture: its own weights (--init keep), or the architecture from scratch (--init fresh)')),
+  init: optional(choice("with --model: keep its weights and fine-tune them, or fresh: start as new PyTorch layers do (conv and linear U(±1/sqrt(fan_in)), norms 1 and 0)", ['keep', 'fresh'] as const, { defaultText: 'keep' })),
+  newHead: optional(flag("with --model: replace its last linear layer by a new one for the dataset's classes (a model made for other classes)")),
+  reinsertBn: optional(choice("with --model: BatchNorm after the convs that have none, for training, folded back before saving (as compress; a fresh one with --init fresh, else calibrated so the function is unchanged): auto (when at most a quarter of the convs have one), on, off", ['auto', 'on', 'off'] as const, { defaultText: 'auto' })),
   data: withDefault(dataOption, 'mnist'),
   epochs: withDefault(int('training epochs', 1), 10),
   ...optimOptions(TEACHER_LR),

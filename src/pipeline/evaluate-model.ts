@@ -6,8 +6,11 @@ import { isColorChannels, type Dataset } from '../data/index.js';
 import { ConfigError } from '../errors.js';
 import { modelChannels, modelSide } from './dataset-options.js';
 
-/** Checks that a classifier graph takes the dataset's images and predicts its classes; fills g.valueInfo at them. */
-export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
+/**
+ * Checks that a classifier graph takes the dataset's images and predicts its classes; fills g.valueInfo at them.
+ * `classesHint` is what to say when only the class count differs.
+ */
+export function checkModelFits(g: Graph, ds: Dataset, what = 'model', classesHint?: string): void {
   const input = g.inputs[0]?.shape;
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   if (inputLayout(g, ds.shape) === null) {
@@ -24,7 +27,7 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model'): void {
   const out = shapes.get(g.outputs[0]!.name)?.shape;
   const classes = out?.[out.length - 1];
   if (out?.length !== 2 || classes !== ds.classes.length) {
-    throw new ConfigError(what, `predicts ${classes ?? '?'} classes (output [${out?.join(', ')}]) but the dataset has ${ds.classes.length}`);
+    throw new ConfigError(what, `predicts ${classes ?? '?'} classes (output [${out?.join(', ')}]) but the dataset has ${ds.classes.length}`, classesHint);
   }
 }
 

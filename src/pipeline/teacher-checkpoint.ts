@@ -1,14 +1,15 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Graph } from '../graph/index.js';
-import type { ZooArch } from '../zoo/index.js';
+import { loadOnnx } from '../onnx/index.js';
+import type { TeacherSource } from './teacher-model.js';
 import type { FitCheckpoint } from '../distill/index.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { loadFitState, pruneCheckpointFolders, readCheckpointFile, saveFitState, type FitInProgress } from './checkpoint.js';
 
 /** train-teacher's settings as a checkpoint keeps them: every one that the result depends on. */
-export type TeacherSettings = {
-  arch: ZooArch; data: string; epochs: number; seed: number; batchSize: number; lr?: number | undefined; optimizer: 'sgd' | 'adamw';
+export type TeacherSettings = TeacherSource & {
+  data: string; epochs: number; seed: number; batchSize: number; lr?: number | undefined; optimizer: 'sgd' | 'adamw';
   weightDecay: number; threads: number; device: string; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined;
   mean?: readonly number[] | null | undefined; std?: readonly number[] | null | undefined;
 };
@@ -41,3 +42,15 @@ export const loadTeacherCheckpoint = (out: string, c: TeacherCheckpoint): { grap
 export async function removeTeacherCheckpoint(out: string): Promise<void> {
   await rm(checkpointDir(out), { recursive: true, force: true });
 }
+
+/** The file in the checkpoint folder that keeps the model a --model training started from, which its resume reads. */
+export const TEACHER_SOURCE = 'source.onnx';
+
+/** Keeps the model a training of `out` starts from (ONNX bytes) beside its checkpoint. */
+export async function saveTeacherSource(out: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(checkpointDir(out), { recursive: true });
+  await writeFileAtomic(join(checkpointDir(out), TEACHER_SOURCE), bytes);
+}
+
+/** The model a --model training of `out` started from (the caller disposes it). */
+export const loadTeacherSource = (out: string): Graph => loadOnnx(join(checkpointDir(out), TEACHER_SOURCE));

@@ -1,17 +1,16 @@
-import { copyInto, manualSeed, noGrad, setNumThreads } from '../tensor/index.js';
-import type { Graph } from '../graph/index.js';
-import { buildZooGraph, type ZooArch } from '../zoo/index.js';
-import { openDataset, type Dataset } from '../data/index.js';
+import { copyInto, noGrad, setNumThreads } from '../tensor/index.js';
+import { foldBatchNorm, type Graph } from '../graph/index.js';
+import type { Dataset } from '../data/index.js';
 import { evaluateGraph, fit, type EpochResult, type FitCheckpoint, type FitResult } from '../distill/index.js';
-import { modelMetadata } from './metadata.js';
-import { loadTeacherCheckpoint, writeTeacherCheckpoint, type TeacherCheckpoint, type TeacherSettings } from './teacher-checkpoint.js';
-import { datasetOptions, type DatasetSettings } from './dataset-options.js';
-import { normalizedFor, type GivenNormalization } from './normalization.js';
+import { TEACHER_SOURCE, loadTeacherCheckpoint, loadTeacherSource, saveTeacherSource, writeTeacherCheckpoint, type TeacherCheckpoint, type TeacherSettings } from './teacher-checkpoint.js';
+import type { DatasetSettings } from './dataset-options.js';
+import type { GivenNormalization } from './normalization.js';
+import { prepareTeacher, type TeacherSource } from './teacher-model.js';
+import { loadOnnx, toOnnxBytes } from '../onnx/index.js';
 import { TEACHER_LR } from '../options/train-teacher.js';
 
 /** Settings resolved by trainTeacherSpec (defaults filled); `lr` absent: TEACHER_LR of the optimizer. */
-export type TrainTeacherOptions = DatasetSettings & GivenNormalization & {
-  arch: ZooArch;
+export type TrainTeacherOptions = DatasetSettings & GivenNormalization & TeacherSource & {
   data: string;
   epochs: number;
   seed: number;
@@ -28,27 +27,46 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & {
   checkpointOf?: string;
   /** Continue from this checkpoint of `checkpointOf` (its settings must be these). */
   resume?: TeacherCheckpoint;
+  /** With `model` (not resuming): the model as read (taken over); with checkpointOf it is saved beside the checkpoint. */
+  loaded?: Graph;
 };
 
 export type TrainedTeacher = { graph: Graph; dataset: Dataset; fit: FitResult; testAccuracy: number; testLoss: number };
 
 /** The settings a checkpoint records: those the result depends on. */
 export function teacherSettings(o: TrainTeacherOptions): TeacherSettings {
-  const { onEpoch: _e, onBatch: _b, signal: _s, checkpointOf: _c, resume: _r, ...settings } = o;
+  const { onEpoch: _e, onBatch: _b, signal: _s, checkpointOf: _c, resume: _r, loaded: _l, ...settings } = o;
   return settings;
 }
 
 /**
- * Trains a zoo architecture on a dataset from scratch, as a teacher for compress; the graph carries the metadata.
- * With `checkpointOf` a checkpoint is written at every epoch end, and `resume` continues from one to the result an
- * uninterrupted run gets (batches depend only on seed, epoch and batch; the generator is reseeded every epoch).
+ * The model a training of `o.model` starts from, and with a checkpoint the bytes to keep beside it: a resume reads
+ * them back, and a new training starts from the same bytes so that both build the same graph.
+ */
+function sourceGraph(o: TrainTeacherOptions): { loaded: Graph | null; bytes?: Uint8Array } {
+  if (o.model === undefined) return { loaded: null };
+  if (o.resume) return { loaded: loadTeacherSource(o.checkpointOf!) };
+  if (!o.loaded) throw new Error(`trainTeacher: model ${o.model} was not loaded`);
+  if (o.checkpointOf === undefined) return { loaded: o.loaded };
+  let bytes: Uint8Array;
+  try {
+    bytes = toOnnxBytes(o.loaded);
+  } finally {
+    o.loaded.dispose();
+  }
+  return { loaded: loadOnnx(bytes, { source: TEACHER_SOURCE }), bytes };
+}
+
+/**
+ * Trains a zoo architecture from scratch, or an ONNX model (its own weights or a fresh start), on a dataset, as a
+ * teacher for compress; the graph carries the metadata. With `checkpointOf` a checkpoint is written at every epoch
+ * end, and `resume` continues from one to the result an uninterrupted run gets (batches depend only on seed, epoch
+ * and batch; the generator is reseeded every epoch).
  */
 export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   setNumThreads(o.threads);
-  manualSeed(o.seed);
-  const dataset = normalizedFor(await openDataset(o.data, datasetOptions(o)), o, null);
-  const graph = buildZooGraph(o.arch, { input: dataset.shape, classes: dataset.classes.length });
-  Object.assign(graph.metadata, modelMetadata(dataset));
+  const source = sourceGraph(o);
+  const { graph, dataset, insertedBn } = await prepareTeacher(o, source.loaded, o);
   let resume: FitCheckpoint | undefined;
   if (o.resume) {
     // the checkpoint's weights in the architecture as built, so that the file written is the one a run never stopped writes
@@ -71,7 +89,14 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
       seed: o.seed,
       device: o.device,
       ...(resume ? { resume } : {}),
-      ...(o.checkpointOf ? { onCheckpoint: (c: FitCheckpoint) => writeTeacherCheckpoint(o.checkpointOf!, settings, graph, c) } : {}),
+      ...(o.checkpointOf ? {
+        onCheckpoint: async (c: FitCheckpoint) => {
+          // the model's starting point goes with the first checkpoint: nothing is written before an epoch ends
+          if (source.bytes) await saveTeacherSource(o.checkpointOf!, source.bytes);
+          delete source.bytes;
+          await writeTeacherCheckpoint(o.checkpointOf!, settings, graph, c);
+        },
+      } : {}),
       ...(o.onEpoch ? { onEpoch: o.onEpoch } : {}),
       ...(o.onBatch ? { onBatch: o.onBatch } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
@@ -82,6 +107,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
   } finally {
     if (resume) for (const t of [...Object.values(resume.optimizer.tensors), ...Object.values(resume.best ?? {})]) t.dispose();
   }
+  foldBatchNorm(graph, insertedBn);
   const test = await evaluateGraph(graph, dataset, 'test', { device: o.device });
   return { graph, dataset, fit: result, testAccuracy: test.accuracy, testLoss: test.loss };
 }

@@ -12,4 +12,4 @@ export { CostModel, type Metric } from './cost-model.js';
 export { allocate, allocateWidths, type AllocateOptions, type Allocation } from './allocate.js';
 export { applyPlan, type PruningPlan } from './surgery.js';
 export { zeroRemovedChannels, removedSlices, keptChannels, type RemovedSlice } from './mask.js';
-export { cuttable, sharedStatistics, untie, type CuttableGraph } from './untie.js';
+export { cuttable, sharedInitializers, sharedStatistics, untie, type CuttableGraph } from './untie.js';

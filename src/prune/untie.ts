@@ -39,6 +39,13 @@ export function sharedStatistics(g: Graph): Set<string> {
   return new Set([...statistics].filter((v) => readers.get(v)! > 1));
 }
 
+/** Weights and running statistics that several node inputs read (the exporter's merge of equal tensors, or a true tie). */
+export function sharedInitializers(g: Graph): Set<string> {
+  const readers = new Map<string, number>();
+  for (const n of g.nodes) for (const v of n.inputs) if (g.initializers.get(v)?.kind !== undefined && g.initializers.get(v)!.kind !== 'constant') readers.set(v, (readers.get(v) ?? 0) + 1);
+  return new Set([...readers].filter(([, k]) => k > 1).map(([v]) => v));
+}
+
 /**
  * A copy of `g` in which every node after the first that reads one of `names` reads its own copy of it (named
  * `NAME.untied1`, `NAME.untied2`, ...), so each layer owns its weights as in the module that was exported. A

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compress, inspect, loadOnnx, prune, ConfigError } from '../../src/index.js';
+import { compress, inspect, loadOnnx, prune, trainTeacher, ConfigError } from '../../src/index.js';
 import { tryLoadAddon } from '../../src/native/index.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
 
@@ -59,4 +59,18 @@ test('compress() checks every option before it makes the run folder', async () =
     await assert.rejects(compress(options as unknown as Parameters<typeof compress>[0]), (e: unknown) => e instanceof ConfigError && msg.test(e.message));
   }
   assert.equal(existsSync(out), false);
+});
+
+test('trainTeacher({ model }) fine-tunes a copy of a model given as a graph: the caller\'s graph is left as it was', async (t) => {
+  if (!tryLoadAddon()) return t.skip('the native addon is not built');
+  const given = loadOnnx(TEACHER);
+  const before = given.initializers.get('features.0.weight')!.tensor.toArray();
+  const trained = await trainTeacher({ model: given, data: 'mnist', epochs: 1, trainSubset: 512, valSize: 128, batchSize: 64, threads: 1 });
+  assert.deepEqual(given.initializers.get('features.0.weight')!.tensor.toArray(), before);
+  assert.notDeepEqual(trained.initializers.get('features.0.weight')!.tensor.toArray(), before, 'the copy is trained');
+  assert.deepEqual(trained.nodes.map((n) => n.opType), given.nodes.map((n) => n.opType));
+  assert.equal(trained.metadata['whittle.labels'], given.metadata['whittle.labels']);
+  given.dispose();
+  trained.dispose();
+  await assert.rejects(trainTeacher({ arch: 'lenet5', init: 'fresh', data: 'mnist' }), (e: unknown) => e instanceof ConfigError && /^init: applies to a --model only/.test(e.message));
 });

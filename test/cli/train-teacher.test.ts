@@ -5,7 +5,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadOnnx } from '../../src/onnx/index.js';
+import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
+import { manualSeed } from '../../src/tensor/index.js';
+import { Graph, foldBatchNorm, foldableBatchNorms } from '../../src/graph/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { Net, param } from '../prune/helpers.js';
 import { repoRoot, runCli } from './run-cli.js';
 
 test('train-teacher writes an ONNX model with preprocess and labels metadata that onnxruntime runs', async () => {
@@ -121,4 +125,128 @@ test('train-teacher --resume: one clear line and exit 2 for other options, a tra
   for (const r of [none, extra, again]) assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('  hint:')).length, 1, r.stderr);
   assert.equal(readFileSync(`${out}.checkpoint/checkpoint.json`, 'utf8'), before, 'the stopped training is left as it was');
   assert.ok(!existsSync(out));
+});
+
+/**
+ * A zoo architecture, untrained, with its BatchNorms folded into the convs: what torch.onnx.export writes in eval
+ * mode, which also stores the equal (all-zero) biases that folding gives as one tensor (`tie`: convs that read the
+ * first's).
+ */
+async function foldedModelFile(dir: string, arch: 'vgg-small' | 'lenet5', tie: string[] = []): Promise<string> {
+  manualSeed(0);
+  let g = buildZooGraph(arch, { input: [1, 28, 28], classes: 10 });
+  foldBatchNorm(g, foldableBatchNorms(g));
+  if (tie.length) {
+    const bias = (name: string): string => g.nodes.find((n) => n.name === name)!.inputs[2]!;
+    const [first, ...rest] = tie.map(bias);
+    const nodes = g.nodes.map((n) => ({ ...n, inputs: n.inputs.map((v) => (rest.includes(v) ? first! : v)) }));
+    for (const v of rest) g.initializers.get(v)!.tensor.dispose();
+    const initializers = new Map([...g.initializers].filter(([v]) => !rest.includes(v)));
+    g = new Graph({ name: g.name, inputs: g.inputs, outputs: g.outputs, nodes, initializers, opset: g.opset, metadata: g.metadata });
+  }
+  const file = join(dir, `${arch}-folded.onnx`);
+  await saveOnnx(g, file);
+  g.dispose();
+  return file;
+}
+
+const opTypes = (file: string): string[] => {
+  const g = loadOnnx(file);
+  const ops = g.nodes.map((n) => n.opType);
+  g.dispose();
+  return ops;
+};
+
+test('train-teacher --model X.onnx --init fresh trains a folded export from scratch: BatchNorm for training, folded back in the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-teacher-model-'));
+  const model = await foldedModelFile(dir, 'vgg-small', ['features.0', 'features.3']);
+  assert.ok(!opTypes(model).includes('BatchNormalization'));
+  const biases = (file: string): [string, number[]][] => {
+    const g = loadOnnx(file);
+    const r = ['features.0', 'features.3'].map((c) => g.nodes.find((n) => n.name === c)!.inputs[2]!).map((v): [string, number[]] => [v, g.initializers.get(v)!.tensor.toArray()]);
+    g.dispose();
+    return r;
+  };
+  assert.equal(new Set(biases(model).map(([v]) => v)).size, 1, 'the file stores the two zero biases once');
+  const out = join(dir, 'trained.onnx');
+  const r = runCli(['train-teacher', '--model', model, '--init', 'fresh', '--data', 'mnist', '--epochs', '1', '--train-subset', '2000', '--val-size', '300', '--batch-size', '64', '-o', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = r.lastJson();
+  assert.equal(j['model'], model);
+  assert.equal(j['arch'], undefined);
+  assert.ok((j['testAccuracy'] as number) > 0.6, `a fresh vgg-small learns MNIST in one short epoch: test accuracy ${String(j['testAccuracy'])}`);
+  assert.deepEqual(opTypes(out), opTypes(model), 'the same architecture, the re-inserted BatchNorms folded away');
+  const [a, b] = biases(out);
+  assert.notEqual(a![0], b![0], 'each conv trained its own bias, as each layer of the module had one');
+  assert.notDeepEqual(a![1].slice(0, 8), b![1].slice(0, 8));
+  assert.deepEqual(readdirSync(dir).sort(), ['trained.onnx', 'vgg-small-folded.onnx'], 'no checkpoint or temp files left');
+  const ev = runCli(['eval', out, '--data', 'mnist', '--no-latency', '--json']);
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.equal(ev.lastJson()['accuracy'], j['testAccuracy'], 'the file written is the model measured');
+});
+
+test('train-teacher --model stopped by Ctrl-C, then by SIGKILL, and resumed writes the very file a training never stopped writes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-teacher-model-resume-'));
+  // lenet5 has no BatchNorm: auto inserts one after each conv, calibrated to keep the model's function
+  const model = await foldedModelFile(dir, 'lenet5');
+  const settings = ['--model', model, '--data', 'mnist', '--epochs', '6', '--train-subset', '2000', '--val-size', '200', '--threads', '1'];
+  const [whole, stopped] = [join(dir, 'whole.onnx'), join(dir, 'stopped.onnx')];
+  const ref = runCli(['train-teacher', ...settings, '-o', whole, '--json']);
+  assert.equal(ref.status, 0, ref.stderr);
+  assert.equal((await stopAtEpoch([...settings, '-o', stopped], 2, 'SIGINT')).code, 130);
+  assert.ok(existsSync(`${stopped}.checkpoint/source.onnx`), 'the model it started from is kept with the checkpoint');
+  const killed = await stopAtEpoch(['--resume', stopped], 4, 'SIGKILL');
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.match(killed.stdout, /^resumed .*stopped\.onnx after epoch [23] of 6\n/);
+  const resumed = runCli(['train-teacher', '--resume', stopped, '--json']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.deepEqual(readFileSync(stopped), readFileSync(whole), 'the same bytes');
+  assert.ok(!existsSync(`${stopped}.checkpoint`));
+  assert.equal(resumed.lastJson()['model'], model);
+  assert.deepEqual(opTypes(whole), opTypes(model), 'the inserted BatchNorms folded back');
+});
+
+test('train-teacher --model --new-head trains a model on other classes; without it, the class count is refused with that hint', async () => {
+  const { writeClassFolders } = await import('../data/fixtures.js');
+  const root = mkdtempSync(join(tmpdir(), 'whittle-folder-'));
+  await writeClassFolders(root, ['cat', 'dog'], 10, 20);
+  const model = await foldedModelFile(root, 'lenet5');
+  const out = join(root, 'pets.onnx');
+  const refused = runCli(['train-teacher', '--model', model, '--data', `folder:${root}`, '--epochs', '1', '--batch-size', '4', '-o', out]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^whittle: error\[E_CONFIG\]: --model: predicts 10 classes \(output \[N, 10\]\) but the dataset has 2\n {2}hint: --new-head replaces its last linear layer/);
+  const r = runCli(['train-teacher', '--model', model, '--new-head', '--data', `folder:${root}`, '--epochs', '1', '--batch-size', '4', '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const g = loadOnnx(out);
+  assert.deepEqual(g.inputs[0]!.shape, ['N', 1, 28, 28], 'the images come at the model\'s input: grey, 28x28');
+  assert.deepEqual(g.outputs[0]!.shape, ['N', 2]);
+  assert.deepEqual(JSON.parse(g.metadata['whittle.labels']!), ['cat', 'dog']);
+  g.dispose();
+});
+
+test('train-teacher --model: one clear line and exit 2 for --arch beside it, model options without it, a missing file and a weight with no known fresh start', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-teacher-model-bad-'));
+  const model = await foldedModelFile(dir, 'lenet5');
+  const net = new Net([1, 28, 28]);
+  net.inits['scale'] = param([1, 8, 1, 1]);
+  const scaled = net.build(net.n('Mul', [net.conv('input', 1, 8, 3, 'conv'), 'scale'], {}, undefined, 'layer_scale'), 8, 10);
+  const scaledFile = join(dir, 'scaled.onnx');
+  await saveOnnx(scaled, scaledFile);
+  scaled.dispose();
+  const out = join(dir, 'out.onnx');
+  const cases: [string[], RegExp][] = [
+    [['--model', model, '--arch', 'lenet5'], /--model: and arch \(lenet5\) both say what to train\n {2}hint: give one of them/],
+    [['--init', 'fresh'], /--init: applies to a --model only/],
+    [['--new-head'], /--new-head: applies to a --model only/],
+    [['--model', join(dir, 'missing.onnx')], /missing\.onnx/],
+    [['--model', scaledFile, '--init', 'fresh'], /--model: cannot re-initialise 'scale' \(read by Mul 'layer_scale'\).*\n {2}hint: train it with --init keep/],
+  ];
+  for (const [flags, msg] of cases) {
+    const r = runCli(['train-teacher', '--data', 'mnist', '--epochs', '1', '--train-subset', '500', '--val-size', '100', ...flags, '-o', out]);
+    assert.equal(r.status, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('  hint:')).length, 1, r.stderr);
+  }
+  assert.ok(!existsSync(out));
+  assert.ok(!existsSync(`${out}.checkpoint`));
 });

@@ -10,7 +10,7 @@ type Epoch = Omit<Extract<TrainTeacherEvent, { type: 'epoch-end' }>, 'type'>;
 /** Adds `whittle train-teacher -o OUT`: trainTeacher() with the model written to OUT. */
 export function registerTrainTeacher(p: Command): void {
   const c = p.command('train-teacher')
-    .description('train a zoo architecture on a dataset and write it as ONNX (a teacher for compress)');
+    .description('train a zoo architecture, or an ONNX model (fine-tuned or from scratch), on a dataset and write it as ONNX (a teacher for compress)');
   addOptions(c, trainTeacherSpec, { config: true })
     .option('--json', 'print one JSON object as the last line')
     .action(async (f: { json?: boolean }, cmd: Command) => {
@@ -40,20 +40,23 @@ export function registerTrainTeacher(p: Command): void {
         }
       };
       // only what was given goes on, so that trainTeacher() can tell a resume from a training with settings
-      const model = await namingErrors(trainTeacherSpec, name, () => trainTeacher({ ...given, onEvent, signal: stop.signal })).finally(() => {
+      const trained = await namingErrors(trainTeacherSpec, name, () => trainTeacher({ ...given, onEvent, signal: stop.signal })).finally(() => {
         bar.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       });
-      model.dispose();
+      trained.dispose();
       const r = done!;
+      // what was trained: the zoo architecture, or the model file
+      const model = resumed ? resumed.model : typeof options.model === 'string' ? options.model : undefined;
+      const what = model !== undefined ? { model } : { arch: resumed?.arch ?? options.arch };
       const summary = {
-        output, arch: resumed?.arch ?? options.arch, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
+        output, ...what, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
         valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs,
         ...(r.stopped ? { stopped: r.stopped } : {}),
       };
       if (r.stopped) console.error(`whittle: ${r.stopped}`);
       if (f.json) console.log(JSON.stringify(summary));
-      else console.log(`wrote ${output}: ${resumed?.arch ?? options.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
+      else console.log(`wrote ${output}: ${model ?? what.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
     });
 }

@@ -1,0 +1,78 @@
+import { manualSeed } from '../tensor/index.js';
+import { GraphError, freshInit, replaceHead, type Graph } from '../graph/index.js';
+import { buildZooGraph, type ZooArch } from '../zoo/index.js';
+import { openDataset, type Dataset } from '../data/index.js';
+import { checkHasValidation, reinsertBatchNorm, reinsertFreshBatchNorm, type ReinsertBnMode } from '../distill/index.js';
+import { ConfigError } from '../errors.js';
+import { sharedInitializers, sharedStatistics, untie } from '../prune/index.js';
+import { datasetOptions, openOptionsFor, type DatasetSettings } from './dataset-options.js';
+import { normalizedFor, type GivenNormalization } from './normalization.js';
+import { checkModelFits } from './evaluate-model.js';
+import { modelMetadata } from './metadata.js';
+
+/** How a model given to train-teacher starts: its own weights, or as new layers of its architecture. */
+export type TeacherInit = 'keep' | 'fresh';
+
+/** What train-teacher trains: a zoo architecture, or an ONNX model with how it starts. */
+export type TeacherSource =
+  | { arch: ZooArch; model?: never }
+  | { model: string; arch?: never; init: TeacherInit; newHead: boolean; reinsertBn: ReinsertBnMode };
+
+export type TeacherSetup = DatasetSettings & GivenNormalization & { data: string; seed: number; device: string };
+
+/** The graph to train, the dataset as it is fed, and the BatchNorms inserted for training (to fold before saving). */
+export type PreparedTeacher = { graph: Graph; dataset: Dataset; insertedBn: string[] };
+
+/**
+ * The graph train-teacher trains, made deterministically from `seed`: a zoo architecture built for the dataset, or
+ * `loaded` (the model file, read by the caller; taken over) with a new head for the dataset's classes (newHead),
+ * re-initialised (init fresh) and with BatchNorm after its bare convs (reinsertBn). The model's own whittle.preprocess
+ * feeds it unless its weights are dropped. User mistakes (a model that does not fit the data, a weight with no known
+ * fresh start) are ConfigErrors naming `model`.
+ */
+export async function prepareTeacher(source: TeacherSource, loaded: Graph | null, o: TeacherSetup): Promise<PreparedTeacher> {
+  manualSeed(o.seed);
+  if (source.arch !== undefined) {
+    const dataset = normalizedFor(await openDataset(o.data, datasetOptions(o)), o, null);
+    const graph = buildZooGraph(source.arch, { input: dataset.shape, classes: dataset.classes.length });
+    Object.assign(graph.metadata, modelMetadata(dataset));
+    return { graph, dataset, insertedBn: [] };
+  }
+  let graph = loaded!;
+  try {
+    const opened = await openDataset(o.data, openOptionsFor(graph, o.data, datasetOptions(o)));
+    checkHasValidation(opened);
+    const dataset = normalizedFor(opened, o, source.init === 'keep' ? graph : null, 'model');
+    asModelError(() => {
+      if (source.newHead) replaceHead(graph, dataset.classes.length);
+    }, 'train it on a dataset with its classes, or replace the head in the framework it came from');
+    checkModelFits(graph, dataset, 'model', source.newHead ? undefined : "--new-head replaces its last linear layer by one for the dataset's classes");
+    // Exporters store equal tensors once: an untrained network's zero biases and unit scales are one tensor for many
+    // layers. Each layer of the module owned its own, so a fresh start unties every shared weight; kept weights that
+    // several layers read stay tied, except running statistics, which training updates per BatchNorm.
+    const shared = source.init === 'fresh' ? sharedInitializers(graph) : sharedStatistics(graph);
+    if (shared.size) {
+      const own = untie(graph, shared);
+      graph.dispose();
+      graph = own;
+    }
+    if (source.init === 'fresh') asModelError(() => freshInit(graph), 'train it with --init keep');
+    const insertedBn = source.init === 'fresh'
+      ? reinsertFreshBatchNorm(graph, source.reinsertBn)
+      : reinsertBatchNorm(graph, dataset, source.reinsertBn, { device: o.device, seed: o.seed });
+    Object.assign(graph.metadata, modelMetadata(dataset));
+    return { graph, dataset, insertedBn };
+  } catch (e) {
+    graph.dispose();
+    throw e;
+  }
+}
+
+function asModelError(f: () => void, hint: string): void {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof GraphError) throw new ConfigError('model', e.message, hint);
+    throw e;
+  }
+}
