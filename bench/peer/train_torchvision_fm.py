@@ -3,8 +3,11 @@ images resized to 32x32 with PIL's bilinear filter (torchvision's Resize), repea
 normalised with Fashion-MNIST's mean and std; SGD (Nesterov momentum 0.9, weight decay 5e-4) with a one-cycle
 schedule peaking at 0.1, batch 128, on all 60,000 training images; torch.onnx.export at opset 13 in eval mode
 (BatchNorm folded), dynamic batch. Prints the test accuracy after each epoch.
-Usage: /usr/bin/python3 bench/peer/train_torchvision_fm.py NAME EPOCHS OUT.onnx   (e.g. mobilenet_v2 2 teacher.onnx)
-Then: whittle eval OUT.onnx --data fashion-mnist --image-size 32 (the same test accuracy)."""
+Usage: /usr/bin/python3 bench/peer/train_torchvision_fm.py NAME EPOCHS OUT.onnx [THREADS]   (e.g. mobilenet_v2 2
+teacher.onnx; THREADS default 2). Then: whittle eval OUT.onnx --data fashion-mnist --image-size 32 (the same test
+accuracy). EPOCHS 0 exports the untrained network (torchvision's initialisation, seed 0), for whittle train-teacher
+--model OUT.onnx --init fresh to train side by side. CHANNELS_LAST=1 trains in channels-last memory format."""
+import os
 import sys
 import time
 
@@ -17,8 +20,8 @@ sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from fashion_mnist import idx  # noqa: E402
 
 torch.manual_seed(0)
-torch.set_num_threads(2)
 name, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 2)
 
 
 def prep(x):
@@ -30,16 +33,19 @@ Xtr, Xte = prep(idx('train-images-idx3-ubyte.gz')), prep(idx('t10k-images-idx3-u
 Ytr = torch.from_numpy(idx('train-labels-idx1-ubyte.gz').astype(np.int64))
 Yte = torch.from_numpy(idx('t10k-labels-idx1-ubyte.gz').astype(np.int64))
 m = getattr(torchvision.models, name)(num_classes=10)
+layout = torch.channels_last if os.environ.get('CHANNELS_LAST') == '1' else torch.contiguous_format
+m = m.to(memory_format=layout)
 opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)
 per_epoch = 60000 // 128
-sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=epochs * per_epoch)
+sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=max(1, epochs) * per_epoch)
+start = time.time()
 for e in range(epochs):
     m.train()
     perm = torch.randperm(60000)
     t = time.time()
     for i in range(per_epoch):
         b = perm[i * 128:(i + 1) * 128]
-        loss = torch.nn.functional.cross_entropy(m(Xtr[b]), Ytr[b])
+        loss = torch.nn.functional.cross_entropy(m(Xtr[b].contiguous(memory_format=layout)), Ytr[b])
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -48,5 +54,9 @@ for e in range(epochs):
     with torch.no_grad():
         acc = sum((m(Xte[i:i + 500]).argmax(1) == Yte[i:i + 500]).sum().item() for i in range(0, 10000, 500)) / 100
     print(f'epoch {e + 1}: loss {loss.item():.3f} test {acc:.2f}% {time.time() - t:.0f}s', flush=True)
+if epochs:
+    print(f'trained in {time.time() - start:.0f}s', flush=True)
+m.eval()
+m = m.to(memory_format=torch.contiguous_format)
 torch.onnx.export(m, Xte[:1], out, opset_version=13, input_names=['input'], output_names=['output'],
                   dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})

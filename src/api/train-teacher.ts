@@ -15,12 +15,15 @@ export type TrainTeacherEvent =
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
-  | { type: 'resumed'; arch?: string; model?: string; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] }
+  | ({ type: 'resumed'; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] } & TeacherOrigin)
   | {
     type: 'trained'; params: number; bestEpoch: number; valAccuracy: number; testAccuracy: number; testLoss: number;
     /** Why training ended early, if it did (a non-finite loss). */
     stopped?: string;
   };
+
+/** What a training trains: a zoo architecture, or a model file (its absolute path). */
+export type TeacherOrigin = { arch: string; model?: never } | { model: string; arch?: never };
 
 /** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
 type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'signal'> : never;
@@ -80,7 +83,7 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   const out = settings.checkpointOf;
   // a new training of a model reads it last, once everything else is checked
   const loaded = source?.model === undefined ? undefined : typeof o.model === 'string' ? loadOnnx(o.model) : o.model!.clone();
-  if (resume) emit({ type: 'resumed', ...(resume.settings.model !== undefined ? { model: resume.settings.model } : { arch: resume.settings.arch }), data: resume.settings.data, epoch: resume.current.epochs.length, of: resume.settings.epochs, epochs: resume.current.epochs });
+  if (resume) emit({ type: 'resumed', ...(resume.settings.model !== undefined ? { model: resume.settings.model } : { arch: resume.settings.arch! }), data: resume.settings.data, epoch: resume.current.epochs.length, of: resume.settings.epochs, epochs: resume.current.epochs });
   let r: Awaited<ReturnType<typeof train>>;
   try {
     r = await train({

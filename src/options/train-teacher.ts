@@ -16,6 +16,7 @@ export const trainTeacherSpec = {
   data: withDefault(dataOption, 'mnist'),
   epochs: withDefault(int('training epochs', 1), 10),
   ...optimOptions(TEACHER_LR),
+  augment: withDefault(choice("'default' (the dataset's random crop and flip, where it has them: fashion-mnist, CIFAR, image folders) or 'off' (the images as they are; on a budget of a few epochs the model fits sooner)", ['default', 'off'] as const), 'default'),
   ...datasetOptions,
   ...normalizationOptions,
   ...engineOptions,

@@ -18,6 +18,8 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   lr?: number | undefined;
   optimizer: 'sgd' | 'adamw';
   weightDecay: number;
+  /** 'off': no random augmentation (absent in checkpoints of earlier versions: the dataset's default). */
+  augment?: 'default' | 'off';
   threads: number;
   device: string;
   onEpoch?: (e: EpochResult) => void;
@@ -86,6 +88,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
       lr: o.lr ?? TEACHER_LR[o.optimizer],
       optimizer: o.optimizer,
       weightDecay: o.weightDecay,
+      ...(o.augment === 'off' ? { augment: null } : {}),
       seed: o.seed,
       device: o.device,
       ...(resume ? { resume } : {}),

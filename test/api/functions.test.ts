@@ -74,3 +74,16 @@ test('trainTeacher({ model }) fine-tunes a copy of a model given as a graph: the
   trained.dispose();
   await assert.rejects(trainTeacher({ arch: 'lenet5', init: 'fresh', data: 'mnist' }), (e: unknown) => e instanceof ConfigError && /^init: applies to a --model only/.test(e.message));
 });
+
+test("trainTeacher({ augment: 'off' }) trains on the images as they are: fashion-mnist's default crop and flip change the run", async (t) => {
+  if (!tryLoadAddon()) return t.skip('the native addon is not built');
+  const lossOf = async (augment: 'default' | 'off'): Promise<number> => {
+    let loss = Number.NaN;
+    const g = await trainTeacher({ arch: 'lenet5', data: 'fashion-mnist', epochs: 1, trainSubset: 512, valSize: 128, batchSize: 64, threads: 1, augment, onEvent: (e) => void (e.type === 'epoch-end' && (loss = e.trainLoss)) });
+    g.dispose();
+    return loss;
+  };
+  const [off, again, on] = [await lossOf('off'), await lossOf('off'), await lossOf('default')];
+  assert.equal(again, off, 'deterministic');
+  assert.notEqual(on, off);
+});

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { trainTeacher, type TrainTeacherEvent } from '../../api/index.js';
 import { trainTeacherSpec } from '../../options/index.js';
@@ -48,7 +49,7 @@ export function registerTrainTeacher(p: Command): void {
       trained.dispose();
       const r = done!;
       // what was trained: the zoo architecture, or the model file
-      const model = resumed ? resumed.model : typeof options.model === 'string' ? options.model : undefined;
+      const model = resumed ? resumed.model : typeof options.model === 'string' ? resolve(options.model) : undefined;
       const what = model !== undefined ? { model } : { arch: resumed?.arch ?? options.arch };
       const summary = {
         output, ...what, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
