@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
-import { evaluateGraph, toChannelsLast } from '../distill/index.js';
+import { evaluateGraph } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
 import { labelWarnings } from '../pipeline/metadata.js';
@@ -46,8 +46,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   checkModelFits(model, ds);
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   // A channels-last copy computes as the trainer does (libtorch's fast conv path on CPU); the caller's graph keeps its tensors.
-  const fast = model.clone();
-  toChannelsLast(fast);
+  const fast = model.clone({ channelsLast: true });
   const onBatch = onProgress && ((batch: number, of: number): void => onProgress({ batch, of }));
   const m = await evaluateGraph(fast, ds, split, { device, ...(onBatch ? { onBatch } : {}) }).finally(() => fast.dispose());
   return {

@@ -95,12 +95,15 @@ export class Graph {
     old.tensor.dispose();
   }
 
-  /** A deep copy: new tensors with the same values, nodes and metadata copied. */
-  clone(): Graph {
+  /**
+   * A deep copy: new tensors with the same values, nodes and metadata copied; `channelsLast` lays the 4-D tensors out
+   * channels last (the engine's fast conv path) in the same copy.
+   */
+  clone(o: { channelsLast?: boolean } = {}): Graph {
     const inits = new Map<string, Initializer>();
     noGrad(() => {
       for (const [name, { tensor, kind }] of this.initializers) {
-        const t = tidy(() => keep(cloneTensor(detach(tensor))));
+        const t = tidy(() => keep(cloneTensor(detach(tensor), o.channelsLast && tensor.rank === 4 ? 'channels_last' : null)));
         if (kind === 'param') t.requiresGrad = true;
         inits.set(name, { tensor: t, kind });
       }

@@ -34,3 +34,18 @@ test('evaluate reports each batch of the split to onProgress, ending at the coun
   assert.deepEqual(seen, [{ batch: 1, of: 2 }, { batch: 2, of: 2 }], '400 images in batches of 256');
   g.dispose();
 });
+
+test('Graph.clone({ channelsLast: true }) copies every tensor once, the 4-D ones laid out channels last', () => {
+  manualSeed(0);
+  const g = buildZooGraph('resnet-small', { input: [1, 12, 12], classes: 10 });
+  const c = g.clone({ channelsLast: true });
+  for (const [name, init] of c.initializers) {
+    const own = g.initializers.get(name)!.tensor;
+    assert.notEqual(init.tensor, own, name);
+    assert.deepEqual(init.tensor.toArray(), own.toArray(), `${name}: the same values`);
+    assert.equal(init.tensor.memoryFormat, init.tensor.rank === 4 ? 'channels_last' : 'contiguous', name);
+    assert.equal(init.tensor.requiresGrad, own.requiresGrad, name);
+  }
+  c.dispose();
+  g.dispose();
+});
