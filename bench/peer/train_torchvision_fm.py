@@ -6,7 +6,9 @@ schedule peaking at 0.1, batch 128, on all 60,000 training images; torch.onnx.ex
 Usage: /usr/bin/python3 bench/peer/train_torchvision_fm.py NAME EPOCHS OUT.onnx [THREADS]   (e.g. mobilenet_v2 2
 teacher.onnx; THREADS default 2). Then: whittle eval OUT.onnx --data fashion-mnist --image-size 32 (the same test
 accuracy). EPOCHS 0 exports the untrained network (torchvision's initialisation, seed 0), for whittle train-teacher
---model OUT.onnx --init fresh to train side by side. CHANNELS_LAST=1 trains in channels-last memory format."""
+--model OUT.onnx --init fresh to train side by side. CHANNELS_LAST=1 trains in channels-last memory format;
+SCHEDULE=cosine LR=X uses train-teacher's schedule instead (linear warmup over min(100, 5%) of the batches, then
+cosine to 0, peak X)."""
 import os
 import sys
 import time
@@ -37,7 +39,15 @@ layout = torch.channels_last if os.environ.get('CHANNELS_LAST') == '1' else torc
 m = m.to(memory_format=layout)
 opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)
 per_epoch = 60000 // 128
-sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=max(1, epochs) * per_epoch)
+total = max(1, epochs) * per_epoch
+if os.environ.get('SCHEDULE') == 'cosine':
+    import math
+    peak, warm = float(os.environ.get('LR', '0.05')), min(100, max(1, round(0.05 * total)))
+    for g in opt.param_groups:
+        g['lr'] = peak
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * min(1, (s - warm) / max(1, total - warm)))))
+else:
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=total)
 start = time.time()
 for e in range(epochs):
     m.train()
