@@ -1,7 +1,7 @@
 import { clone, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { ConfigError, WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
-import { AdamW, Sgd, clipGradNorm, cosineSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
+import { AdamW, Sgd, clipGradNorm, cosineSchedule, oneCycleSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
 import { copyNamed, disposeSnapshot, restore, snapshot, type Snapshot } from './snapshot.js';
 import { batchOnDevice, forwardWith } from './evaluate.js';
@@ -25,6 +25,8 @@ export type TrainOptions = {
   momentum?: number;
   /** Linear warmup steps of the cosine schedule; default min(100, 5% of all steps). */
   warmupSteps?: number;
+  /** The lr schedule over all `epochs`: cosine with warmup (default), or PyTorch's one-cycle (which cycles the momentum too). */
+  schedule?: 'cosine' | 'onecycle';
   /** Clip the gradients' joint L2 norm to this; default none. */
   clipNorm?: number;
   /** Stop after this many epochs without a better validation accuracy; default never. */
@@ -144,7 +146,9 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
   const shard = par ? { shard: { rank: par.rank, worldSize: par.worldSize } } : {};
   const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, ...shard, ...(o.augment === undefined ? {} : { augment: o.augment }) });
   const total = o.epochs * loader.batchesPerEpoch;
-  const schedule = cosineSchedule({ lr: o.lr, total, warmup: o.warmupSteps ?? Math.min(100, Math.ceil(total / 20)) });
+  const schedule = o.schedule === 'onecycle'
+    ? oneCycleSchedule({ lr: o.lr, total })
+    : { lr: cosineSchedule({ lr: o.lr, total, warmup: o.warmupSteps ?? Math.min(100, Math.ceil(total / 20)) }), momentum: null };
   const lossOf = o.loss ?? ((logits: Tensor, y: Tensor) => crossEntropy(logits, y));
   const r = o.resume;
   const epochs: EpochResult[] = r ? [...r.epochs] : [];
@@ -172,7 +176,9 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
       let index = 0;
       for await (const b of prefetchEpoch(loader)) {
         if (o.signal?.aborted) throw new AbortedError(`epoch ${epoch}, batch ${index + 1}`);
-        opt.lr = schedule(step++);
+        opt.lr = schedule.lr(step);
+        if (schedule.momentum) opt.momentum = schedule.momentum(step);
+        step++;
         par?.syncBuffers(g);
         const rows = loader.rowsAt(epoch - 1, index);
         let loss = b.n === 0 ? 0 : tidy(() => {

@@ -6,7 +6,7 @@ export type AdamWOptions = { lr: number; betas?: [number, number]; eps?: number;
 /** Adam with decoupled weight decay, as torch.optim.AdamW (weight decay default 0.01). */
 export class AdamW implements Optimizer {
   lr: number;
-  readonly betas: [number, number];
+  betas: [number, number];
   readonly eps: number;
   readonly weightDecay: number;
   #t = 0;
@@ -20,6 +20,14 @@ export class AdamW implements Optimizer {
     this.weightDecay = o.weightDecay ?? 0.01;
     this.#m = params.map(() => null);
     this.#v = params.map(() => null);
+  }
+
+  get momentum(): number {
+    return this.betas[0];
+  }
+
+  set momentum(beta1: number) {
+    this.betas = [beta1, this.betas[1]];
   }
 
   step(): void {

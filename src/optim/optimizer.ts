@@ -1,8 +1,10 @@
 import { clone, detach, keep, tidy, type Tensor } from '../tensor/index.js';
 
-/** An optimizer steps the parameters it was given from their .grad; lr may change between steps. */
+/** An optimizer steps the parameters it was given from their .grad; lr and momentum may change between steps. */
 export interface Optimizer {
   lr: number;
+  /** SGD's momentum, or AdamW's beta1 (what a one-cycle schedule cycles, as PyTorch's OneCycleLR does). */
+  momentum: number;
   step(): void;
   /** Drops every parameter's gradient (set to none, as PyTorch 2's default). */
   zeroGrad(): void;

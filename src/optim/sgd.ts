@@ -6,7 +6,7 @@ export type SgdOptions = { lr: number; momentum?: number; dampening?: number; we
 /** Stochastic gradient descent with momentum, Nesterov and L2 weight decay, as torch.optim.SGD. */
 export class Sgd implements Optimizer {
   lr: number;
-  readonly momentum: number;
+  momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;

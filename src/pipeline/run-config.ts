@@ -29,6 +29,8 @@ export type RunConfig = {
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number;
+  /** The lr schedule of each step (absent in run.json of earlier versions: cosine). */
+  schedule?: 'cosine' | 'onecycle';
   /** Decay of the weights' moving average (null: off). */
   ema: number | null; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
@@ -54,6 +56,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   const stepEpochs = o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep;
   const short = stepEpochs.findIndex((e) => e > 0 && e < o.fadeEpochs);
   if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
+  if (o.schedule === 'onecycle' && o.warmupSteps !== undefined) throw new ConfigError('warmupSteps', "is the cosine schedule's warmup; the one-cycle schedule warms up over its first 30% of the batches", 'drop --warmup-steps, or use --schedule cosine');
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   const plan = o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
@@ -65,7 +68,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
-    momentum: o.momentum, ema: o.ema ?? null, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
+    momentum: o.momentum, schedule: o.schedule, ema: o.ema ?? null, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,

@@ -10,7 +10,7 @@ import { loadFitState, pruneCheckpointFolders, readCheckpointFile, saveFitState,
 /** train-teacher's settings as a checkpoint keeps them: every one that the result depends on. */
 export type TeacherSettings = TeacherSource & {
   data: string; epochs: number; seed: number; batchSize: number; lr?: number | undefined; optimizer: 'sgd' | 'adamw';
-  weightDecay: number; augment?: 'default' | 'off'; threads: number; device: string; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined;
+  weightDecay: number; augment?: 'default' | 'off'; schedule?: 'cosine' | 'onecycle'; threads: number; device: string; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined;
   mean?: readonly number[] | null | undefined; std?: readonly number[] | null | undefined;
 };
 

@@ -20,6 +20,8 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   weightDecay: number;
   /** 'off': no random augmentation (absent in checkpoints of earlier versions: the dataset's default). */
   augment?: 'default' | 'off';
+  /** The lr schedule (absent in checkpoints of earlier versions: cosine). */
+  schedule?: 'cosine' | 'onecycle';
   threads: number;
   device: string;
   onEpoch?: (e: EpochResult) => void;
@@ -89,6 +91,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
       optimizer: o.optimizer,
       weightDecay: o.weightDecay,
       ...(o.augment === 'off' ? { augment: null } : {}),
+      ...(o.schedule === 'onecycle' ? { schedule: 'onecycle' as const } : {}),
       seed: o.seed,
       device: o.device,
       ...(resume ? { resume } : {}),

@@ -53,6 +53,8 @@ test('compress() checks every option before it makes the run folder', async () =
     [{ ...base, ratios: [0.5], onEvent: 'print' }, /^onEvent: expected a function/],
     [{ teacher: TEACHER, out, ratios: [0.5] }, /^data: is required/],
     [{ resume: out, ratios: [0.5] }, /^resume: takes no other run options \(got ratios\)/],
+    [{ ...base, ratios: [0.5], schedule: 'onecycle', warmupSteps: 10 }, /^warmupSteps: is the cosine schedule's warmup/],
+    [{ ...base, ratios: [0.5], schedule: 'linear' }, /^schedule: expected one of cosine, onecycle/],
   ];
   for (const [options, msg] of cases) {
     // deliberately untyped: what a JavaScript caller may pass

@@ -85,6 +85,26 @@ test('until stops after an epoch on the whole schedule and hands back the optimi
   assert.deepEqual(rest.epochs.map((e) => [e.trainLoss, e.valAccuracy]), all.epochs.map((e) => [e.trainLoss, e.valAccuracy]));
 });
 
+test("schedule 'onecycle' trains on its own schedule, and stopped after an epoch and resumed ends as one fit", async () => {
+  const ds = await small();
+  const opts = { epochs: 2, batchSize: 100, lr: 0.1, optimizer: 'sgd', weightDecay: 5e-4, seed: 4, device: 'cpu', schedule: 'onecycle' } as const;
+  const start = (): ReturnType<typeof buildZooGraph> => {
+    manualSeed(4);
+    return buildZooGraph('mlp', { input: ds.shape, classes: 10 });
+  };
+  const rows = (r: { epochs: { trainLoss: number; valAccuracy: number }[] }): number[][] => r.epochs.map((e) => [e.trainLoss, e.valAccuracy]);
+  const [whole, cosine] = [start(), start()];
+  const all = await fit(whole, ds, opts);
+  const other = await fit(cosine, ds, { ...opts, schedule: 'cosine' });
+  assert.notDeepEqual(rows(all), rows(other), 'not the cosine run');
+  const g = start();
+  const first = await fit(g, ds, { ...opts, until: 1 });
+  const rest = await fit(g, ds, { ...opts, resume: { epochs: first.epochs, bestEpoch: first.bestEpoch, bestValAccuracy: first.bestValAccuracy, optimizer: first.state!, best: null } });
+  for (const t of Object.values(first.state!.tensors)) t.dispose();
+  for (const x of [whole, cosine, g]) x.dispose();
+  assert.deepEqual(rows(rest), rows(all));
+});
+
 test('selectFrom: epochs before it are reported but never kept as the best', async () => {
   const ds = await small();
   // epoch 2 trains towards class 0 only, so its validation accuracy falls below epoch 1's
