@@ -8,7 +8,10 @@ teacher.onnx; THREADS default 2). Then: whittle eval OUT.onnx --data fashion-mni
 accuracy). EPOCHS 0 exports the untrained network (torchvision's initialisation, seed 0), for whittle train-teacher
 --model OUT.onnx --init fresh to train side by side. CHANNELS_LAST=1 trains in channels-last memory format;
 SCHEDULE=cosine LR=X uses train-teacher's schedule instead (linear warmup over min(100, 5%) of the batches, then
-cosine to 0, peak X)."""
+cosine to 0, peak X). AS_EXPORTED=1 trains the network as its eval-mode ONNX export shows it: no Dropout, and every
+BatchNorm with PyTorch's default momentum 0.1 and eps 1e-5 (what whittle re-inserts where the export folded them);
+DEFAULT_INIT=1 starts every layer as a new PyTorch layer does (reset_parameters) instead of torchvision's
+initialisation, as train-teacher --init fresh does."""
 import os
 import sys
 import time
@@ -35,6 +38,16 @@ Xtr, Xte = prep(idx('train-images-idx3-ubyte.gz')), prep(idx('t10k-images-idx3-u
 Ytr = torch.from_numpy(idx('train-labels-idx1-ubyte.gz').astype(np.int64))
 Yte = torch.from_numpy(idx('t10k-labels-idx1-ubyte.gz').astype(np.int64))
 m = getattr(torchvision.models, name)(num_classes=10)
+if os.environ.get('DEFAULT_INIT') == '1':
+    for mod in m.modules():
+        if mod is not m and hasattr(mod, 'reset_parameters'):
+            mod.reset_parameters()
+if os.environ.get('AS_EXPORTED') == '1':
+    for mod in m.modules():
+        if isinstance(mod, torch.nn.Dropout):
+            mod.p = 0.0
+        if isinstance(mod, torch.nn.BatchNorm2d):
+            mod.momentum, mod.eps = 0.1, 1e-5
 layout = torch.channels_last if os.environ.get('CHANNELS_LAST') == '1' else torch.contiguous_format
 m = m.to(memory_format=layout)
 opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)

@@ -23,6 +23,10 @@ export async function everyFunction(signal: AbortSignal): Promise<void> {
   alike.model.dispose();
   const ratio: number = noAny(pruned.achievedRatio) + noAny(pruned.params.before) + noAny(pruned.macs.after);
   const teacher: Model = noAny(await trainTeacher({ arch: 'lenet5', data: 'mnist', epochs: 1, trainSubset: 512, onEvent: (e) => noAny(e.type) }));
+  const fromScratch: Model = noAny(await trainTeacher({ model: 'untrained.onnx', init: 'fresh', newHead: true, schedule: 'onecycle', augment: 'off', data: 'mnist', epochs: 1 }));
+  fromScratch.dispose();
+  // @ts-expect-error: an init that does not exist
+  await trainTeacher({ model: teacher, init: 'he', data: 'mnist' });
   const resumeTeacher: Parameters<typeof trainTeacher>[0] = { resume: 'teacher.onnx', signal };
   noAny(resumeTeacher.resume);
   const events: CompressEvent[] = [];
