@@ -11,7 +11,7 @@ SCHEDULE=cosine LR=X uses train-teacher's schedule instead (linear warmup over m
 cosine to 0, peak X). AS_EXPORTED=1 trains the network as its eval-mode ONNX export shows it: no Dropout, and every
 BatchNorm with PyTorch's default momentum 0.1 and eps 1e-5 (what whittle re-inserts where the export folded them);
 DEFAULT_INIT=1 starts every layer as a new PyTorch layer does (reset_parameters) instead of torchvision's
-initialisation, as train-teacher --init fresh does."""
+initialisation, as train-teacher --init fresh does; SEED=N seeds torch (default 0)."""
 import os
 import sys
 import time
@@ -24,7 +24,7 @@ from PIL import Image
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from fashion_mnist import idx  # noqa: E402
 
-torch.manual_seed(0)
+torch.manual_seed(int(os.environ.get('SEED', '0')))
 name, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 torch.set_num_threads(int(sys.argv[4]) if len(sys.argv) > 4 else 2)
 
