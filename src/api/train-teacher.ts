@@ -13,6 +13,11 @@ import { checkDevice } from './device.js';
 /** Progress of trainTeacher(): after each batch and each epoch, then once with the result. */
 export type TrainTeacherEvent =
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
+  /**
+   * A `model` ready to train: BatchNorms inserted after its bare convs (folded back in the file written), and
+   * initializers that several layers read, copied per layer (a fresh start: all such; else running statistics).
+   */
+  | { type: 'prepared'; batchNormInserted: number; untied: string[] }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
   | ({ type: 'resumed'; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] } & TeacherOrigin)
@@ -26,7 +31,7 @@ export type TrainTeacherEvent =
 export type TeacherOrigin = { arch: string; model?: never } | { model: string; arch?: never };
 
 /** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
-type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'signal'> : never;
+type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'signal'> : never;
 
 /** What may come with `resume`: the training's settings are its checkpoint's. */
 const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
@@ -91,6 +96,7 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
       ...(loaded ? { loaded } : {}),
       onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
       onBatch: (b) => emit({ type: 'batch', ...b }),
+      onPrepared: (p) => emit({ type: 'prepared', ...p }),
       ...(o.signal ? { signal: o.signal } : {}),
     });
   } catch (e) {

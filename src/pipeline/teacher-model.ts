@@ -20,8 +20,11 @@ export type TeacherSource =
 
 export type TeacherSetup = DatasetSettings & GivenNormalization & { data: string; seed: number; device: string };
 
-/** The graph to train, the dataset as it is fed, and the BatchNorms inserted for training (to fold before saving). */
-export type PreparedTeacher = { graph: Graph; dataset: Dataset; insertedBn: string[] };
+/**
+ * The graph to train, the dataset as it is fed, the BatchNorms inserted for training (to fold before saving) and the
+ * initializers untied (each shared one, copied per layer that reads it).
+ */
+export type PreparedTeacher = { graph: Graph; dataset: Dataset; insertedBn: string[]; untied: string[] };
 
 /**
  * The graph train-teacher trains, made deterministically from `seed`: a zoo architecture built for the dataset, or
@@ -36,7 +39,7 @@ export async function prepareTeacher(source: TeacherSource, loaded: Graph | null
     const dataset = normalizedFor(await openDataset(o.data, datasetOptions(o)), o, null);
     const graph = buildZooGraph(source.arch, { input: dataset.shape, classes: dataset.classes.length });
     Object.assign(graph.metadata, modelMetadata(dataset));
-    return { graph, dataset, insertedBn: [] };
+    return { graph, dataset, insertedBn: [], untied: [] };
   }
   let graph = loaded!;
   try {
@@ -61,7 +64,7 @@ export async function prepareTeacher(source: TeacherSource, loaded: Graph | null
       ? reinsertFreshBatchNorm(graph, source.reinsertBn)
       : reinsertBatchNorm(graph, dataset, source.reinsertBn, { device: o.device, seed: o.seed });
     Object.assign(graph.metadata, modelMetadata(dataset));
-    return { graph, dataset, insertedBn };
+    return { graph, dataset, insertedBn, untied: [...shared] };
   } catch (e) {
     graph.dispose();
     throw e;

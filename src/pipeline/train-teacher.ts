@@ -26,6 +26,8 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   device: string;
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (b: { epoch: number; index: number; of: number; loss: number }) => void;
+  /** With `model`: what was done to it before training (BatchNorms inserted, tensors untied). */
+  onPrepared?: (p: { batchNormInserted: number; untied: string[] }) => void;
   signal?: AbortSignal;
   /** Write a checkpoint at every epoch end beside this model file (checkpointDir), for `resume`. */
   checkpointOf?: string;
@@ -39,7 +41,7 @@ export type TrainedTeacher = { graph: Graph; dataset: Dataset; fit: FitResult; t
 
 /** The settings a checkpoint records: those the result depends on. */
 export function teacherSettings(o: TrainTeacherOptions): TeacherSettings {
-  const { onEpoch: _e, onBatch: _b, signal: _s, checkpointOf: _c, resume: _r, loaded: _l, ...settings } = o;
+  const { onEpoch: _e, onBatch: _b, onPrepared: _p, signal: _s, checkpointOf: _c, resume: _r, loaded: _l, ...settings } = o;
   return settings;
 }
 
@@ -70,7 +72,8 @@ function sourceGraph(o: TrainTeacherOptions): { loaded: Graph | null; bytes?: Ui
 export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   setNumThreads(o.threads);
   const source = sourceGraph(o);
-  const { graph, dataset, insertedBn } = await prepareTeacher(o, source.loaded, o);
+  const { graph, dataset, insertedBn, untied } = await prepareTeacher(o, source.loaded, o);
+  if (o.model !== undefined) o.onPrepared?.({ batchNormInserted: insertedBn.length, untied });
   let resume: FitCheckpoint | undefined;
   if (o.resume) {
     // the checkpoint's weights in the architecture as built, so that the file written is the one a run never stopped writes

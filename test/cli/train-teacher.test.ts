@@ -174,6 +174,8 @@ test('train-teacher --model X.onnx --init fresh trains a folded export from scra
   const j = r.lastJson();
   assert.equal(j['model'], model);
   assert.equal(j['arch'], undefined);
+  assert.equal(j['batchNormInserted'], 5, "a BatchNorm after each of vgg-small's 5 convs");
+  assert.deepEqual(j['untied'], [biases(model)[0]![0]], 'the one bias the file stores for two convs');
   assert.ok((j['testAccuracy'] as number) > 0.6, `a fresh vgg-small learns MNIST in one short epoch: test accuracy ${String(j['testAccuracy'])}`);
   assert.deepEqual(opTypes(out), opTypes(model), 'the same architecture, the re-inserted BatchNorms folded away');
   const [a, b] = biases(out);
@@ -203,6 +205,7 @@ test('train-teacher --model stopped by Ctrl-C, then by SIGKILL, and resumed writ
   assert.deepEqual(readFileSync(stopped), readFileSync(whole), 'the same bytes');
   assert.ok(!existsSync(`${stopped}.checkpoint`));
   assert.equal(resumed.lastJson()['model'], model);
+  assert.equal(resumed.lastJson()['batchNormInserted'], 2, "lenet5's two convs");
   assert.deepEqual(opTypes(whole), opTypes(model), 'the inserted BatchNorms folded back');
 });
 

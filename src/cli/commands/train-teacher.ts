@@ -24,12 +24,18 @@ export function registerTrainTeacher(p: Command): void {
       process.once('SIGTERM', onSignal);
       let done: Extract<TrainTeacherEvent, { type: 'trained' }> | undefined;
       let resumed: Extract<TrainTeacherEvent, { type: 'resumed' }> | undefined;
+      let prepared: Extract<TrainTeacherEvent, { type: 'prepared' }> | undefined;
       const epochs: Epoch[] = [];
       const bar = batchBar(progressMode(f.json) === 'bars');
       const onEvent = (e: TrainTeacherEvent): void => {
         if (e.type === 'batch') return bar.update(e);
         bar.stop();
         if (e.type === 'trained') done = e;
+        else if (e.type === 'prepared') {
+          prepared = e;
+          if (!f.json && e.batchNormInserted) console.log(`model: BatchNorm after ${e.batchNormInserted} convs for training (folded back in the file written)`);
+          if (!f.json && e.untied.length) console.log(`model: ${e.untied.length} tensors that several layers read copied per layer (${e.untied.slice(0, 3).join(', ')}${e.untied.length > 3 ? ', …' : ''})`);
+        }
         else if (e.type === 'resumed') {
           resumed = e;
           epochs.push(...e.epochs);
@@ -54,6 +60,7 @@ export function registerTrainTeacher(p: Command): void {
       const summary = {
         output, ...what, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
         valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs,
+        ...(prepared ? { batchNormInserted: prepared.batchNormInserted, untied: prepared.untied } : {}),
         ...(r.stopped ? { stopped: r.stopped } : {}),
       };
       if (r.stopped) console.error(`whittle: ${r.stopped}`);
