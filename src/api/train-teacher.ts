@@ -15,9 +15,11 @@ export type TrainTeacherEvent =
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   /**
    * A `model` ready to train: BatchNorms inserted after its bare convs (folded back in the file written), and
-   * initializers that several layers read, copied per layer (a fresh start: all such; else running statistics).
+   * initializers that several layers read, copied per layer (a fresh start: all such; else running statistics);
+   * warnings: images skipped or converted, a kept model fed with the dataset's statistics for want of its own
+   * whittle.preprocess, its whittle.labels not the dataset's classes.
    */
-  | { type: 'prepared'; batchNormInserted: number; untied: string[] }
+  | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[] }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
   | ({ type: 'resumed'; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] } & TeacherOrigin)

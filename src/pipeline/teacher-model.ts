@@ -8,7 +8,7 @@ import { sharedInitializers, sharedStatistics, untie } from '../prune/index.js';
 import { datasetOptions, openOptionsFor, type DatasetSettings } from './dataset-options.js';
 import { normalizedFor, type GivenNormalization } from './normalization.js';
 import { checkModelFits } from './evaluate-model.js';
-import { modelMetadata } from './metadata.js';
+import { labelWarnings, modelMetadata } from './metadata.js';
 
 /** How a model given to train-teacher starts: its own weights, or as new layers of its architecture. */
 export type TeacherInit = 'keep' | 'fresh';
@@ -22,9 +22,10 @@ export type TeacherSetup = DatasetSettings & GivenNormalization & { data: string
 
 /**
  * The graph to train, the dataset as it is fed, the BatchNorms inserted for training (to fold before saving) and the
- * initializers untied (each shared one, copied per layer that reads it).
+ * initializers untied (each shared one, copied per layer that reads it); what the user should hear (images skipped or
+ * converted, a kept model fed with the dataset's statistics for want of its own, labels that differ).
  */
-export type PreparedTeacher = { graph: Graph; dataset: Dataset; insertedBn: string[]; untied: string[] };
+export type PreparedTeacher = { graph: Graph; dataset: Dataset; insertedBn: string[]; untied: string[]; warnings: string[] };
 
 /**
  * The graph train-teacher trains, made deterministically from `seed`: a zoo architecture built for the dataset, or
@@ -39,7 +40,7 @@ export async function prepareTeacher(source: TeacherSource, loaded: Graph | null
     const dataset = normalizedFor(await openDataset(o.data, datasetOptions(o)), o, null);
     const graph = buildZooGraph(source.arch, { input: dataset.shape, classes: dataset.classes.length });
     Object.assign(graph.metadata, modelMetadata(dataset));
-    return { graph, dataset, insertedBn: [], untied: [] };
+    return { graph, dataset, insertedBn: [], untied: [], warnings: [...dataset.warnings] };
   }
   let graph = loaded!;
   try {
@@ -64,11 +65,21 @@ export async function prepareTeacher(source: TeacherSource, loaded: Graph | null
       ? reinsertFreshBatchNorm(graph, source.reinsertBn)
       : reinsertBatchNorm(graph, dataset, source.reinsertBn, { device: o.device, seed: o.seed });
     Object.assign(graph.metadata, modelMetadata(dataset));
-    return { graph, dataset, insertedBn, untied: [...shared] };
+    return { graph, dataset, insertedBn, untied: [...shared], warnings: [...dataset.warnings, ...keptModelWarnings(source, graph, dataset)] };
   } catch (e) {
     graph.dispose();
     throw e;
   }
+}
+
+/** A model fine-tuned from its weights learnt with some normalisation and labels: say when the data may differ. */
+function keptModelWarnings(source: Extract<TeacherSource, { model: string }>, graph: Graph, ds: Dataset): string[] {
+  if (source.init !== 'keep') return [];
+  const fmt = (xs: readonly number[]): string => xs.map((v) => +v.toFixed(4)).join(',');
+  const stats = ds.statsSource === 'known' || ds.statsSource === 'computed'
+    ? [`the model has no whittle.preprocess metadata, so its inputs are normalised with the dataset's statistics (--mean ${fmt(ds.mean)} --std ${fmt(ds.std)}); if its weights were trained with others (ImageNet's: --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225), give those`]
+    : [];
+  return [...stats, ...(source.newHead ? [] : labelWarnings(graph, ds))];
 }
 
 function asModelError(f: () => void, hint: string): void {

@@ -27,7 +27,7 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (b: { epoch: number; index: number; of: number; loss: number }) => void;
   /** With `model`: what was done to it before training (BatchNorms inserted, tensors untied). */
-  onPrepared?: (p: { batchNormInserted: number; untied: string[] }) => void;
+  onPrepared?: (p: { batchNormInserted: number; untied: string[]; warnings: string[] }) => void;
   signal?: AbortSignal;
   /** Write a checkpoint at every epoch end beside this model file (checkpointDir), for `resume`. */
   checkpointOf?: string;
@@ -72,8 +72,8 @@ function sourceGraph(o: TrainTeacherOptions): { loaded: Graph | null; bytes?: Ui
 export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   setNumThreads(o.threads);
   const source = sourceGraph(o);
-  const { graph, dataset, insertedBn, untied } = await prepareTeacher(o, source.loaded, o);
-  if (o.model !== undefined) o.onPrepared?.({ batchNormInserted: insertedBn.length, untied });
+  const { graph, dataset, insertedBn, untied, warnings } = await prepareTeacher(o, source.loaded, o);
+  if (o.model !== undefined) o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings });
   let resume: FitCheckpoint | undefined;
   if (o.resume) {
     // the checkpoint's weights in the architecture as built, so that the file written is the one a run never stopped writes

@@ -220,6 +220,7 @@ test('train-teacher --model --new-head trains a model on other classes; without 
   assert.match(refused.stderr, /^whittle: error\[E_CONFIG\]: --model: predicts 10 classes \(output \[N, 10\]\) but the dataset has 2\n {2}hint: --new-head replaces its last linear layer/);
   const r = runCli(['train-teacher', '--model', model, '--new-head', '--data', `folder:${root}`, '--epochs', '1', '--batch-size', '4', '-o', out]);
   assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^warning: the model has no whittle\.preprocess metadata, so its inputs are normalised with the dataset's statistics \(--mean [\d.]+ --std [\d.]+\); if its weights were trained with others/m);
   const g = loadOnnx(out);
   assert.deepEqual(g.inputs[0]!.shape, ['N', 1, 28, 28], 'the images come at the model\'s input: grey, 28x28');
   assert.deepEqual(g.outputs[0]!.shape, ['N', 2]);

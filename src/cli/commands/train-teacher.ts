@@ -33,6 +33,7 @@ export function registerTrainTeacher(p: Command): void {
         if (e.type === 'trained') done = e;
         else if (e.type === 'prepared') {
           prepared = e;
+          if (!f.json) for (const w of e.warnings) console.error(`warning: ${w}`);
           if (!f.json && e.batchNormInserted) console.log(`model: BatchNorm after ${e.batchNormInserted} convs for training (folded back in the file written)`);
           if (!f.json && e.untied.length) console.log(`model: ${e.untied.length} tensors that several layers read copied per layer (${e.untied.slice(0, 3).join(', ')}${e.untied.length > 3 ? ', …' : ''})`);
         }
@@ -60,7 +61,7 @@ export function registerTrainTeacher(p: Command): void {
       const summary = {
         output, ...what, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
         valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs,
-        ...(prepared ? { batchNormInserted: prepared.batchNormInserted, untied: prepared.untied } : {}),
+        ...(prepared ? { batchNormInserted: prepared.batchNormInserted, untied: prepared.untied, warnings: prepared.warnings } : {}),
         ...(r.stopped ? { stopped: r.stopped } : {}),
       };
       if (r.stopped) console.error(`whittle: ${r.stopped}`);
