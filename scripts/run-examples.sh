@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QUICK=1
-for e in prune-onnx compress-mnist compress-image-folder; do
+for e in prune-onnx compress-mnist compress-image-folder teacher-from-onnx; do
   echo "== examples/$e.ts"
   node dist/examples/$e.js
 done
