@@ -14,10 +14,10 @@ import { checkDevice } from './device.js';
 export type TrainTeacherEvent =
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   /**
-   * A `model` ready to train: BatchNorms inserted after its bare convs (folded back in the file written), and
-   * initializers that several layers read, copied per layer (a fresh start: all such; else running statistics);
-   * warnings: images skipped or converted, a kept model fed with the dataset's statistics for want of its own
-   * whittle.preprocess, its whittle.labels not the dataset's classes.
+   * Ready to train (a zoo architecture too, with nothing inserted or untied): a `model`'s BatchNorms inserted after
+   * its bare convs (folded back in the file written) and initializers that several layers read, copied per layer (a
+   * fresh start: all such; else running statistics); warnings: images skipped or converted, a kept model fed with
+   * the dataset's statistics for want of its own whittle.preprocess, its whittle.labels not the dataset's classes.
    */
   | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[] }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }

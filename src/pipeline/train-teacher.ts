@@ -26,7 +26,7 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   device: string;
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (b: { epoch: number; index: number; of: number; loss: number }) => void;
-  /** With `model`: what was done to it before training (BatchNorms inserted, tensors untied). */
+  /** Before training: what was done to a `model` (BatchNorms inserted, tensors untied), and what the user should hear. */
   onPrepared?: (p: { batchNormInserted: number; untied: string[]; warnings: string[] }) => void;
   signal?: AbortSignal;
   /** Write a checkpoint at every epoch end beside this model file (checkpointDir), for `resume`. */
@@ -73,7 +73,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
   setNumThreads(o.threads);
   const source = sourceGraph(o);
   const { graph, dataset, insertedBn, untied, warnings } = await prepareTeacher(o, source.loaded, o);
-  if (o.model !== undefined) o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings });
+  o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings });
   let resume: FitCheckpoint | undefined;
   if (o.resume) {
     // the checkpoint's weights in the architecture as built, so that the file written is the one a run never stopped writes

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -52,9 +52,11 @@ test('train-teacher on an image folder resizes to --image-size, and the model ta
   const { writeClassFolders } = await import('../data/fixtures.js');
   const root = mkdtempSync(join(tmpdir(), 'whittle-folder-'));
   await writeClassFolders(root, ['cat', 'dog'], 10, 20);
+  writeFileSync(join(root, 'dog', 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\n this is not really a png'));
   const out = join(root, 'folder-teacher.onnx');
   const r = runCli(['train-teacher', '--arch', 'lenet5', '--data', `folder:${root}`, '--image-size', '16', '--epochs', '1', '--batch-size', '4', '-o', out]);
   assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^warning: skipped 1 unreadable image \(first: .*broken\.png\)/m, 'what the dataset said while opening is shown');
   const g = loadOnnx(out);
   assert.deepEqual(g.inputs[0]!.shape, ['N', 3, 16, 16]);
   assert.deepEqual(JSON.parse(g.metadata['whittle.labels']!), ['cat', 'dog']);
