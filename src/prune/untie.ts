@@ -27,23 +27,26 @@ export function cuttable(g: Graph, o: AnalyzeOptions = {}): CuttableGraph {
  * variances, unit scales and zero shifts can all be one tensor each; in the module each was its layer's own.
  */
 export function sharedStatistics(g: Graph): Set<string> {
-  const readers = new Map<string, number>();
   const statistics = new Set<string>();
   for (const n of g.nodes) {
     n.inputs.forEach((v, slot) => {
-      if (!g.initializers.has(v)) return;
-      readers.set(v, (readers.get(v) ?? 0) + 1);
-      if (isRunningStatistic(n, slot)) statistics.add(v);
+      if (g.initializers.has(v) && isRunningStatistic(n, slot)) statistics.add(v);
     });
   }
+  const readers = readerCounts(g);
   return new Set([...statistics].filter((v) => readers.get(v)! > 1));
 }
 
 /** Weights and running statistics that several node inputs read (the exporter's merge of equal tensors, or a true tie). */
 export function sharedInitializers(g: Graph): Set<string> {
+  return new Set([...readerCounts(g)].filter(([v, k]) => k > 1 && g.initializers.get(v)!.kind !== 'constant').map(([v]) => v));
+}
+
+/** How many node inputs read each initializer. */
+function readerCounts(g: Graph): Map<string, number> {
   const readers = new Map<string, number>();
-  for (const n of g.nodes) for (const v of n.inputs) if (g.initializers.get(v)?.kind !== undefined && g.initializers.get(v)!.kind !== 'constant') readers.set(v, (readers.get(v) ?? 0) + 1);
-  return new Set([...readers].filter(([, k]) => k > 1).map(([v]) => v));
+  for (const n of g.nodes) for (const v of n.inputs) if (g.initializers.has(v)) readers.set(v, (readers.get(v) ?? 0) + 1);
+  return readers;
 }
 
 /**
