@@ -41,7 +41,7 @@ export function runGraph(g: Graph, feeds: Readonly<Record<string, Tensor>>, o: R
   const uses = new Map<string, number>();
   for (const n of g.nodes) for (const i of n.inputs) if (i) uses.set(i, (uses.get(i) ?? 0) + 1);
   const training = o.training ?? false;
-  const fused = fusedGates(g.nodes, uses, wanted);
+  const fused = fusedGates(g, uses, wanted);
   const gates = new Set([...fused.values()].map((f) => f.gate));
   // An input's last reader has run: free it unless it is the caller's or asked for.
   const release = (node: Node): void => {

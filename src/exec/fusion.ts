@@ -1,5 +1,5 @@
 import { hardswish, silu, type Tensor } from '../tensor/index.js';
-import type { Node } from '../graph/index.js';
+import type { Graph, Node } from '../graph/index.js';
 import { hardSigmoidAttrs } from './kernels/elementwise.js';
 
 /** A Mul that the executor runs as one op on `x`, and the gate node whose work that op includes. */
@@ -17,11 +17,10 @@ function gateOp(gate: Node): ((x: Tensor) => Tensor) | null {
  * and nobody asked for: how PyTorch exports SiLU and, before opset 14, Hardswish. They run as silu and hardswish,
  * PyTorch's own kernels (one each way, where the pair takes a gate, a product and both their backwards).
  */
-export function fusedGates(nodes: readonly Node[], uses: ReadonlyMap<string, number>, wanted: ReadonlySet<string>): Map<Node, FusedGate> {
-  const producer = new Map<string, Node>();
-  for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+export function fusedGates(g: Graph, uses: ReadonlyMap<string, number>, wanted: ReadonlySet<string>): Map<Node, FusedGate> {
+  const producer = g.producers();
   const fused = new Map<Node, FusedGate>();
-  for (const n of nodes) {
+  for (const n of g.nodes) {
     if (n.opType !== 'Mul' || n.domain !== '' || n.inputs.length !== 2) continue;
     const [a, b] = n.inputs as [string, string];
     for (const [x, s] of [[a, b], [b, a]] as const) {
