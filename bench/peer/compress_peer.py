@@ -23,6 +23,7 @@ from onnx import numpy_helper
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from zoo import VggSmall  # noqa: E402
 from fashion_mnist import idx  # noqa: E402
+from schedule import whittle_cosine  # noqa: E402
 
 t0 = time.perf_counter()
 teacher_path, report_path, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -104,9 +105,8 @@ for k, step in enumerate(report['steps']):
     epochs = cfg['epochsPerStep'][k] if k < len(cfg['epochsPerStep']) else cfg['epochsPerStep'][-1]
     per_epoch = math.ceil(len(X_train) / cfg['batchSize'])
     total = epochs * per_epoch
-    warmup = cfg['warmupSteps'] or min(100, math.ceil(total / 20))
     opt = torch.optim.SGD(student.parameters(), lr=cfg['lr'], momentum=0.9, nesterov=True, weight_decay=cfg['weightDecay'])
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: (t + 1) / warmup if t < warmup else 0.5 * (1 + math.cos(math.pi * (t - warmup) / max(1, total - warmup))))
+    sched = whittle_cosine(opt, total, cfg['warmupSteps'])
     best, best_state = -1.0, None
     for epoch in range(epochs):
         student.train()

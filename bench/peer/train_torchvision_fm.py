@@ -8,9 +8,9 @@ teacher.onnx; THREADS default 2). Then: whittle eval OUT.onnx --data fashion-mni
 accuracy). EPOCHS 0 exports the untrained network (torchvision's initialisation, seed 0), for whittle train-teacher
 --model OUT.onnx --init fresh to train side by side. CHANNELS_LAST=1 trains in channels-last memory format;
 SCHEDULE=cosine LR=X uses train-teacher's schedule instead (linear warmup over min(100, 5%) of the batches, then
-cosine to 0, peak X). AS_EXPORTED=1 trains the network as its eval-mode ONNX export shows it: no Dropout, and every
-BatchNorm with PyTorch's default momentum 0.1 and eps 1e-5 (what whittle re-inserts where the export folded them);
-DEFAULT_INIT=1 starts every layer as a new PyTorch layer does (reset_parameters) instead of torchvision's
+cosine to 0, peak X; bench/peer/schedule.py). AS_EXPORTED=1 trains the network as its eval-mode ONNX export shows
+it: no Dropout, and every BatchNorm with PyTorch's default momentum 0.1 and eps 1e-5 (what whittle re-inserts where
+the export folded them); DEFAULT_INIT=1 starts every layer as a new PyTorch layer does (reset_parameters) instead of torchvision's
 initialisation, as train-teacher --init fresh does; SEED=N seeds torch (default 0)."""
 import os
 import sys
@@ -23,6 +23,7 @@ from PIL import Image
 
 sys.path.insert(0, __file__.rsplit('/', 1)[0])
 from fashion_mnist import idx  # noqa: E402
+from schedule import whittle_cosine  # noqa: E402
 
 torch.manual_seed(int(os.environ.get('SEED', '0')))
 name, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -54,11 +55,9 @@ opt = torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, 
 per_epoch = 60000 // 128
 total = max(1, epochs) * per_epoch
 if os.environ.get('SCHEDULE') == 'cosine':
-    import math
-    peak, warm = float(os.environ.get('LR', '0.05')), min(100, max(1, round(0.05 * total)))
     for g in opt.param_groups:
-        g['lr'] = peak
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: (s + 1) / warm if s < warm else 0.5 * (1 + math.cos(math.pi * min(1, (s - warm) / max(1, total - warm)))))
+        g['lr'] = float(os.environ.get('LR', '0.05'))
+    sched = whittle_cosine(opt, total)
 else:
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=total)
 start = time.time()
