@@ -1,7 +1,7 @@
 import { clone, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import { ConfigError, WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
-import { AdamW, Sgd, clipGradNorm, cosineSchedule, oneCycleSchedule, type Optimizer, type OptimizerState } from '../optim/index.js';
+import { AdamW, Sgd, clipGradNorm, cosineSchedule, oneCycleSchedule, type Optimizer, type OptimizerState, type ScheduleName } from '../optim/index.js';
 import { BatchLoader, prefetchEpoch, type AugmentOptions, type Batch, type Dataset } from '../data/index.js';
 import { copyNamed, disposeSnapshot, restore, snapshot, type Snapshot } from './snapshot.js';
 import { batchOnDevice, forwardWith } from './evaluate.js';
@@ -26,7 +26,7 @@ export type TrainOptions = {
   /** Linear warmup steps of the cosine schedule; default min(100, 5% of all steps). */
   warmupSteps?: number;
   /** The lr schedule over all `epochs`: cosine with warmup (default), or PyTorch's one-cycle (which cycles the momentum too). */
-  schedule?: 'cosine' | 'onecycle';
+  schedule?: ScheduleName;
   /** Clip the gradients' joint L2 norm to this; default none. */
   clipNorm?: number;
   /** Stop after this many epochs without a better validation accuracy; default never. */

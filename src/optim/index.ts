@@ -2,5 +2,5 @@
 export type { Optimizer, OptimizerState } from './optimizer.js';
 export { Sgd, type SgdOptions } from './sgd.js';
 export { AdamW, type AdamWOptions } from './adamw.js';
-export { cosineSchedule, oneCycleSchedule, stepSchedule, type OneCycleOptions, type Schedule, type ScheduleOptions } from './schedule.js';
+export { SCHEDULES, cosineSchedule, oneCycleSchedule, stepSchedule, type OneCycleOptions, type Schedule, type ScheduleName, type ScheduleOptions } from './schedule.js';
 export { clipGradNorm } from './clip.js';

@@ -1,3 +1,7 @@
+/** The schedules a training can take (--schedule): cosineSchedule with warmup, or oneCycleSchedule. */
+export const SCHEDULES = ['cosine', 'onecycle'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
+
 /** A learning rate as a function of the step (0-based) over a run of `total` steps. */
 export type Schedule = (step: number) => number;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Graph } from '../graph/index.js';
+import { SCHEDULES } from '../optim/index.js';
 import { choice, int, num, numList, optional, pattern, text, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
@@ -50,6 +51,6 @@ export function optimOptions(lr: LrDefaults) {
     lr: optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: `${lr.sgd} for sgd, ${lr.adamw} for adamw` })),
     batchSize: withDefault(int('batch size', 1), 128),
     weightDecay: withDefault(num('weight decay', (x) => x >= 0, 'expected a number >= 0'), 5e-4),
-    schedule: withDefault(choice("learning-rate schedule: cosine (linear warmup, then cosine decay to 0) or onecycle (PyTorch's OneCycleLR: the lr rises from lr/25 over the first 30% of the batches, then falls to lr/250000, while the momentum, SGD's or AdamW's beta1, goes 0.95 to 0.85 and back, in place of any --momentum)", ['cosine', 'onecycle'] as const), 'cosine'),
+    schedule: withDefault(choice("learning-rate schedule: cosine (linear warmup, then cosine decay to 0) or onecycle (PyTorch's OneCycleLR: the lr rises from lr/25 over the first 30% of the batches, then falls to lr/250000, while the momentum, SGD's or AdamW's beta1, goes 0.95 to 0.85 and back, in place of any --momentum)", SCHEDULES), 'cosine'),
   } as const;
 }

@@ -232,7 +232,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         ...(c.ema !== null ? { ema: c.ema } : {}),
         ...(c.patience !== null ? { patience: c.patience } : {}),
         ...(c.warmupSteps !== null ? { warmupSteps: c.warmupSteps } : {}),
-        ...(c.schedule === 'onecycle' ? { schedule: 'onecycle' as const } : {}),
+        ...(c.schedule ? { schedule: c.schedule } : {}),
         ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
         ...(hints ? { extraParams: hints.parameters(), extraOutputs: hints.studentValues } : {}),

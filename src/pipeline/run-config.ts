@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import type { ScheduleName } from '../optim/index.js';
 import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
@@ -30,7 +31,7 @@ export type RunConfig = {
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number;
   /** The lr schedule of each step (absent in run.json of earlier versions: cosine). */
-  schedule?: 'cosine' | 'onecycle';
+  schedule?: ScheduleName;
   /** Decay of the weights' moving average (null: off). */
   ema: number | null; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;

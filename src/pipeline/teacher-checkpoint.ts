@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ScheduleName } from '../optim/index.js';
 import type { Graph } from '../graph/index.js';
 import { loadOnnx } from '../onnx/index.js';
 import type { TeacherSource } from './teacher-model.js';
@@ -10,7 +11,7 @@ import { loadFitState, pruneCheckpointFolders, readCheckpointFile, saveFitState,
 /** train-teacher's settings as a checkpoint keeps them: every one that the result depends on. */
 export type TeacherSettings = TeacherSource & {
   data: string; epochs: number; seed: number; batchSize: number; lr?: number | undefined; optimizer: 'sgd' | 'adamw';
-  weightDecay: number; augment?: 'default' | 'off'; schedule?: 'cosine' | 'onecycle'; threads: number; device: string; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined;
+  weightDecay: number; augment?: 'default' | 'off'; schedule?: ScheduleName; threads: number; device: string; trainSubset?: number | undefined; valSize?: number | undefined; imageSize?: number | undefined;
   mean?: readonly number[] | null | undefined; std?: readonly number[] | null | undefined;
 };
 

@@ -1,3 +1,4 @@
+import type { ScheduleName } from '../optim/index.js';
 import { copyInto, noGrad, setNumThreads } from '../tensor/index.js';
 import { foldBatchNorm, type Graph } from '../graph/index.js';
 import type { Dataset } from '../data/index.js';
@@ -21,7 +22,7 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   /** 'off': no random augmentation (absent in checkpoints of earlier versions: the dataset's default). */
   augment?: 'default' | 'off';
   /** The lr schedule (absent in checkpoints of earlier versions: cosine). */
-  schedule?: 'cosine' | 'onecycle';
+  schedule?: ScheduleName;
   threads: number;
   device: string;
   onEpoch?: (e: EpochResult) => void;
@@ -94,7 +95,7 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
       optimizer: o.optimizer,
       weightDecay: o.weightDecay,
       ...(o.augment === 'off' ? { augment: null } : {}),
-      ...(o.schedule === 'onecycle' ? { schedule: 'onecycle' as const } : {}),
+      ...(o.schedule ? { schedule: o.schedule } : {}),
       seed: o.seed,
       device: o.device,
       ...(resume ? { resume } : {}),
