@@ -7,4 +7,5 @@ export { reinsertBatchNorm, reinsertFreshBatchNorm, convsToNormalise, measureCha
 export { sampleTrainBatches } from './sample-batches.js';
 export { FeatureDistiller, autoHintPairs, parseHintPairs, hintTerm, type HintPair, type FeatureDistillOptions } from './hint.js';
 export { evaluateShared } from './evaluate-shared.js';
+export { teacherLogits, TEACHER_VIEWS, type TeacherViews } from './teacher-views.js';
 export type { DataParallel } from './data-parallel.js';

@@ -8,7 +8,7 @@ import { resolveEpochs, resolveRatios } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
 import { COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
 import { apiNaming, checkOptions } from '../options/validate.js';
-import type { HintPair, ReinsertBnMode } from '../distill/index.js';
+import type { HintPair, ReinsertBnMode, TeacherViews } from '../distill/index.js';
 
 /** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else): compress()'s options from its spec, less the models, folders and callbacks. */
 export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 'resume' | 'onEvent' | 'signal' | 'data'> & { data: string };
@@ -28,6 +28,8 @@ export type RunConfig = {
    */
   widths: Record<string, number> | null; widthsOf: string | null;
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
+  /** The teacher's targets: its logits, or their mean with the mirror image's (absent in run.json of earlier versions: off). */
+  teacherViews?: TeacherViews;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number;
   /** The lr schedule of each step (absent in run.json of earlier versions: cosine). */
@@ -59,6 +61,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   if (o.schedule === 'onecycle' && o.warmupSteps !== undefined) throw new ConfigError('warmupSteps', "is the cosine schedule's warmup; the one-cycle schedule warms up over its first 30% of the batches", 'drop --warmup-steps, or use --schedule cosine');
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
+  if (o.teacherViews === 'flip' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('teacherViews', "'flip' averages the teacher's logits over two views, and feature distillation matches its features from one", 'drop --teacher-views, or the feature distillation');
   const plan = o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
@@ -66,7 +69,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo,
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
     fadeEpochs: o.fadeEpochs, distill: o.distill,
-    temperature: o.temperature, alpha: o.alpha, teacherMode: o.teacherMode,
+    temperature: o.temperature, alpha: o.alpha, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, schedule: o.schedule, ema: o.ema ?? null, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,

@@ -1,7 +1,7 @@
 import { allReduce, indexSelect, noGrad, tensor, tidy, keep, cat, callAten, zeros, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { BatchLoader, prefetchEpoch, type Dataset } from '../data/index.js';
-import { batchOnDevice, forward, type DataParallel } from '../distill/index.js';
+import { batchOnDevice, teacherLogits, type DataParallel, type TeacherViews } from '../distill/index.js';
 
 /**
  * The teacher's logits for every training image, computed once in eval mode on un-augmented inputs: with no random
@@ -15,20 +15,22 @@ export class TeacherCache {
   }
 
   /**
-   * Runs the teacher over the training split. In a data-parallel run each rank computes its shard of every batch
-   * and one allreduce assembles the whole table on every rank (each row is written by exactly one rank). `onBatch` hears
-   * of each batch done (for a progress display).
+   * Runs the teacher over the training split (with views 'flip', the mean of its logits on each image and its mirror
+   * image). In a data-parallel run each rank computes its shard of every batch and one allreduce assembles the whole
+   * table on every rank (each row is written by exactly one rank). `onBatch` hears of each batch done (for a progress
+   * display).
    */
-  static async build(teacher: Graph, ds: Dataset, device: string, batchSize = 256, parallel?: DataParallel, onBatch?: (done: number, of: number) => void): Promise<TeacherCache> {
+  static async build(teacher: Graph, ds: Dataset, o: { device: string; views: TeacherViews; batchSize?: number; parallel?: DataParallel | undefined; onBatch?: (done: number, of: number) => void }): Promise<TeacherCache> {
+    const parallel = o.parallel;
     const shard = parallel ? { shard: { rank: parallel.rank, worldSize: parallel.worldSize } } : {};
-    const loader = BatchLoader.of(ds, 'train', { batchSize: batchSize * (parallel?.worldSize ?? 1), shuffle: false, augment: null, ...shard });
+    const loader = BatchLoader.of(ds, 'train', { batchSize: (o.batchSize ?? 256) * (parallel?.worldSize ?? 1), shuffle: false, augment: null, ...shard });
     const parts: Tensor[] = [];
     const rows: Uint32Array[] = [];
     let index = 0;
     for await (const b of prefetchEpoch(loader)) {
       rows.push(loader.rowsAt(0, index++));
-      if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(forward(teacher, batchOnDevice(b, device).x, false)))));
-      onBatch?.(index, loader.batchesPerEpoch);
+      if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(teacherLogits(teacher, batchOnDevice(b, o.device).x, o.views)))));
+      o.onBatch?.(index, loader.batchesPerEpoch);
     }
     const all = tidy(() => (parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts)));
     for (const p of parts) p.dispose();

@@ -125,6 +125,9 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json')], /(out|--output): .*report\.json is a file, not a folder/],
     [['--teacher', teacher, '--data', 'idx:/nonexistent', '--ratios', '0.5', '-o', fresh], /nonexistent/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--val-size', '0', '-o', fresh], /--val-size: 0 leaves no validation images/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--teacher-views', 'flip', '-o', fresh], /--teacher-views: 'flip' needs images whose mirror image has the same class, and idx:.*'s default augmentation does not flip/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--teacher-views', 'flip', '--feature-distill', 'auto', '-o', fresh], /--teacher-views: 'flip' averages the teacher's logits over two views, and feature distillation/],
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--teacher-views', 'both', '-o', fresh], /--teacher-views: .*off.*flip/],
   ];
   for (const [args, msg] of cases) {
     const r = runCli(['compress', ...args]);

@@ -1,4 +1,4 @@
-import { add, callAten, callAtenMany, cast, clone, indexSelect, lt, pad, reshape, slice, tensor, where, type Tensor } from '../../tensor/index.js';
+import { add, callAtenMany, cast, clone, flip, indexSelect, lt, pad, reshape, slice, tensor, where, type Tensor } from '../../tensor/index.js';
 import { attrFloat, attrInt, attrString } from '../../graph/index.js';
 import type { Kernel } from '../kernel.js';
 import { checkedAxis, intsInputOrAttr, intsOf, invalid, need } from './util.js';
@@ -56,7 +56,7 @@ const Slice: Kernel = (inputs, ctx) => {
       // Index i of the axis is index d - 1 - i of the flipped axis.
       const js = d - 1 - start;
       const je = d - 1 - end;
-      y = slice(callAten('flip', '', y, [a]), a, js, Math.max(js, je), -step);
+      y = slice(flip(y, [a]), a, js, Math.max(js, je), -step);
     }
   });
   return [y === x ? clone(x) : y];

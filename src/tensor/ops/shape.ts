@@ -5,6 +5,7 @@ export const reshape = (a: Tensor, shape: readonly number[]): Tensor => call('re
 export const flatten = (a: Tensor, startDim = 1, endDim = -1): Tensor => call('flatten', 'using_ints', a, startDim, endDim);
 export const transpose = (a: Tensor, d0: number, d1: number): Tensor => call('transpose', 'int', a, d0, d1);
 export const permute = (a: Tensor, dims: readonly number[]): Tensor => call('permute', '', a, dims);
+export const flip = (a: Tensor, dims: readonly number[]): Tensor => call('flip', '', a, dims);
 export const unsqueeze = (a: Tensor, dim: number): Tensor => call('unsqueeze', '', a, dim);
 export const squeeze = (a: Tensor, dim: number): Tensor => call('squeeze', 'dim', a, dim);
 export const expand = (a: Tensor, shape: readonly number[]): Tensor => call('expand', '', a, shape);

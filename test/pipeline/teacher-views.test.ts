@@ -1,0 +1,93 @@
+// `--teacher-views flip`: the teacher's targets are the mean of its logits on each image and on its mirror image,
+// checked against onnxruntime run on both; the cache holds those means; compress records the setting, trains on
+// other targets than with 'off', and refuses it where a mirror image may change the class.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { manualSeed, randn } from '../../src/tensor/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { saveOnnx } from '../../src/onnx/index.js';
+import { openDataset } from '../../src/data/index.js';
+import { batchOnDevice, teacherLogits } from '../../src/distill/index.js';
+import { BatchLoader } from '../../src/data/index.js';
+import { TeacherCache } from '../../src/pipeline/teacher-cache.js';
+import { compress } from '../../src/pipeline/compress.js';
+import { readRunConfig } from '../../src/pipeline/run-config.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { writeClassFolders } from '../data/fixtures.js';
+import { newRun } from './fixtures.js';
+
+/** [N, C, H, W] pixels mirrored left to right. */
+function mirrored(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < n! * c! * h!; i++) for (let j = 0; j < w!; j++) y[i * w! + j] = x[i * w! + w! - 1 - j]!;
+  return y;
+}
+
+test("teacherLogits: 'off' is the teacher's logits, 'flip' their mean with the mirror image's, as onnxruntime gives them", async () => {
+  manualSeed(3);
+  const g = buildZooGraph('resnet-small', { input: [3, 12, 12], classes: 5 });
+  const file = join(mkdtempSync(join(tmpdir(), 'whittle-views-')), 'teacher.onnx');
+  await saveOnnx(g, file);
+  const shape = [4, 3, 12, 12];
+  const x = randn(shape);
+  const pixels = x.data() as Float32Array;
+  const s = await ort.InferenceSession.create(file);
+  const run = async (data: Float32Array): Promise<Float32Array> => (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', data, shape) }))[s.outputNames[0]!]!.data as Float32Array;
+  const [plain, mirror] = [await run(pixels), await run(mirrored(pixels, shape))];
+  assertClose(teacherLogits(g, x, 'off'), [...plain], { atol: 1e-4, what: 'off' });
+  assertClose(teacherLogits(g, x, 'flip'), Array.from(plain, (v, i) => (v + mirror[i]!) / 2), { atol: 1e-4, what: 'flip' });
+  assert.ok(plain.some((v, i) => Math.abs(v - mirror[i]!) > 1e-3), 'the untrained teacher is not mirror-symmetric, so the test tells the two apart');
+  x.dispose();
+  g.dispose();
+});
+
+async function rgbFolder(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-views-data-'));
+  await writeClassFolders(join(dir, 'train'), ['a', 'b', 'c'], 40, 12);
+  await writeClassFolders(join(dir, 'test'), ['a', 'b', 'c'], 6, 12);
+  return `folder:${dir}`;
+}
+
+test("the teacher cache with views 'flip' holds each training image's two-view mean", async () => {
+  const data = await rgbFolder();
+  const ds = await openDataset(data, { imageSize: 12, valSize: 30 });
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
+  const [flip, off] = [await TeacherCache.build(g, ds, { device: 'cpu', views: 'flip', batchSize: 32 }), await TeacherCache.build(g, ds, { device: 'cpu', views: 'off', batchSize: 32 })];
+  const loader = BatchLoader.of(ds, 'train', { batchSize: 16, seed: 5, augment: null });
+  const b = loader.batchAt(0, 1);
+  const rows = loader.rowsAt(0, 1);
+  const x = batchOnDevice(b, 'cpu').x;
+  assertClose(flip.lookup(rows), teacherLogits(g, x, 'flip').toArray(), { atol: 1e-5, what: 'cached flip' });
+  assertClose(off.lookup(rows), teacherLogits(g, x, 'off').toArray(), { atol: 1e-5, what: 'cached off' });
+  assert.notDeepEqual(flip.lookup(rows).toArray(), off.lookup(rows).toArray());
+  flip.dispose();
+  off.dispose();
+  g.dispose();
+});
+
+test("compress with teacherViews 'flip' records it and trains on the two-view targets, cached or not", async () => {
+  const data = await rgbFolder();
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
+  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-views-t-')), 'teacher.onnx');
+  await saveOnnx(g, teacher);
+  g.dispose();
+  const common = { teacher, data, imageSize: 12, valSize: 30, batchSize: 30, epochsPerStep: 1, ratios: [0.5], threads: 2 } as const;
+  const loss = async (o: Partial<Parameters<typeof compress>[0]>): Promise<[number, string]> => {
+    const out = newRun();
+    const r = await compress({ ...common, ...o, out });
+    return [r.steps[0]!.epochs[0]!.trainLoss, (await readRunConfig(out)).teacherViews ?? 'absent'];
+  };
+  const [off, flip] = [await loss({ augment: 'off' }), await loss({ augment: 'off', teacherViews: 'flip' })];
+  assert.equal(off[1], 'off');
+  assert.equal(flip[1], 'flip');
+  assert.notEqual(flip[0], off[0], 'other targets, another loss');
+  // with random augmentation there is no cache: the teacher runs on each batch, on both views
+  const [augOff, augFlip] = [await loss({ augment: 'default' }), await loss({ augment: 'default', teacherViews: 'flip' })];
+  assert.notEqual(augFlip[0], augOff[0]);
+});
