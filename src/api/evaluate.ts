@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { manualSeed, setNumThreads } from '../tensor/index.js';
-import { evaluateGraph } from '../distill/index.js';
+import { checkViews, evaluateGraph, type Views } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
 import { labelWarnings } from '../pipeline/metadata.js';
@@ -20,6 +20,8 @@ export interface Evaluation {
   loss: number;
   /** Images in that split. */
   count: number;
+  /** What each image was classified from (option `views`): the image, or the mean of the logits with its mirror image's. */
+  views: Views;
   params: number;
   /** Multiply-accumulates per sample. */
   macs: number;
@@ -41,16 +43,17 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   checkDevice(o.device);
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { latency, device, threads, split, mean, std, onProgress, ...datasetOptions } = o;
+  const { latency, device, threads, split, views, mean, std, onProgress, ...datasetOptions } = o;
   const ds = await openFor(model, data, datasetOptions, { mean, std });
   checkModelFits(model, ds);
+  checkViews(views, ds, 'views');
   if (ds[split].indices.length === 0) throw new ConfigError('split', `the ${split} split of ${ds.spec} has no images`, split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   // A channels-last copy computes as the trainer does (libtorch's fast conv path on CPU); the caller's graph keeps its tensors.
   const fast = model.clone({ channelsLast: true });
   const onBatch = onProgress && ((batch: number, of: number): void => onProgress({ batch, of }));
-  const m = await evaluateGraph(fast, ds, split, { device, ...(onBatch ? { onBatch } : {}) }).finally(() => fast.dispose());
+  const m = await evaluateGraph(fast, ds, split, { device, views, ...(onBatch ? { onBatch } : {}) }).finally(() => fast.dispose());
   return {
-    split, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
+    split, views, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,
     warnings: [...ds.warnings, ...labelWarnings(model, ds)],
   };

@@ -1,5 +1,6 @@
-import { argmax, contiguous, crossEntropy, eq, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { add, argmax, contiguous, crossEntropy, eq, flip, mul, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
+import type { Views } from './views.js';
 import { imageFeeds, logitsValue, runGraph } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
@@ -14,6 +15,15 @@ export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor 
 export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
   const v = logitsValue(g);
   return runGraph(g, imageFeeds(g, x), { training, ...(v === g.outputs[0]!.name ? {} : { extraOutputs: [v] }) })[v]!;
+}
+
+/**
+ * A model's logits in eval mode for a batch of [N, C, H, W] images: with 'flip' the mean of its logits on the images
+ * and on them mirrored left to right (a two-view ensemble, for datasets whose mirror images keep their class).
+ */
+export function logitsOverViews(g: Graph, x: Tensor, views: Views): Tensor {
+  if (views === 'off') return forward(g, x, false);
+  return tidy(() => mul(add(forward(g, x, false), forward(g, flip(x, [3]), false)), 0.5));
 }
 
 /** The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph. */
@@ -32,11 +42,13 @@ export type EvaluateGraphOptions = {
   shard?: { rank: number; worldSize: number };
   /** Called after each batch with the batches done and their count (for a progress display). */
   onBatch?: (done: number, of: number) => void;
+  /** The image only (default), or the mean of the logits with its mirror image's. */
+  views?: Views;
 };
 
 /** Top-1 accuracy and mean cross-entropy of a classifier graph on one split (or one rank's shard of it), in eval mode. */
 export async function evaluateGraph(g: Graph, ds: Dataset, split: Split['name'], o: EvaluateGraphOptions = {}): Promise<Evaluation> {
-  const { device = 'cpu', batchSize = 256, shard, onBatch } = o;
+  const { device = 'cpu', batchSize = 256, shard, onBatch, views = 'off' } = o;
   let correct = 0;
   let lossSum = 0;
   let count = 0;
@@ -46,7 +58,7 @@ export async function evaluateGraph(g: Graph, ds: Dataset, split: Split['name'],
     if (b.n > 0) {
       const [c, l] = noGrad(() => tidy(() => {
         const { x, y } = batchOnDevice(b, device);
-        const logits = forward(g, x, false);
+        const logits = logitsOverViews(g, x, views);
         return [sum(eq(argmax(logits, 1), y)).item(), crossEntropy(logits, y, { reduction: 'sum' }).item()];
       }));
       correct += c!;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CompressEvent } from '../pipeline/compress.js';
 import { CRITERIA } from '../prune/index.js';
-import { TEACHER_VIEWS } from '../distill/teacher-views.js';
+import { VIEWS } from '../distill/views.js';
 import { apiOnly, choice, flag, int, num, numList, optional, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
 import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
@@ -37,7 +37,7 @@ export const compressSpec = {
   distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill', flagHelp: 'fine-tune with labels only instead of distilling from the teacher (the no-distillation baseline)' }), true),
   temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),
   alpha: withDefault(num('weight of the distillation term (1 - alpha on the labels)', (a) => a >= 0 && a <= 1, 'must be in [0, 1]', { arg: '<a>' }), 0.5),
-  teacherViews: withDefault(choice("the teacher's targets: off (its logits on each training image), or flip (the mean of its logits on the image and on its mirror image, a two-view ensemble of the teacher; with the teacher cache it costs one more pass, once; only for datasets whose default augmentation flips, so that mirror images keep their class)", TEACHER_VIEWS), 'off'),
+  teacherViews: withDefault(choice("the teacher's targets: off (its logits on each training image), or flip (the mean of its logits on the image and on its mirror image, a two-view ensemble of the teacher; with the teacher cache it costs one more pass, once; only for datasets whose default augmentation flips, so that mirror images keep their class)", VIEWS), 'off'),
   teacherMode: withDefault(choice('original (distil from the teacher) or previous (from the previous student)', ['original', 'previous'] as const), 'original'),
   epochsPerStep: {
     help: 'epochs of distillation after each pruning step (a list: one per step)',

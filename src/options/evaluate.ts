@@ -1,5 +1,6 @@
 import { apiOnly, choice, flag, optional, withDefault, type CheckedOf, type OptionsOf } from './option.js';
 import { datasetOptions, engineOptions, normalizationOptions } from './common.js';
+import { VIEWS } from '../distill/views.js';
 
 /** evaluate()'s options and `whittle eval`'s flags (besides --data). */
 export const evaluateSpec = {
@@ -7,6 +8,7 @@ export const evaluateSpec = {
   ...normalizationOptions,
   ...engineOptions,
   split: withDefault(choice('the split to measure: test, val (the validation images carved from train) or train (the rest)', ['test', 'val', 'train'] as const), 'test'),
+  views: withDefault(choice("off, or flip: classify by the mean of the model's logits on each image and on its mirror image (the teacher's targets under compress --teacher-views flip); only for datasets whose default augmentation flips", VIEWS), 'off'),
   onProgress: optional(apiOnly<(p: { batch: number; of: number }) => void>('called after each batch of the split with the batches done and their count', (v) => typeof v === 'function', 'a function')),
   latency: withDefault(flag('time batch-1 inference in onnxruntime; false (--no-latency): skip it', { flags: '--no-latency', flagHelp: 'skip timing batch-1 inference in onnxruntime' }), true),
 } as const;

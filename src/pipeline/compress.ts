@@ -13,7 +13,7 @@ import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from '.
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
-  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, snapshot, teacherLogits, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { checkModelFits } from './evaluate-model.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
@@ -79,7 +79,7 @@ async function startRun(o: RankOptions): Promise<Started> {
     config.imageSize ??= modelImageSize(graphs[0]!, config.data);
     const opened = await openDataset(config.data, openOptionsFor(graphs[0]!, config.data, datasetOptions(datasetSettings(config))));
     checkHasValidation(opened);
-    checkTeacherViews(config, opened);
+    checkViews(config.teacherViews ?? 'off', opened, 'teacherViews', config.data);
     graphs.forEach((g, i) => checkModelFits(g, opened, models[i]![2]));
     normalizedFor(opened, config, graphs[0]!, 'teacher');
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
@@ -111,13 +111,6 @@ async function readFinished(out: string): Promise<CompressReport | null> {
     return JSON.parse(await readFile(join(out, 'report.json'), 'utf8')) as CompressReport;
   } catch {
     return null;
-  }
-}
-
-/** Mirror images as teacher views only where they keep their class: datasets whose default augmentation flips. */
-function checkTeacherViews(c: RunConfig, ds: Dataset): void {
-  if (c.teacherViews === 'flip' && ds.defaultAugment?.flip !== true) {
-    throw new ConfigError('teacherViews', `'flip' needs images whose mirror image has the same class, and ${c.data}'s default augmentation does not flip (digits, or grey .npy data)`, 'drop --teacher-views');
   }
 }
 
@@ -228,7 +221,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
         if (!c.distill) return crossEntropy(logits, y);
         // the teacher only gives targets: no graph is recorded through it
-        const t = cache ? cache.lookup(at.rows) : noGrad(() => teacherLogits(source, at.x, c.teacherViews ?? 'off'));
+        const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(source, at.x, c.teacherViews ?? 'off'));
         return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
       };
       const before = cur?.seconds ?? 0;

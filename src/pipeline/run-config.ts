@@ -8,7 +8,7 @@ import { resolveEpochs, resolveRatios } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
 import { COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
 import { apiNaming, checkOptions } from '../options/validate.js';
-import type { HintPair, ReinsertBnMode, TeacherViews } from '../distill/index.js';
+import type { HintPair, ReinsertBnMode, Views } from '../distill/index.js';
 
 /** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else): compress()'s options from its spec, less the models, folders and callbacks. */
 export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 'resume' | 'onEvent' | 'signal' | 'data'> & { data: string };
@@ -29,7 +29,7 @@ export type RunConfig = {
   widths: Record<string, number> | null; widthsOf: string | null;
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
   /** The teacher's targets: its logits, or their mean with the mirror image's (absent in run.json of earlier versions: off). */
-  teacherViews?: TeacherViews;
+  teacherViews?: Views;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number;
   /** The lr schedule of each step (absent in run.json of earlier versions: cosine). */

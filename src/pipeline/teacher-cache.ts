@@ -1,7 +1,7 @@
 import { allReduce, indexSelect, noGrad, tensor, tidy, keep, cat, callAten, zeros, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { BatchLoader, prefetchEpoch, type Dataset } from '../data/index.js';
-import { batchOnDevice, teacherLogits, type DataParallel, type TeacherViews } from '../distill/index.js';
+import { batchOnDevice, logitsOverViews, type DataParallel, type Views } from '../distill/index.js';
 
 /**
  * The teacher's logits for every training image, computed once in eval mode on un-augmented inputs: with no random
@@ -20,7 +20,7 @@ export class TeacherCache {
    * table on every rank (each row is written by exactly one rank). `onBatch` hears of each batch done (for a progress
    * display).
    */
-  static async build(teacher: Graph, ds: Dataset, o: { device: string; views: TeacherViews; batchSize?: number; parallel?: DataParallel | undefined; onBatch?: (done: number, of: number) => void }): Promise<TeacherCache> {
+  static async build(teacher: Graph, ds: Dataset, o: { device: string; views: Views; batchSize?: number; parallel?: DataParallel | undefined; onBatch?: (done: number, of: number) => void }): Promise<TeacherCache> {
     const parallel = o.parallel;
     const shard = parallel ? { shard: { rank: parallel.rank, worldSize: parallel.worldSize } } : {};
     const loader = BatchLoader.of(ds, 'train', { batchSize: (o.batchSize ?? 256) * (parallel?.worldSize ?? 1), shuffle: false, augment: null, ...shard });
@@ -29,7 +29,7 @@ export class TeacherCache {
     let index = 0;
     for await (const b of prefetchEpoch(loader)) {
       rows.push(loader.rowsAt(0, index++));
-      if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(teacherLogits(teacher, batchOnDevice(b, o.device).x, o.views)))));
+      if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(logitsOverViews(teacher, batchOnDevice(b, o.device).x, o.views)))));
       o.onBatch?.(index, loader.batchesPerEpoch);
     }
     const all = tidy(() => (parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts)));

@@ -1,6 +1,6 @@
-// `--teacher-views flip`: the teacher's targets are the mean of its logits on each image and on its mirror image,
-// checked against onnxruntime run on both; the cache holds those means; compress records the setting, trains on
-// other targets than with 'off', and refuses it where a mirror image may change the class.
+// Two views of each image: `compress --teacher-views flip` distils from the mean of the teacher's logits on each image
+// and on its mirror image, and `eval --views flip` classifies by it; checked against onnxruntime run on both views.
+// The teacher cache holds those means; compress records the setting and trains on other targets than with 'off'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -10,11 +10,11 @@ import * as ort from 'onnxruntime-node';
 import { manualSeed, randn } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { saveOnnx } from '../../src/onnx/index.js';
-import { openDataset } from '../../src/data/index.js';
-import { batchOnDevice, teacherLogits } from '../../src/distill/index.js';
-import { BatchLoader } from '../../src/data/index.js';
+import { BatchLoader, openDataset, prefetchEpoch, toTensors } from '../../src/data/index.js';
+import { batchOnDevice, logitsOverViews } from '../../src/distill/index.js';
 import { TeacherCache } from '../../src/pipeline/teacher-cache.js';
 import { compress } from '../../src/pipeline/compress.js';
+import { evaluate } from '../../src/api/index.js';
 import { readRunConfig } from '../../src/pipeline/run-config.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { writeClassFolders } from '../data/fixtures.js';
@@ -27,7 +27,7 @@ function mirrored(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Arra
   return y;
 }
 
-test("teacherLogits: 'off' is the teacher's logits, 'flip' their mean with the mirror image's, as onnxruntime gives them", async () => {
+test("logitsOverViews: 'off' is the teacher's logits, 'flip' their mean with the mirror image's, as onnxruntime gives them", async () => {
   manualSeed(3);
   const g = buildZooGraph('resnet-small', { input: [3, 12, 12], classes: 5 });
   const file = join(mkdtempSync(join(tmpdir(), 'whittle-views-')), 'teacher.onnx');
@@ -38,8 +38,8 @@ test("teacherLogits: 'off' is the teacher's logits, 'flip' their mean with the m
   const s = await ort.InferenceSession.create(file);
   const run = async (data: Float32Array): Promise<Float32Array> => (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', data, shape) }))[s.outputNames[0]!]!.data as Float32Array;
   const [plain, mirror] = [await run(pixels), await run(mirrored(pixels, shape))];
-  assertClose(teacherLogits(g, x, 'off'), [...plain], { atol: 1e-4, what: 'off' });
-  assertClose(teacherLogits(g, x, 'flip'), Array.from(plain, (v, i) => (v + mirror[i]!) / 2), { atol: 1e-4, what: 'flip' });
+  assertClose(logitsOverViews(g, x, 'off'), [...plain], { atol: 1e-4, what: 'off' });
+  assertClose(logitsOverViews(g, x, 'flip'), Array.from(plain, (v, i) => (v + mirror[i]!) / 2), { atol: 1e-4, what: 'flip' });
   assert.ok(plain.some((v, i) => Math.abs(v - mirror[i]!) > 1e-3), 'the untrained teacher is not mirror-symmetric, so the test tells the two apart');
   x.dispose();
   g.dispose();
@@ -62,8 +62,8 @@ test("the teacher cache with views 'flip' holds each training image's two-view m
   const b = loader.batchAt(0, 1);
   const rows = loader.rowsAt(0, 1);
   const x = batchOnDevice(b, 'cpu').x;
-  assertClose(flip.lookup(rows), teacherLogits(g, x, 'flip').toArray(), { atol: 1e-5, what: 'cached flip' });
-  assertClose(off.lookup(rows), teacherLogits(g, x, 'off').toArray(), { atol: 1e-5, what: 'cached off' });
+  assertClose(flip.lookup(rows), logitsOverViews(g, x, 'flip').toArray(), { atol: 1e-5, what: 'cached flip' });
+  assertClose(off.lookup(rows), logitsOverViews(g, x, 'off').toArray(), { atol: 1e-5, what: 'cached off' });
   assert.notDeepEqual(flip.lookup(rows).toArray(), off.lookup(rows).toArray());
   flip.dispose();
   off.dispose();
@@ -90,4 +90,39 @@ test("compress with teacherViews 'flip' records it and trains on the two-view ta
   // with random augmentation there is no cache: the teacher runs on each batch, on both views
   const [augOff, augFlip] = [await loss({ augment: 'default' }), await loss({ augment: 'default', teacherViews: 'flip' })];
   assert.notEqual(augFlip[0], augOff[0]);
+});
+
+test("evaluate with views 'flip' gives the accuracy and loss of onnxruntime's two-view means", async () => {
+  const data = await rgbFolder();
+  manualSeed(1);
+  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
+  const file = join(mkdtempSync(join(tmpdir(), 'whittle-views-e-')), 'model.onnx');
+  await saveOnnx(g, file);
+  const s = await ort.InferenceSession.create(file);
+  const ds = await openDataset(data, { imageSize: 12, valSize: 30 });
+  let correct = 0;
+  let loss = 0;
+  for await (const b of prefetchEpoch(BatchLoader.of(ds, 'test', { batchSize: 7, shuffle: false, augment: null }))) {
+    const { x, y } = toTensors(b);
+    const shape = x.shape;
+    const pixels = x.data() as Float32Array;
+    const run = async (d: Float32Array): Promise<Float32Array> => (await s.run({ [s.inputNames[0]!]: new ort.Tensor('float32', d, shape) }))[s.outputNames[0]!]!.data as Float32Array;
+    const [a, m] = [await run(pixels), await run(mirrored(pixels, shape))];
+    const labels = y.toArray();
+    for (let i = 0; i < b.n; i++) {
+      const z = [0, 1, 2].map((k) => (a[i * 3 + k]! + m[i * 3 + k]!) / 2);
+      const top = Math.max(...z);
+      correct += z.indexOf(top) === labels[i] ? 1 : 0;
+      loss += Math.log(z.reduce((acc, v) => acc + Math.exp(v - top), 0)) + top - z[labels[i]!]!;
+    }
+    x.dispose();
+    y.dispose();
+  }
+  const e = await evaluate(g, data, { imageSize: 12, valSize: 30, latency: false, views: 'flip' });
+  assert.equal(e.views, 'flip');
+  assert.equal(e.accuracy, correct / e.count);
+  assert.ok(Math.abs(e.loss - loss / e.count) < 1e-4, `loss ${e.loss} against ${loss / e.count}`);
+  const plain = await evaluate(g, data, { imageSize: 12, valSize: 30, latency: false });
+  assert.notEqual(plain.loss, e.loss);
+  g.dispose();
 });
