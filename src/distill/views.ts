@@ -8,6 +8,6 @@ export type Views = (typeof VIEWS)[number];
 /** Mirror images as views only where they keep their class: datasets whose default augmentation flips. */
 export function checkViews(views: Views, ds: Dataset, option: string, data = ds.spec): void {
   if (views === 'flip' && ds.defaultAugment?.flip !== true) {
-    throw new ConfigError(option, `'flip' needs images whose mirror image has the same class, and ${data}'s default augmentation does not flip (digits, or grey .npy data)`, `drop --${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new ConfigError(option, `'flip' needs images whose mirror image has the same class, and ${data}'s default augmentation does not flip (digits, or grey .npy data)`, 'leave it off (the default)');
   }
 }

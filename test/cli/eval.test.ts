@@ -53,7 +53,7 @@ test('eval refuses a model that does not fit the dataset, or mirror views of dig
     [[await lenet(5), '--data', 'mnist'], /model: predicts 5 classes \(output \[N, 5\]\) but the dataset has 10/],
     [[join(repoRoot, 'test', 'fixtures', 'onnx', 'activations17', 'model.onnx'), '--data', 'mnist'], /model: takes input \[N, 3, 12, 12\] but the dataset's images are 3x28x28 \(channels, height, width\)\n\s*hint: --image-size 12 resizes the images to the model's side/],
     [['/nonexistent.onnx', '--data', 'mnist'], /nonexistent\.onnx/],
-    [[await lenet(10), '--data', 'mnist', '--views', 'flip'], /--views: 'flip' needs images whose mirror image has the same class, and mnist's default augmentation does not flip .*\n\s*hint: drop --views/],
+    [[await lenet(10), '--data', 'mnist', '--views', 'flip'], /--views: 'flip' needs images whose mirror image has the same class, and mnist's default augmentation does not flip .*\n\s*hint: leave it off/],
   ];
   for (const [args, msg] of cases) {
     const r = runCli(['eval', ...args]);
