@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { manualSeed, randn } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
+import type { Graph } from '../../src/graph/index.js';
 import { saveOnnx } from '../../src/onnx/index.js';
 import { BatchLoader, openDataset, prefetchEpoch, toTensors } from '../../src/data/index.js';
 import { batchOnDevice, logitsOverViews } from '../../src/distill/index.js';
@@ -27,11 +28,17 @@ function mirrored(x: Float32Array, [n, c, h, w]: readonly number[]): Float32Arra
   return y;
 }
 
-test("logitsOverViews: 'off' is the teacher's logits, 'flip' their mean with the mirror image's, as onnxruntime gives them", async () => {
-  manualSeed(3);
-  const g = buildZooGraph('resnet-small', { input: [3, 12, 12], classes: 5 });
-  const file = join(mkdtempSync(join(tmpdir(), 'whittle-views-')), 'teacher.onnx');
+/** A new untrained zoo model for 3x12x12 images (seeded), and the ONNX file it is saved as. */
+async function savedModel(seed: number, arch: 'vgg-small' | 'resnet-small', classes: number): Promise<{ g: Graph; file: string }> {
+  manualSeed(seed);
+  const g = buildZooGraph(arch, { input: [3, 12, 12], classes });
+  const file = join(mkdtempSync(join(tmpdir(), 'whittle-views-')), 'model.onnx');
   await saveOnnx(g, file);
+  return { g, file };
+}
+
+test("logitsOverViews: 'off' is the teacher's logits, 'flip' their mean with the mirror image's, as onnxruntime gives them", async () => {
+  const { g, file } = await savedModel(3, 'resnet-small', 5);
   const shape = [4, 3, 12, 12];
   const x = randn(shape);
   const pixels = x.data() as Float32Array;
@@ -72,10 +79,7 @@ test("the teacher cache with views 'flip' holds each training image's two-view m
 
 test("compress with teacherViews 'flip' records it and trains on the two-view targets, cached or not", async () => {
   const data = await rgbFolder();
-  manualSeed(0);
-  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
-  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-views-t-')), 'teacher.onnx');
-  await saveOnnx(g, teacher);
+  const { g, file: teacher } = await savedModel(0, 'vgg-small', 3);
   g.dispose();
   const common = { teacher, data, imageSize: 12, valSize: 30, batchSize: 30, epochsPerStep: 1, ratios: [0.5], threads: 2 } as const;
   const loss = async (o: Partial<Parameters<typeof compress>[0]>): Promise<[number, string]> => {
@@ -94,10 +98,7 @@ test("compress with teacherViews 'flip' records it and trains on the two-view ta
 
 test("evaluate with views 'flip' gives the accuracy and loss of onnxruntime's two-view means", async () => {
   const data = await rgbFolder();
-  manualSeed(1);
-  const g = buildZooGraph('vgg-small', { input: [3, 12, 12], classes: 3 });
-  const file = join(mkdtempSync(join(tmpdir(), 'whittle-views-e-')), 'model.onnx');
-  await saveOnnx(g, file);
+  const { g, file } = await savedModel(1, 'vgg-small', 3);
   const s = await ort.InferenceSession.create(file);
   const ds = await openDataset(data, { imageSize: 12, valSize: 30 });
   let correct = 0;
