@@ -79,7 +79,7 @@ async function startRun(o: RankOptions): Promise<Started> {
     config.imageSize ??= modelImageSize(graphs[0]!, config.data);
     const opened = await openDataset(config.data, openOptionsFor(graphs[0]!, config.data, datasetOptions(datasetSettings(config))));
     checkHasValidation(opened);
-    checkViews(config.teacherViews ?? 'off', opened, 'teacherViews', config.data);
+    checkViews(config.teacherViews, opened, 'teacherViews');
     graphs.forEach((g, i) => checkModelFits(g, opened, models[i]![2]));
     normalizedFor(opened, config, graphs[0]!, 'teacher');
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
@@ -161,7 +161,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
     if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
-    if (useCache) cache = await TeacherCache.build(teacher, ds, { device: c.device, views: c.teacherViews ?? 'off', parallel: par, onBatch: passEvents('teacher-cache') });
+    if (useCache) cache = await TeacherCache.build(teacher, ds, { device: c.device, views: c.teacherViews, parallel: par, onBatch: passEvents('teacher-cache') });
     student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
     if (!steps.length && c.student !== null) {
       checkModelFits(student, ds, 'student');
@@ -221,7 +221,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
         if (!c.distill) return crossEntropy(logits, y);
         // the teacher only gives targets: no graph is recorded through it
-        const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(source, at.x, c.teacherViews ?? 'off'));
+        const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(source, at.x, c.teacherViews));
         return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
       };
       const before = cur?.seconds ?? 0;
@@ -233,7 +233,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
         ...(c.ema !== null ? { ema: c.ema } : {}),
         ...(c.patience !== null ? { patience: c.patience } : {}),
         ...(c.warmupSteps !== null ? { warmupSteps: c.warmupSteps } : {}),
-        ...(c.schedule ? { schedule: c.schedule } : {}),
+        schedule: c.schedule,
         ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
         ...(hints ? { extraParams: hints.parameters(), extraOutputs: hints.studentValues } : {}),

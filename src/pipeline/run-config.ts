@@ -28,12 +28,12 @@ export type RunConfig = {
    */
   widths: Record<string, number> | null; widthsOf: string | null;
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
-  /** The teacher's targets: its logits, or their mean with the mirror image's (absent in run.json of earlier versions: off). */
-  teacherViews?: Views;
+  /** The teacher's targets: its logits, or their mean with the mirror image's. */
+  teacherViews: Views;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
   weightDecay: number; momentum: number;
-  /** The lr schedule of each step (absent in run.json of earlier versions: cosine). */
-  schedule?: ScheduleName;
+  /** The lr schedule of each step. */
+  schedule: ScheduleName;
   /** Decay of the weights' moving average (null: off). */
   ema: number | null; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
@@ -117,7 +117,10 @@ function checkWritable(dir: string): void {
 export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
-  // runs started before the allocation, fadeEpochs, ignore, uniformOf and ema options existed used global
-  // allocation, hard cuts, current widths and no average
-  return { allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf'>) };
+  // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
+  // used global allocation, hard cuts, current widths, no average, the cosine schedule and one teacher view
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews'> = {
+    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off',
+  };
+  return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

@@ -177,11 +177,12 @@ test('uniformOf first: the steps of a uniform run keep the same fraction of the 
   assert.ok(first < current, `largest over smallest kept fraction of the first widths: current ${current}, first ${first}`);
 });
 
-test('a run folder from before the allocation, fadeEpochs and ignore options resumes with the global allocation, hard cuts and nothing ignored, as it was started', async () => {
+test('a run folder from before the allocation, fadeEpochs, ignore, schedule and teacherViews options resumes with the global allocation, hard cuts, nothing ignored, the cosine schedule and one teacher view, as it was started', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'whittle-old-run-'));
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', alpha: 0.9, criterion: 'l1' }));
   const c = await readRunConfig(dir);
   assert.deepEqual([c.allocation, c.alpha, c.fadeEpochs, c.ignore, c.uniformOf], ['global', 0.9, 0, [], 'current']);
+  assert.deepEqual([c.schedule, c.teacherViews], ['cosine', 'off']);
   writeFileSync(join(dir, 'run.json'), JSON.stringify({ teacher: 't.onnx', allocation: 'uniform' }));
   assert.equal((await readRunConfig(dir)).allocation, 'uniform');
 });

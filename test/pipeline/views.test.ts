@@ -3,7 +3,7 @@
 // The teacher cache holds those means; compress records the setting and trains on other targets than with 'off'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -16,7 +16,6 @@ import { batchOnDevice, logitsOverViews } from '../../src/distill/index.js';
 import { TeacherCache } from '../../src/pipeline/teacher-cache.js';
 import { compress } from '../../src/pipeline/compress.js';
 import { evaluate } from '../../src/api/index.js';
-import { readRunConfig } from '../../src/pipeline/run-config.js';
 import { assertClose } from '../helpers/assert-close.js';
 import { writeClassFolders } from '../data/fixtures.js';
 import { newRun } from './fixtures.js';
@@ -85,7 +84,7 @@ test("compress with teacherViews 'flip' records it and trains on the two-view ta
   const loss = async (o: Partial<Parameters<typeof compress>[0]>): Promise<[number, string]> => {
     const out = newRun();
     const r = await compress({ ...common, ...o, out });
-    return [r.steps[0]!.epochs[0]!.trainLoss, (await readRunConfig(out)).teacherViews ?? 'absent'];
+    return [r.steps[0]!.epochs[0]!.trainLoss, (JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { teacherViews?: string }).teacherViews ?? 'absent'];
   };
   const [off, flip] = [await loss({ augment: 'off' }), await loss({ augment: 'off', teacherViews: 'flip' })];
   assert.equal(off[1], 'off');
