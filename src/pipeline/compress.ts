@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/write-atomic.js';
+import { makeFolder } from '../util/make-folder.js';
 import { WHITTLE_VERSION } from '../version.js';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
 import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js';
@@ -90,7 +91,9 @@ async function startRun(o: RankOptions): Promise<Started> {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
-    await mkdir(o.out, { recursive: true });
+    await makeFolder(o.out).catch((e: NodeJS.ErrnoException) => {
+      throw new ConfigError('out', `cannot make ${o.out} (${e.code ?? e.message})`, 'choose an -o folder you can write to');
+    });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
   } finally {

@@ -1,9 +1,10 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ScheduleName } from '../optim/index.js';
 import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
+import { canMakeIn } from '../util/writable-file.js';
 import { resolveEpochs, resolveRatios } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
 import { COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
@@ -106,11 +107,7 @@ export async function checkNewRunFolder(out: string): Promise<void> {
 }
 
 function checkWritable(dir: string): void {
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new ConfigError('out', `cannot write in ${dir} (permission denied)`, 'choose an -o folder you can write to');
-  }
+  if (!canMakeIn(dir)) throw new ConfigError('out', `cannot write in ${dir}`, 'choose an -o folder you can write to');
 }
 
 /** The config a run folder was started with (run.json). */

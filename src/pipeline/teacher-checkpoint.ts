@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScheduleName } from '../optim/index.js';
 import type { Graph } from '../graph/index.js';
@@ -6,6 +6,7 @@ import { loadOnnx } from '../onnx/index.js';
 import type { TeacherSource } from './teacher-model.js';
 import type { FitCheckpoint } from '../distill/index.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
+import { makeFolder } from '../util/make-folder.js';
 import { loadFitState, pruneCheckpointFolders, readCheckpointFile, saveFitState, type FitInProgress } from './checkpoint.js';
 
 /** train-teacher's settings as a checkpoint keeps them: every one that the result depends on. */
@@ -29,7 +30,7 @@ export const readTeacherCheckpoint = (out: string): Promise<TeacherCheckpoint | 
 /** Saves the epoch's model and trainer state in a new folder, points checkpoint.json at it, drops the older one. */
 export async function writeTeacherCheckpoint(out: string, settings: TeacherSettings, graph: Graph, fit: FitCheckpoint): Promise<void> {
   const root = checkpointDir(out);
-  await mkdir(root, { recursive: true });
+  await makeFolder(root);
   const current = await saveFitState(root, `epoch-${fit.epochs.length}`, graph, fit, 'model.onnx');
   const c: TeacherCheckpoint = { format: 1, settings, current };
   await writeFileAtomic(join(root, 'checkpoint.json'), JSON.stringify(c, null, 2) + '\n');
@@ -49,7 +50,7 @@ export const TEACHER_SOURCE = 'source.onnx';
 
 /** Keeps the model a training of `out` starts from (ONNX bytes) beside its checkpoint. */
 export async function saveTeacherSource(out: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(checkpointDir(out), { recursive: true });
+  await makeFolder(checkpointDir(out));
   await writeFileAtomic(join(checkpointDir(out), TEACHER_SOURCE), bytes);
 }
 

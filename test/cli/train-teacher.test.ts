@@ -35,6 +35,8 @@ test('train-teacher refuses an unwritable output before training, with one line 
   const cases: [string[], RegExp][] = [
     [['-o', '/nonexistent/dir/t.onnx'], /--output: folder \/nonexistent\/dir does not exist/],
     [['-o', tmpdir()], /--output: .* is a folder; give a file name/],
+    // as root, /proc passes access(W_OK) but takes no checkpoint folder: refused before training, not after an epoch
+    [['-o', '/proc/whittle-t.onnx'], /--output: folder \/proc is not writable/],
     [['--arch', 'alexnet', '-o', join(tmpdir(), 'x.onnx')], /--arch: expected one of mlp, lenet5, vgg-small/],
     [['--data', 'idx:/nonexistent', '-o', join(tmpdir(), 'x.onnx')], /\/nonexistent: directory not found/],
     [['--arch', 'lenet5', '--data', 'mnist', '--val-size', '0', '-o', join(tmpdir(), 'x.onnx')], /--val-size: 0 leaves no validation images/],

@@ -123,6 +123,8 @@ test('compress refuses bad input with one line and exit 2, and never touches an 
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--alpha', '2', '-o', fresh], /alpha: must be in \[0, 1\], got '?2'?/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json', 'run')], /(out|--output): cannot make .*report\.json is a file/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', join(existing, 'report.json')], /(out|--output): .*report\.json is a file, not a folder/],
+    // as root, /proc passes access(W_OK) but takes no new folder (and Node's recursive mkdir never returns there)
+    [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '-o', '/proc/whittle-no-such/run'], /(out|--output): cannot (make|write)/],
     [['--teacher', teacher, '--data', 'idx:/nonexistent', '--ratios', '0.5', '-o', fresh], /nonexistent/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--val-size', '0', '-o', fresh], /--val-size: 0 leaves no validation images/],
     [['--teacher', teacher, '--data', DATA, '--ratios', '0.5', '--teacher-views', 'flip', '-o', fresh], /--teacher-views: 'flip' needs images whose mirror image has the same class, and idx:.*'s default augmentation does not flip/],
