@@ -18,6 +18,9 @@ test('makeFolder fails where a parent cannot be made, and removes the parents it
   const root = mkdtempSync(join(tmpdir(), 'whittle-mkdir-'));
   writeFileSync(join(root, 'file'), 'x');
   await assert.rejects(makeFolder(join(root, 'file', 'run')), { code: 'ENOTDIR' });
+  // the parent is made, then the child's name is too long: the parent goes again
+  await assert.rejects(makeFolder(join(root, 'parent', 'x'.repeat(300))), { code: 'ENAMETOOLONG' });
+  assert.deepEqual(readdirSync(root), ['file']);
   // Node's recursive mkdir never returns here (as root /proc passes access(W_OK) but takes no new folder)
   if (existsSync('/proc/self')) await assert.rejects(makeFolder('/proc/whittle-no-such/run'), (e: NodeJS.ErrnoException) => ['ENOENT', 'EACCES', 'EPERM'].includes(e.code ?? ''));
   assert.equal(existsSync('/proc/whittle-no-such'), false);
