@@ -148,12 +148,12 @@ test('MaxPool on uint8 keeps the dtype', () => {
   assert.deepEqual(y, { shape: [1, 1, 1, 1], dtype: 'uint8', data: [200] });
 });
 
-test('1-D and 3-D convolutions and pools fail naming the node', () => {
+test('4-D convolutions and pools fail naming the node', () => {
   const cases: [string, number[], number[] | null, Record<string, Attr>][] = [
-    ['Conv', [1, 1, 5], [1, 1, 3], {}],
-    ['ConvTranspose', [1, 1, 2, 2, 2], [1, 1, 1, 1, 1], {}],
-    ['MaxPool', [1, 1, 5], null, { kernel_shape: ints([2]) }],
-    ['AveragePool', [1, 1, 4, 4, 4], null, { kernel_shape: ints([2, 2, 2]) }],
+    ['Conv', [1, 1, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1], {}],
+    ['ConvTranspose', [1, 1, 2, 2, 2, 2], [1, 1, 1, 1, 1, 1], {}],
+    ['MaxPool', [1, 1, 2, 2, 2, 2], null, { kernel_shape: ints([2, 2, 2, 2]) }],
+    ['AveragePool', [1, 1, 2, 2, 2, 2], null, { kernel_shape: ints([2, 2, 2, 2]) }],
   ];
   for (const [op, xs, ws, attrs] of cases) {
     const inputs = [tensor(values(xs.reduce((a, b) => a * b, 1), 1), xs), ...(ws ? [tensor(values(ws.reduce((a, b) => a * b, 1), 2), ws)] : [])];

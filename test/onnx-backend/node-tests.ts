@@ -8,6 +8,7 @@ import { decodeModel, encodeModel, DataType } from '../../src/onnx/index.js';
 import { onnxSchema } from '../../src/onnx/proto/onnx-schema.js';
 import { num, type TensorProto } from '../../src/onnx/proto/index.js';
 import { readTensorProto } from '../../src/onnx/tensor-proto.js';
+import { WILD_OPS, WILD_SAME_AT_11, WILD_SKIPS } from './wild-ops.js';
 
 /** Where the node tests are: $ONNX_NODE_TESTS, or where Debian's libonnx-testdata installs them. */
 export const NODE_DIR = process.env['ONNX_NODE_TESTS'] ?? '/usr/share/libonnx-testdata/data/node';
@@ -31,10 +32,6 @@ export const EXTRA_OPS = new Set([
  * Every name is checked against the installed test data, so the table cannot silently go stale.
  */
 export const SKIPS: Record<string, readonly string[]> = {
-  '1-D or 3-D convolution/pooling (only 2-D is supported)': [
-    'test_averagepool_1d_default', 'test_averagepool_3d_default', 'test_maxpool_1d_default', 'test_maxpool_3d_default',
-    'test_convtranspose_1d', 'test_convtranspose_3d',
-  ],
   'MaxPool Indices output': ['test_maxpool_with_argmax_2d_precomputed_pads', 'test_maxpool_with_argmax_2d_precomputed_strides'],
   'dtype whittle does not hold (float16, bfloat16 stored as uint16, string, uint32, uint64)': [
     'test_cast_BFLOAT16_to_FLOAT', 'test_cast_DOUBLE_to_FLOAT16', 'test_cast_FLOAT16_to_DOUBLE', 'test_cast_FLOAT16_to_FLOAT',
@@ -49,6 +46,7 @@ export const SKIPS: Record<string, readonly string[]> = {
     'test_training_dropout', 'test_training_dropout_default', 'test_training_dropout_default_mask', 'test_training_dropout_mask',
   ],
   'opset below 11, op changed since (whittle reads opsets 11-18)': ['test_convtranspose_with_kernel'],
+  ...WILD_SKIPS,
 };
 
 /**
@@ -56,7 +54,7 @@ export const SKIPS: Record<string, readonly string[]> = {
  * an older opset that uses only these ops (at or after these versions) means the same at opset 11, so it is read as
  * an opset-11 model. (GlobalAveragePool and GlobalMaxPool since 1, HardSigmoid since 6, ConstantOfShape since 9.)
  */
-const SAME_AT_11: Record<string, number> = { GlobalAveragePool: 1, GlobalMaxPool: 1, HardSigmoid: 6, ConstantOfShape: 9 };
+const SAME_AT_11: Record<string, number> = { GlobalAveragePool: 1, GlobalMaxPool: 1, HardSigmoid: 6, ConstantOfShape: 9, ...WILD_SAME_AT_11 };
 
 /**
  * One node test folder. `training` is set when a BatchNormalization node has training_mode=1: whittle's IR keeps
@@ -73,7 +71,7 @@ export function listCases(): NodeCase[] {
     if (!existsSync(join(dir, 'model.onnx'))) continue;
     const m = decodeModel(readFileSync(join(dir, 'model.onnx')), name);
     const ops = [...new Set((m.graph?.node ?? []).map((n) => n.opType))].sort();
-    if (!ops.every((o) => ISSUE_OPS.has(o) || EXTRA_OPS.has(o))) continue;
+    if (!ops.every((o) => ISSUE_OPS.has(o) || EXTRA_OPS.has(o) || WILD_OPS.has(o))) continue;
     const opset = num(m.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version);
     const training = (m.graph?.node ?? []).some((n) => n.opType === 'BatchNormalization' && n.attribute.some((a) => a.name === 'training_mode' && num(a.i) === 1));
     out.push({ name, dir, ops, opset, extraOnly: !ops.some((o) => ISSUE_OPS.has(o)), training });

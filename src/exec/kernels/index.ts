@@ -11,8 +11,10 @@ import { shapeKernels } from './shape.js';
 import { dimsKernels } from './dims.js';
 import { indexingKernels } from './indexing.js';
 import { dtypeKernels } from './dtype.js';
+import { wildKernels } from './wild-ops.js';
 
 registerKernels({
   ...convKernels, ...convTransposeKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...mathKernels, ...poolKernels,
   ...reduceKernels, ...shapeKernels, ...dimsKernels, ...indexingKernels, ...dtypeKernels,
 });
+registerKernels(wildKernels);

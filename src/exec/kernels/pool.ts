@@ -1,47 +1,51 @@
-import { amax, avgPool2d, cast, div, isFloating, maxPool2d, mean, onesLike, pad, slice, type Tensor } from '../../tensor/index.js';
+import { abs, amax, callAten, cast, div, isFloating, mean, mul, norm, onesLike, pad, pow, slice, type Tensor } from '../../tensor/index.js';
 import { attrInt, attrInts } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
-import { windowPads } from './conv.js';
+import { torchPadWidths, windowPads } from './conv.js';
 import { need, unsupported } from './util.js';
 
-type Pair = [number, number];
+type PoolArgs = { n: number; kernel: number[]; strides: number[]; dilations: number[]; pads: number[]; ceilMode: boolean };
 
-function poolArgs(x: Tensor, ctx: KernelContext) {
-  if (x.rank !== 4) unsupported(ctx, `${x.rank - 2}-D pooling (only 2-D)`);
-  const kernel = attrInts(ctx.node, 'kernel_shape', []);
-  if (kernel.length !== 2) unsupported(ctx, `kernel_shape [${kernel.join(', ')}]`);
-  const strides = attrInts(ctx.node, 'strides', [1, 1]);
-  const dilations = attrInts(ctx.node, 'dilations', [1, 1]);
-  return {
-    kernel: [kernel[0]!, kernel[1]!] as Pair,
-    strides: [strides[0]!, strides[1]!] as Pair,
-    dilations: [dilations[0]!, dilations[1]!] as Pair,
-    pads: windowPads(ctx, x.shape.slice(2), kernel, strides, dilations),
-    ceilMode: attrInt(ctx.node, 'ceil_mode', 0) === 1,
-  };
+function poolArgs(x: Tensor, ctx: KernelContext): PoolArgs {
+  const n = x.rank - 2;
+  if (n < 1 || n > 3) unsupported(ctx, `pooling of input rank ${x.rank} (1-D to 3-D)`);
+  const kernel = [...attrInts(ctx.node, 'kernel_shape', [])];
+  if (kernel.length !== n) unsupported(ctx, `kernel_shape [${kernel.join(', ')}] for ${n} spatial dims`);
+  const one = new Array<number>(n).fill(1);
+  const strides = [...attrInts(ctx.node, 'strides', one)];
+  const dilations = [...attrInts(ctx.node, 'dilations', one)];
+  return { n, kernel, strides, dilations, pads: windowPads(ctx, x.shape.slice(2), kernel, strides, dilations), ceilMode: attrInt(ctx.node, 'ceil_mode', 0) === 1 };
+}
+
+/** libtorch pools pad symmetrically and at most half the kernel. */
+const fitsTorch = (a: PoolArgs): boolean => a.kernel.every((k, d) => a.pads[d] === a.pads[d + a.n] && 2 * a.pads[d]! <= k);
+
+const maxPool = (x: Tensor, a: PoolArgs, padding: number[]): Tensor =>
+  callAten(`max_pool${a.n}d`, '', x, a.kernel, a.strides, padding, a.dilations, a.ceilMode);
+
+function avgPool(x: Tensor, a: PoolArgs, padding: number[], countIncludePad: boolean): Tensor {
+  const extra = a.n === 1 ? [] : [null];
+  return callAten(`avg_pool${a.n}d`, '', x, a.kernel, a.strides, padding, a.ceilMode, countIncludePad, ...extra);
 }
 
 /**
  * After pooling an explicitly padded input with ceil_mode, drops a last window that starts in the end padding: the
  * ONNX spec ignores such windows (as libtorch does with its own padding), but libtorch counts explicit padding as input.
  */
-function dropPadWindows(y: Tensor, inHW: readonly number[], a: ReturnType<typeof poolArgs>): Tensor {
+function dropPadWindows(y: Tensor, inDims: readonly number[], a: PoolArgs): Tensor {
   if (!a.ceilMode) return y;
-  const [hb, wb, he, we] = a.pads as [number, number, number, number];
-  const begin = [hb, wb];
-  const total = [hb + he, wb + we];
   let out = y;
-  for (let d = 0; d < 2; d++) {
+  for (let d = 0; d < a.n; d++) {
     const span = (a.kernel[d]! - 1) * a.dilations[d]! + 1;
-    let n = Math.ceil((inHW[d]! + total[d]! - span) / a.strides[d]!) + 1;
-    if ((n - 1) * a.strides[d]! >= inHW[d]! + begin[d]!) n--;
+    let n = Math.ceil((inDims[d]! + a.pads[d]! + a.pads[d + a.n]! - span) / a.strides[d]!) + 1;
+    if ((n - 1) * a.strides[d]! >= inDims[d]! + a.pads[d]!) n--;
     if (n < out.shape[2 + d]!) out = slice(out, 2 + d, 0, n);
   }
   return out;
 }
 
-// Torch pools pad symmetrically and at most half the kernel: anything else is padded explicitly first
-// (-inf for max). Integer inputs (uint8, int8) are pooled as float32, which holds them exactly.
+// Pads a pool cannot take are applied explicitly first (-inf for max). Integer inputs (uint8, int8) are pooled as
+// float32, which holds them exactly.
 const MaxPool: Kernel = (inputs, ctx) => {
   let x = need(inputs, 0, ctx);
   const a = poolArgs(x, ctx);
@@ -49,13 +53,21 @@ const MaxPool: Kernel = (inputs, ctx) => {
   if (attrInt(ctx.node, 'storage_order', 0) !== 0) unsupported(ctx, 'storage_order=1');
   const dtype = x.dtype;
   if (!isFloating(dtype)) x = cast(x, 'float32');
-  const [hb, wb, he, we] = a.pads as [number, number, number, number];
-  const fits = hb === he && wb === we && 2 * hb <= a.kernel[0] && 2 * wb <= a.kernel[1];
-  const s = fits ? { x, padding: [hb, wb] as Pair } : { x: pad(x, [wb, we, hb, he], 'constant', -Infinity), padding: [0, 0] as Pair };
-  let y = maxPool2d(s.x, a.kernel, { stride: a.strides, padding: s.padding, dilation: a.dilations, ceilMode: a.ceilMode });
+  const fits = fitsTorch(a);
+  const zero = new Array<number>(a.n).fill(0);
+  let y = fits ? maxPool(x, a, a.pads.slice(0, a.n)) : maxPool(pad(x, torchPadWidths(a.pads), 'constant', -Infinity), a, zero);
   if (!fits) y = dropPadWindows(y, x.shape.slice(2), a);
   return [y.dtype === dtype ? y : cast(y, dtype)];
 };
+
+/**
+ * Sum of a window pool with zero padding: libtorch's average (padding counted) times the window size, padded
+ * explicitly first where libtorch cannot pad.
+ */
+function zeroPaddedPool(x: Tensor, a: PoolArgs): Tensor {
+  if (fitsTorch(a)) return avgPool(x, a, a.pads.slice(0, a.n), true);
+  return dropPadWindows(avgPool(pad(x, torchPadWidths(a.pads), 'constant', 0), a, new Array<number>(a.n).fill(0), true), x.shape.slice(2), a);
+}
 
 /**
  * AveragePool. Symmetric pads of at most half the kernel go to libtorch as they are. Otherwise the input is padded
@@ -65,28 +77,48 @@ const MaxPool: Kernel = (inputs, ctx) => {
 const AveragePool: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
   const a = poolArgs(x, ctx);
-  if (a.dilations[0] !== 1 || a.dilations[1] !== 1) unsupported(ctx, 'dilations other than 1');
+  if (a.dilations.some((d) => d !== 1)) unsupported(ctx, 'dilations other than 1');
   const countIncludePad = attrInt(ctx.node, 'count_include_pad', 0) === 1;
-  const [hb, wb, he, we] = a.pads as [number, number, number, number];
-  const symmetric = hb === he && wb === we && 2 * hb <= a.kernel[0] && 2 * wb <= a.kernel[1];
-  const o = { stride: a.strides, ceilMode: a.ceilMode, countIncludePad: true };
-  if (symmetric) return [avgPool2d(x, a.kernel, { ...o, padding: [hb, wb], countIncludePad })];
-  const widths = [wb, we, hb, he];
-  const inHW = x.shape.slice(2);
-  const withPad = dropPadWindows(avgPool2d(pad(x, widths, 'constant', 0), a.kernel, { ...o, padding: 0 }), inHW, a);
+  if (fitsTorch(a)) return [avgPool(x, a, a.pads.slice(0, a.n), countIncludePad)];
+  const withPad = zeroPaddedPool(x, a);
   if (countIncludePad) return [withPad];
-  const mask = pad(onesLike(slice(slice(x, 0, 0, 1), 1, 0, 1)), widths, 'constant', 0);
-  return [div(withPad, dropPadWindows(avgPool2d(mask, a.kernel, { ...o, padding: 0 }), inHW, a))];
+  const mask = onesLike(slice(slice(x, 0, 0, 1), 1, 0, 1));
+  return [div(withPad, zeroPaddedPool(mask, a))];
 };
+
+/** The p of LpPool and GlobalLpPool: a float in opset 1, an int from opset 2; 2 by default. */
+function lpOrder(ctx: KernelContext): number {
+  const a = ctx.node.attrs['p'];
+  return a?.kind === 'int' || a?.kind === 'float' ? a.value : 2;
+}
+
+/** LpPool: (sum over the window of |x|^p)^(1/p), zero padding contributing nothing. */
+const LpPool: Kernel = (inputs, ctx) => {
+  const x = need(inputs, 0, ctx);
+  const a = poolArgs(x, ctx);
+  if (a.dilations.some((d) => d !== 1)) unsupported(ctx, 'dilations other than 1');
+  const p = lpOrder(ctx);
+  const size = a.kernel.reduce((s, k) => s * k, 1);
+  return [pow(mul(zeroPaddedPool(pow(abs(x), p), a), size), 1 / p)];
+};
+
+const spatial = (x: Tensor): number[] => Array.from({ length: x.rank - 2 }, (_, i) => i + 2);
 
 const GlobalAveragePool: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
-  return [mean(x, Array.from({ length: x.rank - 2 }, (_, i) => i + 2), true)];
+  return [mean(x, spatial(x), true)];
 };
 
 const GlobalMaxPool: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
-  return [amax(x, Array.from({ length: x.rank - 2 }, (_, i) => i + 2), true)];
+  return [amax(x, spatial(x), true)];
 };
 
-export const poolKernels = { MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool };
+/** GlobalLpPool: the p-norm over all spatial dims. */
+const GlobalLpPool: Kernel = (inputs, ctx) => {
+  const x = need(inputs, 0, ctx);
+  const p = lpOrder(ctx);
+  return [norm(x, p, spatial(x), true)];
+};
+
+export const poolKernels = { MaxPool, AveragePool, LpPool, GlobalAveragePool, GlobalMaxPool, GlobalLpPool };
