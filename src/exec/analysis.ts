@@ -1,5 +1,5 @@
 import { noGrad, tidy, zeros, type DType, type Tensor } from '../tensor/index.js';
-import { GraphError, type Dim, type Graph, type ValueInfo } from '../graph/index.js';
+import { GraphError, type Dim, type Graph, type Node, type ValueInfo } from '../graph/index.js';
 import { runGraph } from './executor.js';
 
 /** Concrete input shapes by input name; symbolic dims of the graph inputs must be given here (except the batch). */
@@ -66,7 +66,8 @@ const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
 /**
  * Multiply-accumulates of one sample (batch 1), counted as thop/fvcore do: one multiply-add = 1 MAC, for Conv,
- * ConvTranspose, Gemm and MatMul only (normalisation, activations and pooling are not counted). Needs inferShapes.
+ * ConvTranspose, Gemm, MatMul and RNN/GRU/LSTM only (normalisation, activations and pooling are not counted). Needs
+ * inferShapes.
  */
 export function countMacs(g: Graph): { total: number; byNode: Map<string, number> } {
   const byNode = new Map<string, number>();
@@ -83,8 +84,22 @@ export function countMacs(g: Graph): { total: number; byNode: Map<string, number
       const transA = n.opType === 'Gemm' && n.attrs['transA']?.kind === 'int' && n.attrs['transA'].value === 1;
       const k = transA ? a[0]! : a[a.length - 1]!;
       macs = prod(shape1(g, n.outputs[0]!)) * k;
+    } else if (n.opType === 'RNN' || n.opType === 'GRU' || n.opType === 'LSTM') {
+      macs = recurrentMacs(n, shape1(g, n.inputs[0]!), shape1(g, n.inputs[1]!));
     }
     if (macs) byNode.set(n.name, macs);
   }
   return { total: [...byNode.values()].reduce((a, b) => a + b, 0), byNode };
+}
+
+/**
+ * An RNN, GRU or LSTM node's MACs per sample: directions x steps x (gates x H) x (I + H), the input and recurrent
+ * matrix products of every step (W is [directions, gates x H, I]; X is [T, B, I], or [B, T, I] with layout 1).
+ */
+function recurrentMacs(n: Node, x: readonly number[], w: readonly number[]): number {
+  const layout = n.attrs['layout']?.kind === 'int' ? n.attrs['layout'].value : 0;
+  const steps = x[layout === 1 ? 1 : 0]!;
+  const [dirs, gh, input] = w as [number, number, number];
+  const gates = n.opType === 'LSTM' ? 4 : n.opType === 'GRU' ? 3 : 1;
+  return dirs * steps * gh * (input + gh / gates);
 }
