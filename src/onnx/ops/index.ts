@@ -11,10 +11,12 @@ import { Split } from './split.js';
 import { Dropout } from './dropout.js';
 import { HardSwish } from './hard-swish.js';
 import { simpleOps } from './simple.js';
+import { recurrentOps } from './recurrent.js';
+import { Scatter } from './wild-rows.js';
 
 /** The op mappings by ONNX op type (ops without an entry pass through unchanged). */
 const registry = new Map<string, OpMapping>(
-  [Conv, ConvTranspose, MaxPool, AveragePool, BatchNormalization, Gemm, Softmax, LogSoftmax, ...reduceOps, Squeeze, Unsqueeze, Split, Dropout, HardSwish, ...simpleOps].map((m) => [m.opType, m]),
+  [Conv, ConvTranspose, MaxPool, AveragePool, BatchNormalization, Gemm, Softmax, LogSoftmax, ...reduceOps, Squeeze, Unsqueeze, Split, Dropout, HardSwish, ...simpleOps, ...recurrentOps, Scatter].map((m) => [m.opType, m]),
 );
 
 export function mappingFor(opType: string): OpMapping | undefined {

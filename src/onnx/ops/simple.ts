@@ -1,6 +1,7 @@
 import { float, int, string, type Attrs, type Node } from '../../graph/index.js';
 import { OnnxError } from '../errors.js';
 import { checkRange, dropAttrs, where, withDefaults, type ExportContext, type OpMapping } from './op.js';
+import { WILD_ROWS } from './wild-rows.js';
 
 /** `added`: attributes that appeared at an opset (name → opset); written below it only when at their default. */
 type Row = { defaults?: (opset: number) => Attrs; required?: readonly string[]; since?: number; added?: Readonly<Record<string, number>> };
@@ -41,6 +42,7 @@ const ROWS: Record<string, Row> = {
   BitwiseOr: { since: 18 },
   BitwiseXor: { since: 18 },
   BitwiseNot: { since: 18 },
+  ...WILD_ROWS,
 };
 
 /** Drops attributes that the target opset does not have yet, refusing values other than their default. */
