@@ -126,6 +126,9 @@ function arith(op: string, dtype: DType): ((v: number[]) => number) | undefined 
   }
 }
 
+/** Mod: C's fmod (the dividend's sign) or, with fmod=0, Python's % (the divisor's sign). */
+const modOf = (fmod: boolean) => ([a, b]: number[]): number => (fmod ? a! % b! : a! - Math.floor(a! / b!) * b!);
+
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   Equal: (a, b) => a === b, Less: (a, b) => a < b, Greater: (a, b) => a > b, LessOrEqual: (a, b) => a <= b, GreaterOrEqual: (a, b) => a >= b,
   And: (a, b) => !!a && !!b, Or: (a, b) => !!a || !!b, Xor: (a, b) => !!a !== !!b,
@@ -137,7 +140,7 @@ const UNARY: Record<string, (a: number) => number> = {
 /** Ops the folder evaluates in JS (on small values; Shape and Size only need their input's shape). */
 export const FOLDABLE = new Set([
   'Shape', 'Size', 'Identity', 'Cast', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape', 'Slice', 'Transpose', 'ConstantOfShape', 'Range', 'Where',
-  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', ...Object.keys(COMPARE), ...Object.keys(UNARY),
+  'Add', 'Sub', 'Mul', 'Div', 'Mod', 'Pow', 'Max', 'Min', ...Object.keys(COMPARE), ...Object.keys(UNARY),
 ]);
 
 /**
@@ -183,6 +186,7 @@ export function evalNode(node: Node, inputs: readonly (Known | null)[], opset: n
     return to ? [{ dtype: to, shape: x.shape, data: x.data.map((v) => castValue(v, to)) }] : undefined;
   }
   if (UNARY[op]) return [{ ...x, data: x.data.map(UNARY[op]!) }];
+  if (op === 'Mod') return wrap(need(1)?.data.includes(0) === false ? broadcast([x, need(1)!], x.dtype, modOf(int(node, 'fmod', 0) === 1)) : undefined);
   const ar = arith(op, x.dtype);
   if (ar) {
     const all = xs.filter((v): v is Small => v !== null);

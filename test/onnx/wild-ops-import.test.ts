@@ -81,3 +81,24 @@ test('the opset-9 Scatter is written as ScatterElements from opset 11', () => {
     g.dispose();
   }
 });
+
+test('Mod of constants folds at import with Python or C signs', () => {
+  const c = (name: string, v: number[]) => ({ name, dims: [v.length], dataType: 7, int64Data: v });
+  const info = (name: string) => ({ name, type: { tensorType: { elemType: 7, shape: { dim: [{ dimValue: 4 }] } } } });
+  const node = (name: string, fmod: number) => ({ name, opType: 'Mod', domain: '', input: ['a', 'b'], output: [`${name}_out`], attribute: [{ name: 'fmod', type: 2, i: fmod }] });
+  const m = {
+    irVersion: 8, opsetImport: [{ domain: '', version: 13 }], producerName: 'whittle-test',
+    graph: {
+      name: 'g', input: [info('x')], output: [info('y'), info('z')], initializer: [c('a', [-7, 7, -7, 7]), c('b', [3, -3, -3, 3])],
+      node: [node('py', 0), node('c', 1), { name: 'add_y', opType: 'Add', input: ['x', 'py_out'], output: ['y'] }, { name: 'add_z', opType: 'Add', input: ['x', 'c_out'], output: ['z'] }],
+    },
+  };
+  const g = loadOnnx(encodeModel(m as unknown as ModelProto), { source: 'mod.onnx' });
+  try {
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['Add', 'Add']);
+    assert.deepEqual(g.initializers.get('py_out')!.tensor.toArray(), [2, -2, -1, 1]);
+    assert.deepEqual(g.initializers.get('c_out')!.tensor.toArray(), [-1, 1, -1, 1]);
+  } finally {
+    g.dispose();
+  }
+});
