@@ -18,7 +18,7 @@ export interface ModelReport {
   /** Elements of the trainable tensors (BatchNorm running statistics are buffers, not parameters, as in PyTorch). */
   params: number;
   buffers: number;
-  /** Multiply-accumulates of one sample (Conv, ConvTranspose, Gemm, MatMul; 1 multiply-add = 1 MAC), or null. */
+  /** Multiply-accumulates of one sample (Conv, ConvTranspose, Gemm, MatMul, RNN/GRU/LSTM; 1 multiply-add = 1 MAC), or null. */
   macs: number | null;
   /** The input shape the MACs were counted at (batch 1). */
   macsInput: number[] | null;

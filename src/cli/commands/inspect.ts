@@ -14,7 +14,7 @@ function printText(r: ModelReport): void {
   const ops = Object.entries(r.opTypes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   console.log(`nodes    ${r.nodes}: ${ops.map(([op, n]) => `${op} ${n}`).join(', ')}`);
   console.log(`params   ${fmtInt(r.params)}${r.buffers ? ` (+ ${fmtInt(r.buffers)} BatchNorm running statistics, not counted)` : ''}`);
-  if (r.macs !== null) console.log(`MACs     ${fmtInt(r.macs)} per sample at ${r.macsInput?.join('x') ?? '?'} (Conv, ConvTranspose, Gemm, MatMul; 1 multiply-add = 1 MAC)`);
+  if (r.macs !== null) console.log(`MACs     ${fmtInt(r.macs)} per sample at ${r.macsInput?.join('x') ?? '?'} (Conv, ConvTranspose, Gemm, MatMul, RNN/GRU/LSTM; 1 multiply-add = 1 MAC)`);
   if (r.groups) console.log(`groups   ${r.groups.length} prunable channel groups`);
   for (const grp of r.groups ?? []) console.log(`  ${grp.name.padEnd(30)} ${String(grp.channels).padStart(5)} channels, ${grp.members.length} nodes: ${grp.members.slice(0, 6).join(', ')}${grp.members.length > 6 ? ', ...' : ''}`);
   for (const u of r.untouched ?? []) console.log(`  untouched ${u.node}: ${u.reason}`);
