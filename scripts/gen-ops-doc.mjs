@@ -31,7 +31,7 @@ const LIMITS = {
   LSTM: 'default activations only (Sigmoid, Tanh, Tanh); others refused at load',
   Cast: 'to float32/64/16, bfloat16, int64/32/16/8, uint8 and bool; uint16/32/64 and string refused',
   Mod: 'fmod=0 on floats (invalid ONNX) and integer division by zero refused',
-  ...(MAX_OPSET < 20 ? { Gelu: `opset 20: runs in graphs built or converted by whittle; files at opset 20 wait for whittle to read it` } : {}),
+  ...(MAX_OPSET < 20 ? { Gelu: `defined at opset 20, above the opsets read now: files using it are refused for their opset` } : {}),
   Scatter: 'written as ScatterElements',
 };
 /** How an op runs, where that is worth knowing. */
