@@ -1,5 +1,5 @@
 import { add, callAten, cast, clip, matmul, mul, narrow, relu, sigmoid, stack, sub, tanh, tensor, transpose, where, type Tensor } from '../../tensor/index.js';
-import type { RecurrentInputs, RecurrentOutputs, RecurrentSpec } from './rnn.js';
+import type { RecurrentInputs, RecurrentOutputs, RecurrentSpec } from './rnn-types.js';
 
 const pick = (t: Tensor, i: number, dim = 0): Tensor => callAten('select', 'int', t, dim, i);
 
