@@ -2,6 +2,7 @@ import { add, arange, callAten, cast, eq, isFloating, lt, reshape, tensor, trans
 import { attrInt } from '../../graph/index.js';
 import type { Kernel } from '../kernel.js';
 import { checkedAxis, intsOf, invalid, need } from './util.js';
+import { onDeviceOf } from './device.js';
 
 /** Tensors longer than this are refused by Range and OneHot: a bad constant must not ask for gigabytes. */
 const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -15,7 +16,7 @@ const Range: Kernel = (inputs, ctx) => {
   const dtype = need(inputs, 0, ctx).dtype;
   const values = Array.from({ length: n }, (_, i) => start + i * delta);
   const direct = dtype === 'int64' || dtype === 'int32' || dtype === 'float64' || dtype === 'float32';
-  return [direct ? tensor(values, [n], dtype) : cast(tensor(values, [n], 'float64'), dtype)];
+  return [onDeviceOf(direct ? tensor(values, [n], dtype) : cast(tensor(values, [n], 'float64'), dtype), need(inputs, 0, ctx))];
 };
 
 /** Tile: repeats each axis `repeats[i]` times. */
@@ -51,7 +52,7 @@ const OneHot: Kernel = (inputs, ctx) => {
   idx = where(lt(idx, 0), add(idx, depth), idx);
   const shape = indices.shape;
   const at = reshape(idx, [...shape.slice(0, a), 1, ...shape.slice(a)]);
-  const positions = reshape(arange(0, depth, 1, { dtype: 'int64' }), Array.from({ length: rank }, (_, i) => (i === a ? depth : 1)));
+  const positions = reshape(onDeviceOf(arange(0, depth, 1, { dtype: 'int64' }), idx), Array.from({ length: rank }, (_, i) => (i === a ? depth : 1)));
   const [off, on] = [0, 1].map((i) => callAten('select', 'int', values, 0, i));
   return [where(eq(at, positions), on!, off!)];
 };

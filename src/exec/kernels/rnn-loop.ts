@@ -1,4 +1,5 @@
 import { add, callAten, cast, clip, matmul, mul, narrow, relu, sigmoid, stack, sub, tanh, tensor, transpose, where, type Tensor } from '../../tensor/index.js';
+import { onDeviceOf } from './device.js';
 import type { RecurrentInputs, RecurrentOutputs, RecurrentSpec } from './rnn-types.js';
 
 const pick = (t: Tensor, i: number, dim = 0): Tensor => callAten('select', 'int', t, dim, i);
@@ -58,7 +59,7 @@ export function runRecurrentLoop(s: RecurrentSpec, ins: RecurrentInputs): Recurr
   const [steps, batch] = [ins.x.shape[0]!, ins.x.shape[1]!];
   const masks = ins.lens && Array.from({ length: steps }, (_, t) => {
     const m = ins.lens!.map((l) => (t < l ? 1 : 0));
-    return { keep: tensor(Uint8Array.from(m), [batch, 1], 'bool'), scale: cast(tensor(m, [batch, 1], 'float64'), ins.x.dtype) };
+    return { keep: onDeviceOf(tensor(Uint8Array.from(m), [batch, 1], 'bool'), ins.x), scale: onDeviceOf(cast(tensor(m, [batch, 1], 'float64'), ins.x.dtype), ins.x) };
   });
   const ys: Tensor[] = [];
   const hs: Tensor[] = [];

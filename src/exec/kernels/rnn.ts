@@ -2,6 +2,7 @@ import { callAten, callAtenMany, cat, flip, narrow, permute, reshape, transpose,
 import { attrFloat, attrInt, attrString } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
 import { runRecurrentLoop } from './rnn-loop.js';
+import { onDeviceOf } from './device.js';
 import type { Cell, RecurrentInputs, RecurrentOutputs, RecurrentSpec } from './rnn-types.js';
 import { intsOf, invalid, need, unsupported } from './util.js';
 
@@ -37,7 +38,7 @@ function readInputs(inputs: readonly (Tensor | null)[], ctx: KernelContext, s: R
   const x = batchFirst ? transpose(xIn, 0, 1) : xIn;
   const [steps, batch] = [x.shape[0]!, x.shape[1]!];
   const state = (t: Tensor | null): Tensor | null => (t && batchFirst ? transpose(t, 0, 1) : t);
-  const zerosState = (): Tensor => zeros([s.dirs, batch, s.hidden], { dtype: x.dtype });
+  const zerosState = (): Tensor => onDeviceOf(zeros([s.dirs, batch, s.hidden], { dtype: x.dtype }), x);
   let lens: number[] | null = inputs[4] ? intsOf(inputs[4]) : null;
   if (lens && (lens.length !== batch || lens.some((l) => l < 0 || l > steps))) invalid(ctx, `sequence_lens [${lens.join(', ')}] for batch ${batch} and ${steps} steps`);
   if (lens?.every((l) => l === steps)) lens = null;

@@ -2,6 +2,7 @@ import { add, callAten, cast, clone, indexSelect, lt, mul, reshape, sum, tensor,
 import { attrInt, attrString } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
 import { checkedAxis, invalid, need, prod } from './util.js';
+import { onDeviceOf } from './device.js';
 
 /** Indices as int64 with negative ones counted from the end of a dim of size `dim` (a tensor of sizes for several). */
 function wrapIndices(idx: Tensor, dim: number | Tensor): Tensor {
@@ -27,11 +28,11 @@ function flatRows(data: Tensor, indices: Tensor, batch: number, ctx: KernelConte
   if (k > ds.length - batch) invalid(ctx, `index tuples of length ${k} exceed the ${ds.length - batch} indexed dims`);
   const dims = ds.slice(batch, batch + k);
   const strides = dims.map((_, j) => prod(dims.slice(j + 1)));
-  const idx = wrapIndices(indices, tensor(dims, [k], 'int64'));
-  let flat = sum(mul(idx, tensor(strides, [k], 'int64')), -1);
+  const idx = wrapIndices(indices, onDeviceOf(tensor(dims, [k], 'int64'), indices));
+  let flat = sum(mul(idx, onDeviceOf(tensor(strides, [k], 'int64'), indices)), -1);
   const b = prod(ds.slice(0, batch));
   const per = prod(is.slice(batch, -1));
-  if (batch > 0) flat = add(reshape(flat, [b, per]), reshape(tensor(Array.from({ length: b }, (_, i) => i * prod(dims)), [b], 'int64'), [b, 1]));
+  if (batch > 0) flat = add(reshape(flat, [b, per]), reshape(onDeviceOf(tensor(Array.from({ length: b }, (_, i) => i * prod(dims)), [b], 'int64'), indices), [b, 1]));
   return { rows: reshape(data, [b * prod(dims), ...ds.slice(batch + k)]), flat: reshape(flat, [-1]), k };
 }
 
