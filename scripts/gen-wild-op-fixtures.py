@@ -192,6 +192,13 @@ case('Gelu, approximate tanh', 'Gelu', {'approximate': A('string', 'tanh')}, [ra
 case('Erf', 'Erf', {}, [randn(4, 3)], lambda x: [torch.erf(x)])
 case('Softplus', 'Softplus', {}, [randn(4, 3)], lambda x: [F.softplus(x)])
 case('Mish', 'Mish', {}, [randn(4, 3)], lambda x: [F.mish(x)])
+case('PRelu, per-channel slope', 'PRelu', {}, [randn(2, 3, 4), randn(3, 1)], lambda x, s: [F.prelu(x, s.reshape(3))])
+case('Elu', 'Elu', {'alpha': A('float', 0.5)}, [randn(4, 3)], lambda x: [F.elu(x, 0.5)])
+case('Selu', 'Selu', {}, [randn(4, 3)], lambda x: [F.selu(x)])
+case('Softsign', 'Softsign', {}, [randn(4, 3)], lambda x: [F.softsign(x)])
+case('DepthToSpace, CRD', 'DepthToSpace', {'blocksize': A('int', 2), 'mode': A('string', 'CRD')}, [randn(1, 8, 2, 3)], lambda x: [F.pixel_shuffle(x, 2)])
+case('SpaceToDepth', 'SpaceToDepth', {'blocksize': A('int', 2)}, [randn(1, 2, 4, 6)],
+     lambda x: [x.reshape(1, 2, 2, 2, 3, 2).permute(0, 3, 5, 1, 2, 4).reshape(1, 8, 2, 3)])
 case('Einsum, attention scores', 'Einsum', {'equation': A('string', 'bhqd,bhkd->bhqk')},
      [randn(2, 2, 3, 4), randn(2, 2, 5, 4)], lambda q, k: [torch.einsum('bhqd,bhkd->bhqk', q, k)])
 case('Einsum, diagonal and broadcast', 'Einsum', {'equation': A('string', '...ii ,i->...i')},

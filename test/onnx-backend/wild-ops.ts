@@ -7,6 +7,7 @@ export const WILD_OPS = new Set([
   'Range', 'Mod', 'ScatterND', 'ScatterElements', 'Scatter', 'Not', 'And', 'Or', 'Xor', 'LessOrEqual', 'GreaterOrEqual',
   'GatherElements', 'GatherND', 'Tile', 'CumSum', 'Trilu', 'Einsum', 'Gelu', 'Softplus', 'Mish', 'Sign', 'ArgMax', 'ArgMin',
   'TopK', 'OneHot', 'NonZero', 'Size', 'CastLike',
+  'Floor', 'Ceil', 'Round', 'Sin', 'Cos', 'IsNaN', 'IsInf', 'Softsign', 'Elu', 'Selu', 'Celu', 'ThresholdedRelu', 'PRelu', 'DepthToSpace', 'SpaceToDepth',
 ]);
 
 /** Node tests of these ops left out, by reason (names are checked against the installed data like SKIPS). */
@@ -21,4 +22,5 @@ export const WILD_SKIPS: Record<string, readonly string[]> = {
 /** Ops unchanged from the given opset to 11 (their older node tests are read as opset 11, like SAME_AT_11). */
 export const WILD_SAME_AT_11: Record<string, number> = {
   And: 7, Or: 7, Xor: 7, Not: 1, Softplus: 1, InstanceNormalization: 6, Scatter: 9,
+  Sin: 7, Cos: 7, Elu: 6, Selu: 6, Softsign: 1, ThresholdedRelu: 10, IsNaN: 9, IsInf: 10, PRelu: 9,
 };

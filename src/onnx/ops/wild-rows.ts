@@ -24,6 +24,7 @@ export const WILD_ROWS: Record<string, { defaults?: (opset: number) => Attrs; re
   CastLike: { since: 15 },
   LpPool: { defaults: (o) => (o >= 2 ? { p: int(2) } : {}), required: ['kernel_shape'] },
   GlobalLpPool: { defaults: (o) => (o >= 2 ? { p: int(2) } : {}) },
+  IsInf: { defaults: () => ({ detect_negative: int(1), detect_positive: int(1) }), since: 10 },
 };
 
 /** Scatter (9, deprecated at 11) is ScatterElements from opset 11 on: written as that there. */
