@@ -24,7 +24,7 @@ function onnxVersions() {
 
 /** What each op does not take (refused with a message naming the node), where it has limits. */
 const LIMITS = {
-  Conv: '1-D to 3-D', ConvTranspose: '1-D to 3-D', MaxPool: '1-D to 3-D; the Indices output and storage_order=1 are refused',
+  Conv: '1-D to 3-D', ConvTranspose: '1-D to 3-D', MaxPool: '1-D to 3-D; the Indices output only with pads libtorch takes (symmetric, at most half the kernel)',
   AveragePool: '1-D to 3-D; dilations other than 1 are refused', LpPool: '1-D to 3-D; dilations other than 1 are refused',
   BatchNormalization: 'the saved_mean/saved_var outputs are refused (running statistics are returned)',
   RNN: 'activations Tanh (default) or Relu; others refused at load', GRU: 'default activations only (Sigmoid, Tanh); others refused at load',

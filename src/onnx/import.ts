@@ -185,6 +185,7 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
     const keep = OPTIONAL_OUTPUTS[n.opType];
     if (keep === undefined || n.domain !== '' || n.outputs.length <= keep) return n;
     const extra = n.outputs.slice(keep).filter((o) => o && read.has(o));
+    if (extra.length && n.opType === 'MaxPool') return n; // its Indices output, which the kernel computes
     if (extra.length) throw new OnnxError(`${source}: node '${n.name}' (${n.opType}): the graph reads its training-mode output '${extra[0]}', which whittle does not compute; export it in eval mode`, { nodeName: n.name, opType: n.opType });
     return { ...n, outputs: n.outputs.slice(0, keep) };
   });

@@ -164,8 +164,15 @@ test('4-D convolutions and pools fail naming the node', () => {
   }
 });
 
-test('MaxPool Indices output fails naming the node', () => {
-  assert.throws(() => runNode('MaxPool', [tensor(values(16, 1), [1, 1, 4, 4])], { kernel_shape: ints([2, 2]) }, { outputs: 2, name: 'mp' }), /node 'mp' \(MaxPool\): the Indices output is not supported/);
+test('MaxPool Indices count over the whole tensor, row- or column-major; with asymmetric pads they are refused naming the node', () => {
+  // Two planes of [[0, 5, 2], [7, 1, 3]]: the 2x2 windows' maxima are 7 (h 1, w 0) and 5 (h 0, w 1); the second plane starts at 6.
+  const plane = [0, 5, 2, 7, 1, 3];
+  const x = tensor([...plane, ...plane], [1, 2, 2, 3]);
+  const [, rowMajor] = runNode('MaxPool', [x], { kernel_shape: ints([2, 2]) }, { outputs: 2 });
+  assert.deepEqual(rowMajor, { shape: [1, 2, 1, 2], dtype: 'int64', data: [3, 1, 9, 7] });
+  const [, colMajor] = runNode('MaxPool', [x], { kernel_shape: ints([2, 2]), storage_order: int(1) }, { outputs: 2 });
+  assert.deepEqual(colMajor, { shape: [1, 2, 1, 2], dtype: 'int64', data: [1, 2, 7, 8] });
+  assert.throws(() => runNode('MaxPool', [tensor(values(16, 1), [1, 1, 4, 4])], { kernel_shape: ints([2, 2]), pads: ints([1, 1, 0, 0]) }, { outputs: 2, name: 'mp' }), /node 'mp' \(MaxPool\): the Indices output with asymmetric/);
 });
 
 test('LeakyRelu and HardSigmoid attributes reach the kernel', () => {

@@ -32,7 +32,6 @@ export const EXTRA_OPS = new Set([
  * Every name is checked against the installed test data, so the table cannot silently go stale.
  */
 export const SKIPS: Record<string, readonly string[]> = {
-  'MaxPool Indices output': ['test_maxpool_with_argmax_2d_precomputed_pads', 'test_maxpool_with_argmax_2d_precomputed_strides'],
   'dtype whittle does not hold (float16, bfloat16 stored as uint16, string, uint32, uint64)': [
     'test_cast_BFLOAT16_to_FLOAT', 'test_cast_DOUBLE_to_FLOAT16', 'test_cast_FLOAT16_to_DOUBLE', 'test_cast_FLOAT16_to_FLOAT',
     'test_cast_FLOAT_to_BFLOAT16', 'test_cast_FLOAT_to_FLOAT16', 'test_cast_FLOAT_to_STRING', 'test_cast_STRING_to_FLOAT',

@@ -1,8 +1,9 @@
-import { abs, amax, callAten, cast, div, isFloating, mean, mul, norm, onesLike, pad, pow, slice, type Tensor } from '../../tensor/index.js';
+import { abs, add, amax, arange, callAten, callAtenMany, cast, div, isFloating, mean, mul, norm, onesLike, pad, pow, reshape, slice, sub, zerosLike, type Tensor } from '../../tensor/index.js';
 import { attrInt, attrInts } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
 import { torchPadWidths, windowPads } from './conv.js';
 import { need, unsupported } from './util.js';
+import { onDeviceOf } from './device.js';
 
 type PoolArgs = { n: number; kernel: number[]; strides: number[]; dilations: number[]; pads: number[]; ceilMode: boolean };
 
@@ -49,8 +50,7 @@ function dropPadWindows(y: Tensor, inDims: readonly number[], a: PoolArgs): Tens
 const MaxPool: Kernel = (inputs, ctx) => {
   let x = need(inputs, 0, ctx);
   const a = poolArgs(x, ctx);
-  if (ctx.node.outputs[1]) unsupported(ctx, 'the Indices output');
-  if (attrInt(ctx.node, 'storage_order', 0) !== 0) unsupported(ctx, 'storage_order=1');
+  if (ctx.node.outputs[1]) return maxPoolWithIndices(x, a, ctx);
   const dtype = x.dtype;
   if (!isFloating(dtype)) x = cast(x, 'float32');
   const fits = fitsTorch(a);
@@ -59,6 +59,35 @@ const MaxPool: Kernel = (inputs, ctx) => {
   if (!fits) y = dropPadWindows(y, x.shape.slice(2), a);
   return [y.dtype === dtype ? y : cast(y, dtype)];
 };
+
+/**
+ * MaxPool with its Indices output: libtorch's indices count within each (n, c) plane, ONNX's over the whole tensor,
+ * row-major (storage_order 0) or column-major over the spatial dims (1). Only pads libtorch takes itself are
+ * accepted, as indices into an explicitly padded input would not be the input's.
+ */
+function maxPoolWithIndices(x: Tensor, a: PoolArgs, ctx: KernelContext): Tensor[] {
+  if (!fitsTorch(a) || !isFloating(x.dtype)) unsupported(ctx, 'the Indices output with asymmetric or over-half-kernel pads, or of an integer input');
+  const [y, idx] = callAtenMany(`max_pool${a.n}d_with_indices`, '', x, a.kernel, a.strides, a.pads.slice(0, a.n), a.dilations, a.ceilMode) as [Tensor, Tensor];
+  const dims = x.shape.slice(2);
+  const plane = dims.reduce((p, d) => p * d, 1);
+  let flat = idx;
+  if (attrInt(ctx.node, 'storage_order', 0) === 1) {
+    // Row-major position -> the same element's column-major position (spatial dims reversed).
+    let rest = idx;
+    flat = zerosLike(idx);
+    let colStride = 1;
+    for (let d = 0; d < a.n; d++) {
+      const rowStride = dims.slice(d + 1).reduce((p, v) => p * v, 1);
+      const coord = callAten('div', 'Scalar_mode', rest, rowStride, 'floor');
+      rest = sub(rest, mul(coord, rowStride));
+      flat = add(flat, mul(coord, colStride));
+      colStride *= dims[d]!;
+    }
+  }
+  const [n, c] = x.shape as [number, number];
+  const offsets = reshape(onDeviceOf(arange(0, n * c * plane, plane, { dtype: 'int64' }), x), [n, c, ...dims.map(() => 1)]);
+  return [y, add(flat, offsets)];
+}
 
 /**
  * Sum of a window pool with zero padding: libtorch's average (padding counted) times the window size, padded
