@@ -11,8 +11,12 @@ import { shapeKernels } from './shape.js';
 import { dimsKernels } from './dims.js';
 import { indexingKernels } from './indexing.js';
 import { dtypeKernels } from './dtype.js';
+import { resizeKernels } from './resize.js';
+import { variadicKernels } from './variadic.js';
 
 registerKernels({
   ...convKernels, ...convTransposeKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...mathKernels, ...poolKernels,
   ...reduceKernels, ...shapeKernels, ...dimsKernels, ...indexingKernels, ...dtypeKernels,
 });
+registerKernels(resizeKernels);
+registerKernels(variadicKernels);
