@@ -12,7 +12,7 @@ import type { Graph } from './graph/index.js';
 /** A model: the graph whittle loads from and saves to ONNX. It owns native tensors: call `dispose()` when done. */
 export type Model = Graph;
 
-export { inspect, openDataset, describeDataset, prune, trainTeacher, evaluate, compress, readRunReport, writeReport, infer, inferNpy } from './api/index.js';
+export { inspect, openDataset, describeDataset, prune, trainTeacher, evaluate, compress, readRunReport, writeReport, infer, inferNpy, inferFiles } from './api/index.js';
 export type { ModelReport, DatasetReport, PruneOutcome as PruneResult, TrainTeacherEvent, Evaluation, CompressEvent, CompressReport } from './api/index.js';
 /** Options of the API functions: each is declared once in a spec (src/options), which the CLI's flags come from too. */
 export type {
