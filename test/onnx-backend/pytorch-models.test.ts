@@ -1,0 +1,80 @@
+// The `pytorch-converted` and `pytorch-operator` models of Debian's libonnx-testdata (PyTorch exports at opset 6, with
+// opset-6 semantics: legacy broadcast, attribute forms of Pad/Clip/Slice, BatchNorm is_test, ...) run through
+// `whittle infer` (inputs as NAME=FILE.npy, every output into a folder) and compared with their stored outputs.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tensor } from '../../src/tensor/index.js';
+import { npyBytes, parseNpyTyped } from '../../src/data/index.js';
+import { decodeModel } from '../../src/onnx/index.js';
+import { assertClose } from '../helpers/assert-close.js';
+import { whittle } from '../onnx/helpers.js';
+import { NODE_DIR, dataSets, readPb } from './node-tests.js';
+
+const ROOT = join(NODE_DIR, '..');
+const SUITES = ['pytorch-converted', 'pytorch-operator'];
+
+/**
+ * Models left out, by reason: each needs a kernel that issue 33's op work adds (1-D/3-D Conv and pooling, Softplus,
+ * Tile, InstanceNormalization); the entries go when those kernels land. Every name is checked against the test data.
+ */
+export const PYTORCH_SKIPS: Record<string, readonly string[]> = {
+  '1-D or 3-D convolution/pooling (issue 33 op kernels)': [
+    'test_AvgPool3d', 'test_AvgPool3d_stride', 'test_AvgPool3d_stride1_pad0_gpu_input', 'test_Conv1d', 'test_Conv1d_dilated', 'test_Conv1d_groups',
+    'test_Conv1d_pad1', 'test_Conv1d_pad1size1', 'test_Conv1d_pad2', 'test_Conv1d_pad2size1', 'test_Conv1d_stride', 'test_Conv3d', 'test_Conv3d_dilated',
+    'test_Conv3d_dilated_strided', 'test_Conv3d_groups', 'test_Conv3d_no_bias', 'test_Conv3d_stride', 'test_Conv3d_stride_padding', 'test_MaxPool1d',
+    'test_MaxPool1d_stride', 'test_MaxPool1d_stride_padding_dilation', 'test_MaxPool3d', 'test_MaxPool3d_stride', 'test_MaxPool3d_stride_padding',
+    'test_operator_maxpool',
+  ],
+  'Softplus, Tile, InstanceNormalization kernels (issue 33 op kernels)': ['test_Softplus', 'test_operator_repeat', 'test_operator_repeat_dim_overflow', 'test_operator_symbolic_override'],
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'whittle-pytorch-models-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const models = SUITES.flatMap((s) => (existsSync(join(ROOT, s)) ? readdirSync(join(ROOT, s)).sort().map((name) => ({ suite: s, name, dir: join(ROOT, s, name) })) : []))
+  .filter((m) => existsSync(join(m.dir, 'model.onnx')));
+
+test('the skip table names only installed models', { skip: models.length === 0 }, () => {
+  const names = new Set(models.map((m) => m.name));
+  assert.deepEqual(Object.values(PYTORCH_SKIPS).flat().filter((n) => !names.has(n)), []);
+});
+
+if (models.length === 0) test('pytorch-converted and pytorch-operator models', { skip: `not installed at ${ROOT} (install libonnx-testdata)` }, () => {});
+
+for (const m of models) {
+  const reason = Object.entries(PYTORCH_SKIPS).find(([, names]) => names.includes(m.name))?.[0];
+  test(`${m.suite}/${m.name}`, reason ? { skip: reason } : {}, async () => {
+    const proto = decodeModel(readFileSync(join(m.dir, 'model.onnx')), m.name);
+    const inits = new Set(proto.graph!.initializer.map((t) => t.name));
+    const inputs = proto.graph!.input.map((v) => v.name).filter((n) => !inits.has(n));
+    const outputs = proto.graph!.output.map((v) => v.name);
+    for (const ds of dataSets({ name: m.name, dir: m.dir, ops: [], opset: 6, extraOnly: false, training: false })) {
+      const work = join(dir, m.name, ds.name);
+      mkdirSync(work, { recursive: true });
+      const args = inputs.map((name, i) => {
+        const t = readPb(ds.inputs[i]!);
+        const path = join(work, `in${i}.npy`);
+        writeFileSync(path, npyBytes(t));
+        t.dispose();
+        return ['--input', `${name}=${path}`];
+      }).flat();
+      const r = await whittle('infer', join(m.dir, 'model.onnx'), ...args, '--output', join(work, 'out') + '/');
+      assert.equal(r.code, 0, r.err.join('\n'));
+      outputs.forEach((name, i) => {
+        const got = parseNpyTyped(readFileSync(join(work, 'out', `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.npy`)), name);
+        const want = readPb(ds.outputs[i]!);
+        try {
+          assert.deepEqual(got.shape, want.shape, `output '${name}' shape`);
+          const t = tensor(got.data, got.shape, got.dtype);
+          assertClose(t, want.toArray(), { atol: 1e-4, rtol: 1e-3, what: `${ds.name} output '${name}'` });
+          t.dispose();
+        } finally {
+          want.dispose();
+        }
+      });
+    }
+  });
+}
