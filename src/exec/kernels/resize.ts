@@ -7,7 +7,7 @@ import { axisTaps, COORDINATE_MODES, nearestIndex, NEAREST_MODES, type AxisPlan,
 /** Outputs beyond this many elements are refused: a small file could otherwise ask for a huge tensor. */
 const MAX_OUTPUT = 2 ** 31;
 
-function readAttrs(ctx: KernelContext): ResizeAttrs {
+export function readAttrs(ctx: KernelContext): ResizeAttrs {
   const n = ctx.node;
   const mode = attrString(n, 'mode', 'nearest');
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') invalid(ctx, `mode '${mode}' is not nearest, linear or cubic`);
@@ -26,7 +26,7 @@ function readAttrs(ctx: KernelContext): ResizeAttrs {
 const present = (t: Tensor | null | undefined): t is Tensor => !!t && t.numel > 0;
 
 /** Per-axis sizes, scales and roi from the inputs and the axes / keep_aspect_ratio_policy attributes. */
-function plan(x: Tensor, inputs: readonly (Tensor | null)[], ctx: KernelContext, at: ResizeAttrs): AxisPlan[] {
+export function plan(x: Tensor, inputs: readonly (Tensor | null)[], ctx: KernelContext, at: ResizeAttrs): AxisPlan[] {
   const rank = x.rank;
   const shape = x.shape;
   const given = attrInts(ctx.node, 'axes', []);
@@ -83,7 +83,7 @@ const unchanged = (p: AxisPlan, at: ResizeAttrs): boolean => p.outSize === p.inS
  * align_corners or half_pixel (upsample_linear1d / bilinear2d / trilinear3d); cubic on 2-D with a = -0.75 and
  * nothing excluded (upsample_bicubic2d). Returns null where it does not apply.
  */
-function atenResize(x: Tensor, p: AxisPlan[], at: ResizeAttrs): Tensor | null {
+export function atenResize(x: Tensor, p: AxisPlan[], at: ResizeAttrs): Tensor | null {
   const rank = x.rank;
   if (rank < 3 || rank > 5 || !(x.dtype === 'float32' || x.dtype === 'float64') || at.antialias) return null;
   if (!unchanged(p[0]!, at) || !unchanged(p[1]!, at)) return null;
@@ -106,7 +106,7 @@ function atenResize(x: Tensor, p: AxisPlan[], at: ResizeAttrs): Tensor | null {
 }
 
 /** Any Resize by its taps, an axis at a time: index_select per tap, weighted and summed (autograd through both). */
-function tapResize(x0: Tensor, p: AxisPlan[], at: ResizeAttrs, extrapolation: number): Tensor {
+export function tapResize(x0: Tensor, p: AxisPlan[], at: ResizeAttrs, extrapolation: number): Tensor {
   const blend = at.mode !== 'nearest';
   const wdtype = isFloating(x0.dtype) ? x0.dtype : 'float32';
   let y = blend && !isFloating(x0.dtype) ? cast(x0, 'float32') : x0;
