@@ -21,7 +21,7 @@ export type SaveOptions = {
 /** ONNX IR version written (ONNX 1.13; read by onnxruntime 1.14 and later). */
 export const IR_VERSION = 8;
 /** Keys of graph.metadata that describe the file whittle read, not a property to copy into metadata_props. */
-const SOURCE_KEYS = new Set(['producer_name', 'producer_version', 'domain', 'model_version', 'doc_string']);
+const SOURCE_KEYS = new Set(['producer_name', 'producer_version', 'domain', 'model_version', 'doc_string', 'source_opset']);
 
 /** The model's metadata_props as read (e.g. `whittle.preprocess`, `whittle.labels`), without the file's own fields. */
 export function metadataProps(g: Graph): Record<string, string> {

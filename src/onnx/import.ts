@@ -34,7 +34,8 @@ export type LoadOptions = {
 const OPTIONAL_OUTPUTS: Record<string, number> = { BatchNormalization: 1, Dropout: 1, MaxPool: 1, LayerNormalization: 1 };
 
 /**
- * Reads an ONNX model (a path, or the file's bytes) into a Graph that the executor can run. Opsets 11–18;
+ * Reads an ONNX model (a path, or the file's bytes) into a Graph that the executor can run. Opsets 6–21 (6–10 read
+ * into their opset-11 forms, see upgrade.ts);
  * initializers in raw or typed fields or external files next to the model; Constant nodes and weights behind Identity
  * become initializers; shape arithmetic left by exporters is folded (see foldDraft); every attribute default is
  * filled in. Initializers are classified as params (weights and biases of Conv/Gemm/MatMul, norm scales/biases),
@@ -216,7 +217,8 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
       if (kind === 'param') t.requiresGrad = true;
       initializers.set(name, { tensor: t, kind });
     }
-    graph = new Graph({ name: g.name || 'graph', inputs, outputs, nodes: folded.nodes, initializers, opset, metadata: metadataOf(m) });
+    const metadata = { ...metadataOf(m), ...(fileOpset !== opset ? { source_opset: String(fileOpset) } : {}) };
+    graph = new Graph({ name: g.name || 'graph', inputs, outputs, nodes: folded.nodes, initializers, opset, metadata });
   } catch (e) {
     for (const { tensor: t } of initializers.values()) t.dispose();
     throw e;

@@ -12,12 +12,14 @@ import { Dropout } from './dropout.js';
 import { HardSwish } from './hard-swish.js';
 import { simpleOps } from './simple.js';
 import { Resize } from './resize.js';
+import { CHANGED_OPS, guardChanges } from './changed-at.js';
 
 /** The op mappings by ONNX op type (ops without an entry pass through unchanged). */
 const registry = new Map<string, OpMapping>(
   [Conv, ConvTranspose, MaxPool, AveragePool, BatchNormalization, Gemm, Softmax, LogSoftmax, ...reduceOps, Squeeze, Unsqueeze, Split, Dropout, HardSwish, ...simpleOps].map((m) => [m.opType, m]),
 );
 for (const m of [Resize, Hardmax]) registry.set(m.opType, m);
+for (const op of CHANGED_OPS) registry.set(op, guardChanges(registry.get(op), op)!);
 
 export function mappingFor(opType: string): OpMapping | undefined {
   return registry.get(opType);
