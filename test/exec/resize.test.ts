@@ -1,6 +1,7 @@
 // Resize against PyTorch's F.interpolate (test/fixtures/resize-op.json, from scripts/gen-resize-op-fixtures.py): the
 // ONNX attributes torch.onnx writes for each mode, forward and the gradient of sum(y * w), both through libtorch's
-// upsampling kernels (where the kernel takes that path) and through the spec-exact taps that every other mode uses.
+// upsampling kernels (where the kernel takes that path) and through the spec-exact taps that every other mode uses
+// (their coordinates are float32, as libtorch computes them for float32 inputs, hence the 1e-5 on float64 data).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,8 +47,8 @@ for (const c of fixture.cases) {
       const r = through(c, path);
       if (path === 'aten') assert.equal(r !== null, ATEN.has(c.name), `${c.name}: libtorch's kernel ${ATEN.has(c.name) ? 'expected' : 'not expected'}`);
       if (!r) continue;
-      assertClose(r.y, c.y, { atol: 1e-8, rtol: 1e-6, what: `${c.name} (${path}) y` });
-      assertClose(r.dx, c.dx, { atol: 1e-8, rtol: 1e-6, what: `${c.name} (${path}) dx` });
+      assertClose(r.y, c.y, { atol: 1e-6, rtol: 1e-5, what: `${c.name} (${path}) y` });
+      assertClose(r.dx, c.dx, { atol: 1e-6, rtol: 1e-5, what: `${c.name} (${path}) dx` });
     }
   });
 }

@@ -36,29 +36,37 @@ export interface Taps {
   readonly outside: Uint8Array | null;
 }
 
-/** The source coordinate of output o along one axis. */
+const f = Math.fround;
+
+/**
+ * The source coordinate of output o along one axis, in float32 arithmetic as onnxruntime and libtorch compute it
+ * (a pixel exactly on a rounding tie then goes where theirs goes), with align_corners over the unrounded output
+ * length scale * in as the spec's reference does.
+ */
 function sourceCoordinate(o: number, p: AxisPlan, mode: CoordinateMode): number {
-  const { inSize, outSize, scale, roi } = p;
-  const width = scale * inSize;
+  const { inSize, outSize, roi } = p;
+  const scale = f(p.scale);
+  const width = f(scale * inSize);
+  const centred = f(f(o + 0.5) / scale);
   switch (mode) {
     case 'align_corners':
-      return width === 1 ? 0 : (o * (inSize - 1)) / (width - 1);
+      return width === 1 ? 0 : f(f(o * (inSize - 1)) / f(width - 1));
     case 'asymmetric':
-      return o / scale;
+      return f(o / scale);
     case 'tf_crop_and_resize': {
-      const span = (roi[1] - roi[0]) * (inSize - 1);
-      return (width === 1 ? span / 2 : (o * span) / (width - 1)) + roi[0] * (inSize - 1);
+      const span = f(f(roi[1] - roi[0]) * (inSize - 1));
+      return f((width === 1 ? f(span / 2) : f(f(o * span) / f(width - 1))) + f(roi[0] * (inSize - 1)));
     }
     case 'pytorch_half_pixel':
-      return width === 1 ? 0 : (o + 0.5) / scale - 0.5;
+      return outSize > 1 ? f(centred - 0.5) : 0;
     case 'tf_half_pixel_for_nn':
-      return (o + 0.5) / scale;
+      return centred;
     case 'half_pixel_symmetric': {
-      const offset = (inSize / 2) * (1 - outSize / width);
-      return offset + (o + 0.5) / scale - 0.5;
+      const offset = f(f(inSize / 2) * f(1 - f(outSize / width)));
+      return f(f(offset + centred) - 0.5);
     }
     case 'half_pixel':
-      return (o + 0.5) / scale - 0.5;
+      return f(centred - 0.5);
   }
 }
 

@@ -1,4 +1,4 @@
-import { add, callAten, cast, clone, indexSelect, isFloating, mul, reshape, tensor, type Tensor } from '../../tensor/index.js';
+import { add, callAten, cast, clone, indexSelect, isFloating, mul, reshape, tensor as hostTensor, toDevice, type Tensor } from '../../tensor/index.js';
 import { attrFloat, attrInt, attrInts, attrString } from '../../graph/index.js';
 import type { Kernel, KernelContext } from '../kernel.js';
 import { checkedAxis, intsOf, invalid } from './util.js';
@@ -107,6 +107,12 @@ export function atenResize(x: Tensor, p: AxisPlan[], at: ResizeAttrs): Tensor | 
 
 /** Any Resize by its taps, an axis at a time: index_select per tap, weighted and summed (autograd through both). */
 export function tapResize(x0: Tensor, p: AxisPlan[], at: ResizeAttrs, extrapolation: number): Tensor {
+  const device = x0.device;
+  // Indices and weights are made on the host and moved to the input's device.
+  const tensor = (data: Int32Array | Float64Array | Float32Array, shape: number[], dtype: 'int32' | 'float64' | 'float32'): Tensor => {
+    const t = hostTensor(data, shape, dtype);
+    return device === 'cpu' ? t : toDevice(t, device);
+  };
   const blend = at.mode !== 'nearest';
   const wdtype = isFloating(x0.dtype) ? x0.dtype : 'float32';
   let y = blend && !isFloating(x0.dtype) ? cast(x0, 'float32') : x0;
