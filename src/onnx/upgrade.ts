@@ -142,14 +142,19 @@ function upgradeNode(n: Node, c: Ctx): Node[] {
   }
 }
 
-/** Upsample-7 (scales attribute), Upsample-9 and Resize-10 (scales input) as Resize-11 with the same results. */
+/** Upsample-1 (height_scale, width_scale), -7 (scales attribute), -9 and Resize-10 (scales input) as Resize-11 with the same results. */
 function toResize11(n: Node, c: Ctx): Node {
   if (n.opType === 'Resize' && c.opset >= 11) return n;
   const mode = n.attrs['mode']?.kind === 'string' ? (n.attrs['mode'].value as string) : 'nearest';
-  const m = mode === 'bilinear' ? 'linear' : mode;
+  const m = mode.toLowerCase() === 'bilinear' ? 'linear' : mode.toLowerCase();
   if (m !== 'nearest' && m !== 'linear') c.fail(n, `mode '${mode}' is not nearest or linear`);
   let scales = n.inputs[1] ?? '';
-  if (n.opType === 'Upsample' && c.opset < 9) {
+  const hs = n.attrs['height_scale'];
+  const ws = n.attrs['width_scale'];
+  if (n.opType === 'Upsample' && hs?.kind === 'float' && ws?.kind === 'float') {
+    // Upsample-1 (opset 6): an NCHW input scaled by height_scale and width_scale.
+    scales = c.constant(`${n.name}_scales`, f32([1, 1, hs.value, ws.value]));
+  } else if (n.opType === 'Upsample' && c.opset < 9) {
     const s = n.attrs['scales'];
     if (s?.kind !== 'floats') c.fail(n, "attribute 'scales' is required");
     scales = c.constant(`${n.name}_scales`, f32(s.value as number[]));

@@ -68,7 +68,7 @@ test('opset 6: broadcast with axis unsqueezes the second input (a computed one t
   await check(model(9, 'Slice', [['x', [3, 4]]], [{ name: 'starts', ints: [1, -3] }, { name: 'ends', ints: [3, 100] }, { name: 'axes', ints: [0, 1] }]), { x }, [-1, 0, 1, 3, 4, 5], 'Slice-1');
 });
 
-test('opsets 6–9: BatchNormalization spatial = 0, Dropout is_test, Softmax coerced to 2-D, Upsample 7 and 9', async () => {
+test('opsets 6–9: BatchNormalization spatial = 0, Dropout is_test, Softmax coerced to 2-D, Upsample 1, 7 and 9', async () => {
   const x = { shape: [2, 2, 3], data: seq(12, (i) => i * 0.5 - 2) };
   const p = (v: number[]): Init[] => ['scale', 'bias', 'mean', 'var'].map((n, k) => ({ name: n, dims: [2, 3], floats: v.map((e, i) => e + k + i * 0.1) }));
   const inits = p([1, 2, 3, 4, 5, 6]);
@@ -84,6 +84,8 @@ test('opsets 6–9: BatchNormalization spatial = 0, Dropout is_test, Softmax coe
   const u = { shape: [1, 1, 2, 2], data: [1, 2, 3, 4] };
   await check(model(7, 'Upsample', [['u', [1, 1, 2, 2]]], [{ name: 'mode', s: 'nearest' }, { name: 'scales', floats: [1, 1, 2, 3] }]), { u },
     [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4], 'Upsample-7 nearest');
+  await check(model(6, 'Upsample', [['u', [1, 1, 2, 2]]], [{ name: 'mode', s: 'NEAREST' }, { name: 'height_scale', f: 2 }, { name: 'width_scale', f: 3 }]), { u },
+    [1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4], 'Upsample-1 (opset 6) height_scale and width_scale');
   await check(model(9, 'Upsample', [['u', [1, 1, 2, 2]]], [{ name: 'mode', s: 'linear' }], [{ name: 'scales', dims: [4], floats: [1, 1, 1, 2] }]), { u },
     [1, 1.5, 2, 2, 3, 3.5, 4, 4], 'Upsample-9 linear (asymmetric)');
 });
