@@ -24,7 +24,7 @@ export type { RunConfig } from './pipeline/run-config.js';
 export { CRITERIA, type Metric, type Criterion, type GroupReport, type Untouched } from './prune/index.js';
 export * from './errors.js';
 export { AbortedError } from './distill/index.js';
-export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
+export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, MIN_WRITE_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
 export type { OnnxWhere } from './onnx/errors.js';
 export { Graph, GraphError, GraphBuilder, type Node, type ValueInfo, type Initializer, type InitializerKind, type Attr, type Attrs, type Dim, type TensorData, type GraphParts, type ConvSpec } from './graph/index.js';
 export { BatchLoader, prefetchEpoch, toTensors, writeContactSheet, type Dataset, type Batch, type DataSpec, type Split, type ImageStore, type AugmentOptions, type PixelType, type ImageShape, type LoaderState, type LoaderSource, type LoaderOptions, type ContactSheetOptions } from './data/index.js';
