@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import ort from 'onnxruntime-node';
 import { runGraph } from '../../src/exec/index.js';
 import { noGrad, tensor, tidy } from '../../src/tensor/index.js';
-import { encodeModel, loadOnnx, type ModelProto } from '../../src/onnx/index.js';
+import { encodeModel, loadOnnx, toOnnxBytes, type ModelProto } from '../../src/onnx/index.js';
 import { assertClose } from '../helpers/assert-close.js';
 
 const SHAPE = [1, 2, 5, 7];
@@ -58,4 +58,21 @@ test('Resize (opset 19) equals onnxruntime over modes, transforms, nearest modes
     }
   }
   if (compared < 200) throw new Error(`only ${compared} cases compared`);
+});
+
+test('Resize written at opsets 11, 13, 18 and 21 (roi and scales as empty inputs before 13) runs in onnxruntime to whittle\'s values', async () => {
+  for (const [attrs, by, values] of [[{ mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel' }, 'sizes', [1, 2, 9, 4]], [{ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, 'scales', [1, 1, 2, 2]]] as const) {
+    const g = loadOnnx(model(attrs, by, [...values]));
+    try {
+      const want = noGrad(() => tidy(() => runGraph(g, { x: tensor(X, SHAPE, 'float32') })['y']!.toArray()));
+      for (const opset of [11, 13, 18, 21]) {
+        const s = await ort.InferenceSession.create(toOnnxBytes(g, { opset }));
+        const got = (await s.run({ x: new ort.Tensor('float32', X, SHAPE) }))['y']!;
+        await s.release();
+        assertClose([...(got.data as Float32Array)], want, { atol: 1e-5, rtol: 1e-5, what: `${attrs.mode} at opset ${opset}` });
+      }
+    } finally {
+      g.dispose();
+    }
+  }
 });
