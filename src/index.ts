@@ -12,7 +12,7 @@ import type { Graph } from './graph/index.js';
 /** A model: the graph whittle loads from and saves to ONNX. It owns native tensors: call `dispose()` when done. */
 export type Model = Graph;
 
-export { inspect, openDataset, describeDataset, prune, trainTeacher, evaluate, compress, readRunReport, writeReport, infer, inferNpy } from './api/index.js';
+export { inspect, openDataset, describeDataset, prune, trainTeacher, evaluate, compress, readRunReport, writeReport, infer, inferNpy, inferFiles } from './api/index.js';
 export type { ModelReport, DatasetReport, PruneOutcome as PruneResult, TrainTeacherEvent, Evaluation, CompressEvent, CompressReport } from './api/index.js';
 /** Options of the API functions: each is declared once in a spec (src/options), which the CLI's flags come from too. */
 export type {
@@ -24,7 +24,7 @@ export type { RunConfig } from './pipeline/run-config.js';
 export { CRITERIA, type Metric, type Criterion, type GroupReport, type Untouched } from './prune/index.js';
 export * from './errors.js';
 export { AbortedError } from './distill/index.js';
-export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
+export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, MIN_WRITE_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
 export type { OnnxWhere } from './onnx/errors.js';
 export { Graph, GraphError, GraphBuilder, type Node, type ValueInfo, type Initializer, type InitializerKind, type Attr, type Attrs, type Dim, type TensorData, type GraphParts, type ConvSpec } from './graph/index.js';
 export { BatchLoader, prefetchEpoch, toTensors, writeContactSheet, type Dataset, type Batch, type DataSpec, type Split, type ImageStore, type AugmentOptions, type PixelType, type ImageShape, type LoaderState, type LoaderSource, type LoaderOptions, type ContactSheetOptions } from './data/index.js';

@@ -11,4 +11,4 @@ export { evaluate, type Evaluation } from './evaluate.js';
 export { compress, type CompressEvent, type CompressReport } from './compress.js';
 export { checkDevice } from './device.js';
 export { readRunReport, writeReport } from './report.js';
-export { infer, inferNpy } from './infer.js';
+export { infer, inferNpy, inferFiles, type InferResult } from './infer.js';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
-import { Graph, type Dim } from '../graph/index.js';
+import { Graph, GraphError, type Dim } from '../graph/index.js';
 import { analyzeGroups, groupWidth } from '../prune/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
@@ -10,6 +10,7 @@ export interface ModelReport {
   /** The file inspected, or the model's name. */
   model: string;
   producer: string | null;
+  /** The file's ai.onnx opset (a file of opsets 6–10 is held in its opset-11 forms, and written at 13 or later). */
   opset: number;
   inputs: { name: string; dtype: string; shape: Dim[] | null }[];
   outputs: { name: string; dtype: string; shape: Dim[] | null }[];
@@ -54,10 +55,17 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   const symbolic = g.inputs.filter((i) => !shapes[i.name] && (!i.shape || i.shape.slice(1).some((d) => typeof d !== 'number')));
   if (symbolic.length) notes.push(`MACs need a concrete input shape: give --input (input '${symbolic[0]!.name}' is [${symbolic[0]!.shape?.join(', ') ?? '?'}])`);
   else {
-    inferShapes(g, shapes);
-    macs = countMacs(g).total;
-    const v = first && g.valueInfo.get(first.name)?.shape;
-    macsInput = v ? v.map((d) => (typeof d === 'number' ? d : 1)) : null;
+    // Inputs and outputs are shown even where running the graph on zeros fails (several inputs whose first dims
+    // are not one batch, say): the MACs and channel groups are what need it.
+    try {
+      inferShapes(g, shapes);
+      macs = countMacs(g).total;
+      const v = first && g.valueInfo.get(first.name)?.shape;
+      macsInput = v ? v.map((d) => (typeof d === 'number' ? d : 1)) : null;
+    } catch (e) {
+      if (!(e instanceof GraphError)) throw e;
+      notes.push(`no MACs or channel groups: shape inference (the graph run on zeros at batch 1 and 2) failed: ${e.message}`);
+    }
   }
   let groups: ModelReport['groups'] = null;
   let untouched: ModelReport['untouched'] = null;
@@ -74,7 +82,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   return {
     model,
     producer: producer || null,
-    opset: g.opset,
+    opset: Number(g.metadata['source_opset'] ?? g.opset),
     inputs: g.inputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: v.shape ? [...v.shape] : null })),
     outputs: g.outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: outShape(v) })),
     nodes: g.nodes.length,

@@ -15,4 +15,5 @@ export { toTensors } from './to-tensors.js';
 export { writeContactSheet, type ContactSheetOptions } from './contact-sheet.js';
 export { parseIdx, readIdxImages, readIdxLabels } from './idx.js';
 export { parseNpy, npyBytes } from './npy.js';
+export { parseNpyTyped, NUMPY_NAMES, type TypedNpy } from './npy-typed.js';
 export { mulberry32, mixSeed, permutation } from './prng.js';

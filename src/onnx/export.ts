@@ -5,7 +5,10 @@ import { encodeModel, type GraphProto, type ModelProto, type NodeProto, type Ten
 import { elemTypeOf, writeTensorProto } from './tensor-proto.js';
 import { writeAttributes } from './attributes.js';
 import { mappingFor, type ExportContext } from './ops/index.js';
-import { MAX_OPSET, MIN_OPSET } from './import.js';
+import { MAX_OPSET } from './import.js';
+
+/** The oldest opset whittle writes: the IR's op forms (opsets 6–10 are read into opset-11 forms). */
+export const MIN_WRITE_OPSET = 11;
 import { OnnxError } from './errors.js';
 
 export type SaveOptions = {
@@ -18,7 +21,7 @@ export type SaveOptions = {
 /** ONNX IR version written (ONNX 1.13; read by onnxruntime 1.14 and later). */
 export const IR_VERSION = 8;
 /** Keys of graph.metadata that describe the file whittle read, not a property to copy into metadata_props. */
-const SOURCE_KEYS = new Set(['producer_name', 'producer_version', 'domain', 'model_version', 'doc_string']);
+const SOURCE_KEYS = new Set(['producer_name', 'producer_version', 'domain', 'model_version', 'doc_string', 'source_opset']);
 
 /** The model's metadata_props as read (e.g. `whittle.preprocess`, `whittle.labels`), without the file's own fields. */
 export function metadataProps(g: Graph): Record<string, string> {
@@ -54,8 +57,8 @@ function nodeProto(n: Node): NodeProto {
  */
 export function toModelProto(g: Graph, o: SaveOptions = {}): ModelProto {
   const to = o.opset ?? Math.max(DEFAULT_OPSET, g.opset);
-  if (!Number.isInteger(to) || to < MIN_OPSET || to > MAX_OPSET) throw new OnnxError(`cannot write opset ${to}; whittle writes ONNX opsets ${MIN_OPSET} to ${MAX_OPSET}`, { opset: to });
-  if (to !== g.opset && (g.opset < MIN_OPSET || g.opset > MAX_OPSET)) throw new OnnxError(`cannot convert a graph at opset ${g.opset} to opset ${to}`, { opset: g.opset });
+  if (!Number.isInteger(to) || to < MIN_WRITE_OPSET || to > MAX_OPSET) throw new OnnxError(`cannot write opset ${to}; whittle writes ONNX opsets ${MIN_WRITE_OPSET} to ${MAX_OPSET}`, { opset: to });
+  if (to !== g.opset && (g.opset < MIN_WRITE_OPSET || g.opset > MAX_OPSET)) throw new OnnxError(`cannot convert a graph at opset ${g.opset} to opset ${to}`, { opset: g.opset });
   const used = new Set<string>([...g.nodes.flatMap((n) => [...n.inputs, ...n.outputs]), ...g.initializers.keys(), ...g.inputs.map((i) => i.name)]);
   const fresh = (hint: string): string => {
     let name = hint;

@@ -10,11 +10,13 @@ import { readAttributes } from './attributes.js';
 import { mappingFor, type ImportContext } from './ops/index.js';
 import { foldDraft, type Draft } from './fold.js';
 import { classifyInitializers } from './classify.js';
+import { IR_BASE_OPSET, upgradeNodes } from './upgrade.js';
+import { describeUnsupported } from './unsupported.js';
 import { OnnxError } from './errors.js';
 
-/** The ai.onnx opsets whittle reads and writes. */
-export const MIN_OPSET = 11;
-export const MAX_OPSET = 18;
+/** The ai.onnx opsets whittle reads (it writes MIN_WRITE_OPSET to MAX_OPSET). */
+export const MIN_OPSET = 6;
+export const MAX_OPSET = 21;
 
 export type LoadOptions = {
   /** Folder that external data files are relative to, when the model is given as bytes (default: none). */
@@ -32,7 +34,8 @@ export type LoadOptions = {
 const OPTIONAL_OUTPUTS: Record<string, number> = { BatchNormalization: 1, Dropout: 1, MaxPool: 1, LayerNormalization: 1 };
 
 /**
- * Reads an ONNX model (a path, or the file's bytes) into a Graph that the executor can run. Opsets 11–18;
+ * Reads an ONNX model (a path, or the file's bytes) into a Graph that the executor can run. Opsets 6–21 (6–10 read
+ * into their opset-11 forms, see upgrade.ts);
  * initializers in raw or typed fields or external files next to the model; Constant nodes and weights behind Identity
  * become initializers; shape arithmetic left by exporters is folded (see foldDraft); every attribute default is
  * filled in. Initializers are classified as params (weights and biases of Conv/Gemm/MatMul, norm scales/biases),
@@ -83,7 +86,8 @@ function mainOpset(m: ModelProto, source: string): number {
   if (own.length === 0) throw new OnnxError(`${source}: the model declares no ai.onnx opset (opset_import)`);
   const v = num(own[0]!.version);
   if (v < MIN_OPSET || v > MAX_OPSET) {
-    throw new OnnxError(`${source}: opset ${v} is not supported; whittle reads ONNX opsets ${MIN_OPSET} to ${MAX_OPSET} (convert the model with onnx.version_converter)`, { opset: v });
+    const fix = v < MIN_OPSET ? 're-export it from its framework at a newer opset' : 'export it at an opset up to 21';
+    throw new OnnxError(`${source}: opset ${v} is not supported; whittle reads ONNX opsets ${MIN_OPSET} to ${MAX_OPSET} (${fix})`, { opset: v });
   }
   return v;
 }
@@ -130,7 +134,9 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   const source = src.source;
   const g = m.graph;
   if (!g) throw new OnnxError(`${source}: the model has no graph (not an ONNX model?)`);
-  const opset = mainOpset(m, source);
+  const fileOpset = mainOpset(m, source);
+  // Opsets 6–10 are rewritten into opset-11 forms below: the IR holds one form of each op.
+  const opset = Math.max(fileOpset, IR_BASE_OPSET);
   if (g.sparseInitializer.length) throw new OnnxError(`${source}: sparse initializers are not supported`);
 
   // Initializers (raw, typed or external data), then Constant nodes as initializers.
@@ -165,6 +171,8 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
     inits.set(out, { data: constantValue(n, src), fromConstant: true });
     return false;
   });
+
+  nodes = upgradeNodes({ nodes, inits, inputs, opset: fileOpset, source });
 
   // Weights reaching a node through Identity: read the initializer directly.
   const graphOutputs = new Set(outputs.map((o) => o.name));
@@ -210,7 +218,8 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
       if (kind === 'param') t.requiresGrad = true;
       initializers.set(name, { tensor: t, kind });
     }
-    graph = new Graph({ name: g.name || 'graph', inputs, outputs, nodes: folded.nodes, initializers, opset, metadata: metadataOf(m) });
+    const metadata = { ...metadataOf(m), ...(fileOpset !== opset ? { source_opset: String(fileOpset) } : {}) };
+    graph = new Graph({ name: g.name || 'graph', inputs, outputs, nodes: folded.nodes, initializers, opset, metadata });
   } catch (e) {
     for (const { tensor: t } of initializers.values()) t.dispose();
     throw e;
@@ -218,9 +227,8 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   const missing = unsupportedNodes(graph);
   if (missing.length) {
     graph.dispose();
-    const list = missing.map((u) => `${u.opType} (e.g. node '${u.node}')`);
-    throw new OnnxError(`${source}: ${missing.length === 1 ? 'op' : `${missing.length} ops`} not supported: ${list.join(', ')}`,
-      { opset, issues: list, ...(missing.length === 1 ? { opType: missing[0]!.opType, nodeName: missing[0]!.node } : {}) });
+    const { message, issues } = describeUnsupported(missing, folded.nodes);
+    throw new OnnxError(`${source}: ${message}`, { opset: fileOpset, issues, ...(missing.length === 1 ? { opType: missing[0]!.opType, nodeName: missing[0]!.node } : {}) });
   }
   return graph;
 }

@@ -26,8 +26,8 @@ const CASES: [string, () => string, RegExp][] = [
   ['an .npy file', () => file('array.onnx', readFileSync(join(fixturesDir, 'convbn_eval', 'input.npy'))), /not an ONNX model|has no graph/],
   ['an empty file', () => file('empty.onnx', ''), /empty file/],
   ['a missing file', () => join(dir, 'nope.onnx'), /no such file/],
-  ['opset 9', () => edit('opset9', (m) => void (m.opsetImport[0]!.version = 9)), /opset 9 is not supported; whittle reads ONNX opsets 11 to 18/],
-  ['opset 19', () => edit('opset19', (m) => void (m.opsetImport[0]!.version = 19)), /opset 19 is not supported/],
+  ['opset 5', () => edit('opset5', (m) => void (m.opsetImport[0]!.version = 5)), /opset 5 is not supported; whittle reads ONNX opsets 6 to 21 \(re-export it/],
+  ['opset 22', () => edit('opset22', (m) => void (m.opsetImport[0]!.version = 22)), /opset 22 is not supported; whittle reads ONNX opsets 6 to 21/],
   ['no ai.onnx opset', () => edit('noopset', (m) => void (m.opsetImport = [])), /declares no ai.onnx opset/],
   ['a missing graph', () => edit('nograph', (m) => void delete m.graph), /has no graph/],
   ['a tensor larger than its data', () => edit('big', (m) => void (firstInit(m).dims[0] = 4096)), /declares shape \[4096, 16\] of float32 \(262144 bytes\) but holds 640 bytes of data/],
@@ -39,7 +39,15 @@ const CASES: [string, () => string, RegExp][] = [
   ['unsupported ops', () => edit('unsupported', (m) => {
     m.graph!.node[1]!.opType = 'FancyRelu';
     m.graph!.node[3]!.opType = 'NonMaxSuppression';
-  }), /2 ops not supported: FancyRelu \(e\.g\. node '\/features\/features\.2\/Relu'\), NonMaxSuppression \(e\.g\. node '\/features\/features\.4\/Conv'\)/],
+  }), /2 ops not supported: FancyRelu \(domain ai\.onnx, node '\/features\/features\.2\/Relu'\), NonMaxSuppression \(domain ai\.onnx, node '\/features\/features\.4\/Conv'\)/],
+  ['a com.microsoft contrib op', () => edit('contrib', (m) => {
+    Object.assign(m.graph!.node[1]!, { opType: 'FusedConv', domain: 'com.microsoft' });
+    m.opsetImport.push({ domain: 'com.microsoft', version: 1 });
+  }), /op not supported: FusedConv \(domain com\.microsoft, node '\/features\/features\.2\/Relu'; onnxruntime's contrib ops/],
+  ['an ai.onnx.ml op', () => edit('ml', (m) => {
+    Object.assign(m.graph!.node[1]!, { opType: 'Scaler', domain: 'ai.onnx.ml' });
+    m.opsetImport.push({ domain: 'ai.onnx.ml', version: 1 });
+  }), /op not supported: Scaler \(domain ai\.onnx\.ml, node '\/features\/features\.2\/Relu'; classical machine-learning ops/],
   ['external data past the end of its file', () => {
     const p = edit('ext_far', (m) => void (firstInit(m).externalData.find((e) => e.key === 'offset') ? (firstInit(m).externalData.find((e) => e.key === 'offset')!.value = '100000') : firstInit(m).externalData.push({ key: 'offset', value: '100000' })), 'external_data');
     copyFileSync(join(fixturesDir, 'external_data', 'weights.bin'), join(dir, 'weights.bin'));
@@ -68,7 +76,7 @@ test('bad input to the commands: opset flag, shape flag, .npy dtype and shape; e
   const out = join(dir, 'y.npy');
   const x = join(fixturesDir, 'resblock', 'input.npy');
   const cases: [string[], RegExp][] = [
-    [['convert', modelPath('resblock'), join(dir, 'o.onnx'), '--opset', '9'], /--opset: expected 11 to 18, got 9/],
+    [['convert', modelPath('resblock'), join(dir, 'o.onnx'), '--opset', '9'], /--opset: expected 11 to 21, got 9/],
     [['inspect', modelPath('resblock'), '--input', '3x16'], /--input: the model's input 'input' has 4 dims/],
     [['inspect', modelPath('resblock'), '--input', '1x3x0x4'], /--input: expected dims joined by 'x'/],
     [['infer', modelPath('resblock'), '--input', join(fixturesDir, 'convbn_eval', 'input.npy'), '--output', out], /has shape \[2, 3, 15, 15\]; the model's input 'input' is \[N, 3, 16, 16\]/],

@@ -12,9 +12,13 @@ import { dimsKernels } from './dims.js';
 import { indexingKernels } from './indexing.js';
 import { dtypeKernels } from './dtype.js';
 import { wildKernels } from './wild-ops.js';
+import { resizeKernels } from './resize.js';
+import { variadicKernels } from './variadic.js';
 
 registerKernels({
   ...convKernels, ...convTransposeKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...mathKernels, ...poolKernels,
   ...reduceKernels, ...shapeKernels, ...dimsKernels, ...indexingKernels, ...dtypeKernels,
 });
 registerKernels(wildKernels);
+registerKernels(resizeKernels);
+registerKernels(variadicKernels);

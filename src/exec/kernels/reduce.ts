@@ -7,7 +7,7 @@ import { checkedAxis, intsInputOrAttr, need } from './util.js';
  * A Reduce op: axes from the input (ReduceSum from opset 13, the others from 18) or the attribute before that; no
  * axes means every axis, unless noop_with_empty_axes makes it the identity. keepdims defaults to 1.
  */
-function reduce(f: (x: Tensor, axes: number[], keep: boolean) => Tensor): Kernel {
+export function reduce(f: (x: Tensor, axes: number[], keep: boolean) => Tensor): Kernel {
   return (inputs, ctx) => {
     const x = need(inputs, 0, ctx);
     const keep = attrInt(ctx.node, 'keepdims', 1) === 1;

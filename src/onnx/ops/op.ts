@@ -30,7 +30,8 @@ export interface ExportContext {
 }
 
 /**
- * How one ONNX op maps to and from the IR, for opsets 11–18 (onnx/reference's one-file-per-op layout). `since` is
+ * How one ONNX op maps to and from the IR, for opsets 11–21 (onnx/reference's one-file-per-op layout; opsets 6–10
+ * are rewritten into opset-11 forms before, see upgrade.ts). `since` is
  * the first opset that has the op; `import` fills every attribute default for the model's opset (so the IR is
  * explicit) and checks the values; `export` rewrites a node for another opset (attribute↔input moves, decompositions).
  */
