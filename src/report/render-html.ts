@@ -76,7 +76,7 @@ function table({ name, report }: NamedReport): string {
   return `<h3>${esc(name)}</h3>${fed}<table><tr><th></th><th>target ratio</th><th>achieved</th><th>params</th><th>MACs</th><th>val after cut</th><th>val</th><th>test</th><th>seconds</th></tr>${rows.join('')}</table>`;
 }
 
-const STYLE = `body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin:20px 0 6px}.charts{display:flex;flex-wrap:wrap;gap:16px}
+const STYLE = `body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:16px;margin:20px 0 6px}h3{font-size:14px;margin:14px 0 6px}.charts{display:flex;flex-wrap:wrap;gap:16px}
 table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child{text-align:left}
 .settings td,.settings th{text-align:left}.at-default,.default{color:#999}.note{font-size:12px;color:#666;margin:0 0 6px}
 .cfg{font-size:11px;color:#666;max-width:1100px}.warn{font-size:12px;color:#a40;max-width:1100px}

@@ -42,7 +42,7 @@ export function summaryTiles({ report }: NamedReport): Tile[] {
   return [
     { title: 'Parameters', value: `${(100 * s.paramsRatio).toFixed(1)}%`, detail: `of the teacher's: ${fmt(s.params)} of ${fmt(t.params)}` },
     { title: 'MACs', value: `${(100 * s.macsRatio).toFixed(1)}%`, detail: `of the teacher's: ${fmt(s.macs)} of ${fmt(t.macs)} per image` },
-    { title: 'Test accuracy', value: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} points`, detail: `${pct(s.testAccuracy)}, the teacher ${pct(t.testAccuracy)}` },
+    { title: 'Test accuracy', value: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts`, detail: `${pct(s.testAccuracy)} against the teacher's ${pct(t.testAccuracy)}` },
     ...footprintTiles(report.footprint),
     { title: 'Run', value: `${report.steps.length} step${report.steps.length === 1 ? '' : 's'}`, detail: `${epochs} epochs in ${seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`}` },
   ];

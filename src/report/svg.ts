@@ -36,7 +36,7 @@ export function fmt(v: number): string {
 export function lineChart(series: readonly Series[], o: ChartOptions): string {
   const W = o.width ?? 560;
   // the legend goes under the x axis, in rows, where it hides no point
-  const legend = legendRows(series, W - 64 - 16);
+  const legend = series.length > 1 ? legendRows(series, W - 64 - 16) : [];
   const H = (o.height ?? 320) + 16 * legend.length;
   const m = { l: 64, r: 16, t: 36, b: 48 + 16 * legend.length };
   const pts = series.flatMap((s) => s.points);

@@ -89,8 +89,8 @@ test('the summary card gives the result against the teacher: size, MACs, accurac
   assert.equal(tiles['Parameters']!.value, '25.0%');
   assert.equal(tiles['Parameters']!.detail, "of the teacher's: 35.0k of 140k");
   assert.equal(tiles['MACs']!.value, '25.0%');
-  assert.equal(tiles['Test accuracy']!.value, '−3.00 points');
-  assert.equal(tiles['Test accuracy']!.detail, '89.50%, the teacher 92.50%');
+  assert.equal(tiles['Test accuracy']!.value, '−3.00 pts');
+  assert.equal(tiles['Test accuracy']!.detail, "89.50% against the teacher's 92.50%");
   assert.equal(tiles['File size']!.value, '141 kB');
   assert.match(tiles['File size']!.detail, /^4\.0x smaller than the teacher's 563 kB/);
   assert.equal(tiles['Latency']!.value, '0.250 ms');
