@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { renderHtml, type NamedReport } from '../report/index.js';
 import type { CompressReport } from '../pipeline/report.js';
+import { defaultConfigFor } from '../pipeline/run-config.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { checkWritableFile } from '../util/writable-file.js';
@@ -17,7 +18,7 @@ export function readRunReport(dir: string): NamedReport {
     throw new ConfigError('RUN_DIR', `${path} is not valid JSON (${(e as Error).message})`);
   }
   if (!report.teacher || !Array.isArray(report.steps)) throw new ConfigError('RUN_DIR', `${path} is not a compress report (no teacher or steps)`);
-  return { name: basename(resolve(dir)), report };
+  return { name: basename(resolve(dir)), report, defaults: report.config ? defaultConfigFor(report.config) : null };
 }
 
 /**

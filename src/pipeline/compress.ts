@@ -21,7 +21,8 @@ import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
-import { checkNewRunFolder, datasetSettings, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
+import { measureFootprints } from './footprint.js';
+import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
 import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
 import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
@@ -205,7 +206,9 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
           ...stepPruneOptions(c, i, steps.length ? Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) : null), criterion: c.criterion, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
-        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })) };
+        // the drop the cut alone causes, before training wins it back (the report draws both)
+        const cutVal = await evaluateShared(r.graph, ds, 'val', c.device, par);
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy };
         if (c.fadeEpochs > 0 && epochs > 0) {
           fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
           r.graph.dispose();
@@ -310,8 +313,9 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
     const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));
+      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: await readFile(join(out, 'student.onnx')) }, ds.shape);
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-      await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report }]));
+      await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report, defaults: defaultConfigFor(c) }]));
       await removeCheckpoint(out);
     }
     return report;

@@ -1,5 +1,6 @@
 import type { Dataset } from '../data/index.js';
 import type { RunConfig } from './run-config.js';
+import type { Footprints } from '../report/types.js';
 
 /** report.json: the teacher, then one entry per step (contract: field names as in the compress issue). */
 export type EpochRow = { epoch: number; trainLoss: number; valAccuracy: number };
@@ -11,6 +12,8 @@ export type StepReport = {
   achievedRatio: number;
   params: number;
   macs: number;
+  /** Validation accuracy of the student just cut, before this step's training (absent in reports written before it was measured). */
+  cutValAccuracy?: number;
   valAccuracy: number;
   testAccuracy: number;
   seconds: number;
@@ -44,5 +47,7 @@ export type CompressReport = {
   final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
   /** Every setting of the run, resolved (as in run.json), whether the teacher's outputs were cached, and the number of processes of a data-parallel run. */
   config: RunConfig & { teacherCache: boolean; worldSize?: number };
+  /** The teacher's and the student's file sizes and onnxruntime-node latencies (absent in older reports, or when not measured). */
+  footprint?: Footprints;
   versions: { whittle: string; libtorch: string; node: string };
 };

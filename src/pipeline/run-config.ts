@@ -121,3 +121,15 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }
+
+/**
+ * The config a run of the same teacher, student, data and ratios gets with every other option at its default: what
+ * a report's settings table leaves out. Null when the defaults do not resolve for it (the table then shows every setting).
+ */
+export function defaultConfigFor(c: Pick<RunConfig, 'teacher' | 'student' | 'data' | 'ratios'>): RunConfig | null {
+  try {
+    return resolveConfig(c.teacher, { data: c.data, ratios: c.ratios }, c.student);
+  } catch {
+    return null;
+  }
+}

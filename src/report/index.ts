@@ -1,2 +1,5 @@
 /** Reports are JSON turned into one self-contained HTML page. */
 export { renderHtml, type NamedReport } from './render-html.js';
+export { summaryTiles, type Tile } from './summary.js';
+export { settingsTable, shownSettings, settingText } from './settings.js';
+export type { Footprint, Footprints, SettingsDefaults } from './types.js';

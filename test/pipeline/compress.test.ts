@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed } from '../../src/tensor/index.js';
@@ -44,6 +44,12 @@ test('progressive compress writes every step, the final student and report.json 
   assert.equal(json.config['mode'], 'progressive');
   assert.equal(json.config['teacherCache'], true, 'IDX data has no augmentation by default: the teacher outputs are cached');
   assert.ok(json.versions.libtorch.length > 0);
+  for (const s of json.steps) assert.ok(s.cutValAccuracy! >= 0 && s.cutValAccuracy! <= 1, `steps[].cutValAccuracy ${s.cutValAccuracy}`);
+  // the files' sizes, and latencies of both models timed in onnxruntime-node
+  const f = json.footprint!;
+  assert.equal(f.student.bytes, statSync(join(out, 'student.onnx')).size);
+  assert.equal(f.teacher.bytes, statSync(json.config.teacher).size);
+  assert.ok(f.teacher.latencyMs! > 0 && f.student.latencyMs! > 0 && f.runs >= 11 && f.batch === 1, JSON.stringify(f));
   const student = loadOnnx(join(out, 'student.onnx'));
   assert.equal(student.parameterCount(), json.final.params);
   assert.equal((JSON.parse(student.metadata['whittle.labels']!) as string[]).length, 10);
@@ -51,6 +57,11 @@ test('progressive compress writes every step, the final student and report.json 
   assert.equal(pre.scale, 1 / 255);
   assert.equal(pre.mean.length, 1);
   student.dispose();
+});
+
+test('each step reports the validation accuracy of the student right after its cut: with no training, the step\'s own', async () => {
+  const report = await compress({ ...quick, teacher: await teacherFile(), out: newRun(), ratios: [0.5, 0.5], epochsPerStep: 0 });
+  for (const s of report.steps) assert.ok(Math.abs(s.cutValAccuracy! - s.valAccuracy) < 1e-9, `step ${s.step}: ${s.cutValAccuracy} after the cut, ${s.valAccuracy} at the end`);
 });
 
 test('oneshot prunes once to the product of the ratios for the same total epochs; --no-distill trains on labels', async () => {
