@@ -1,0 +1,280 @@
+import { noGrad } from '../tensor/index.js';
+import type { Dim, Node, ValueInfo } from '../graph/index.js';
+import { fromSmall, type Small } from './fold-eval.js';
+import type { Draft } from './fold.js';
+import { Probe } from './probe.js';
+import { placements, resolveTarget, type BatchPlace } from './batch-place.js';
+
+/** The symbol a freed batch gets in the graph's inputs and outputs (students are written with it). */
+export const BATCH_SYMBOL = 'N';
+
+/** Ops whose constant operands may hold the export batch; a graph without any only has its inputs relabelled. */
+const SENSITIVE = new Set(['Reshape', 'Expand', 'Tile', 'ConstantOfShape', 'Range', 'Concat', 'RNN', 'GRU', 'LSTM']);
+/** Ops that read a batch-carrying value and legitimately make a batch-free one (its shape, as data). */
+const SHAPE_READERS = new Set(['Shape', 'Size']);
+/** Alternatives the search tries across ambiguous Reshapes before it refuses. */
+const MAX_ATTEMPTS = 24;
+
+export type FreedBatch = {
+  draft: Draft;
+  /** Set when the graph stays at its export batch: the batch and why (a node and what to do), for the executor. */
+  fixed: { batch: number; reason: string } | null;
+};
+
+class Refusal extends Error {
+  constructor(readonly node: string, readonly why: string) {
+    super(`node '${node}': ${why}`);
+  }
+}
+
+/**
+ * Frees the batch of a model exported with a fixed one (torch.onnx.export without dynamic_axes): every input whose
+ * first dim is the same number b0 (the other dims static) gets the symbolic batch 'N', and every constant that stands
+ * for the batch is rewritten. The proof is a walk of the graph at b0 and at b0 + 1 side by side, node by node: a value
+ * follows the batch on the axis whose size differs between the walks. A Reshape with a constant target whose input
+ * follows the batch gets the target that keeps each sample's elements together at any batch (see placements), the
+ * batch's entry written -1 and the others as the sizes at b0; an input of Concat (or an RNN's initial state) that
+ * holds b0 = 1 where its partners hold the batch is broadcast to it with an Expand to a Shape-derived size. The
+ * rewrite holds when the walk at b0 + 1 runs through, no value carries the batch on two axes (samples would mix), and
+ * every graph output carries it whole on its first axis; where a Reshape admits several placements the next ones are
+ * tried. Otherwise the draft comes back unchanged with the reason, naming the node (the executor refuses other
+ * batches with it). Graphs without the ops that hold such constants only get their inputs and outputs relabelled.
+ */
+export function freeFixedBatch(d: Draft): FreedBatch {
+  const b0 = exportBatch(d.inputs);
+  if (b0 === null) return { draft: d, fixed: null };
+  if (!d.nodes.some((n) => n.domain === '' && SENSITIVE.has(n.opType))) return { draft: relabel(d, d.nodes, d.inits, b0, new Set(d.outputs.filter((o) => o.shape?.[0] === b0).map((o) => o.name))), fixed: null };
+  const choices = new Map<string, number>();
+  let first: Refusal | null = null;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const points: { node: string; count: number }[] = [];
+    const r = noGrad(() => tryFree(d, b0, choices, points));
+    if (!(r instanceof Refusal)) return { draft: r, fixed: null };
+    first ??= r;
+    let i = points.length - 1;
+    while (i >= 0 && (choices.get(points[i]!.node) ?? 0) + 1 >= points[i]!.count) choices.delete(points[i--]!.node);
+    if (i < 0) break;
+    choices.set(points[i]!.node, (choices.get(points[i]!.node) ?? 0) + 1);
+  }
+  const reason = `the model was exported with a fixed batch of ${b0} and node '${first!.node}' ${first!.why}; re-export it with torch.onnx.export(..., dynamic_axes={'${d.inputs[0]!.name}': {0: 'N'}, ...})`;
+  return { draft: d, fixed: { batch: b0, reason } };
+}
+
+/** The batch every input was exported with, or null (a symbolic batch, inputs that disagree, other dims unknown). */
+function exportBatch(inputs: readonly ValueInfo[]): number | null {
+  if (inputs.length === 0) return null;
+  let b: number | null = null;
+  for (const i of inputs) {
+    const s = i.shape;
+    if (!s || s.length === 0 || s.some((v) => typeof v !== 'number')) return null;
+    if (b !== null && s[0] !== b) return null;
+    b = s[0] as number;
+  }
+  return b !== null && b > 0 ? b : null;
+}
+
+const withBatch = (v: ValueInfo): ValueInfo => ({ ...v, shape: [BATCH_SYMBOL, ...(v.shape as Dim[]).slice(1)] });
+
+function relabel(d: Draft, nodes: Node[], inits: Draft['inits'], b0: number, outs: ReadonlySet<string>): Draft {
+  return {
+    ...d, nodes, inits,
+    inputs: d.inputs.map(withBatch),
+    outputs: d.outputs.map((o) => (outs.has(o.name) && o.shape?.[0] === b0 ? withBatch(o) : o)),
+  };
+}
+
+const same = (a: Small | undefined, b: Small | undefined): boolean =>
+  !!a && !!b && a.shape.length === b.shape.length && a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
+const int64 = (data: number[]): Small => ({ dtype: 'int64', shape: [data.length], data });
+
+/** One attempt with the given choices at ambiguous Reshapes: the freed draft, or why not. */
+function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, points: { node: string; count: number }[]): Draft | Refusal {
+  const b1 = b0 + 1;
+  const shapes = (b: number): Record<string, number[]> => Object.fromEntries(d.inputs.map((i) => [i.name, [b, ...(i.shape as number[]).slice(1)]]));
+  const inits = new Map(d.inits);
+  const work: Draft = { ...d, inits };
+  const p1 = new Probe(work, b0, shapes(b0));
+  const p2 = new Probe(work, b1, shapes(b1));
+  const used = new Set<string>([...d.nodes.flatMap((n) => [...n.inputs, ...n.outputs]), ...d.inputs.map((i) => i.name), ...inits.keys()]);
+  const fresh = (hint: string): string => {
+    let name = hint;
+    for (let k = 1; used.has(name); k++) name = `${hint}_${k}`;
+    used.add(name);
+    return name;
+  };
+  const put = (hint: string, s: Small): string => {
+    const name = fresh(hint);
+    inits.set(name, { data: fromSmall(s), fromConstant: true });
+    p1.constant(name, s);
+    p2.constant(name, s);
+    return name;
+  };
+  const place = new Map<string, BatchPlace>();
+  for (const i of d.inputs) place.set(i.name, { axis: 0, p: 1, q: 1 });
+  const out: Node[] = [];
+  const runBoth = (n: Node): void => {
+    if (!p1.run(n)) throw new Refusal(n.name, `(${n.opType}) could not be evaluated`);
+    if (!p2.run(n)) throw new Refusal(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
+  };
+  try {
+    for (const orig of d.nodes) {
+      let n = orig;
+      if (!p1.run(n)) return new Refusal(n.name, `(${n.opType}) could not be evaluated at the export batch`);
+      let forced: BatchPlace | null = null;
+      if (n.domain === '' && n.opType === 'Reshape') {
+        const r = reshapeRule(n, p1, p2, place, b0, choices, points, put);
+        if (r instanceof Refusal) return r;
+        n = r.node;
+        forced = r.place;
+      }
+      try {
+        if (!p2.run(n)) return new Refusal(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
+      } catch (e) {
+        const patched = b0 === 1 ? broadcastPartners(n, p1, p2, place, put, fresh, runBoth, out) : null;
+        if (!patched) return new Refusal(n.name, `(${n.opType}) fails at batch ${b1}: ${e instanceof Error ? e.message : String(e)}`);
+        n = patched;
+        try {
+          if (!p2.run(n)) return new Refusal(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
+        } catch (e2) {
+          return new Refusal(n.name, `(${n.opType}) fails at batch ${b1}: ${e2 instanceof Error ? e2.message : String(e2)}`);
+        }
+      }
+      const bad = track(n, p1, p2, place, b0, forced);
+      if (bad) return bad;
+      out.push(n);
+      p1.release(orig);
+      p2.release(orig);
+    }
+  } catch (e) {
+    if (e instanceof Refusal) return e;
+    throw e;
+  } finally {
+    p1.dispose();
+    p2.dispose();
+  }
+  for (const o of d.outputs) {
+    const at = place.get(o.name);
+    if (!at || at.axis !== 0 || at.p !== 1 || at.q !== 1) {
+      const producer = out.find((n) => n.outputs.includes(o.name));
+      return new Refusal(producer?.name ?? o.name, `makes graph output '${o.name}', which does not carry the batch whole on its first axis`);
+    }
+  }
+  return relabel(d, out, inits, b0, new Set(d.outputs.map((o) => o.name)));
+}
+
+/** Where each output of n carries the batch, from its shapes in the two walks; a refusal when it mixes samples. */
+function track(n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, b0: number, forced: BatchPlace | null): Refusal | null {
+  const fromInputs = n.inputs.map((i) => place.get(i)).filter((p): p is BatchPlace => !!p);
+  let produced = false;
+  for (const o of n.outputs) {
+    if (!o) continue;
+    const s1 = p1.shape(o);
+    const s2 = p2.shape(o);
+    if (!s1 || !s2) continue;
+    const diff = s1.flatMap((v, i) => (v !== s2[i] ? [i] : []));
+    if (s1.length !== s2.length) return new Refusal(n.name, `(${n.opType}) gives outputs of different ranks at different batches`);
+    if (diff.length === 0) continue;
+    if (diff.length > 1) return new Refusal(n.name, `(${n.opType}) gives an output with the batch on ${diff.length} axes (it would mix samples)`);
+    const axis = diff[0]!;
+    const m = s2[axis]! - s1[axis]!;
+    if (m <= 0 || s1[axis] !== b0 * m) return new Refusal(n.name, `(${n.opType}) gives an output whose axis ${axis} does not grow with the batch`);
+    if (forced && forced.axis === axis && forced.p * forced.q === m) {
+      place.set(o, forced);
+    } else {
+      const like = fromInputs.find((p) => p.p * p.q === m);
+      place.set(o, like ? { axis, p: like.p, q: like.q } : m === 1 ? { axis, p: 1, q: 1 } : { axis, p: NaN, q: NaN });
+    }
+    produced = true;
+  }
+  if (!produced && fromInputs.length && !SHAPE_READERS.has(n.opType) && n.outputs.some((o) => o && (p1.shape(o)?.length ?? 0) > 0 && !p1.small(o))) {
+    return new Refusal(n.name, `(${n.opType}) reads a value that carries the batch and gives one that does not`);
+  }
+  return null;
+}
+
+type Put = (hint: string, s: Small) => string;
+
+/** A Reshape whose constant target holds the export batch: the target that keeps samples apart at any batch. */
+function reshapeRule(
+  n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, b0: number,
+  choices: ReadonlyMap<string, number>, points: { node: string; count: number }[], put: Put,
+): { node: Node; place: BatchPlace | null } | Refusal {
+  const [x, t] = [n.inputs[0]!, n.inputs[1]];
+  const at = place.get(x);
+  const c1 = t ? p1.small(t) : undefined;
+  if (!at || !t || !same(c1, p2.small(t))) return { node: n, place: null };
+  if (Number.isNaN(at.p)) return new Refusal(n.name, `(Reshape): where the batch sits inside axis ${at.axis} of its input is unknown, so which entry of the target [${c1!.data.join(', ')}] is the batch cannot be proven`);
+  const in1 = p1.shape(x)!;
+  const in2 = p2.shape(x)!;
+  const out1 = p1.shape(n.outputs[0]!)!;
+  const cands = placements(in1, at, out1, b0);
+  if (cands.length === 0) return new Refusal(n.name, `(Reshape): no entry of the target [${c1!.data.join(', ')}] can hold the batch without mixing samples`);
+  if (cands.length > 1) points.push({ node: n.name, count: cands.length });
+  const c = cands[Math.min(choices.get(n.name) ?? 0, cands.length - 1)]!;
+  const b1 = p2.batch;
+  const want = out1.map((v, i) => (i === c.j ? c.p * b1 * c.q : v));
+  const allowZero = n.attrs['allowzero']?.kind === 'int' && n.attrs['allowzero'].value === 1;
+  const asIs = resolveTarget(c1!.data, in2, allowZero);
+  const placed = { axis: c.j, p: c.p, q: c.q };
+  if (asIs && asIs.every((v, i) => v === want[i])) return { node: n, place: placed };
+  const target = out1.map((v, i) => (i === c.j ? -1 : v));
+  return { node: { ...n, inputs: [x, put(`${n.name}_batch_shape`, int64(target)), ...n.inputs.slice(2)] }, place: placed };
+}
+
+/**
+ * Concat inputs (or an RNN's initial states) that hold the export batch 1 where the node's other inputs carry the
+ * batch, broadcast to it: Expand(v, [1.., Shape(partner)[k], ..1]). The inserted nodes are run and added to `out`.
+ */
+function broadcastPartners(
+  n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, put: Put, fresh: (h: string) => string,
+  runBoth: (n: Node) => void, out: Node[],
+): Node | null {
+  const targets: { input: number; axis: number; ref: string; refAxis: number }[] = [];
+  if (n.opType === 'Concat') {
+    const ref = n.inputs.find((i) => i && place.get(i)?.p === 1 && place.get(i)?.q === 1);
+    if (!ref) return null;
+    const k = place.get(ref)!.axis;
+    n.inputs.forEach((v, i) => {
+      if (v && !place.has(v) && p2.shape(v)?.[k] === 1) targets.push({ input: i, axis: k, ref, refAxis: k });
+    });
+  } else if (n.opType === 'RNN' || n.opType === 'GRU' || n.opType === 'LSTM') {
+    const layout = n.attrs['layout']?.kind === 'int' ? n.attrs['layout'].value : 0;
+    const x = n.inputs[0]!;
+    const k = layout === 0 ? 1 : 0;
+    if (place.get(x)?.axis !== k) return null;
+    for (const i of n.opType === 'LSTM' ? [5, 6] : [5]) {
+      const v = n.inputs[i];
+      if (v && !place.has(v) && p2.shape(v)?.[k] === 1) targets.push({ input: i, axis: k, ref: x, refAxis: k });
+    }
+  }
+  if (targets.length === 0) return null;
+  const inputs = [...n.inputs];
+  for (const tg of targets) {
+    const v = inputs[tg.input]!;
+    const rank = p2.shape(v)!.length;
+    const shapeOut = fresh(`${n.name}_batch_of_${tg.ref}`);
+    const sizeOut = fresh(`${n.name}_batch_size`);
+    const fullOut = fresh(`${n.name}_batch_expand_shape`);
+    const expanded = fresh(`${v}_batched`);
+    const pieces: string[] = [];
+    if (tg.axis > 0) pieces.push(put(`${n.name}_ones_before`, int64(new Array<number>(tg.axis).fill(1))));
+    pieces.push(sizeOut);
+    if (tg.axis < rank - 1) pieces.push(put(`${n.name}_ones_after`, int64(new Array<number>(rank - tg.axis - 1).fill(1))));
+    const idx = put(`${n.name}_batch_axis`, int64([tg.refAxis]));
+    const added: Node[] = [
+      { name: fresh(`${n.name}_batch_shape`), opType: 'Shape', domain: '', inputs: [tg.ref], outputs: [shapeOut], attrs: {} },
+      { name: fresh(`${n.name}_batch_gather`), opType: 'Gather', domain: '', inputs: [shapeOut, idx], outputs: [sizeOut], attrs: { axis: { kind: 'int', value: 0 } } },
+      { name: fresh(`${n.name}_batch_concat`), opType: 'Concat', domain: '', inputs: pieces, outputs: [fullOut], attrs: { axis: { kind: 'int', value: 0 } } },
+      { name: fresh(`${n.name}_batch_expand`), opType: 'Expand', domain: '', inputs: [v, fullOut], outputs: [expanded], attrs: {} },
+    ];
+    for (const a of added) {
+      runBoth(a);
+      out.push(a);
+    }
+    place.set(expanded, { axis: tg.axis, p: 1, q: 1 });
+    inputs[tg.input] = expanded;
+  }
+  const patched = { ...n, inputs };
+  p1.run(patched);
+  return patched;
+}
