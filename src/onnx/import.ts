@@ -201,7 +201,7 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   const freed = freeFixedBatch({ nodes, inits, inputs, outputs, opset });
   const folded = foldDraft(freed.draft, byName);
 
-  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])));
+  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape])));
   const initializers = new Map<string, Initializer>();
   let graph: Graph | undefined;
   try {
