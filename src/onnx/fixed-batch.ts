@@ -56,7 +56,8 @@ export function freeFixedBatch(d: Draft): FreedBatch {
     if (i < 0) break;
     choices.set(points[i]!.node, (choices.get(points[i]!.node) ?? 0) + 1);
   }
-  const reason = `the model was exported with a fixed batch of ${b0} and node '${first!.node}' ${first!.why}; re-export it with torch.onnx.export(..., dynamic_axes={'${d.inputs[0]!.name}': {0: 'N'}, ...})`;
+  const axes = [...d.inputs, ...d.outputs].map((v) => `'${v.name}': {0: 'N'}`).join(', ');
+  const reason = `the model was exported with a fixed batch of ${b0} that whittle cannot free: node '${first!.node}' ${first!.why}; re-export it with torch.onnx.export(..., dynamic_axes={${axes}})`;
   return { draft: d, fixed: { batch: b0, reason } };
 }
 
