@@ -27,6 +27,20 @@ class Refusal extends Error {
   }
 }
 
+/** The walk could not evaluate a node (no kernel, an unknown input): nothing is proven either way. */
+class Unknown extends Refusal {}
+
+/** Runs a node in one walk; an Unknown when it cannot (the executor reports real errors when the model runs). */
+function runIn(p: Probe, n: Node, where: string): void {
+  let ok: boolean;
+  try {
+    ok = p.run(n);
+  } catch (e) {
+    throw new Unknown(n.name, `(${n.opType}) fails ${where}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!ok) throw new Unknown(n.name, `(${n.opType}) could not be evaluated ${where}`);
+}
+
 /**
  * Frees the batch of a model exported with a fixed one (torch.onnx.export without dynamic_axes): every input whose
  * first dim is the same number b0 (the other dims static) gets the symbolic batch 'N', and every constant that stands
@@ -48,8 +62,16 @@ export function freeFixedBatch(d: Draft): FreedBatch {
   let first: Refusal | null = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const points: { node: string; count: number }[] = [];
-    const r = noGrad(() => tryFree(d, b0, choices, points));
+    let r: Draft | Refusal;
+    try {
+      r = noGrad(() => tryFree(d, b0, choices, points));
+    } catch (e) {
+      r = new Unknown('', `walk failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
     if (!(r instanceof Refusal)) return { draft: r, fixed: null };
+    // Not analysable (an op without a kernel, which the import reports): the file stays as it was read.
+    if (r instanceof Unknown && !first) return { draft: d, fixed: null };
+    if (r instanceof Unknown) break;
     first ??= r;
     let i = points.length - 1;
     while (i >= 0 && (choices.get(points[i]!.node) ?? 0) + 1 >= points[i]!.count) choices.delete(points[i--]!.node);
@@ -114,13 +136,13 @@ function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, poi
   for (const i of d.inputs) place.set(i.name, { axis: 0, p: 1, q: 1 });
   const out: Node[] = [];
   const runBoth = (n: Node): void => {
-    if (!p1.run(n)) throw new Refusal(n.name, `(${n.opType}) could not be evaluated`);
-    if (!p2.run(n)) throw new Refusal(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
+    runIn(p1, n, `at the export batch ${b0}`);
+    runIn(p2, n, `at batch ${b1}`);
   };
   try {
     for (const orig of d.nodes) {
       let n = orig;
-      if (!p1.run(n)) return new Refusal(n.name, `(${n.opType}) could not be evaluated at the export batch`);
+      runIn(p1, n, `at the export batch ${b0}`);
       let forced: BatchPlace | null = null;
       if (n.domain === '' && n.opType === 'Reshape') {
         const r = reshapeRule(n, p1, p2, place, b0, choices, points, put);
@@ -129,13 +151,13 @@ function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, poi
         forced = r.place;
       }
       try {
-        if (!p2.run(n)) return new Refusal(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
+        if (!p2.run(n)) return new Unknown(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
       } catch (e) {
         const patched = b0 === 1 ? broadcastPartners(n, p1, p2, place, put, fresh, runBoth, out) : null;
         if (!patched) return new Refusal(n.name, `(${n.opType}) fails at batch ${b1}: ${e instanceof Error ? e.message : String(e)}`);
         n = patched;
         try {
-          if (!p2.run(n)) return new Refusal(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
+          if (!p2.run(n)) return new Unknown(n.name, `(${n.opType}) could not be evaluated at batch ${b1}`);
         } catch (e2) {
           return new Refusal(n.name, `(${n.opType}) fails at batch ${b1}: ${e2 instanceof Error ? e2.message : String(e2)}`);
         }
