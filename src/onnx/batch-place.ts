@@ -1,3 +1,5 @@
+import type { Small } from './fold-eval.js';
+
 /**
  * Where the batch sits in a value: on axis `axis`, whose size is p·batch·q (the batch a factor of that axis, with p
  * elements outside it and q inside, as `view(T * B, E)` or `view(T, B * H, D)` leave it). p and q are NaN when the
@@ -8,6 +10,11 @@ export interface BatchPlace {
   readonly p: number;
   readonly q: number;
 }
+
+/** Adds a constant to the draft under a fresh name built from the hint; returns the name. */
+export type Put = (hint: string, s: Small) => string;
+
+export const int64 = (data: number[]): Small => ({ dtype: 'int64', shape: [data.length], data });
 
 /** One way a Reshape's output can hold the batch: on output axis j, as p·batch·q. */
 export interface Placement {

@@ -3,7 +3,8 @@ import type { Dim, Node, ValueInfo } from '../graph/index.js';
 import { fromSmall, type Small } from './fold-eval.js';
 import type { Draft } from './fold.js';
 import { Probe } from './probe.js';
-import { placements, resolveTarget, type BatchPlace } from './batch-place.js';
+import { int64, placements, resolveTarget, type BatchPlace, type Put } from './batch-place.js';
+import { broadcastPartners } from './batch-broadcast.js';
 
 /** The symbol a freed batch gets in the graph's inputs and outputs (students are written with it). */
 export const BATCH_SYMBOL = 'N';
@@ -12,8 +13,8 @@ export const BATCH_SYMBOL = 'N';
 const SENSITIVE = new Set(['Reshape', 'Expand', 'Tile', 'ConstantOfShape', 'Range', 'Concat', 'RNN', 'GRU', 'LSTM']);
 /** Ops that read a batch-carrying value and legitimately make a batch-free one (its shape, as data). */
 const SHAPE_READERS = new Set(['Shape', 'Size']);
-/** Alternatives the search tries across ambiguous Reshapes before it refuses. */
-const MAX_ATTEMPTS = 24;
+/** Walks the search makes across ambiguous Reshapes before it refuses (each costs two runs of the graph on zeros). */
+const MAX_ATTEMPTS = 8;
 
 export type FreedBatch = {
   draft: Draft;
@@ -57,7 +58,7 @@ function runIn(p: Probe, n: Node, where: string): void {
 export function freeFixedBatch(d: Draft): FreedBatch {
   const b0 = exportBatch(d.inputs);
   if (b0 === null) return { draft: d, fixed: null };
-  if (!d.nodes.some((n) => n.domain === '' && SENSITIVE.has(n.opType))) return { draft: relabel(d, d.nodes, d.inits, b0, new Set(d.outputs.filter((o) => o.shape?.[0] === b0).map((o) => o.name))), fixed: null };
+  if (!d.nodes.some((n) => n.domain === '' && SENSITIVE.has(n.opType))) return { draft: relabel(d, d.nodes, d.inits, b0), fixed: null };
   const choices = new Map<string, number>();
   let first: Refusal | null = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -98,17 +99,13 @@ function exportBatch(inputs: readonly ValueInfo[]): number | null {
 
 const withBatch = (v: ValueInfo): ValueInfo => ({ ...v, shape: [BATCH_SYMBOL, ...(v.shape as Dim[]).slice(1)] });
 
-function relabel(d: Draft, nodes: Node[], inits: Draft['inits'], b0: number, outs: ReadonlySet<string>): Draft {
-  return {
-    ...d, nodes, inits,
-    inputs: d.inputs.map(withBatch),
-    outputs: d.outputs.map((o) => (outs.has(o.name) && o.shape?.[0] === b0 ? withBatch(o) : o)),
-  };
+/** The draft with the symbolic batch in its inputs and in the outputs declared with the export batch. */
+function relabel(d: Draft, nodes: Node[], inits: Draft['inits'], b0: number): Draft {
+  return { ...d, nodes, inits, inputs: d.inputs.map(withBatch), outputs: d.outputs.map((o) => (o.shape?.[0] === b0 ? withBatch(o) : o)) };
 }
 
 const same = (a: Small | undefined, b: Small | undefined): boolean =>
   !!a && !!b && a.shape.length === b.shape.length && a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
-const int64 = (data: number[]): Small => ({ dtype: 'int64', shape: [data.length], data });
 
 /** One attempt with the given choices at ambiguous Reshapes: the freed draft, or why not. */
 function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, points: { node: string; count: number }[]): Draft | Refusal {
@@ -182,7 +179,7 @@ function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, poi
       return new Refusal(producer?.name ?? o.name, `makes graph output '${o.name}', which does not carry the batch whole on its first axis`);
     }
   }
-  return relabel(d, out, inits, b0, new Set(d.outputs.map((o) => o.name)));
+  return relabel(d, out, inits, b0);
 }
 
 /** Where each output of n carries the batch, from its shapes in the two walks; a refusal when it mixes samples. */
@@ -215,7 +212,6 @@ function track(n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, b0
   return null;
 }
 
-type Put = (hint: string, s: Small) => string;
 
 /** A Reshape whose constant target holds the export batch: the target that keeps samples apart at any batch. */
 function reshapeRule(
@@ -242,62 +238,4 @@ function reshapeRule(
   if (asIs && asIs.every((v, i) => v === want[i])) return { node: n, place: placed };
   const target = out1.map((v, i) => (i === c.j ? -1 : v));
   return { node: { ...n, inputs: [x, put(`${n.name}_batch_shape`, int64(target)), ...n.inputs.slice(2)] }, place: placed };
-}
-
-/**
- * Concat inputs (or an RNN's initial states) that hold the export batch 1 where the node's other inputs carry the
- * batch, broadcast to it: Expand(v, [1.., Shape(partner)[k], ..1]). The inserted nodes are run and added to `out`.
- */
-function broadcastPartners(
-  n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, put: Put, fresh: (h: string) => string,
-  runBoth: (n: Node) => void, out: Node[],
-): Node | null {
-  const targets: { input: number; axis: number; ref: string; refAxis: number }[] = [];
-  if (n.opType === 'Concat') {
-    const ref = n.inputs.find((i) => i && place.get(i)?.p === 1 && place.get(i)?.q === 1);
-    if (!ref) return null;
-    const k = place.get(ref)!.axis;
-    n.inputs.forEach((v, i) => {
-      if (v && !place.has(v) && p2.shape(v)?.[k] === 1) targets.push({ input: i, axis: k, ref, refAxis: k });
-    });
-  } else if (n.opType === 'RNN' || n.opType === 'GRU' || n.opType === 'LSTM') {
-    const layout = n.attrs['layout']?.kind === 'int' ? n.attrs['layout'].value : 0;
-    const x = n.inputs[0]!;
-    const k = layout === 0 ? 1 : 0;
-    if (place.get(x)?.axis !== k) return null;
-    for (const i of n.opType === 'LSTM' ? [5, 6] : [5]) {
-      const v = n.inputs[i];
-      if (v && !place.has(v) && p2.shape(v)?.[k] === 1) targets.push({ input: i, axis: k, ref: x, refAxis: k });
-    }
-  }
-  if (targets.length === 0) return null;
-  const inputs = [...n.inputs];
-  for (const tg of targets) {
-    const v = inputs[tg.input]!;
-    const rank = p2.shape(v)!.length;
-    const shapeOut = fresh(`${n.name}_batch_of_${tg.ref}`);
-    const sizeOut = fresh(`${n.name}_batch_size`);
-    const fullOut = fresh(`${n.name}_batch_expand_shape`);
-    const expanded = fresh(`${v}_batched`);
-    const pieces: string[] = [];
-    if (tg.axis > 0) pieces.push(put(`${n.name}_ones_before`, int64(new Array<number>(tg.axis).fill(1))));
-    pieces.push(sizeOut);
-    if (tg.axis < rank - 1) pieces.push(put(`${n.name}_ones_after`, int64(new Array<number>(rank - tg.axis - 1).fill(1))));
-    const idx = put(`${n.name}_batch_axis`, int64([tg.refAxis]));
-    const added: Node[] = [
-      { name: fresh(`${n.name}_batch_shape`), opType: 'Shape', domain: '', inputs: [tg.ref], outputs: [shapeOut], attrs: {} },
-      { name: fresh(`${n.name}_batch_gather`), opType: 'Gather', domain: '', inputs: [shapeOut, idx], outputs: [sizeOut], attrs: { axis: { kind: 'int', value: 0 } } },
-      { name: fresh(`${n.name}_batch_concat`), opType: 'Concat', domain: '', inputs: pieces, outputs: [fullOut], attrs: { axis: { kind: 'int', value: 0 } } },
-      { name: fresh(`${n.name}_batch_expand`), opType: 'Expand', domain: '', inputs: [v, fullOut], outputs: [expanded], attrs: {} },
-    ];
-    for (const a of added) {
-      runBoth(a);
-      out.push(a);
-    }
-    place.set(expanded, { axis: tg.axis, p: 1, q: 1 });
-    inputs[tg.input] = expanded;
-  }
-  const patched = { ...n, inputs };
-  p1.run(patched);
-  return patched;
 }
