@@ -121,6 +121,31 @@ test('batch merged into another axis (attention heads) and split back: the entry
   }
 });
 
+test('where two entries could be the batch, the walk tries the next when the first fails later; a Concat partner of batch 1 is broadcast', () => {
+  // torch.cat([x.view(1, B, 4), c.expand(1, B, 4)], 0).transpose(0, 1) at B = 1: the view's target [1, 1, 4] holds
+  // the batch in its second entry, which only the Concat on axis 0 (and the output's first axis) can tell.
+  const c = [0.5, -1, 2, 3];
+  const bytes = fixedModel('cat', [1, 4], [1, 2, 4], [
+    node('view', 'Reshape', ['x', 'view_shape'], ['v']),
+    node('cat', 'Concat', ['v', 'c'], ['k'], { axis: { kind: 'int', value: 0 } }),
+    node('swap', 'Transpose', ['k'], ['y'], { perm: { kind: 'ints', value: [1, 0, 2] } }),
+  ], { view_shape: ints([1, 1, 4]), c: { tensor: tensor(Float32Array.from(c), [1, 1, 4], 'float32'), kind: 'constant' } });
+  const g = loadOnnx(bytes);
+  try {
+    assert.deepEqual(targetOf(g, 'view'), [1, -1, 4], 'the batch is the second entry');
+    assert.ok(g.nodes.some((n) => n.opType === 'Expand' && n.inputs[0] === 'c'), 'c is broadcast to the batch');
+    const xs = Array.from({ length: 12 }, (_, i) => i + 1);
+    const y = noGrad(() => tidy(() => {
+      const o = runGraph(g, { x: tensor(Float32Array.from(xs), [3, 4]) })['y']!;
+      return { shape: o.shape, data: o.toArray() };
+    }));
+    assert.deepEqual(y.shape, [3, 2, 4]);
+    assert.deepEqual(y.data, [0, 1, 2].flatMap((b) => [...xs.slice(4 * b, 4 * b + 4), ...c]));
+  } finally {
+    g.dispose();
+  }
+});
+
 test('a graph that mixes samples stays at its batch: batch 1 runs, batch 3 is one line naming the node and dynamic_axes, nothing written', async () => {
   const bytes = fixedModel('gram', [1, 4], [1, 16], [
     node('t', 'Transpose', ['x'], ['xt'], { perm: { kind: 'ints', value: [1, 0] } }),
