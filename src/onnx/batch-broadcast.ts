@@ -42,10 +42,11 @@ export function broadcastPartners(
     pieces.push(sizeOut);
     if (tg.axis < rank - 1) pieces.push(put(`${n.name}_ones_after`, int64(new Array<number>(rank - tg.axis - 1).fill(1))));
     const idx = put(`${n.name}_batch_axis`, int64([tg.refAxis]));
+    const axis0 = { axis: { kind: 'int', value: 0 } } as const;
     const added: Node[] = [
       { name: fresh(`${n.name}_batch_shape`), opType: 'Shape', domain: '', inputs: [tg.ref], outputs: [shapeOut], attrs: {} },
-      { name: fresh(`${n.name}_batch_gather`), opType: 'Gather', domain: '', inputs: [shapeOut, idx], outputs: [sizeOut], attrs: { axis: { kind: 'int', value: 0 } } },
-      { name: fresh(`${n.name}_batch_concat`), opType: 'Concat', domain: '', inputs: pieces, outputs: [fullOut], attrs: { axis: { kind: 'int', value: 0 } } },
+      { name: fresh(`${n.name}_batch_gather`), opType: 'Gather', domain: '', inputs: [shapeOut, idx], outputs: [sizeOut], attrs: axis0 },
+      { name: fresh(`${n.name}_batch_concat`), opType: 'Concat', domain: '', inputs: pieces, outputs: [fullOut], attrs: axis0 },
       { name: fresh(`${n.name}_batch_expand`), opType: 'Expand', domain: '', inputs: [v, fullOut], outputs: [expanded], attrs: {} },
     ];
     for (const a of added) {

@@ -80,7 +80,8 @@ export function freeFixedBatch(d: Draft): FreedBatch {
     choices.set(points[i]!.node, (choices.get(points[i]!.node) ?? 0) + 1);
   }
   const axes = [...d.inputs, ...d.outputs].map((v) => `'${v.name}': {0: 'N'}`).join(', ');
-  const reason = `the model was exported with a fixed batch of ${b0} that whittle cannot free: node '${first!.node}' ${first!.why}; re-export it with torch.onnx.export(..., dynamic_axes={${axes}})`;
+  const reason = `the model was exported with a fixed batch of ${b0} that whittle cannot free: node '${first!.node}' ${first!.why}; ` +
+    `re-export it with torch.onnx.export(..., dynamic_axes={${axes}})`;
   return { draft: d, fixed: { batch: b0, reason } };
 }
 
@@ -110,7 +111,8 @@ const same = (a: Small | undefined, b: Small | undefined): boolean =>
 /** One attempt with the given choices at ambiguous Reshapes: the freed draft, or why not. */
 function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, points: { node: string; count: number }[]): Draft | Refusal {
   const b1 = b0 + 1;
-  const shapes = (b: number): Record<string, number[]> => Object.fromEntries(d.inputs.map((i) => [i.name, [b, ...(i.shape as number[]).slice(1)]]));
+  const shapes = (b: number): Record<string, number[]> =>
+    Object.fromEntries(d.inputs.map((i) => [i.name, [b, ...(i.shape as number[]).slice(1)]]));
   const inits = new Map(d.inits);
   const work: Draft = { ...d, inits };
   const p1 = new Probe(work, b0, shapes(b0));
@@ -176,7 +178,8 @@ function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, poi
     const at = place.get(o.name);
     if (!at || at.axis !== 0 || at.p !== 1 || at.q !== 1) {
       const producer = out.find((n) => n.outputs.includes(o.name));
-      return new Refusal(producer?.name ?? o.name, `makes graph output '${o.name}', which does not carry the batch whole on its first axis`);
+      const why = `makes graph output '${o.name}', which does not carry the batch whole on its first axis`;
+      return new Refusal(producer?.name ?? o.name, why);
     }
   }
   return relabel(d, out, inits, b0);
@@ -194,10 +197,14 @@ function track(n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, b0
     const diff = s1.flatMap((v, i) => (v !== s2[i] ? [i] : []));
     if (s1.length !== s2.length) return new Refusal(n.name, `(${n.opType}) gives outputs of different ranks at different batches`);
     if (diff.length === 0) continue;
-    if (diff.length > 1) return new Refusal(n.name, `(${n.opType}) gives an output with the batch on ${diff.length} axes (it would mix samples)`);
+    if (diff.length > 1) {
+      return new Refusal(n.name, `(${n.opType}) gives an output with the batch on ${diff.length} axes (it would mix samples)`);
+    }
     const axis = diff[0]!;
     const m = s2[axis]! - s1[axis]!;
-    if (m <= 0 || s1[axis] !== b0 * m) return new Refusal(n.name, `(${n.opType}) gives an output whose axis ${axis} does not grow with the batch`);
+    if (m <= 0 || s1[axis] !== b0 * m) {
+      return new Refusal(n.name, `(${n.opType}) gives an output whose axis ${axis} does not grow with the batch`);
+    }
     if (forced && forced.axis === axis && forced.p * forced.q === m) {
       place.set(o, forced);
     } else {
@@ -206,7 +213,8 @@ function track(n: Node, p1: Probe, p2: Probe, place: Map<string, BatchPlace>, b0
     }
     produced = true;
   }
-  if (!produced && fromInputs.length && !SHAPE_READERS.has(n.opType) && n.outputs.some((o) => o && (p1.shape(o)?.length ?? 0) > 0 && !p1.small(o))) {
+  const tensorOut = n.outputs.some((o) => o && (p1.shape(o)?.length ?? 0) > 0 && !p1.small(o));
+  if (!produced && fromInputs.length && !SHAPE_READERS.has(n.opType) && tensorOut) {
     return new Refusal(n.name, `(${n.opType}) reads a value that carries the batch and gives one that does not`);
   }
   return null;
@@ -222,12 +230,16 @@ function reshapeRule(
   const at = place.get(x);
   const c1 = t ? p1.small(t) : undefined;
   if (!at || !t || !same(c1, p2.small(t))) return { node: n, place: null };
-  if (Number.isNaN(at.p)) return new Refusal(n.name, `(Reshape): where the batch sits inside axis ${at.axis} of its input is unknown, so which entry of the target [${c1!.data.join(', ')}] is the batch cannot be proven`);
+  const shown = `[${c1!.data.join(', ')}]`;
+  if (Number.isNaN(at.p)) {
+    const why = `where the batch sits inside axis ${at.axis} of its input is unknown, so which entry of the target ${shown} is the batch cannot be proven`;
+    return new Refusal(n.name, `(Reshape): ${why}`);
+  }
   const in1 = p1.shape(x)!;
   const in2 = p2.shape(x)!;
   const out1 = p1.shape(n.outputs[0]!)!;
   const cands = placements(in1, at, out1, b0);
-  if (cands.length === 0) return new Refusal(n.name, `(Reshape): no entry of the target [${c1!.data.join(', ')}] can hold the batch without mixing samples`);
+  if (cands.length === 0) return new Refusal(n.name, `(Reshape): no entry of the target ${shown} can hold the batch without mixing samples`);
   if (cands.length > 1) points.push({ node: n.name, count: cands.length });
   const c = cands[Math.min(choices.get(n.name) ?? 0, cands.length - 1)]!;
   const b1 = p2.batch;

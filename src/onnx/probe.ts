@@ -98,7 +98,9 @@ export class Probe {
     if (t) return t;
     const init = this.d.inits.get(name);
     const k = this.known.get(name)!;
-    t = init ? tensor(init.data.data, init.data.shape, init.data.dtype) : k.small ? tensor(fromSmall(k.small).data, k.small.shape, k.small.dtype) : zeros([...k.shape], { dtype: k.dtype });
+    if (init) t = tensor(init.data.data, init.data.shape, init.data.dtype);
+    else if (k.small) t = tensor(fromSmall(k.small).data, k.small.shape, k.small.dtype);
+    else t = zeros([...k.shape], { dtype: k.dtype });
     keep(t);
     this.values.set(name, t);
     return t;

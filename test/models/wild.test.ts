@@ -19,7 +19,10 @@ const GENERATE = '/usr/bin/python3 scripts/gen-wild-models.py';
 const PRUNED = new Set(['lenet', 'shufflenet_tiny', 'shufflenet_v2_x0_5']);
 
 if (!dir || !existsSync(dir)) {
-  test('wild models', { skip: dir ? `WHITTLE_WILD_DIR=${dir} does not exist; generate it with: ${GENERATE} ${dir}` : `set WHITTLE_WILD_DIR to a folder written by ${GENERATE} (bash scripts/check-wild-models.sh does both); skipped in npm test` }, () => {});
+  const skip = dir
+    ? `WHITTLE_WILD_DIR=${dir} does not exist; generate it with: ${GENERATE} ${dir}`
+    : `set WHITTLE_WILD_DIR to a folder written by ${GENERATE} (bash scripts/check-wild-models.sh does both); skipped in npm test`;
+  test('wild models', { skip }, () => {});
 } else {
   const work = mkdtempSync(join(tmpdir(), 'whittle-wild-'));
   test.after(() => rmSync(work, { recursive: true, force: true }));
