@@ -146,7 +146,7 @@ test('where two entries could be the batch, the walk tries the next when the fir
   }
 });
 
-test('a graph that mixes samples stays at its batch: batch 1 runs, batch 3 is one line naming the node and dynamic_axes, nothing written', async () => {
+test('a graph that mixes samples stays at its batch: batch 1 runs and inspect works, batch 3 is one line naming the node and dynamic_axes, nothing written', async () => {
   const bytes = fixedModel('gram', [1, 4], [1, 16], [
     node('t', 'Transpose', ['x'], ['xt'], { perm: { kind: 'ints', value: [1, 0] } }),
     node('gram', 'MatMul', ['xt', 'x'], ['m']),
@@ -169,6 +169,9 @@ test('a graph that mixes samples stays at its batch: batch 1 runs, batch 3 is on
   const y = join(dir, 'y3.npy');
   writeFileSync(model, bytes);
   writeFileSync(x, tidy(() => npyBytes(tensor(new Float32Array(12), [3, 4]))));
+  const shown = await whittle('inspect', model);
+  assert.equal(shown.code, 0, `inspect measures the model at its batch: ${shown.err.join('\n')}`);
+  assert.ok(shown.out.some((l) => /^input\s+x\s+float32 \[1, 4\]/.test(l)), shown.out.join('\n'));
   const r = await whittle('infer', model, '--input', x, '--output', y);
   assert.equal(r.code, 2);
   assert.equal(r.err.length, 1, r.err.join('\n'));
