@@ -1,7 +1,8 @@
 // Fixed-batch exports (issue 33, item 4): a model exported at batch 1 without dynamic_axes imports with the symbolic
 // batch N, its batch-holding Reshape targets rewritten (docs/fixed-batch.md). The PyTorch exports under
 // test/fixtures/wild/ (LeNet, a small ShuffleNetV2) are pruned to 0.5 and the students run in onnxruntime at batch 3;
-// their outputs and gradients at batch 1 and 3 are checked against PyTorch by wild-fixtures.test.ts. Hand-made graphs
+// their outputs and gradients at batch 1 and 3 are checked against PyTorch by wild-fixtures.test.ts, and one SGD
+// step at batch 8 lowers their loss here. Hand-made graphs
 // show that a 1 that is not the batch stays, and that a graph that cannot run at another batch is refused at that
 // batch with one line naming the node and the remedy.
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeModel, loadOnnx, toOnnxBytes } from '../../src/onnx/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { Graph, GraphError, type Initializer, type Node } from '../../src/graph/index.js';
-import { noGrad, tensor, tidy } from '../../src/tensor/index.js';
+import { crossEntropy, noGrad, sub, tensor, tidy } from '../../src/tensor/index.js';
 import { npyBytes } from '../../src/data/npy.js';
 import { packageRoot } from '../helpers/fixtures.js';
 import { whittle } from './helpers.js';
@@ -73,6 +74,31 @@ for (const model of ['lenet', 'shufflenet_tiny']) {
       assert.ok(Array.from(y.data as Float32Array).every(Number.isFinite));
     } finally {
       await session.release();
+    }
+  });
+}
+
+for (const model of ['lenet', 'shufflenet_tiny']) {
+  test(`${model} exported at a fixed batch of 1 trains at batch 8: one SGD step on cross-entropy lowers the loss`, () => {
+    const g = loadOnnx(join(wild, `${model}-op13-fixed`, 'model.onnx'));
+    try {
+      const shape = [8, ...g.inputs[0]!.shape!.slice(1)] as number[];
+      const x = () => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(0.7 * i)), shape);
+      const labels = () => tensor(Array.from({ length: 8 }, (_, i) => i % 10), [8], 'int64');
+      const logits = (training: boolean) => runGraph(g, { [g.inputs[0]!.name]: x() }, { training })[g.outputs[0]!.name]!;
+      const loss = (): number => noGrad(() => tidy(() => crossEntropy(logits(false), labels()).item()));
+      const before = loss();
+      tidy(() => crossEntropy(logits(true), labels()).backward());
+      for (const [name, p] of g.tensorsOf('param')) {
+        const grad = p.grad;
+        assert.ok(grad, `${name} has a gradient`);
+        g.setTensor(name, tidy(() => noGrad(() => sub(p, grad, 0.05))));
+        grad.dispose();
+      }
+      const after = loss();
+      assert.ok(after < before, `loss ${before} -> ${after}`);
+    } finally {
+      g.dispose();
     }
   });
 }
