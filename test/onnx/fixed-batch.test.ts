@@ -2,8 +2,8 @@
 // batch N, its batch-holding Reshape targets rewritten (docs/fixed-batch.md). The PyTorch exports under
 // test/fixtures/wild/ (LeNet, a small ShuffleNetV2) are pruned to 0.5 and the students run in onnxruntime at batch 3;
 // their outputs and gradients at batch 1 and 3 are checked against PyTorch by wild-fixtures.test.ts, and one SGD
-// step at batch 8 lowers their loss here. Hand-made graphs
-// show that a 1 that is not the batch stays, and that a graph that cannot run at another batch is refused at that
+// step at batch 8 lowers their loss here. Hand-made graphs show that a 1 that is not the batch stays, that an
+// ambiguous target is settled by the search, and that a graph that cannot run at another batch is refused at that
 // batch with one line naming the node and the remedy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
