@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Real-model check of issue 3: exports the torchvision models with PyTorch (scripts/gen-torchvision-models.py; models
-# already up to date are kept), then runs test/models/ on them: whittle's output and onnxruntime's on `whittle
-# convert`'s file against PyTorch's, parameter and MAC counts, resnet50 import/export time.
+# Real-model check of issues 3 and 33: exports the torchvision models with PyTorch (scripts/gen-torchvision-models.py;
+# models already up to date are kept), then runs test/models/ on them: whittle's output and onnxruntime's on `whittle
+# convert`'s file against PyTorch's, parameter and MAC counts, resnet50 import/export time, and the fixed-batch export
+# of each (model-fixed.onnx, batch 1 baked in) imported, run at batch 2 and round-tripped.
 # Needs Debian's python3-torch and python3-torchvision. Takes a few minutes and about 1 GB in the folder.
 #   bash scripts/check-models.sh [FOLDER] [GENERATOR FLAGS]   (folder default: $WHITTLE_MODELS_DIR, else
 #   /tmp/whittle-torchvision; flags such as --force, --float64, --models resnet18,resnet50 go to the generator)

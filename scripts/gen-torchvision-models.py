@@ -5,6 +5,9 @@ For each model it writes, into OUT/<model>/ (OUT defaults to /tmp/whittle-torchv
 the files are large, vgg11_bn alone is about 0.5 GB):
   model.onnx   torch.onnx.export, opset 13, eval mode (so BatchNorm after a Conv is folded into it), input 'input'
                and output 'output' with a dynamic batch dimension 'N', do_constant_folding on (the defaults)
+  model-fixed.onnx  the same model exported the exporter's default way: without dynamic_axes, at batch 1 (the batch
+               baked into the input shape and into shape constants such as Reshape targets), which whittle must run at
+               batch 2 all the same
   input.npy    the float32 input, batch 2 (standard normal, seeded)
   output.npy   PyTorch's eval-mode output for that input
   output64.npy with --float64 only (slow, minutes): the same model run in float64 on the same input, to show the
@@ -45,7 +48,7 @@ import torch
 import torch.nn as nn
 import torchvision
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 OPSET = 13
 BATCH = 2
 MODELS = {
@@ -169,7 +172,8 @@ def generate(name: str, out_root: str, force: bool, float64: bool) -> dict:
     make, size = MODELS[name]
     d = os.path.join(out_root, name)
     meta_path = os.path.join(d, 'meta.json')
-    if not force and os.path.exists(meta_path) and os.path.exists(os.path.join(d, 'model.onnx')):
+    if not force and os.path.exists(meta_path) and os.path.exists(os.path.join(d, 'model.onnx')) and \
+            os.path.exists(os.path.join(d, 'model-fixed.onnx')):
         with open(meta_path) as f:
             meta = json.load(f)
         if meta.get('generator_version') == GENERATOR_VERSION and meta.get('torch') == torch.__version__ and \
@@ -211,6 +215,11 @@ def generate(name: str, out_root: str, force: bool, float64: bool) -> dict:
                           dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})
     export_s = time.time() - t1
     os.replace(tmp, onnx_path)
+    fixed_path = os.path.join(d, 'model-fixed.onnx')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(model, x[:1], fixed_path + '.tmp', opset_version=OPSET, input_names=['input'], output_names=['output'])
+    os.replace(fixed_path + '.tmp', fixed_path)
     np.save(os.path.join(d, 'input.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(d, 'output.npy'), y.numpy().astype(np.float32))
     p64 = os.path.join(d, 'output64.npy')

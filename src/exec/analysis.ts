@@ -1,5 +1,5 @@
 import { noGrad, tidy, zeros, type DType, type Tensor } from '../tensor/index.js';
-import { GraphError, type Dim, type Graph, type Node, type ValueInfo } from '../graph/index.js';
+import { fixedBatchOf, GraphError, type Dim, type Graph, type Node, type ValueInfo } from '../graph/index.js';
 import { runGraph } from './executor.js';
 
 /** Concrete input shapes by input name; symbolic dims of the graph inputs must be given here (except the batch). */
@@ -33,18 +33,21 @@ function shapesAt(g: Graph, dims: Record<string, number[]>, dtypeOf: (name: stri
 
 /**
  * Fills g.valueInfo with the shape and dtype of every value, by running the graph at batch 1 and batch 2 on zeros:
- * a dim that follows the batch becomes the batch symbol of the first input (e.g. 'N'). Returns g.valueInfo.
+ * a dim that follows the batch becomes the batch symbol of the first input (e.g. 'N'). A graph fixed at its export batch
+ * (fixedBatchOf) is run once, at that batch. Returns g.valueInfo.
  */
 export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, ValueInfo> {
   const dtypeOf = (name: string): DType => g.inputs.find((i) => i.name === name)?.dtype ?? 'float32';
-  const one = shapesAt(g, concrete(g, given, 1), dtypeOf);
-  const two = shapesAt(g, concrete(g, given, 2), dtypeOf);
+  // A graph that only runs at the batch it was exported with is measured there, its shapes all numbers.
+  const fixed = fixedBatchOf(g)?.batch;
+  const one = shapesAt(g, concrete(g, given, fixed ?? 1), dtypeOf);
+  const two = fixed === undefined ? shapesAt(g, concrete(g, given, 2), dtypeOf) : one;
   const first = g.inputs[0]?.shape?.[0];
   const sym = typeof first === 'string' ? first : 'N';
   g.valueInfo.clear();
   for (const i of g.inputs) {
-    const s = concrete(g, given, 1)[i.name]!;
-    g.valueInfo.set(i.name, { name: i.name, dtype: i.dtype, shape: [sym, ...s.slice(1)] });
+    const s = concrete(g, given, fixed ?? 1)[i.name]!;
+    g.valueInfo.set(i.name, { name: i.name, dtype: i.dtype, shape: [fixed ?? sym, ...s.slice(1)] });
   }
   for (const [name, { tensor }] of g.initializers) g.valueInfo.set(name, { name, dtype: tensor.dtype, shape: tensor.shape });
   for (const [name, a] of one) {

@@ -1,5 +1,5 @@
 import { clone, tidy, type Tensor } from '../tensor/index.js';
-import { type Graph, GraphError, type Node } from '../graph/index.js';
+import { type Graph, GraphError, fixedBatchOf, type Node } from '../graph/index.js';
 import { kernelFor, type KernelContext } from './kernel.js';
 import { fusedGates } from './fusion.js';
 import './kernels/index.js';
@@ -36,6 +36,9 @@ export function runGraph(g: Graph, feeds: Readonly<Record<string, Tensor>>, o: R
     if (!t) throw new GraphError(`graph input '${i.name}' was not given`);
     values.set(i.name, t);
   }
+  const fixed = fixedBatchOf(g);
+  const off = fixed && g.inputs.find((i) => feeds[i.name]!.shape[0] !== fixed.batch);
+  if (fixed && off) throw new GraphError(`input '${off.name}' has batch ${feeds[off.name]!.shape[0]}, but ${fixed.reason}`);
   const wanted = new Set([...g.outputs.map((v) => v.name), ...(o.extraOutputs ?? [])]);
   const owned = new Set<string>();
   const uses = new Map<string, number>();

@@ -9,6 +9,20 @@ export class GraphError extends WhittleError {
   }
 }
 
+/** A graph that stays at the batch it was exported with, and why it could not be freed (the node and the remedy). */
+export type FixedBatch = { readonly batch: number; readonly reason: string };
+
+const fixedBatches = new WeakMap<Graph, FixedBatch>();
+
+/** Records that `g` only runs at `fixed.batch` (set at import, kept by clone(); the executor refuses other batches). */
+export function markFixedBatch(g: Graph, fixed: FixedBatch): void {
+  fixedBatches.set(g, fixed);
+}
+
+export function fixedBatchOf(g: Graph): FixedBatch | undefined {
+  return fixedBatches.get(g);
+}
+
 export type GraphParts = {
   name?: string;
   inputs: ValueInfo[];
@@ -118,6 +132,8 @@ export class Graph {
       metadata: { ...this.metadata },
     });
     for (const [k, v] of this.valueInfo) g.valueInfo.set(k, v);
+    const fixed = fixedBatches.get(this);
+    if (fixed) fixedBatches.set(g, fixed);
     return g;
   }
 

@@ -25,7 +25,9 @@ function split(n: Node, isInit: (v: string) => boolean): [string, string] | unde
  * running mean and variance are 'buffer's; everything else (shapes, axes, Clip bounds, masks) is 'constant'.
  * `param` wins when one tensor has several roles.
  */
-export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap<string, string>, numels: ReadonlyMap<string, number> = new Map()): Map<string, InitializerKind> {
+export function classifyInitializers(
+  nodes: readonly Node[], dtypes: ReadonlyMap<string, string>, numels: ReadonlyMap<string, number> = new Map(), shapes: ReadonlyMap<string, readonly number[]> = new Map(),
+): Map<string, InitializerKind> {
   const kinds = new Map<string, InitializerKind>();
   for (const name of dtypes.keys()) kinds.set(name, 'constant');
   const producer = new Map<string, Node>();
@@ -39,6 +41,10 @@ export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap
   for (const n of nodes) {
     for (const i of PARAM_INPUTS[n.opType] ?? []) mark(n.inputs[i], 'param');
     for (const i of STATISTIC_INPUTS[n.opType] ?? []) if (kinds.get(n.inputs[i] ?? '') !== 'param') mark(n.inputs[i], 'buffer');
+    // An embedding table: float data gathered by computed indices (token ids).
+    if (n.opType === 'Gather' && kinds.has(n.inputs[0] ?? '') && !kinds.has(n.inputs[1] ?? '')) mark(n.inputs[0], 'param');
+    // A learned token broadcast over the batch (ViT's class token).
+    if (n.opType === 'Expand') mark(n.inputs[0], 'param');
     const io = split(n, (v) => kinds.has(v));
     if (!io) continue;
     const [w, x] = io;
@@ -50,6 +56,8 @@ export function classifyInitializers(nodes: readonly Node[], dtypes: ReadonlyMap
       affine.add(n.outputs[0]!);
     }
     if (n.opType === 'Add' && affine.has(x)) mark(w, 'param');
+    // A learned position embedding added to a sequence of tokens ([1, tokens, width] and the like).
+    if (n.opType === 'Add' && (shapes.get(w)?.length ?? 0) >= 3 && (numels.get(w) ?? 1) > 1) mark(w, 'param');
     // A learned per-channel scale of an activation (ConvNeXt's layer_scale); scalar factors stay constants.
     if (n.opType === 'Mul' && (numels.get(w) ?? 1) > 1 && from) mark(w, 'param');
   }

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { tensor } from '../tensor/index.js';
-import { Graph, GraphError, topoSort, type Dim, type Initializer, type Node, type TensorData, type ValueInfo } from '../graph/index.js';
+import { Graph, GraphError, markFixedBatch, topoSort, type Dim, type Initializer, type Node, type TensorData, type ValueInfo } from '../graph/index.js';
 import { unsupportedNodes } from '../exec/index.js';
 import { WhittleError } from '../errors.js';
 import { decodeModel, num, type ModelProto, type ValueInfoProto } from './proto/index.js';
@@ -9,6 +9,7 @@ import { checkDim, dtypeOf, readTensorProto, typeName, type TensorSource } from 
 import { readAttributes } from './attributes.js';
 import { mappingFor, type ImportContext } from './ops/index.js';
 import { foldDraft, type Draft } from './fold.js';
+import { freeFixedBatch } from './fixed-batch.js';
 import { classifyInitializers } from './classify.js';
 import { IR_BASE_OPSET, upgradeNodes } from './upgrade.js';
 import { describeUnsupported } from './unsupported.js';
@@ -206,9 +207,10 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   nodes = topoOrder(nodes, given, outputs.map((o) => o.name), source);
   const shapes = options.inputShapes ?? {};
   const byName = Array.isArray(shapes) ? Object.fromEntries(inputs.flatMap((v, i) => (shapes[i] ? [[v.name, shapes[i]!]] : []))) : (shapes as Record<string, readonly number[]>);
-  const folded = foldDraft({ nodes, inits, inputs, outputs, opset }, byName);
+  const freed = freeFixedBatch({ nodes, inits, inputs, outputs, opset });
+  const folded = foldDraft(freed.draft, byName);
 
-  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])));
+  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape])));
   const initializers = new Map<string, Initializer>();
   let graph: Graph | undefined;
   try {
@@ -219,7 +221,8 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
       initializers.set(name, { tensor: t, kind });
     }
     const metadata = { ...metadataOf(m), ...(fileOpset !== opset ? { source_opset: String(fileOpset) } : {}) };
-    graph = new Graph({ name: g.name || 'graph', inputs, outputs, nodes: folded.nodes, initializers, opset, metadata });
+    graph = new Graph({ name: g.name || 'graph', inputs: folded.inputs, outputs: folded.outputs, nodes: folded.nodes, initializers, opset, metadata });
+    if (freed.fixed) markFixedBatch(graph, freed.fixed);
   } catch (e) {
     for (const { tensor: t } of initializers.values()) t.dispose();
     throw e;

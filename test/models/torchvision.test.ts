@@ -1,6 +1,7 @@
 // Real models (issue 3): torchvision architectures exported by PyTorch import, run on the engine and match PyTorch;
 // `whittle convert`'s output runs in onnxruntime-node and matches too; parameters and MACs agree with PyTorch's own
-// counts; resnet50 imports and exports in under a second.
+// counts; resnet50 imports and exports in under a second. The same model exported at a fixed batch of 1 (the
+// exporter's default, model-fixed.onnx) imports with the batch N, runs at batch 2 and round-trips (issue 33).
 //
 // The models are not committed (hundreds of MB): scripts/gen-torchvision-models.py writes them, and this file runs
 // only when WHITTLE_MODELS_DIR names that folder (`bash scripts/check-models.sh` does both), so `npm test` skips it
@@ -41,6 +42,8 @@ type Row = {
   input: string;
   whittleDiff?: number;
   ortDiff?: number;
+  /** max |whittle - PyTorch| at batch 2 on the fixed-batch export (model-fixed.onnx). */
+  fixedDiff?: number;
   /** max |whittle - PyTorch float64|, next to PyTorch's own float32 floor (floor). */
   whittleVs64?: number;
   floor?: number;
@@ -174,6 +177,32 @@ for (const name of MODELS) {
         rmSync(out, { force: true });
       }
     });
+
+    await t.test('fixed-batch export (batch 1, no dynamic_axes): imports with batch N, runs at batch 2 and round-trips through convert to onnxruntime', async (t2) => {
+      const fixedPath = join(modelDir, 'model-fixed.onnx');
+      if (!existsSync(fixedPath)) return t2.skip(`${fixedPath} missing; regenerate with: ${GENERATE} ${dir} --models ${name}`);
+      const fixed = loadOnnx(fixedPath);
+      const out = join(work, `${name}-fixed.onnx`);
+      try {
+        assert.equal(fixed.inputs[0]!.shape?.[0], 'N', `input shape ${JSON.stringify(fixed.inputs[0]!.shape)}`);
+        const got = noGrad(() => tidy(() => {
+          const o = runGraph(fixed, { [fixed.inputs[0]!.name]: tensor(x.data, x.shape, 'float32') })[fixed.outputs[0]!.name]!;
+          return { shape: o.shape, data: o.data() as Float32Array };
+        }));
+        assert.deepEqual(got.shape, y.shape, 'output shape at batch 2');
+        row.fixedDiff = maxAbsDiff(got.data, y.data);
+        assert.ok(row.fixedDiff <= TOL, `fixed-batch file vs PyTorch at batch 2: max abs diff ${row.fixedDiff.toExponential(3)} > ${TOL}`);
+        const r = await whittle('convert', fixedPath, out);
+        assert.equal(r.code, 0, `whittle convert exited ${r.code}: ${r.err.join('\n')}`);
+        const o = await runOrt(out, x);
+        assert.deepEqual(o.dims, y.shape, 'onnxruntime output shape at batch 2');
+        const d = maxAbsDiff(o.data, y.data);
+        assert.ok(d <= TOL, `converted fixed-batch file in onnxruntime vs PyTorch: max abs diff ${d.toExponential(3)} > ${TOL}`);
+      } finally {
+        fixed.dispose();
+        rmSync(out, { force: true });
+      }
+    });
   });
 }
 
@@ -213,9 +242,9 @@ after(() => {
   const e = (v: number | undefined): string => (v === undefined ? 'n/a' : v.toExponential(1));
   const n = (v: number | undefined): string => (v === undefined ? 'n/a' : v.toLocaleString('en-US'));
   const lines = [
-    '| model | input | whittle vs PyTorch | onnxruntime (convert) vs PyTorch | whittle vs float64 | PyTorch f32 vs float64 | params ours / PyTorch (expected) | BN folded | MACs ours / hooks | import s |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.model} | ${r.input} | ${e(r.whittleDiff)} | ${e(r.ortDiff)} | ${e(r.whittleVs64)} | ${e(r.floor)} | ${n(r.params)} / ${n(r.pytorchParams)} (${n(r.expectedParams)}) | ${r.bn} | ${n(r.macs)} / ${n(r.hookMacs)} | ${r.importS?.toFixed(2) ?? 'n/a'} |`),
+    '| model | input | whittle vs PyTorch | onnxruntime (convert) vs PyTorch | fixed-batch file at batch 2 vs PyTorch | whittle vs float64 | PyTorch f32 vs float64 | params ours / PyTorch (expected) | BN folded | MACs ours / hooks | import s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.model} | ${r.input} | ${e(r.whittleDiff)} | ${e(r.ortDiff)} | ${e(r.fixedDiff)} | ${e(r.whittleVs64)} | ${e(r.floor)} | ${n(r.params)} / ${n(r.pytorchParams)} (${n(r.expectedParams)}) | ${r.bn} | ${n(r.macs)} / ${n(r.hookMacs)} | ${r.importS?.toFixed(2) ?? 'n/a'} |`),
   ];
   console.log(lines.join('\n'));
   writeFileSync(join(dir!, 'results.json'), JSON.stringify(rows, null, 1));
