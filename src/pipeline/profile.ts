@@ -4,7 +4,7 @@ import { decodeModel, num, DataType } from '../onnx/index.js';
 import { byOpType, cpuFeatures, runtimeNamed, timeRuns, type CpuFeatures, type RuntimeName, type RuntimeTensor } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
 
-/** Profiled runs whose per-node times make the op-type breakdown (after one run not counted). */
+/** Profiled runs: each node's median time over them makes the op-type breakdown. */
 const PROFILED_RUNS = 20;
 
 export type ProfileReport = {
@@ -16,10 +16,10 @@ export type ProfileReport = {
   medianMs: number;
   p90Ms: number;
   runs: number;
-  /** How far the last round medians lay apart, relative (timing stops under 0.03, or after 20 s). */
+  /** How far the last round medians lay apart, relative (timing stops under 0.03, or after maxSeconds). */
   spread: number;
-  /** Time per run by op type from the runtime's profiler, largest first (ms, share of the nodes' time, nodes per
-   * run); null where the runtime gives no per-node profile. */
+  /** Time per run by op type from the runtime's profiler, largest first: ms (each node's median over 20 profiled
+   * runs, summed), share of the nodes' time, and nodes; null where the runtime gives no per-node profile. */
   opTypes: { opType: string; ms: number; share: number; count: number }[] | null;
   cpu: CpuFeatures;
 };
@@ -54,7 +54,7 @@ function randomInput(i: ProfileReport['input']): RuntimeTensor {
  * Latency of an ONNX model in a runtime at a batch size and thread count (median and p90 over enough runs for a spread
  * under 3%), the time by op type from the runtime's profiler, and the CPU features int8 and bf16 kernels use.
  */
-export async function profileModel(path: string, o: { runtime: RuntimeName; batch: number; threads: number }): Promise<ProfileReport> {
+export async function profileModel(path: string, o: { runtime: RuntimeName; batch: number; threads: number; maxSeconds: number }): Promise<ProfileReport> {
   const rt = runtimeNamed(o.runtime);
   let bytes: Uint8Array;
   try {
@@ -67,7 +67,7 @@ export async function profileModel(path: string, o: { runtime: RuntimeName; batc
   const s = await rt.open(bytes, { threads: o.threads });
   let t;
   try {
-    t = await timeRuns({ session: s, feeds });
+    t = await timeRuns({ session: s, feeds }, { maxSeconds: o.maxSeconds });
   } finally {
     await s.release();
   }
@@ -77,8 +77,7 @@ export async function profileModel(path: string, o: { runtime: RuntimeName; batc
     for (let i = 0; i <= PROFILED_RUNS; i++) await p.run(feeds);
     const nodes = await p.endProfiling();
     if (nodes && nodes.length) {
-      const perRun = nodes.length / (PROFILED_RUNS + 1);
-      const kinds = byOpType(nodes.slice(Math.round(perRun)), PROFILED_RUNS);
+      const kinds = byOpType(nodes);
       const total = kinds.reduce((a, k) => a + k.micros, 0);
       opTypes = kinds.map((k) => ({ opType: k.opType, ms: k.micros / 1000, share: total ? k.micros / total : 0, count: k.count }));
     }

@@ -11,6 +11,7 @@ export type QuantizedLayer = { readonly node: string; readonly opType: string; r
 
 class Rewriter {
   private readonly taken: Set<string>;
+  private readonly zeros = new Map<number, string>();
   readonly added: Node[] = [];
   constructor(readonly g: Graph) {
     this.taken = new Set([...g.initializers.keys(), ...g.nodes.flatMap((n) => [n.name, ...n.outputs]), ...g.inputs.map((i) => i.name)]);
@@ -26,10 +27,21 @@ class Rewriter {
     this.g.initializers.set(name, { tensor: keep(t), kind: 'constant' });
     return name;
   }
-  /** A DequantizeLinear node of `q`; returns the dequantized value. A zero point of null is 0 (of q's type). */
-  dequantize(base: string, q: string, scale: string, zeroPoint: string | null, axis: number | null): string {
-    const out = this.fresh(dequantizedName(base));
-    this.added.push({ name: this.fresh(`${base}_DQ`), opType: 'DequantizeLinear', domain: '', inputs: zeroPoint === null ? [q, scale] : [q, scale, zeroPoint], outputs: [out], attrs: axis === null ? {} : { axis: int(axis) } });
+  /** Int8 zero points of `channels` channels, one initializer shared by all weights of that many channels. */
+  zeroPoints(channels: number): string {
+    let name = this.zeros.get(channels);
+    if (!name) this.zeros.set(channels, (name = this.init(`zeros_int8_${channels}`, tensor(new Int8Array(channels), [channels], 'int8'))));
+    return name;
+  }
+  /** A short node name (Q1, DQ2, ...): the QDQ nodes' names are repeated in the file and tell nothing. */
+  nodeName(op: 'Q' | 'DQ'): string {
+    return this.fresh(`${op}${this.added.length + 1}`);
+  }
+  /** A DequantizeLinear node of `q`; returns the dequantized value (`named`, or a fresh name). A zero point of null
+   * is 0 (of q's type). */
+  dequantize(base: string, q: string, scale: string, zeroPoint: string | null, axis: number | null, named?: string): string {
+    const out = named ?? this.fresh(dequantizedName(base));
+    this.added.push({ name: this.nodeName('DQ'), opType: 'DequantizeLinear', domain: '', inputs: zeroPoint === null ? [q, scale] : [q, scale, zeroPoint], outputs: [out], attrs: axis === null ? {} : { axis: int(axis) } });
     return out;
   }
 }
@@ -50,13 +62,24 @@ export function insertQdq(g: Graph, plan: Plan, ranges: ReadonlyMap<string, { lo
     if (!range) throw new Error(`quantize: no calibrated range for '${source}'`);
     params.set(source, activationParams(range.lo, range.hi, type));
   }
+  // one scale and zero point per source tensor (a pass-through op's output shares its input's); the zero point is
+  // written even where it is QuantizeLinear's default 0, as onnxruntime's fusions want it
+  const stored = new Map<string, { scale: string; zp: string }>();
+  const storedFor = (source: string): { scale: string; zp: string } => {
+    let e = stored.get(source);
+    if (!e) {
+      const p = params.get(source)!;
+      const scale = r.init(`${source}_s`, tensor(Float32Array.of(p.scale), [], 'float32'));
+      const zp = r.init(`${source}_z`, type === 'uint8' ? tensor(Uint8Array.of(p.zeroPoint), [], 'uint8') : tensor(Int8Array.of(p.zeroPoint), [], 'int8'));
+      stored.set(source, (e = { scale, zp }));
+    }
+    return e;
+  };
   const rename = new Map<string, string>();
   for (const [t, source] of plan.tensors) {
-    const p = params.get(source)!;
-    const scale = r.init(`${source}_s`, tensor(Float32Array.of(p.scale), [], 'float32'));
-    const zp = r.init(`${source}_z`, type === 'uint8' ? tensor(Uint8Array.of(p.zeroPoint), [], 'uint8') : tensor(Int8Array.of(p.zeroPoint), [], 'int8'));
+    const { scale, zp } = storedFor(source);
     const q = r.fresh(`${t}_q`);
-    r.added.push({ name: r.fresh(`${t}_Q`), opType: 'QuantizeLinear', domain: '', inputs: [t, scale, zp], outputs: [q], attrs: {} });
+    r.added.push({ name: r.nodeName('Q'), opType: 'QuantizeLinear', domain: '', inputs: [t, scale, zp], outputs: [q], attrs: {} });
     rename.set(t, r.dequantize(t, q, scale, zp, null));
   }
   const byName = new Map(g.nodes.map((n) => [n.name, n]));
@@ -93,16 +116,25 @@ function weightInputs(r: Rewriter, n: Node, l: PlannedLayer, inputScale: number)
   const { q, scales } = quantizeWeight(floats(g, w.name), shape, w.axis);
   const channels = scales.length;
   const wq = r.init(`${w.name}_q`, tensor(q, shape, 'int8'));
+  const fb = l.bias ? floats(g, l.bias) : null;
+  // a weight (or bias) that only this node reads is dropped, and its Dequantize takes over its name
+  const readers = (name: string): number => g.nodes.filter((m) => m.inputs.includes(name)).length;
+  const reuse = (name: string): string | undefined => {
+    if (readers(name) !== 1) return undefined;
+    g.initializers.get(name)!.tensor.dispose();
+    g.initializers.delete(name);
+    return name;
+  };
   const ws = r.init(`${w.name}_s`, tensor(scales, [channels], 'float32'));
   // onnxruntime's QGemm wants the weight's zero points (all 0) spelled out; the bias's default to 0
-  const wz = r.init(`${w.name}_z`, tensor(new Int8Array(channels), [channels], 'int8'));
+  const wz = r.zeroPoints(channels);
   const inputs = [...n.inputs];
-  inputs[1] = r.dequantize(w.name, wq, ws, wz, w.axis);
-  if (l.bias) {
-    const b = quantizeBias(floats(g, l.bias), inputScale, scales);
+  inputs[1] = r.dequantize(w.name, wq, ws, wz, w.axis, reuse(w.name));
+  if (l.bias && fb) {
+    const b = quantizeBias(fb, inputScale, scales);
     const bq = r.init(`${l.bias}_q`, tensor(b.q, [channels], 'int32'));
     const bs = r.init(`${l.bias}_s`, tensor(b.scales, [channels], 'float32'));
-    inputs[2] = r.dequantize(l.bias, bq, bs, null, 0);
+    inputs[2] = r.dequantize(l.bias, bq, bs, null, 0, reuse(l.bias));
   }
   return inputs;
 }

@@ -33,8 +33,9 @@ export async function timeAlternating(jobs: readonly Job[], o: TimingOptions = {
   const { spread = 0.03, rounds = 5, maxSeconds = 20 } = o;
   const perRound: number[] = [];
   for (const j of jobs) {
-    for (let i = 0; i < 3; i++) await timeOnce(j);
-    const t = await timeOnce(j);
+    const warm: number[] = [];
+    for (let i = 0; i < 7; i++) warm.push(await timeOnce(j));
+    const t = median(warm.slice(2));
     perRound.push(Math.max(5, Math.min(200, Math.ceil(50 / Math.max(t, 0.01)))));
   }
   const samples = jobs.map((): number[] => []);

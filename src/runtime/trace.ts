@@ -20,14 +20,24 @@ export function readTrace(json: string): ProfiledNode[] {
   });
 }
 
-/** Microseconds per run by op type, largest first, over `runs` profiled runs. */
-export function byOpType(nodes: readonly ProfiledNode[], runs: number): { opType: string; micros: number; count: number }[] {
-  const m = new Map<string, { micros: number; count: number }>();
+/**
+ * Microseconds per run by op type, largest first: each node's median over the runs profiled (so that a stall of the
+ * machine in one run does not count), summed over the nodes of each op type.
+ */
+export function byOpType(nodes: readonly ProfiledNode[]): { opType: string; micros: number; count: number }[] {
+  const perNode = new Map<string, { opType: string; times: number[] }>();
   for (const n of nodes) {
-    const e = m.get(n.opType) ?? { micros: 0, count: 0 };
-    e.micros += n.micros;
-    e.count += 1;
-    m.set(n.opType, e);
+    const e = perNode.get(n.node) ?? { opType: n.opType, times: [] };
+    e.times.push(n.micros);
+    perNode.set(n.node, e);
   }
-  return [...m].map(([opType, e]) => ({ opType, micros: e.micros / runs, count: Math.round(e.count / runs) })).sort((a, b) => b.micros - a.micros);
+  const m = new Map<string, { micros: number; count: number }>();
+  for (const { opType, times } of perNode.values()) {
+    times.sort((a, b) => a - b);
+    const e = m.get(opType) ?? { micros: 0, count: 0 };
+    e.micros += times[Math.floor(times.length / 2)]!;
+    e.count += 1;
+    m.set(opType, e);
+  }
+  return [...m].map(([opType, e]) => ({ opType, ...e })).sort((a, b) => b.micros - a.micros);
 }

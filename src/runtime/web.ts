@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Runtime, RuntimeSession, RuntimeTensor, SessionOptions, ProfiledNode } from './runtime.js';
 import { RuntimeError } from './runtime.js';
 import { readTrace } from './trace.js';
@@ -30,15 +31,21 @@ async function load(): Promise<WebModule> {
   return loaded;
 }
 
-/** What `fn` writes to stdout while it runs (the WebAssembly build prints its profile there), kept from the terminal. */
+/** What `fn` writes to file descriptor 1 while it runs, kept from the terminal: the WebAssembly build prints its
+ * profile there with fs.writeSync. */
 async function capturingStdout(fn: () => Promise<void>): Promise<string> {
-  const write = process.stdout.write;
+  const writeSync = fs.writeSync;
   let text = '';
-  process.stdout.write = ((s: string | Uint8Array) => ((text += String(s)), true)) as typeof process.stdout.write;
+  fs.writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
+    if (fd !== 1) return (writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+    const s = typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8');
+    text += s;
+    return Buffer.byteLength(s);
+  }) as typeof fs.writeSync;
   try {
     await fn();
   } finally {
-    process.stdout.write = write;
+    fs.writeSync = writeSync;
   }
   return text;
 }
