@@ -14,6 +14,8 @@ const sections = [
   ['evaluate(model, data, options)', 'whittle eval MODEL --data SPEC', o.evaluateSpec],
   ['openDataset(spec, options)', 'whittle data inspect SPEC', o.openDatasetSpec],
   ['inspect(model, options)', 'whittle inspect MODEL', o.inspectSpec],
+  ['quantize(model, data, output, options)', 'whittle quantize MODEL -o OUT --data SPEC', o.quantizeSpec],
+  ['profile(model, options)', 'whittle profile MODEL', o.profileSpec],
 ];
 const kebab = (s) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const cell = (s) => String(s).replace(/\|/g, '\\|');

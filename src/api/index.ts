@@ -12,3 +12,5 @@ export { compress, type CompressEvent, type CompressReport } from './compress.js
 export { checkDevice } from './device.js';
 export { readRunReport, writeReport } from './report.js';
 export { infer, inferNpy, inferFiles, type InferResult } from './infer.js';
+export { quantize, type QuantizeReport, type LayerError } from './quantize.js';
+export { profile, type ProfileReport } from './profile.js';

@@ -11,6 +11,8 @@ import { registerReport } from './commands/report.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerConvert } from './commands/convert.js';
 import { registerInfer } from './commands/infer.js';
+import { registerQuantize } from './commands/quantize.js';
+import { registerProfile } from './commands/profile.js';
 import { WhittleError } from '../errors.js';
 import { WHITTLE_VERSION } from '../version.js';
 
@@ -32,6 +34,8 @@ export function program(): Command {
   registerInspect(p);
   registerConvert(p);
   registerInfer(p);
+  registerQuantize(p);
+  registerProfile(p);
   return p;
 }
 

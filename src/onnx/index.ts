@@ -2,4 +2,4 @@
 export { loadOnnx, MIN_OPSET, MAX_OPSET, type LoadOptions } from './import.js';
 export { saveOnnx, toOnnxBytes, toModelProto, metadataProps, IR_VERSION, MIN_WRITE_OPSET, DEFAULT_OPSET, type SaveOptions } from './export.js';
 export { OnnxError } from './errors.js';
-export { decodeModel, encodeModel, DataType, type ModelProto } from './proto/index.js';
+export { decodeModel, encodeModel, num, DataType, type ModelProto } from './proto/index.js';

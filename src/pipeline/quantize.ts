@@ -1,0 +1,223 @@
+import { noGrad, tidy, keep, tensor, type Tensor } from '../tensor/index.js';
+import type { Graph } from '../graph/index.js';
+import { toOnnxBytes, decodeModel } from '../onnx/index.js';
+import { BatchLoader, prefetchEpoch, type Batch, type Dataset } from '../data/index.js';
+import { calibrate, foldedCopy, hasWeights, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
+import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
+import { ConfigError } from '../errors.js';
+import { agreement, imageFeed, predictSplit } from './runtime-data.js';
+
+/** onnxruntime's int8 kernels: what a fused QDQ group becomes. */
+export const INT8_OPS = new Set(['QLinearConv', 'QGemm', 'QLinearMatMul', 'MatMulInteger', 'MatMulIntegerToFloat', 'ConvInteger', 'QLinearAdd', 'QLinearMul',
+  'QLinearGlobalAveragePool', 'QLinearAveragePool', 'QLinearConcat', 'QLinearSigmoid', 'QLinearLeakyRelu', 'QLinearSoftmax']);
+/** Float kernels of the layers int8 is for: any left after onnxruntime's optimizer ran on a quantized model was not fused. */
+export const FLOAT_LAYER_OPS = new Set(['Conv', 'FusedConv', 'Gemm', 'FusedGemm', 'MatMul', 'FusedMatMul']);
+/** Calibration batch size. */
+export const CALIBRATION_BATCH = 64;
+/** Calibration batches whose layer outputs measure each layer's SQNR. */
+const SQNR_BATCHES = 2;
+
+export type QuantizeSettings = {
+  calibrationBatches: number;
+  method: Method;
+  activations: ActivationType;
+  exclude: readonly string[];
+  maxDrop?: number;
+  threads: number;
+  latency: boolean;
+  onProgress?: (message: string) => void;
+};
+
+/** One quantizable layer's error: its output with only it quantized against the float model's, in dB. */
+export type LayerError = { node: string; opType: string; sqnrDb: number; excluded: boolean };
+type BeforeAfter = { before: number; after: number };
+
+export type QuantizeReport = {
+  /** File sizes in bytes. */
+  size: BeforeAfter;
+  /** Nodes quantized (weighted layers, and the Add and pooling nodes between them). */
+  quantized: number;
+  /** Nodes onnxruntime-node runs as int8 kernels after its optimizer (QLinearConv, QGemm, ...), and each kind's count. */
+  fused: number;
+  fusedOps: Record<string, number>;
+  /** Conv, Gemm and MatMul kernels onnxruntime-node still runs in float (the layers left in float). */
+  floatOps: Record<string, number>;
+  /** Top-1 accuracy on the test split in onnxruntime-node, float model and int8 model. */
+  accuracy: BeforeAfter;
+  /** Fraction of test images on which the int8 model's top-1 class is the float model's. */
+  fidelity: number;
+  /** Median latency in onnxruntime-node at batch 1 and at batch 64, ms; null when not timed. */
+  latencyMs: BeforeAfter | null;
+  batch64Ms: BeforeAfter | null;
+  /** Layers left in float: asked for with exclude, or chosen for maxDrop. */
+  excluded: string[];
+  layers: LayerError[];
+  calibration: { images: number; method: Method; activations: ActivationType };
+  /** The search maxDrop made: its split, the float model's accuracy there and the int8 model's at the end. */
+  maxDrop: { points: number; split: 'val' | 'test'; before: number; after: number } | null;
+};
+
+const count = (ops: readonly string[], keep: ReadonlySet<string>): Record<string, number> => {
+  const m: Record<string, number> = {};
+  for (const op of ops) if (keep.has(op)) m[op] = (m[op] ?? 0) + 1;
+  return m;
+};
+const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+/** The first `n` training batches (seeded shuffle, no augmentation): calibration data. */
+async function calibrationBatches(ds: Dataset, n: number): Promise<Batch[]> {
+  const loader = BatchLoader.of(ds, 'train', { batchSize: CALIBRATION_BATCH, shuffle: true, augment: null });
+  const out: Batch[] = [];
+  for await (const b of prefetchEpoch(loader)) {
+    if (out.length < n && b.n > 0) out.push(b);
+  }
+  return out;
+}
+
+async function withSession<T>(bytes: Uint8Array, o: { threads: number; optimization?: 'all' | 'disabled' }, fn: (s: RuntimeSession) => Promise<T>): Promise<T> {
+  const s = await runtimeNamed('onnxruntime-node').open(bytes, o);
+  try {
+    return await fn(s);
+  } finally {
+    await s.release();
+  }
+}
+
+/** Every layer's SQNR: the layer alone quantized (the rest float) against the float model, on a few batches. */
+async function layerErrors(f: Graph, ranges: ReadonlyMap<string, { lo: number; hi: number }>, layers: readonly PlannedLayer[], batches: readonly Batch[], s: QuantizeSettings): Promise<Map<string, number>> {
+  const outputOf = (l: PlannedLayer): string => l.output ?? f.nodes.find((n) => n.name === l.node)!.outputs[0]!;
+  const ref = f.clone();
+  for (const l of layers) if (!ref.outputs.some((v) => v.name === outputOf(l))) ref.outputs.push({ name: outputOf(l), dtype: 'float32', shape: null });
+  const refBytes = toOnnxBytes(ref);
+  ref.dispose();
+  const input = f.inputs[0]!.name;
+  const reference = await withSession(refBytes, { threads: s.threads }, async (ses) => {
+    const outs: Record<string, Float32Array>[] = [];
+    for (const b of batches) outs.push(Object.fromEntries(Object.entries(await ses.run({ [input]: imageFeed(f, b) }, layers.map(outputOf))).map(([k, v]) => [k, v.data as Float32Array])));
+    return outs;
+  });
+  const errors = new Map<string, number>();
+  const all = layers.map((l) => l.node);
+  for (const l of layers) {
+    const exclude = new Set(all.filter((n) => n !== l.node));
+    const { graph, layers: done } = quantizedCopy(f, ranges, { exclude, activations: s.activations, extraOutputs: true });
+    const bytes = toOnnxBytes(graph, { opset: qdqOpset(graph) });
+    graph.dispose();
+    const name = done.find((d) => d.node === l.node)!.quantizedOutput;
+    let signal = 0;
+    let noise = 0;
+    await withSession(bytes, { threads: s.threads, optimization: 'disabled' }, async (ses) => {
+      for (const [k, b] of batches.entries()) {
+        const y = (await ses.run({ [input]: imageFeed(f, b) }, [name]))[name]!.data as Float32Array;
+        const x = reference[k]![outputOf(l)]!;
+        for (let i = 0; i < x.length; i++) (signal += x[i]! ** 2), (noise += (x[i]! - y[i]!) ** 2);
+      }
+    });
+    errors.set(l.node, noise === 0 ? Infinity : 10 * Math.log10(signal / noise));
+  }
+  return errors;
+}
+
+/**
+ * Quantizes a float classifier for onnxruntime (see docs/quantize.md): BatchNorm folded, activation ranges calibrated
+ * on training batches by whittle's engine, QDQ written as onnxruntime fuses it; each layer's SQNR; with maxDrop the
+ * least accurate layers left in float until the validation accuracy is within the budget; then the float and int8
+ * models compared in onnxruntime-node (test accuracy, size, latency) and the int8 kernels it fused counted.
+ * `before` is the float model's ONNX file as given. Returns the int8 model's bytes and the report.
+ */
+export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s: QuantizeSettings): Promise<{ bytes: Uint8Array; report: QuantizeReport }> {
+  const say = s.onProgress ?? ((): void => {});
+  const names = new Set(g.nodes.map((n) => n.name));
+  const unknown = s.exclude.filter((n) => !names.has(n));
+  if (unknown.length) throw new ConfigError('exclude', `no node named ${unknown.map((n) => `'${n}'`).join(', ')} in the model`, '`whittle inspect MODEL` lists the node names');
+  const f = foldedCopy(g);
+  try {
+    const userExcluded = new Set(s.exclude);
+    const plan = planQuantization(f, userExcluded);
+    if (!hasWeights(plan)) throw new ConfigError('model', `nothing to quantize: no Conv, Gemm or MatMul with constant weights${userExcluded.size ? ' outside --exclude' : ''}`);
+    const batches = await calibrationBatches(ds, s.calibrationBatches);
+    say(`calibrating ${plan.tensors.size} activations on ${batches.reduce((a, b) => a + b.n, 0)} training images (${s.method})`);
+    const xs = batches.map((b) => keep(tensor(b.x, b.shape, 'float32')));
+    let ranges: Map<string, { lo: number; hi: number }>;
+    try {
+      ranges = noGrad(() => tidy(() => calibrate(f, xs as Tensor[], [...plan.tensors.keys()], s.method)));
+    } finally {
+      for (const x of xs) x.dispose();
+    }
+    say(`measuring the SQNR of ${plan.layers.length} layers`);
+    const errors = await layerErrors(f, ranges, plan.layers, batches.slice(0, SQNR_BATCHES), s);
+    const build = (exclude: ReadonlySet<string>): Uint8Array => {
+      const { graph } = quantizedCopy(f, ranges, { exclude, activations: s.activations });
+      try {
+        return toOnnxBytes(graph, { opset: qdqOpset(graph) });
+      } finally {
+        graph.dispose();
+      }
+    };
+    const excluded = new Set(userExcluded);
+    let bytes = build(excluded);
+    let search: QuantizeReport['maxDrop'] = null;
+    if (s.maxDrop !== undefined) {
+      const split = ds.val.indices.length > 0 ? 'val' : 'test';
+      const accuracyOf = async (b: Uint8Array): Promise<number> => withSession(b, { threads: s.threads }, async (ses) => {
+        const p = await predictSplit(ses, g, ds, split);
+        return agreement(p.predicted, p.labels);
+      });
+      const base = await accuracyOf(before);
+      const order = plan.layers.map((l) => l.node).sort((a, b) => errors.get(a)! - errors.get(b)!);
+      let acc = await accuracyOf(bytes);
+      say(`${split} accuracy: float ${(100 * base).toFixed(2)}%, int8 ${(100 * acc).toFixed(2)}%`);
+      while (100 * (base - acc) > s.maxDrop && order.length) {
+        const next = order.shift()!;
+        excluded.add(next);
+        const trial = new Set(excluded);
+        const p = planQuantization(f, trial);
+        if (!hasWeights(p)) break;
+        bytes = build(trial);
+        acc = await accuracyOf(bytes);
+        say(`  ${next} left in float (SQNR ${errors.get(next)!.toFixed(1)} dB): int8 ${(100 * acc).toFixed(2)}%`);
+      }
+      search = { points: s.maxDrop, split, before: base, after: acc };
+    }
+    const optimized = await runtimeNamed('onnxruntime-node').optimizedModel(bytes, { threads: s.threads });
+    const ops = decodeModel(optimized!, 'optimized model').graph!.node.map((n) => n.opType);
+    const fusedOps = count(ops, INT8_OPS);
+    say('test accuracy of both models in onnxruntime-node');
+    const p0 = await withSession(before, { threads: s.threads }, (ses) => predictSplit(ses, g, ds, 'test'));
+    const p1 = await withSession(bytes, { threads: s.threads }, (ses) => predictSplit(ses, g, ds, 'test'));
+    let latencyMs: BeforeAfter | null = null;
+    let batch64Ms: BeforeAfter | null = null;
+    if (s.latency) {
+      const one = batches[0]!;
+      const [c, h, w] = one.shape.slice(1) as [number, number, number];
+      const single = { x: one.x.subarray(0, c * h * w), shape: [1, c, h, w] as [number, number, number, number] };
+      const full = batches.find((b) => b.n === CALIBRATION_BATCH) ?? one;
+      const input = g.inputs[0]!.name;
+      await withSession(before, { threads: s.threads }, (a) => withSession(bytes, { threads: s.threads }, async (b) => {
+        const t1 = await timeAlternating([{ session: a, feeds: { [input]: imageFeed(g, single) } }, { session: b, feeds: { [input]: imageFeed(g, single) } }]);
+        latencyMs = { before: t1[0]!.medianMs, after: t1[1]!.medianMs };
+        const t64 = await timeAlternating([{ session: a, feeds: { [input]: imageFeed(g, full) } }, { session: b, feeds: { [input]: imageFeed(g, full) } }]);
+        batch64Ms = { before: t64[0]!.medianMs, after: t64[1]!.medianMs };
+      }));
+    }
+    const final = planQuantization(f, excluded);
+    const report: QuantizeReport = {
+      size: { before: before.length, after: bytes.length },
+      quantized: final.layers.length,
+      fused: sum(fusedOps),
+      fusedOps,
+      floatOps: count(ops, FLOAT_LAYER_OPS),
+      accuracy: { before: agreement(p0.predicted, p0.labels), after: agreement(p1.predicted, p1.labels) },
+      fidelity: agreement(p0.predicted, p1.predicted),
+      latencyMs,
+      batch64Ms,
+      excluded: [...excluded],
+      layers: plan.layers.map((l) => ({ node: l.node, opType: l.opType, sqnrDb: errors.get(l.node)!, excluded: excluded.has(l.node) })),
+      calibration: { images: batches.reduce((a, b) => a + b.n, 0), method: s.method, activations: s.activations },
+      maxDrop: search,
+    };
+    return { bytes, report };
+  } finally {
+    f.dispose();
+  }
+}
