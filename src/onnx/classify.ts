@@ -4,6 +4,8 @@ import { STATISTIC_INPUTS, type InitializerKind, type Node } from '../graph/inde
 const PARAM_INPUTS: Record<string, readonly number[]> = {
   Conv: [1, 2], ConvTranspose: [1, 2], Gemm: [0, 1, 2], MatMul: [0, 1], BatchNormalization: [1, 2],
   LayerNormalization: [1, 2], InstanceNormalization: [1, 2], GroupNormalization: [1, 2], PRelu: [1],
+  // W, R and B of a recurrent layer (sequence_lens and the initial states are data).
+  RNN: [1, 2, 3], GRU: [1, 2, 3], LSTM: [1, 2, 3, 7],
 };
 /** Ops whose output an Add may bias (PyTorch writes Linear on 3-D inputs as MatMul + Add). */
 const BIASED = new Set(['MatMul', 'Conv', 'ConvTranspose']);
