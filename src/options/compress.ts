@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CompressEvent } from '../pipeline/compress.js';
+import type { CompressEvent } from './events.js';
 import { CRITERIA } from '../prune/index.js';
 import { VIEWS } from '../distill/views.js';
 import { apiOnly, choice, flag, int, num, numList, optional, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';

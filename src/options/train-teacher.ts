@@ -1,5 +1,5 @@
 import { ZOO } from '../zoo/index.js';
-import type { TrainTeacherEvent } from '../api/train-teacher.js';
+import type { TrainTeacherEvent } from './events.js';
 import { apiOnly, choice, flag, int, optional, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
 import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 

@@ -1,4 +1,4 @@
-import type { CompressReport } from '../pipeline/report.js';
+import type { CompressReport } from './compress-report.js';
 import { PALETTE, barChart, lineChart, type Series } from './svg.js';
 
 export type NamedReport = { name: string; report: CompressReport };
