@@ -44,12 +44,12 @@ export const engineOptions = {
 /** The peak learning rate a command uses for each optimizer when `lr` is not given. */
 export type LrDefaults = { readonly sgd: number; readonly adamw: number };
 
-/** How a model is trained (teacher training and distillation); `lr` defaults per optimizer, so the caller says. */
-export function optimOptions(lr: LrDefaults) {
+/** How a model is trained (teacher training and distillation); `lr` defaults per optimizer and `batchSize` per command, so the caller says. */
+export function optimOptions(lr: LrDefaults, batchSize = 128) {
   return {
     optimizer: withDefault(choice('optimizer', ['sgd', 'adamw'] as const), 'sgd'),
     lr: optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: `${lr.sgd} for sgd, ${lr.adamw} for adamw` })),
-    batchSize: withDefault(int('batch size', 1), 128),
+    batchSize: withDefault(int('batch size', 1), batchSize),
     weightDecay: withDefault(num('weight decay', (x) => x >= 0, 'expected a number >= 0'), 5e-4),
     schedule: withDefault(choice("learning-rate schedule: cosine (linear warmup, then cosine decay to 0) or onecycle (PyTorch's OneCycleLR: the lr rises from lr/25 over the first 30% of the batches, then falls to lr/250000, while the momentum, SGD's or AdamW's beta1, goes 0.95 to 0.85 and back, in place of any --momentum)", SCHEDULES), 'cosine'),
   } as const;

@@ -7,6 +7,10 @@ import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOp
 
 /** compress's peak learning rate when `lr` is not given. */
 export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
+/** Epochs of distillation in all when neither `epochs` nor `epochsPerStep` is given. */
+export const COMPRESS_EPOCHS = 12;
+/** How `epochs` is split over the steps, in words (pipeline/schedule.ts splitEpochs does it). */
+const EPOCH_SPLIT = 'two thirds to the last, the rest evenly over the others (12 over 3 steps: 2+2+8; 24: 4+4+16)';
 
 const EPOCHS_MSG = 'expected a whole number >= 0, or a list with one per step';
 const HINT_MSG = 'expected teacherValue:studentValue pairs separated by commas, e.g. relu_4:relu_4,relu_6:relu_6';
@@ -31,31 +35,32 @@ export const compressSpec = {
   uniformOf: withDefault(choice("uniform allocation over several steps: the same fraction of each step's current widths (current), or of the first student's (first), so that rounding (roundTo) does not pile up on a few layers over the steps", ['current', 'first'] as const), 'current'),
   ignore: optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' })),
   roundTo: withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1),
-  fadeEpochs: withDefault(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>' }), 0),
+  fadeEpochs: optional(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>', defaultText: '1 when every step trains at least 2 epochs, else 0' })),
   widthsOf: optional(modelOption("the last step cuts to this model's channel widths (same architecture as the student: a progressive run's final student, or widths measured fast) instead of solving for its ratio, and earlier steps keep at least them; with --mode oneshot a baseline that differs from that run by its schedule alone")),
   mode: withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive'),
   distill: withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill', flagHelp: 'fine-tune with labels only instead of distilling from the teacher (the no-distillation baseline)' }), true),
-  temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 4),
+  temperature: withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 2),
   alpha: withDefault(num('weight of the distillation term (1 - alpha on the labels)', (a) => a >= 0 && a <= 1, 'must be in [0, 1]', { arg: '<a>' }), 0.5),
   teacherViews: withDefault(choice("the teacher's targets: off (its logits on each training image), or flip (the mean of its logits on the image and on its mirror image, a two-view ensemble of the teacher; with the teacher cache it costs one more pass, once; only for datasets whose default augmentation flips, so that mirror images keep their class)", VIEWS), 'off'),
   teacherMode: withDefault(choice('original (distil from the teacher) or previous (from the previous student)', ['original', 'previous'] as const), 'original'),
-  epochsPerStep: {
-    help: 'epochs of distillation after each pruning step (a list: one per step)',
+  epochs: optional(int(`epochs of distillation in all, split over the steps with the last step getting the most: ${EPOCH_SPLIT} (instead of --epochs-per-step)`, 1, { defaultText: String(COMPRESS_EPOCHS) })),
+  epochsPerStep: optional({
+    help: 'epochs of distillation after each pruning step, one number for every step or a list with one per step (instead of --epochs)',
     arg: '<n|list>',
-    defaultText: '2',
+    defaultText: 'from --epochs',
     fromString: (s: string) => {
       const xs = s.split(',').map((x) => (x.trim() === '' ? Number.NaN : Number(x)));
       return xs.length === 1 ? xs[0] : xs;
     },
-    schema: z.union([epochs, z.array(epochs).min(1).readonly()], { error: EPOCHS_MSG }).default(2),
-  },
-  ...optimOptions(COMPRESS_LR),
+    schema: z.union([epochs, z.array(epochs).min(1).readonly()], { error: EPOCHS_MSG }),
+  }),
+  ...optimOptions(COMPRESS_LR, 64),
   momentum: withDefault(num('SGD momentum (Nesterov)', (m) => m >= 0 && m < 1, 'must be in [0, 1)', { arg: '<m>' }), 0.9),
-  ema: optional(num("decay of an exponential moving average of the weights, which validation, each step's best-epoch choice and the saved students use (e.g. 0.999; at update n of a step it is min(decay, (1+n)/(10+n)), so 0.999 holds only after 9,000 updates; with --fade-epochs it starts at the cut)", (d) => d > 0 && d < 1, 'must be in (0, 1)', { arg: '<decay>' })),
+  ema: withDefault(num("decay of an exponential moving average of the weights, which validation, each step's best-epoch choice and the saved students use (0: off; at update n of a step it is min(decay, (1+n)/(10+n)), so 0.999 holds only after 9,000 updates; with --fade-epochs it starts at the cut)", (d) => d >= 0 && d < 1, 'must be in [0, 1) (0: off)', { arg: '<decay>' }), 0.999),
   clipNorm: optional(num("clip the gradients' joint L2 norm to this", (x) => x > 0, 'must be > 0')),
   patience: optional(int('stop a step after N epochs without a better validation accuracy', 1)),
   warmupSteps: optional(int("batches of linear warmup at the start of each step's cosine schedule (default min(100, 5%))", 0)),
-  augment: withDefault(choice("'default' (the dataset's random crop/flip) or 'off' (lets the teacher's outputs be computed once)", ['default', 'off'] as const), 'default'),
+  augment: withDefault(choice("'off' (the images as they are, which lets the teacher's outputs be computed once) or 'default' (the dataset's random crop/flip)", ['default', 'off'] as const), 'off'),
   reinsertBn: withDefault(choice('BatchNorm after the convs that have none (not those on globally pooled features), for training (calibrated so the function is unchanged, folded back before saving): auto (when at most a quarter of the convs have one), on, off', ['auto', 'on', 'off'] as const), 'auto'),
   featureDistill: withDefault(choice('hint losses on intermediate features through 1x1 adapters: off, or auto (one pair per spatial resolution)', ['off', 'auto'] as const), 'off'),
   hintLayers: optional({

@@ -51,8 +51,8 @@ test('readConfig takes camelCase and kebab-case keys and aliases, converts flag 
   const c = readConfig(path, compressSpec);
   assert.deepEqual(c.values, { teacher: 't.onnx', epochsPerStep: [1, 2], ratios: [0.5, 0.5], out: 'runs/a', distill: false });
   assert.equal(c.written.get('epochsPerStep'), 'epochs-per-step');
-  writeFileSync(path, 'teacher: t.onnx\nepochs: 3\nratio: 0.5\n');
-  assert.equal(err(() => readConfig(path, compressSpec)).message, `${path}: epochs: unknown option`);
+  writeFileSync(path, 'teacher: t.onnx\nflavour: 3\nratio: 0.5\n');
+  assert.equal(err(() => readConfig(path, compressSpec)).message, `${path}: flavour: unknown option`);
   writeFileSync(path, 'ratio: 0.5\n');
   assert.equal(err(() => readConfig(path, compressSpec)).message, `${path}: ratio: unknown option (did you mean ratios?)`);
   writeFileSync(path, 'onEvent: x\n');
