@@ -9,28 +9,9 @@ import { ConfigError } from '../errors.js';
 import { apiNaming, checkOptions, trainTeacherSpec, type CheckedTrainTeacherOptions, type TrainTeacherOptions } from '../options/index.js';
 import { checkWritableFile } from '../util/writable-file.js';
 import { checkDevice } from './device.js';
+import type { TeacherOrigin, TrainTeacherEvent } from '../options/events.js';
 
-/** Progress of trainTeacher(): after each batch and each epoch, then once with the result. */
-export type TrainTeacherEvent =
-  | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
-  /**
-   * Ready to train (a zoo architecture too, with nothing inserted or untied): a `model`'s BatchNorms inserted after
-   * its bare convs (folded back in the file written) and initializers that several layers read, copied per layer (a
-   * fresh start: all such; else running statistics); warnings: images skipped or converted, a kept model fed with
-   * the dataset's statistics for want of its own whittle.preprocess, its whittle.labels not the dataset's classes.
-   */
-  | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[] }
-  | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
-  /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
-  | ({ type: 'resumed'; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] } & TeacherOrigin)
-  | {
-    type: 'trained'; params: number; bestEpoch: number; valAccuracy: number; testAccuracy: number; testLoss: number;
-    /** Why training ended early, if it did (a non-finite loss). */
-    stopped?: string;
-  };
-
-/** What a training trains: a zoo architecture, or a model file (its absolute path). */
-export type TeacherOrigin = { arch: string; model?: never } | { model: string; arch?: never };
+export type { TrainTeacherEvent, TeacherOrigin };
 
 /** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
 type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'signal'> : never;

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { checkOptions, readConfig, type CheckedOf, type ConfigValues, type OptionsOf, type Spec } from '../options/index.js';
+import { checkOptions, helpLine, readConfig, type CheckedOf, type ConfigValues, type OptionsOf, type Spec } from '../options/index.js';
+import { place } from './help.js';
 
 // The bridge from an option spec to commander: flags are made from the spec, and the flags given (over a --config
 // file, over the defaults) are checked by the same schema as an API call. Errors name an option the way it was set.
@@ -17,15 +18,13 @@ function longFlag(key: string, o: Spec[string]): string {
   return new Option(flagsOf(key, o)).long ?? `--${kebab(key)}`;
 }
 
-/** Adds one flag per CLI option of the spec (except `omit`), plus --config when `config` is set. */
+/** Adds one flag per CLI option of the spec (except `omit`), in its help group, plus --config when `config` is set. */
 export function addOptions(c: Command, spec: Spec, o: { omit?: readonly string[]; config?: boolean } = {}): Command {
   for (const [key, opt] of Object.entries(spec)) {
     if (opt.cli === false || o.omit?.includes(key)) continue;
-    const line = opt.flagHelp ?? opt.help;
-    const help = opt.defaultText === undefined || opt.flags?.startsWith('--no-') ? line : `${line} (default ${opt.defaultText})`;
-    c.addOption(new Option(flagsOf(key, opt), help));
+    c.addOption(place(new Option(flagsOf(key, opt), helpLine(opt)), opt.group, opt.tier === 'basic'));
   }
-  if (o.config) c.option('--config <file>', 'a YAML file of options (camelCase option names or flag names); flags override it');
+  if (o.config) c.addOption(place(new Option('--config <file>', 'a YAML file of options (camelCase option names or flag names); flags override it'), 'run'));
   return c;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Graph } from '../graph/index.js';
 import { SCHEDULES } from '../optim/index.js';
-import { choice, int, num, numList, optional, pattern, text, withDefault } from './option.js';
+import { choice, int, num, numList, optional, pattern, placed, text, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
 
@@ -11,17 +11,17 @@ export function modelOption(help: string, arg = '<file>') {
 }
 
 /** A dataset spec, as openDataset() takes it. */
-export const dataOption = text('dataset: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' });
+export const dataOption = placed('data', text('dataset: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' }));
 
 /** How a dataset is split and sized (openDataset's options). */
 export const datasetOptions = {
-  trainSubset: optional(int('train on the first N images of a seeded shuffle', 1)),
-  valSize: optional(num('validation images carved from train: a count or a fraction (default min(5000, 10%))',
-    (n) => n >= 0 && (n < 1 || Number.isInteger(n)), 'expected a count >= 0 or a fraction in (0, 1)', { arg: '<n>' })),
-  imageSize: optional(int("side of the square images: folder: images are decoded at it (default: the model's input side when it is fixed and square, else 32); other datasets keep their size unless it is given, then are resized with PIL's bilinear filter (torchvision's Resize)", 1, { max: 4096 })),
-  channels: optional(num("convert images to 1 (grey, ITU-R 601-2 luma) or 3 (RGB, grey repeated) channels (default: the model's input channels when the images have the other of 1 and 3)",
-    (x) => x === 1 || x === 3, 'expected 1 (grey) or 3 (RGB)', { arg: '<n>' })),
-  seed: withDefault(int('random seed (splits, initialisation, pruning ties)', 0, { max: 0xffffffff }), 0),
+  trainSubset: placed('data', optional(int('train on the first N images of a seeded shuffle', 1))),
+  valSize: placed('data', optional(num('validation images carved from train: a count or a fraction (default min(5000, 10%))',
+    (n) => n >= 0 && (n < 1 || Number.isInteger(n)), 'expected a count >= 0 or a fraction in (0, 1)', { arg: '<n>' }))),
+  imageSize: placed('data', optional(int("side of the square images: folder: images are decoded at it (default: the model's input side when it is fixed and square, else 32); other datasets keep their size unless it is given, then are resized with PIL's bilinear filter (torchvision's Resize)", 1, { max: 4096 }))),
+  channels: placed('data', optional(num("convert images to 1 (grey, ITU-R 601-2 luma) or 3 (RGB, grey repeated) channels (default: the model's input channels when the images have the other of 1 and 3)",
+    (x) => x === 1 || x === 3, 'expected 1 (grey) or 3 (RGB)', { arg: '<n>' }))),
+  seed: placed('run', withDefault(int('random seed (splits, initialisation, pruning ties)', 0, { max: 0xffffffff }), 0)),
 } as const;
 
 /**
@@ -29,28 +29,31 @@ export const datasetOptions = {
  * images. Unset: the model's own whittle.preprocess metadata when it fits the data, else the dataset's statistics.
  */
 export const normalizationOptions = {
-  mean: optional(numList("per-channel mean the model was trained with, on pixels scaled to [0, 1] (one value: every channel), e.g. 0.485,0.456,0.406; default the model's whittle.preprocess, else the dataset's",
-    Number.isFinite, 'each mean must be a finite number')),
-  std: optional(numList("per-channel standard deviation to divide by, as for mean (raw 0-255 pixels: --mean 0 --std 0.00392156862745098)",
-    (x) => x > 0 && Number.isFinite(x), 'each std must be a positive number')),
+  mean: placed('data', optional(numList("per-channel mean the model was trained with, on pixels scaled to [0, 1] (one value: every channel), e.g. 0.485,0.456,0.406; default the model's whittle.preprocess, else the dataset's",
+    Number.isFinite, 'each mean must be a finite number'))),
+  std: placed('data', optional(numList("per-channel standard deviation to divide by, as for mean (raw 0-255 pixels: --mean 0 --std 0.00392156862745098)",
+    (x) => x > 0 && Number.isFinite(x), 'each std must be a positive number'))),
 } as const;
 
 /** Where it runs. */
 export const engineOptions = {
-  threads: withDefault(int('intra-op threads', 1), 2),
-  device: withDefault(pattern('cpu, cuda or cuda:N', /^(cpu|cuda(:\d+)?)$/, 'expected cpu, cuda or cuda:N', { arg: '<d>' }), 'cpu'),
+  threads: placed('run', withDefault(int('intra-op threads', 1), 2), { tier: 'basic' }),
+  device: placed('run', withDefault(pattern('cpu, cuda or cuda:N', /^(cpu|cuda(:\d+)?)$/, 'expected cpu, cuda or cuda:N', { arg: '<d>' }), 'cpu'), { tier: 'basic' }),
 } as const;
+
+/** What --schedule onecycle measured (BENCHMARKS.md). */
+const ONECYCLE_MEASURED = 'onecycle: +0.13 and −0.01 points on resnet-small compressed to 12.5% in 12 epochs (two seeds), no gain over cosine';
 
 /** The peak learning rate a command uses for each optimizer when `lr` is not given. */
 export type LrDefaults = { readonly sgd: number; readonly adamw: number };
 
-/** How a model is trained (teacher training and distillation); `lr` defaults per optimizer, so the caller says. */
-export function optimOptions(lr: LrDefaults) {
+/** How a model is trained (teacher training and distillation); `lr` defaults per optimizer and `batchSize` per command, so the caller says. */
+export function optimOptions(lr: LrDefaults, batchSize = 128) {
   return {
-    optimizer: withDefault(choice('optimizer', ['sgd', 'adamw'] as const), 'sgd'),
-    lr: optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: `${lr.sgd} for sgd, ${lr.adamw} for adamw` })),
-    batchSize: withDefault(int('batch size', 1), 128),
-    weightDecay: withDefault(num('weight decay', (x) => x >= 0, 'expected a number >= 0'), 5e-4),
-    schedule: withDefault(choice("learning-rate schedule: cosine (linear warmup, then cosine decay to 0) or onecycle (PyTorch's OneCycleLR: the lr rises from lr/25 over the first 30% of the batches, then falls to lr/250000, while the momentum, SGD's or AdamW's beta1, goes 0.95 to 0.85 and back, in place of any --momentum)", SCHEDULES), 'cosine'),
+    optimizer: placed('training', withDefault(choice('optimizer', ['sgd', 'adamw'] as const), 'sgd')),
+    lr: placed('training', optional(num('peak learning rate', (x) => x > 0, 'expected a positive number', { defaultText: `${lr.sgd} for sgd, ${lr.adamw} for adamw` }))),
+    batchSize: placed('training', withDefault(int('batch size', 1), batchSize)),
+    weightDecay: placed('training', withDefault(num('weight decay', (x) => x >= 0, 'expected a number >= 0'), 5e-4)),
+    schedule: placed('training', withDefault(choice("learning-rate schedule: cosine (linear warmup, then cosine decay to 0) or onecycle (PyTorch's OneCycleLR: the lr rises from lr/25 over the first 30% of the batches, then falls to lr/250000, while the momentum, SGD's or AdamW's beta1, goes 0.95 to 0.85 and back, in place of any --momentum)", SCHEDULES), 'cosine'), { experimental: ONECYCLE_MEASURED }),
   } as const;
 }

@@ -1,5 +1,5 @@
 /** Option declarations: one spec per API function serves the API's validation, the CLI's flags and config files. */
-export { objectOf, type Opt, type Spec, type OptionsOf, type CheckedOf, type Shape, type Defined } from './option.js';
+export { objectOf, placed, helpLine, GROUPS, GROUP_TITLES, type Group, type Opt, type Spec, type OptionsOf, type CheckedOf, type Shape, type Defined } from './option.js';
 export { checkOptions, apiNaming, type Naming } from './validate.js';
 export { readConfig, type ConfigValues } from './config-file.js';
 export { dataOption, datasetOptions, engineOptions, optimOptions } from './common.js';

@@ -22,6 +22,32 @@ export interface Opt<S extends z.ZodType = z.ZodType> {
   readonly cli?: boolean;
   /** The default as `--help` shows it. */
   readonly defaultText?: string;
+  /** Where `--help-all` and docs/options.md list it; absent: 'other'. */
+  readonly group?: Group;
+  /** 'basic': one of the few options a first run needs, which `--help` shows; absent: `--help-all` only. */
+  readonly tier?: 'basic';
+  /** Marks it experimental, saying what it measured (BENCHMARKS.md), e.g. '+0.07 ± 0.22 points on resnet-small, inside the seed spread'. */
+  readonly experimental?: string;
+}
+
+/** The groups of `--help-all` and docs/options.md, in their order. */
+export const GROUPS = ['model', 'data', 'pruning', 'distillation', 'training', 'run', 'distributed', 'other'] as const;
+export type Group = (typeof GROUPS)[number];
+/** Each group's heading. */
+export const GROUP_TITLES: Readonly<Record<Group, string>> = {
+  model: 'Models', data: 'Data', pruning: 'Pruning', distillation: 'Distillation', training: 'Training', run: 'Run control', distributed: 'Distributed', other: 'Other',
+};
+
+/** The option placed in a help group, and in `--help` too with tier 'basic' (see Opt). */
+export function placed<O extends Opt>(group: Group, o: O, more: Pick<Opt, 'tier' | 'experimental'> = {}): O {
+  return { ...o, group, ...more };
+}
+
+/** `--help`'s text of an option: its line, the default, and what an experimental one measured. */
+export function helpLine(o: Opt): string {
+  const line = o.flagHelp ?? o.help;
+  const withDefault = o.defaultText === undefined || o.flags?.startsWith('--no-') ? line : `${line} (default ${o.defaultText})`;
+  return o.experimental === undefined ? withDefault : `${withDefault} [experimental; measured ${o.experimental}]`;
 }
 
 /** A command's options: name (camelCase, as in the API) to declaration. */

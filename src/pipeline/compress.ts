@@ -26,10 +26,11 @@ import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, re
 import type { CompressOptions } from '../options/compress.js';
 import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
 import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
+import type { CompressEvent, PassName } from '../options/events.js';
 import { renderHtml } from '../report/index.js';
 
 /** compress()'s options, declared once in src/options/compress.ts (the CLI flags and config keys come from there too). */
-export type { CompressOptions };
+export type { CompressOptions, CompressEvent, PassName };
 
 /**
  * The options plus, in a data-parallel run, this rank's process group: every rank calls compress with the same
@@ -37,25 +38,6 @@ export type { CompressOptions };
  * every rank (one machine, or a shared folder).
  */
 export type RankOptions = CompressOptions & { parallel?: DataParallel };
-
-/** The passes over a split outside training that compress reports batch by batch. */
-export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
-
-export type CompressEvent =
-  | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
-  | { type: 'resumed'; step: number; epoch: number; of: number }
-  /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */
-  | { type: 'warning'; message: string }
-  /** The first student's initializers that layers with different channels shared, or that a BatchNorm read as a running statistic and as something else, now one copy per reader. */
-  | { type: 'untied'; names: string[]; params: number }
-  | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
-  | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
-  | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
-  /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
-   * its cached logits ('teacher-cache'). */
-  | { type: 'pass'; pass: PassName; index: number; of: number }
-  | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
-  | { type: 'step-end'; step: number; report: StepReport };
 
 type Started = { out: string; config: RunConfig; checkpoint: Checkpoint | null; done: CompressReport | null };
 

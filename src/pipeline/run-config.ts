@@ -5,9 +5,9 @@ import type { ScheduleName } from '../optim/index.js';
 import type { Criterion, Metric } from '../prune/index.js';
 import { ConfigError } from '../errors.js';
 import { canMakeIn } from '../util/writable-file.js';
-import { resolveEpochs, resolveRatios } from './schedule.js';
+import { resolveEpochs, resolveRatios, splitEpochs } from './schedule.js';
 import type { DatasetSettings } from './dataset-options.js';
-import { COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
+import { COMPRESS_EPOCHS, COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
 import { apiNaming, checkOptions } from '../options/validate.js';
 import type { HintPair, ReinsertBnMode, Views } from '../distill/index.js';
 
@@ -56,10 +56,13 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   // only the spec's keys: callers pass compress()'s whole options (a data-parallel rank's `parallel` among them)
   const o = checkOptions(compressSpec, Object.fromEntries(Object.entries(settings).filter(([k, v]) => k in compressSpec && v !== undefined)), apiNaming);
   const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
-  const perStep = resolveEpochs(o.epochsPerStep, ratios.length);
+  if (o.epochs !== undefined && o.epochsPerStep !== undefined) throw new ConfigError('epochs', 'is the total that epochsPerStep would set step by step', 'give one of --epochs and --epochs-per-step');
+  const perStep = o.epochsPerStep === undefined ? splitEpochs(o.epochs ?? COMPRESS_EPOCHS, ratios.length) : resolveEpochs(o.epochsPerStep, ratios.length);
   const stepEpochs = o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep;
-  const short = stepEpochs.findIndex((e) => e > 0 && e < o.fadeEpochs);
-  if (short >= 0) throw new ConfigError('fadeEpochs', `${o.fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
+  // soft cuts by default where each step has an epoch left after a one-epoch fade (fading a whole step cost MNIST's 1-epoch steps)
+  const fadeEpochs = o.fadeEpochs ?? (stepEpochs.every((e) => e === 0 || e >= 2) ? 1 : 0);
+  const short = stepEpochs.findIndex((e) => e > 0 && e < fadeEpochs);
+  if (short >= 0) throw new ConfigError('fadeEpochs', `${fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   if (o.schedule === 'onecycle' && o.warmupSteps !== undefined) throw new ConfigError('warmupSteps', "is the cosine schedule's warmup; the one-cycle schedule warms up over its first 30% of the batches", 'drop --warmup-steps, or use --schedule cosine');
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   if (o.teacherViews === 'flip' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('teacherViews', "'flip' averages the teacher's logits over two views, and feature distillation matches its features from one", 'drop --teacher-views, or the feature distillation');
@@ -69,11 +72,11 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     teacher, student, data: settings.data, mode: o.mode, ratios, plan,
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo,
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
-    fadeEpochs: o.fadeEpochs, distill: o.distill,
+    fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
-    momentum: o.momentum, schedule: o.schedule, ema: o.ema ?? null, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
+    momentum: o.momentum, schedule: o.schedule, ema: o.ema === 0 ? null : o.ema, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,

@@ -22,3 +22,19 @@ export function resolveEpochs(epochs: number | readonly number[], steps: number)
   for (const e of list) if (!Number.isInteger(e) || e < 0) throw new ConfigError('epochsPerStep', `each entry must be a whole number >= 0, got ${e}`);
   return list;
 }
+
+/**
+ * `total` epochs over `steps` steps, the last step getting the most: two thirds of them (rounded), the rest evenly
+ * over the earlier steps, a leftover epoch going to the later ones, each at least one (12 over 3: 2+2+8; 24: 4+4+16;
+ * 8 over 4: 1+1+1+5). Measured: a last step that trains longest ends with the best student for a budget
+ * (BENCHMARKS.md, 3+3+6 and 1+1+10 against 2+2+8).
+ */
+export function splitEpochs(total: number, steps: number): number[] {
+  if (steps === 1) return [total];
+  if (total < steps) throw new ConfigError('epochs', `${total} is fewer than one a step for ${steps} steps`, `give at least ${steps}, or --epochs-per-step (0 for a step that cuts without training)`);
+  const early = steps - 1;
+  const rest = Math.max(early, total - Math.round((2 * total) / 3));
+  const each = Math.floor(rest / early);
+  const leftover = rest - each * early;
+  return [...Array.from({ length: early }, (_, i) => each + (i >= early - leftover ? 1 : 0)), total - rest];
+}

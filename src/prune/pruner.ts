@@ -1,7 +1,8 @@
 import { countMacs } from '../exec/index.js';
 import { GraphError, type Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
-import { buildDependencyGraph, type DependencyGraph, type Untouched } from './dependency-graph.js';
+import type { DependencyGraph, Untouched } from './dependency-graph.js';
+import { buildDependencyGraph } from './build-dependency-graph.js';
 import { CostModel, type Metric } from './cost-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
 import { allocate, allocateWidths, checkGroupNames } from './allocate.js';

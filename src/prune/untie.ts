@@ -1,6 +1,7 @@
 import { clone, detach, keep, noGrad, tidy } from '../tensor/index.js';
 import { Graph, isRunningStatistic, type Initializer, type InitializerKind, type Node } from '../graph/index.js';
-import { buildDependencyGraph, type AnalyzeOptions, type DependencyGraph } from './dependency-graph.js';
+import type { DependencyGraph } from './dependency-graph.js';
+import { buildDependencyGraph, type AnalyzeOptions } from './build-dependency-graph.js';
 import { conflictingInits } from './cost-model.js';
 
 /** A graph ready to cut: its dependency graph, and the initializers copied per layer to get there (see untie). */

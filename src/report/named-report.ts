@@ -1,4 +1,4 @@
-import type { CompressReport } from '../pipeline/report.js';
+import type { CompressReport } from './compress-report.js';
 import type { SettingsDefaults } from './types.js';
 
 /** A run's report under the name it is shown by, and the defaults its settings table leaves out (null: show them all). */

@@ -1,20 +1,25 @@
-import type { Tensor } from './tensor.js';
 import { engine } from './engine.js';
 
-const scopes: Set<Tensor>[] = [];
+/** What a scope owns: a tensor, seen only as far as disposing it needs (so that tensor.ts alone imports this file). */
+export interface Owned {
+  readonly isTensor: true;
+  dispose(): void;
+}
+
+const scopes: Set<Owned>[] = [];
 
 /** Called by every Tensor constructor: the innermost tidy scope owns new tensors. */
-export function track(t: Tensor): void {
+export function track(t: Owned): void {
   scopes[scopes.length - 1]?.add(t);
 }
 
 /** Removes a tensor from the current scope so that tidy does not dispose it. Returns it. */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends Owned>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
 }
 
-function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
+function collect(value: unknown, out: Set<Owned>, seen: Set<unknown>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
   if (isTensor(value)) {
@@ -26,7 +31,7 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
   }
 }
 
-function isTensor(v: object): v is Tensor {
+function isTensor(v: object): v is Owned {
   return (v as { isTensor?: unknown }).isTensor === true;
 }
 
@@ -36,7 +41,7 @@ function isTensor(v: object): v is Tensor {
  * be synchronous.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Tensor>();
+  const scope = new Set<Owned>();
   scopes.push(scope);
   let result: T;
   try {
@@ -48,7 +53,7 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) throw new Error('tidy: fn must be synchronous (it returned a Promise)');
-  const survivors = new Set<Tensor>();
+  const survivors = new Set<Owned>();
   collect(result, survivors, new Set());
   for (const t of scope) {
     if (survivors.has(t)) scopes[scopes.length - 1]?.add(t);

@@ -49,14 +49,14 @@ test('compress: flags override the config, and errors name the option where it w
   assert.deepEqual(readdirSync(dir), ['whittle.yaml']);
 });
 
-test('compress --help: one flag per CLI option of the spec, and --no- switches read as what they do', () => {
-  const r = runCli(['compress', '--help']);
+test('compress --help-all: one flag per CLI option of the spec, and --no- switches read as what they do', () => {
+  const r = runCli(['compress', '--help-all']);
   assert.equal(r.status, 0, r.stderr);
   const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
   for (const [key, opt] of Object.entries(compressSpec as Spec)) {
     if (opt.cli === false) continue;
     const long = opt.flags?.match(/--[a-z-]+/)?.[0] ?? `--${kebab(key)}`;
-    assert.match(r.stdout, new RegExp(`^\\s+(-\\w, )?${long}\\b`, 'm'), `${key}: ${long} missing from --help`);
+    assert.match(r.stdout, new RegExp(`^\\s+(-\\w, )?${long}\\b`, 'm'), `${key}: ${long} missing from --help-all`);
   }
   const flat = r.stdout.replace(/\s+/g, ' ');
   assert.match(flat, /--no-distill fine-tune with labels only instead of distilling from the teacher/);

@@ -3,7 +3,8 @@ import { compress } from '../../api/index.js';
 import { compressSpec } from '../../options/index.js';
 import { compressProgress, progressMode } from '../progress.js';
 import { addOptions, namingErrors, readOptions } from '../options.js';
-import { runDistributed, withDistributedOptions, type DistributedFlags } from '../distributed-options.js';
+import { DISTRIBUTED_FLAGS, runDistributed, withDistributedOptions, type DistributedFlags } from '../distributed-options.js';
+import { twoTierHelp } from '../help.js';
 
 /** Adds `whittle compress`: compress() with its options as flags or in a --config YAML file; Ctrl-C stops it cleanly. */
 export function registerCompress(p: Command): void {
@@ -36,4 +37,8 @@ export function registerCompress(p: Command): void {
         }
       });
     });
+  twoTierHelp(c, {
+    example: 'whittle compress --teacher teachers/vgg-small-fashion-mnist-15.onnx --data fashion-mnist --ratios 0.5,0.5,0.5 -o runs/vgg-12pc',
+    groups: { json: 'run', ...Object.fromEntries(DISTRIBUTED_FLAGS.map((f) => [f, 'distributed'])) },
+  });
 }

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { loadOnnx } from '../../onnx/index.js';
 import { evaluate } from '../../api/index.js';
-import { dataOption, evaluateSpec } from '../../options/index.js';
+import { dataOption, evaluateSpec, placed } from '../../options/index.js';
 import { addOptions, namingErrors, readOptions } from '../options.js';
+import { twoTierHelp } from '../help.js';
 import { passBar, progressMode } from '../progress.js';
 
-const spec = { data: dataOption, ...evaluateSpec };
+const spec = { data: placed('data', dataOption, { tier: 'basic' }), ...evaluateSpec };
 
 /** Adds `whittle eval MODEL --data SPEC`: evaluate() on an ONNX file. */
 export function registerEval(p: Command): void {
@@ -28,4 +29,5 @@ export function registerEval(p: Command): void {
         g.dispose();
       }
     });
+  twoTierHelp(c, { example: 'whittle eval student.onnx --data fashion-mnist', groups: { json: 'run' } });
 }

@@ -4,6 +4,7 @@ import { prune } from '../../api/index.js';
 import { pruneSpec } from '../../options/index.js';
 import { checkWritableFile } from '../../util/writable-file.js';
 import { addOptions, namingErrors, readOptions } from '../options.js';
+import { twoTierHelp } from '../help.js';
 
 /** Adds `whittle prune MODEL -o OUT --ratio R`: prune() on an ONNX file, written back as ONNX. */
 export function registerPrune(p: Command): void {
@@ -37,4 +38,5 @@ export function registerPrune(p: Command): void {
         g.dispose();
       }
     });
+  twoTierHelp(c, { example: 'whittle prune teacher.onnx --ratio 0.25 -o pruned.onnx', groups: { output: 'run', json: 'run' }, basic: ['output'] });
 }

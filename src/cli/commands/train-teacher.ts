@@ -5,6 +5,7 @@ import { trainTeacherSpec } from '../../options/index.js';
 import { ConfigError } from '../../errors.js';
 import { batchBar, progressMode } from '../progress.js';
 import { addOptions, namingErrors, readOptions } from '../options.js';
+import { twoTierHelp } from '../help.js';
 
 type Epoch = Omit<Extract<TrainTeacherEvent, { type: 'epoch-end' }>, 'type'>;
 
@@ -68,4 +69,5 @@ export function registerTrainTeacher(p: Command): void {
       if (f.json) console.log(JSON.stringify(summary));
       else console.log(`wrote ${output}: ${model ?? what.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
     });
+  twoTierHelp(c, { example: 'whittle train-teacher --arch vgg-small --data fashion-mnist --epochs 15 -o teacher.onnx', groups: { json: 'run' } });
 }

@@ -1,0 +1,79 @@
+import type { DependencyGraph } from './dependency-graph.js';
+
+/** Numbers the units (merged sets of prunable atoms) and gathers the sources that share them into groups. */
+export function finalizeGroups(dg: DependencyGraph): void {
+  const n = dg.parent.length;
+  const unitOf = new Int32Array(n).fill(-1);
+  const unitOfRoot = new Map<number, number>();
+  for (let a = 1; a < n; a++) {
+    const r = dg.find(a);
+    if (r === 0) continue;
+    let u = unitOfRoot.get(r);
+    if (u === undefined) unitOfRoot.set(r, (u = unitOfRoot.size));
+    unitOf[a] = u;
+  }
+  dg.unitOf = unitOf;
+  dg.unitCount = unitOfRoot.size;
+
+  // Sources that share a unit are one group (a second union-find, over sources).
+  const srcOf = new Int32Array(n).fill(-1);
+  dg.sources.forEach((s, i) => srcOf.fill(i, s.base, s.base + s.size));
+  const sp = dg.sources.map((_, i) => i);
+  const sfind = (i: number): number => {
+    while (sp[i] !== i) i = sp[i] = sp[sp[i]!]!;
+    return i;
+  };
+  const firstSrcOfUnit = new Int32Array(dg.unitCount).fill(-1);
+  for (let a = 1; a < n; a++) {
+    const u = unitOf[a]!;
+    if (u < 0 || srcOf[a]! < 0) continue;
+    const f = firstSrcOfUnit[u]!;
+    if (f < 0) firstSrcOfUnit[u] = srcOf[a]!;
+    else {
+      const [x, y] = [sfind(f), sfind(srcOf[a]!)];
+      if (x !== y) sp[Math.max(x, y)] = Math.min(x, y);
+    }
+  }
+  const groupOfRoot = new Map<number, number>();
+  const unitGroup = new Int32Array(dg.unitCount);
+  const parts: { sources: Set<number>; units: number[]; members: Set<string> }[] = [];
+  for (let u = 0; u < dg.unitCount; u++) {
+    const root = sfind(firstSrcOfUnit[u]!);
+    let gi = groupOfRoot.get(root);
+    if (gi === undefined) {
+      groupOfRoot.set(root, (gi = parts.length));
+      parts.push({ sources: new Set(), units: [], members: new Set() });
+    }
+    parts[gi]!.units.push(u);
+    unitGroup[u] = gi;
+  }
+  dg.sources.forEach((_, i) => {
+    const gi = groupOfRoot.get(sfind(i));
+    if (gi !== undefined) parts[gi]!.sources.add(i);
+  });
+  const groupsOfMap = new Map<number, Set<number>>();
+  const touch = (map: number, node: string): void => {
+    let gs = groupsOfMap.get(map);
+    if (!gs) {
+      gs = new Set();
+      for (const atom of dg.maps[map]!) if (unitOf[atom]! >= 0) gs.add(unitGroup[unitOf[atom]!]!);
+      groupsOfMap.set(map, gs);
+    }
+    for (const gi of gs) parts[gi]!.members.add(node);
+  };
+  for (const c of dg.cuts) touch(c.map, c.node);
+  for (const r of dg.rewrites) for (const m of r.kind === 'split' ? r.maps : [r.map]) touch(m, r.node);
+  for (const ln of dg.norms) for (const node of ln.stats) touch(ln.map, node);
+  dg.groups = parts.map((p, index) => {
+    const sources = [...p.sources].sort((a, b) => a - b);
+    let frozen = 0;
+    for (const si of sources) {
+      const s = dg.sources[si]!;
+      let f = 0;
+      for (let a = s.base; a < s.base + s.size; a++) if (unitOf[a]! < 0) f++;
+      frozen = Math.max(frozen, f);
+    }
+    const names = sources.map((si) => dg.sources[si]!.node);
+    return { index, name: names[0]!, sources: names, members: [...new Set([...names, ...p.members])], units: p.units, frozen };
+  });
+}
