@@ -17,6 +17,8 @@ export interface DataParallel {
    * the same collective as the sum of `extras` across ranks, which it returns.
    */
   syncGrads(params: readonly Tensor[], weight: number, extras: readonly number[]): number[];
+  /** Replaces each tensor with its element-wise sum across ranks, in place (e.g. BatchNorm's batch statistics). */
+  sumTensors(tensors: readonly Tensor[]): void;
   /** The element-wise sum of `values` across ranks. */
   sum(values: readonly number[]): number[];
 }

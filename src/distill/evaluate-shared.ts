@@ -4,8 +4,8 @@ import { evaluateGraph, type Evaluation } from './evaluate.js';
 import type { DataParallel } from './data-parallel.js';
 
 /**
- * evaluateGraph, shared out in a data-parallel run: each rank evaluates its shard of the split and the sums are
- * reduced, so every rank gets the whole split's figures. Without `parallel` it is evaluateGraph.
+ * evaluateGraph, shared out in a data-parallel run: each rank evaluates its share of the split's batches (whole
+ * batches, as one process builds them) and the sums are reduced, so every rank gets the whole split's figures. Without `parallel` it is evaluateGraph.
  */
 export async function evaluateShared(g: Graph, ds: Dataset, split: Split['name'], device: string, parallel?: DataParallel, onBatch?: (done: number, of: number) => void): Promise<Evaluation> {
   const progress = onBatch ? { onBatch } : {};

@@ -1,7 +1,7 @@
 import { add, argmax, contiguous, crossEntropy, eq, flip, mul, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import type { Views } from './views.js';
-import { imageFeeds, logitsValue, runGraph } from '../exec/index.js';
+import { imageFeeds, logitsValue, runGraph, type GlobalBatchNorm } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
@@ -26,10 +26,13 @@ export function logitsOverViews(g: Graph, x: Tensor, views: Views): Tensor {
   return tidy(() => mul(add(forward(g, x, false), forward(g, flip(x, [3]), false)), 0.5));
 }
 
-/** The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph. */
-export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[]): { logits: Tensor; values: Record<string, Tensor> } {
+/**
+ * The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph; in a
+ * training pass `globalBatchNorm` computes BatchNorm on the (global) batch's statistics.
+ */
+export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[], globalBatchNorm?: GlobalBatchNorm): { logits: Tensor; values: Record<string, Tensor> } {
   const v = logitsValue(g);
-  const out = runGraph(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v] });
+  const out = runGraph(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}) });
   return { logits: out[v]!, values: out };
 }
 
@@ -38,7 +41,10 @@ export type Evaluation = { accuracy: number; loss: number; count: number };
 export type EvaluateGraphOptions = {
   device?: string;
   batchSize?: number;
-  /** One rank's shard of the split (a data-parallel run). */
+  /**
+   * One rank's share of the split (a data-parallel run): whole batches dealt out in turn, so that every image's
+   * logits are computed in the batch one process would compute them in (the same float rounding).
+   */
   shard?: { rank: number; worldSize: number };
   /** Called after each batch with the batches done and their count (for a progress display). */
   onBatch?: (done: number, of: number) => void;
@@ -46,16 +52,16 @@ export type EvaluateGraphOptions = {
   views?: Views;
 };
 
-/** Top-1 accuracy and mean cross-entropy of a classifier graph on one split (or one rank's shard of it), in eval mode. */
+/** Top-1 accuracy and mean cross-entropy of a classifier graph on one split (or one rank's share of it), in eval mode. */
 export async function evaluateGraph(g: Graph, ds: Dataset, split: Split['name'], o: EvaluateGraphOptions = {}): Promise<Evaluation> {
   const { device = 'cpu', batchSize = 256, shard, onBatch, views = 'off' } = o;
   let correct = 0;
   let lossSum = 0;
   let count = 0;
-  const loader = BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null, ...(shard ? { shard } : {}) });
+  const loader = BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null });
   let done = 0;
   for await (const b of prefetchEpoch(loader)) {
-    if (b.n > 0) {
+    if (b.n > 0 && (!shard || done % shard.worldSize === shard.rank)) {
       const [c, l] = noGrad(() => tidy(() => {
         const { x, y } = batchOnDevice(b, device);
         const logits = logitsOverViews(g, x, views);

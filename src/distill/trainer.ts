@@ -1,4 +1,5 @@
-import { clone, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { clone, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, mul, noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { GlobalBatchNorm } from '../exec/index.js';
 import { ConfigError, WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, oneCycleSchedule, type Optimizer, type OptimizerState, type ScheduleName } from '../optim/index.js';
@@ -59,8 +60,9 @@ export type TrainOptions = {
   /** Called after each optimizer update with its number (1-based, counted over all epochs) and the total. */
   afterUpdate?: (update: number, total: number) => void;
   /**
-   * Data parallelism: batchSize is the global batch, each rank trains on its shard of every batch, gradients are
-   * summed weighted by shard size (so the update is the one a single process would make) and metrics are reduced.
+   * Data parallelism: batchSize is the global batch, each rank trains on its shard of every batch, BatchNorm uses the
+   * global batch's statistics, gradients are summed weighted by shard size (so the update is the one a single
+   * process would make, up to float rounding) and metrics are reduced.
    */
   parallel?: DataParallel;
   /** Continue from the state an earlier run passed to onCheckpoint (the graph must hold that epoch's weights). */
@@ -181,16 +183,27 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         step++;
         par?.syncBuffers(g);
         const rows = loader.rowsAt(epoch - 1, index);
-        let loss = b.n === 0 ? 0 : tidy(() => {
-          const { x, y } = batchOnDevice(b, o.device);
-          const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? []);
-          const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
-          const v = l.item();
-          if (Number.isFinite(v)) l.backward();
-          return v;
-        });
         const n = par ? loader.globalRows(index) : b.n;
-        if (par) loss = par.syncGrads(params, b.n / n, [loss * b.n])[0]! / n;
+        // BatchNorm on the whole global batch's statistics, computed alike with one process and with several; data
+        // parallel, each rank backpropagates its shard's share of the batch's mean loss (one with no rows joins the sums)
+        let loss = b.n === 0 && !par ? 0 : tidy(() => {
+          const bn = new GlobalBatchNorm(par ? (ts) => par.sumTensors(ts) : null);
+          try {
+            if (b.n === 0) {
+              bn.idle(g);
+              return 0;
+            }
+            const { x, y } = batchOnDevice(b, o.device);
+            const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? [], bn);
+            const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
+            const v = l.item();
+            bn.backward(!Number.isFinite(v) ? null : par ? mul(l, b.n / n) : l);
+            return v;
+          } finally {
+            bn.dispose();
+          }
+        });
+        if (par) loss = par.syncGrads(params, 1, [loss * b.n])[0]! / n;
         if (!Number.isFinite(loss)) {
           stopped = `non-finite training loss (${loss}) at epoch ${epoch}, batch ${index + 1}; kept the weights of epoch ${bestEpoch || 'start'}`;
           opt.zeroGrad();

@@ -70,6 +70,10 @@ export class ProcessGroup implements DataParallel {
     }));
   }
 
+  sumTensors(tensors: readonly Tensor[]): void {
+    if (tensors.length) noGrad(() => allReduce(tensors, 'sum'));
+  }
+
   sum(values: readonly number[]): number[] {
     return this.#reduce(values, 'sum');
   }

@@ -1,11 +1,14 @@
 import type { Tensor } from '../tensor/index.js';
 import type { Node } from '../graph/index.js';
+import type { GlobalBatchNorm } from './global-batch-norm.js';
 
 /** What a kernel knows besides its inputs. */
 export interface KernelContext {
   readonly node: Node;
   readonly training: boolean;
   readonly opset: number;
+  /** In the trainer's passes: training-mode BatchNorm on the whole global batch's statistics. */
+  readonly globalBatchNorm?: GlobalBatchNorm;
 }
 
 /** Runs one node: inputs in node order (null for an absent optional input), outputs in node order. */

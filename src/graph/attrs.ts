@@ -29,8 +29,10 @@ export function attrTensor(node: Node, name: string): TensorData | undefined {
 
 // Constructors for builders and importers.
 export const int = (value: number): Attr => ({ kind: 'int', value });
-export const float = (value: number): Attr => ({ kind: 'float', value });
+// ONNX stores float attributes as float32: a graph built in memory holds what its saved file will, so a run resumed
+// from a saved graph computes with the same BatchNorm epsilon and momentum as the run that saved it.
+export const float = (value: number): Attr => ({ kind: 'float', value: Math.fround(value) });
 export const ints = (value: readonly number[]): Attr => ({ kind: 'ints', value });
-export const floats = (value: readonly number[]): Attr => ({ kind: 'floats', value });
+export const floats = (value: readonly number[]): Attr => ({ kind: 'floats', value: value.map((v) => Math.fround(v)) });
 export const string = (value: string): Attr => ({ kind: 'string', value });
 export const noAttrs: Attrs = {};

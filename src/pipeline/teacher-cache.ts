@@ -16,21 +16,22 @@ export class TeacherCache {
 
   /**
    * Runs the teacher over the training split (with views 'flip', the mean of its logits on each image and its mirror
-   * image). In a data-parallel run each rank computes its shard of every batch and one allreduce assembles the whole
-   * table on every rank (each row is written by exactly one rank). `onBatch` hears of each batch done (for a progress
-   * display).
+   * image). In a data-parallel run the batches are dealt out to the ranks in turn (whole batches, as one process
+   * builds them, so every row's logits have the same float rounding) and one allreduce assembles the whole table on
+   * every rank (each row is written by exactly one rank). `onBatch` hears of each batch done (for a progress display).
    */
   static async build(teacher: Graph, ds: Dataset, o: { device: string; views: Views; batchSize?: number; parallel?: DataParallel | undefined; onBatch?: (done: number, of: number) => void }): Promise<TeacherCache> {
     const parallel = o.parallel;
-    const shard = parallel ? { shard: { rank: parallel.rank, worldSize: parallel.worldSize } } : {};
-    const loader = BatchLoader.of(ds, 'train', { batchSize: (o.batchSize ?? 256) * (parallel?.worldSize ?? 1), shuffle: false, augment: null, ...shard });
+    const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize ?? 256, shuffle: false, augment: null });
     const parts: Tensor[] = [];
     const rows: Uint32Array[] = [];
     let index = 0;
     for await (const b of prefetchEpoch(loader)) {
-      rows.push(loader.rowsAt(0, index++));
-      if (b.n > 0) parts.push(noGrad(() => tidy(() => keep(logitsOverViews(teacher, batchOnDevice(b, o.device).x, o.views)))));
-      o.onBatch?.(index, loader.batchesPerEpoch);
+      if (!parallel || index % parallel.worldSize === parallel.rank) {
+        rows.push(loader.rowsAt(0, index));
+        parts.push(noGrad(() => tidy(() => keep(logitsOverViews(teacher, batchOnDevice(b, o.device).x, o.views)))));
+      }
+      o.onBatch?.(++index, loader.batchesPerEpoch);
     }
     const all = tidy(() => (parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts)));
     for (const p of parts) p.dispose();
@@ -47,10 +48,10 @@ export class TeacherCache {
   }
 }
 
-/** The full [rows, classes] table from each rank's shard rows: zeros elsewhere, then summed across ranks. */
+/** The full [rows, classes] table from each rank's rows: zeros elsewhere, then summed across ranks. */
 function assemble(parts: Tensor[], rows: Uint32Array[], total: number, parallel: DataParallel): Tensor {
   const local = parts.length ? cat(parts) : null;
-  // every rank needs the class count, also one whose shards were all empty
+  // every rank needs the class count, also one that was dealt no batch
   const [classSum, ranksWithRows] = parallel.sum([local ? local.shape[1]! : 0, local ? 1 : 0]);
   const full = zeros([total, classSum! / ranksWithRows!]);
   if (local) {

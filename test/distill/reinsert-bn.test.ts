@@ -105,6 +105,21 @@ test('inserting BN leaves the function unchanged: eval mode to 1e-4, train mode 
   assert.ok(liveTensors() <= live, 'no tensors leaked');
 });
 
+// Issue 37: the inserted nodes held epsilon 1e-5 and momentum 0.9 as float64 and their file as float32, so a step
+// resumed from a checkpoint's file updated the running statistics with another momentum (1-ulp drift).
+test('inserted BatchNorms hold the attributes their saved file holds (a resumed run computes with the same constants)', async () => {
+  const ds = await data();
+  const g = foldedResnet();
+  const inserted = new Set(reinsertBatchNorm(g, ds, 'auto', { device: 'cpu', seed: 0, batches: 1, batchSize: 64 }));
+  const loaded = loadOnnx(toOnnxBytes(g));
+  const attrsOf = (h: Graph): unknown[] => h.nodes.filter((n) => inserted.has(n.name)).map((n) => n.attrs);
+  assert.equal(attrsOf(g).length, inserted.size);
+  assert.deepEqual(attrsOf(g), attrsOf(loaded));
+  assert.deepEqual(float(0.1), { kind: 'float', value: Math.fround(0.1) });
+  loaded.dispose();
+  g.dispose();
+});
+
 test('folding back equals the BN model in eval mode (1e-4), and the folded export runs in onnxruntime', async () => {
   const ds = await data();
   const g = foldedResnet();

@@ -34,14 +34,21 @@ const run = async (out: string, epochs = 3): Promise<string[]> => [
 type Report = { steps: { epochs: { trainLoss: number; valAccuracy: number }[]; testAccuracy: number }[]; config: { worldSize?: number } };
 const report = (out: string): Report => JSON.parse(readFileSync(join(dir, out, 'report.json'), 'utf8')) as Report;
 
+/**
+ * Every step's per-epoch training loss within 1e-4 relative and the same validation accuracies (issue 37); test
+ * accuracies within 3 of 10,000 images (rounding-level weight differences flip the odd borderline image).
+ */
 function assertSameRun(a: Report, b: Report, what: string): void {
-  const [ea, eb] = [a.steps[0]!.epochs, b.steps[0]!.epochs];
-  assert.equal(ea.length, eb.length);
-  for (const [i, e] of ea.entries()) {
-    assert.ok(Math.abs(e.trainLoss - eb[i]!.trainLoss) <= 1e-4 * Math.abs(e.trainLoss), `${what}: epoch ${i + 1} train loss ${e.trainLoss} vs ${eb[i]!.trainLoss}`);
-    assert.ok(Math.abs(e.valAccuracy - eb[i]!.valAccuracy) <= 1 / 300 + 1e-12, `${what}: epoch ${i + 1} val accuracy ${e.valAccuracy} vs ${eb[i]!.valAccuracy}`);
+  assert.equal(a.steps.length, b.steps.length);
+  for (const [k, step] of a.steps.entries()) {
+    const [ea, eb] = [step.epochs, b.steps[k]!.epochs];
+    assert.equal(ea.length, eb.length);
+    for (const [i, e] of ea.entries()) {
+      assert.ok(Math.abs(e.trainLoss - eb[i]!.trainLoss) <= 1e-4 * Math.abs(e.trainLoss), `${what}: step ${k + 1} epoch ${i + 1} train loss ${e.trainLoss} vs ${eb[i]!.trainLoss}`);
+      assert.equal(eb[i]!.valAccuracy, e.valAccuracy, `${what}: step ${k + 1} epoch ${i + 1} val accuracy`);
+    }
+    assert.ok(Math.abs(b.steps[k]!.testAccuracy - step.testAccuracy) <= 3e-4 + 1e-12, `${what}: step ${k + 1} test accuracy ${step.testAccuracy} vs ${b.steps[k]!.testAccuracy}`);
   }
-  assert.ok(Math.abs(a.steps[0]!.testAccuracy - b.steps[0]!.testAccuracy) <= 2e-4 + 1e-12, `${what}: test accuracy`);
 }
 
 test('compress --nproc 2 gives the per-epoch training loss and accuracies of one process, and only rank 0 writes', { skip }, async () => {
@@ -54,6 +61,37 @@ test('compress --nproc 2 gives the per-epoch training loss and accuracies of one
   assert.equal(report('two').config.worldSize, 2);
   assert.deepEqual(readdirSync(join(dir, 'two')).sort(), readdirSync(join(dir, 'one')).sort());
 });
+
+// Issue 37: lenet5 has no BatchNorm, but compress re-inserts it after the bare convs, and each rank normalised by
+// its shard's statistics (epoch-1 loss 0.52349 with 1 process, 0.53234 with 2; these tests failed so). Two pruning
+// steps; 1500 rows less 300 for validation in global batches of 77 end in a 45-row batch, cut 22 + 23. With
+// distillation from the teacher cache, from a teacher run per batch (--teacher-mode previous: no cache), and without.
+// The teacher is trained (2 epochs): near chance, nearly tied logits flip on the last bit of a weight.
+async function lenetTeacher(): Promise<string> {
+  const path = join(dir, 'lenet5.onnx');
+  if (!existsSync(path)) {
+    const r = runCli(['train-teacher', '--arch', 'lenet5', '--data', 'mnist', '--epochs', '2', '--train-subset', '1500', '--val-size', '300', '--seed', '4', '--threads', '1', '-o', path]);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  return path;
+}
+for (const [what, flags] of [['distillation, teacher cache', []], ['distillation, no cache', ['--teacher-mode', 'previous']], ['no distillation', ['--no-distill']]] as const) {
+  test(`lenet5 (BatchNorm re-inserted), two steps: --nproc 2 gives the numbers of one process (${what})`, { skip }, async () => {
+    const name = what.replace(/[^a-z]+/g, '-');
+    const teacherPath = await lenetTeacher();
+    const args = (out: string): string[] => [
+      'compress', '--teacher', teacherPath, '--data', 'mnist', '--train-subset', '1500', '--val-size', '300', '--ratios', '0.7,0.5', '--epochs-per-step', '1',
+      '--batch-size', '77', '--lr', '0.05', '--threads', '1', '--seed', '4', ...flags, '--json', '-o', join(dir, out),
+    ];
+    const one = runCli(args(`${name}1`));
+    assert.equal(one.status, 0, one.stderr);
+    const two = runCli([...args(`${name}2`), '--nproc', '2']);
+    assert.equal(two.status, 0, two.stderr);
+    const [a, b] = [report(`${name}1`), report(`${name}2`)];
+    assert.ok(a.steps.every((st) => (st as { batchNormInserted?: number }).batchNormInserted === 2), 'whittle re-inserted BatchNorm after both convs');
+    assertSameRun(a, b, `1 vs 2 processes, ${what}`);
+  });
+}
 
 test('with --ema, compress --nproc 2 still gives the per-epoch numbers of one process', { skip }, async () => {
   const one = runCli([...await run('ema-one'), '--ema', '0.9']);

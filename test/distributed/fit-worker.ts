@@ -1,5 +1,6 @@
-// One rank of the equivalence test: trains the zoo's mlp on an MNIST subset with `fit` and prints the epochs as
-// JSON. argv: worldSize [rank port]; worldSize 1 runs without a process group.
+// One rank of the equivalence test: trains a zoo model (FIT_MODEL, default mlp) on an MNIST subset with `fit` and
+// prints the epochs as JSON. argv: worldSize [rank port]; worldSize 1 runs without a process group. FIT_BATCH sets
+// the global batch (default 75), FIT_LR the learning rate (default 0.05).
 import { manualSeed, setNumThreads } from '../../src/tensor/index.js';
 import { buildZooGraph, type ZooArch } from '../../src/zoo/index.js';
 import { openDataset } from '../../src/data/index.js';
@@ -14,8 +15,11 @@ const ds = await openDataset('mnist', { trainSubset: 1000, valSize: 300, seed: 0
 const model = (rank === 1 && process.env['FIT_MODEL_1']) || process.env['FIT_MODEL'] || 'mlp';
 const g = buildZooGraph(model as ZooArch, { input: ds.shape, classes: 10 });
 const group = worldSize > 1 ? ProcessGroup.join({ rank, worldSize, masterAddr: '127.0.0.1', masterPort: port, timeoutMs: 30_000, backend: 'gloo' }) : undefined;
-// 1000 rows in global batches of 75: the last batch has 25 rows, cut 12 + 13, so the shard weighting is exercised
-const r = await fit(g, ds, { epochs: 2, batchSize: 75, lr: 0.05, optimizer: 'sgd', weightDecay: 5e-4, seed: 1, device: 'cpu', ...(group ? { parallel: group } : {}) });
+// 700 training rows in global batches of 75: the last batch has 25 rows, cut 12 + 13, so the shard weighting is
+// exercised; in batches of 233 the last has 1 row, and rank 0's shard of it is empty
+const batchSize = Number(process.env['FIT_BATCH'] ?? 75);
+const lr = Number(process.env['FIT_LR'] ?? 0.05);
+const r = await fit(g, ds, { epochs: 2, batchSize, lr, optimizer: 'sgd', weightDecay: 5e-4, seed: 1, device: 'cpu', ...(group ? { parallel: group } : {}) });
 group?.close();
 console.log(JSON.stringify({ epochs: r.epochs.map((e) => ({ trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })), bestValAccuracy: r.bestValAccuracy }));
 g.dispose();

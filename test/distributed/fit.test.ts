@@ -7,10 +7,8 @@ const skip = distributedBackends().includes('gloo') ? false : 'the addon was bui
 
 type Fit = { epochs: { trainLoss: number; valAccuracy: number }[]; bestValAccuracy: number };
 
-// lenet5 (convolutions, no BatchNorm) on 1000 MNIST rows in global batches of 75: the last batch has 25 rows, cut
-// 12 + 13, so a shard-size-weighted gradient sum is needed to match one process.
-test('fit with 2 ranks matches fit in one process: per-epoch training loss to rounding, same validation accuracy', { skip }, async () => {
-  const env = { FIT_MODEL: 'lenet5' };
+/** Trains FIT_MODEL with 1 and with 2 ranks and checks that every epoch's training loss agrees to `rel` and its validation accuracy exactly. */
+async function assertTwoRanksMatchOne(env: Record<string, string>, rel: number): Promise<void> {
   const [one] = await spawnRanks('fit-worker.js', [0], () => ['1'], env);
   const two = await spawnRanks('fit-worker.js', [0, 1], (rank, port) => ['2', String(rank), String(port)], env);
   for (const r of [one!, ...two]) assert.equal(r.code, 0, r.stderr);
@@ -19,11 +17,25 @@ test('fit with 2 ranks matches fit in one process: per-epoch training loss to ro
     const got = r.out as Fit;
     assert.equal(got.epochs.length, ref.epochs.length);
     for (const [i, e] of ref.epochs.entries()) {
-      assert.ok(Math.abs(got.epochs[i]!.trainLoss - e.trainLoss) <= 1e-5 * e.trainLoss, `epoch ${i + 1}: ${got.epochs[i]!.trainLoss} vs ${e.trainLoss}`);
-      assert.equal(got.epochs[i]!.valAccuracy, e.valAccuracy);
+      assert.ok(Math.abs(got.epochs[i]!.trainLoss - e.trainLoss) <= rel * e.trainLoss, `${env['FIT_MODEL']}: epoch ${i + 1}: ${got.epochs[i]!.trainLoss} vs ${e.trainLoss}`);
+      assert.equal(got.epochs[i]!.valAccuracy, e.valAccuracy, `${env['FIT_MODEL']}: epoch ${i + 1} validation accuracy`);
     }
   }
   assert.deepEqual(two[0]!.out, two[1]!.out, 'both ranks report the same figures');
+}
+
+// lenet5 (convolutions, no BatchNorm) on 700 MNIST training rows in global batches of 75: the last batch has 25
+// rows, cut 12 + 13, so a shard-size-weighted gradient sum is needed to match one process.
+test('fit with 2 ranks matches fit in one process: per-epoch training loss to rounding, same validation accuracy', { skip }, async () => {
+  await assertTwoRanksMatchOne({ FIT_MODEL: 'lenet5' }, 1e-6);
+});
+
+// Issue 37: each rank normalised by its own shard's BatchNorm statistics (and one process by libtorch's float32
+// batch_norm, off by ~1e-5 of the scale), so 1 and 2 ranks parted by 1e-3 and more. Global batches of 233 over 700
+// rows end in a 1-row batch, of which rank 0's shard is empty: it still joins every BatchNorm sum. The tolerance is
+// the issue's 1e-4: this short run amplifies rounding (1 process at 1 vs 2 threads differs by ~3e-5 on resnet-small).
+test('BatchNorm models with 2 ranks match one process: statistics of the whole global batch, an empty shard included', { skip }, async () => {
+  for (const model of ['vgg-small', 'resnet-small']) await assertTwoRanksMatchOne({ FIT_MODEL: model, FIT_BATCH: '233', FIT_LR: '0.01' }, 1e-4);
 });
 
 test('ranks that hold different graphs stop with a DistError before training', { skip }, async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { manualSeed } from '../../src/tensor/index.js';
-import { buildZooGraph } from '../../src/zoo/index.js';
+import { buildZooGraph, type ZooArch } from '../../src/zoo/index.js';
 import { saveOnnx } from '../../src/onnx/index.js';
 import { writeIdxSet } from '../data/fixtures.js';
 
@@ -14,10 +14,13 @@ export function smallIdxData(): string {
 }
 
 /** An untrained vgg-small (seed 0) for `classes` classes of 1x`side`x`side` images, saved as ONNX in a new folder. */
-export async function vggTeacherFile(classes = 10, side = 12): Promise<string> {
+export const vggTeacherFile = (classes = 10, side = 12): Promise<string> => zooTeacherFile('vgg-small', classes, side);
+
+/** An untrained zoo model (seed 0) for `classes` classes of 1x`side`x`side` images, saved as ONNX in a new folder. */
+export async function zooTeacherFile(arch: ZooArch, classes = 10, side = 12): Promise<string> {
   manualSeed(0);
   const path = join(mkdtempSync(join(tmpdir(), 'whittle-pipeline-')), 'teacher.onnx');
-  const g = buildZooGraph('vgg-small', { input: [1, side, side], classes });
+  const g = buildZooGraph(arch, { input: [1, side, side], classes });
   await saveOnnx(g, path);
   g.dispose();
   return path;

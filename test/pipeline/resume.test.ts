@@ -10,7 +10,7 @@ import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import { AbortedError } from '../../src/distill/index.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
-import { newRun, smallIdxData, vggTeacherFile as teacherFile } from './fixtures.js';
+import { newRun, smallIdxData, vggTeacherFile as teacherFile, zooTeacherFile } from './fixtures.js';
 
 const DATA = smallIdxData();
 
@@ -78,6 +78,43 @@ test('a run SIGKILLed at several points and resumed each time reports the same m
   const again = runCli(['compress', '--resume', run, '--json']);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(metrics(again.lastJson() as unknown as CompressReport), reference);
+});
+
+type KillPoint = { step: number; epoch: number; index?: number; checkpointMs?: number };
+
+/** A compress run in a child process that SIGKILLs itself at `at` (kill-child.ts); resolves whether it was killed. */
+function runKilledAt(options: Record<string, unknown>, at: KillPoint | null): Promise<{ killed: boolean; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'test', 'pipeline', 'kill-child.js'), JSON.stringify(options), JSON.stringify(at)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (_code, signal) => resolve({ killed: signal === 'SIGKILL', stderr }));
+  });
+}
+
+// Issue 37: whittle's BatchNorm after lenet5's bare convs was made with epsilon and momentum as float64, its saved
+// file holds float32, so a step resumed from a checkpoint computed with other constants than the run that wrote it
+// (1-ulp differences in the running statistics, then in the weights and sometimes the metrics). The kills land
+// exactly at batch boundaries inside steps and in the middle of a checkpoint being written; the final student must
+// be the same bytes, not just the same rounded metrics.
+test('a run with re-inserted BatchNorm, SIGKILLed inside steps and while writing a checkpoint, resumes to the same bytes', async () => {
+  const teacher = await zooTeacherFile('lenet5', 10, 28);
+  const options = { teacher, data: 'mnist', trainSubset: 1000, valSize: 250, batchSize: 100, ratios: [0.6, 0.6], epochsPerStep: 2, seed: 5, threads: 1 };
+  const whole = newRun();
+  const w = await runKilledAt({ ...options, out: whole }, null);
+  assert.ok(!w.killed, w.stderr);
+  const reference = readReport(whole);
+  assert.equal(reference.steps[0]!.batchNormInserted, 2, 'whittle re-inserted BatchNorm after both convs');
+  const run = newRun();
+  const points: KillPoint[] = [{ step: 1, epoch: 2, index: 3 }, { step: 2, epoch: 1, checkpointMs: 0 }, { step: 2, epoch: 2, index: 2 }];
+  for (const [k, at] of points.entries()) {
+    const r = await runKilledAt(k === 0 ? { ...options, out: run } : { resume: run }, at);
+    assert.ok(r.killed, `run ${k} was killed at ${JSON.stringify(at)}: ${r.stderr}`);
+  }
+  const last = await runKilledAt({ resume: run }, null);
+  assert.ok(!last.killed, last.stderr);
+  assert.deepEqual(metrics(readReport(run)), metrics(reference));
+  assert.ok(readFileSync(join(run, 'student.onnx')).equals(readFileSync(join(whole, 'student.onnx'))), 'the final student is the same bytes');
 });
 
 for (const [what, extra] of [['AdamW', { optimizer: 'adamw' }], ['SGD with a moving average of the weights', { ema: 0.9 }]] as const) {

@@ -1,5 +1,6 @@
 import { add, batchNorm, callAten, callAtenMany, mean, mul, reshape, sqrt, sub, div, type Tensor } from '../../tensor/index.js';
 import { attrFloat, attrInt } from '../../graph/index.js';
+import { onnxTrainingForm } from '../global-batch-norm.js';
 import type { Kernel } from '../kernel.js';
 import { checkedAxis, need, unsupported } from './util.js';
 
@@ -19,17 +20,18 @@ function batchNormOnnxTraining(x: Tensor, scale: Tensor, bias: Tensor, runMean: 
 
 /**
  * BatchNormalization. Inference uses the running statistics. When the executor trains (ctx.training), libtorch's
- * batch_norm uses batch statistics and updates the running ones in place, which is how the trainer keeps them. A
- * node that itself asks for training (training_mode=1, or the running-statistics outputs) gets ONNX's functional
- * form instead. ONNX's momentum weighs the old running value; PyTorch's weighs the batch.
+ * batch_norm uses batch statistics and updates the running ones in place; the trainer passes a GlobalBatchNorm
+ * (ctx.globalBatchNorm) instead, which computes them one way for one process and for a data-parallel group's whole
+ * global batch. A node that itself asks for training (training_mode=1, or the running-statistics outputs) gets
+ * ONNX's functional form. ONNX's momentum weighs the old running value; PyTorch's weighs the batch.
  */
 const BatchNormalization: Kernel = (inputs, ctx) => {
   const [x, scale, bias, mean_, variance] = [0, 1, 2, 3, 4].map((i) => need(inputs, i, ctx)) as [Tensor, Tensor, Tensor, Tensor, Tensor];
   const eps = attrFloat(ctx.node, 'epsilon', 1e-5);
   const onnxMomentum = attrFloat(ctx.node, 'momentum', 0.9);
   if (ctx.node.outputs.slice(3).some((o) => o)) unsupported(ctx, 'the saved_mean/saved_var outputs');
-  const wantsStats = ctx.node.outputs.slice(1).some((o) => o);
-  if (wantsStats || attrInt(ctx.node, 'training_mode', 0) === 1) return batchNormOnnxTraining(x, scale, bias, mean_, variance, eps, onnxMomentum);
+  if (onnxTrainingForm(ctx.node)) return batchNormOnnxTraining(x, scale, bias, mean_, variance, eps, onnxMomentum);
+  if (ctx.globalBatchNorm) return [ctx.globalBatchNorm.normalize(x, scale, bias, mean_, variance, eps, 1 - onnxMomentum)];
   return [batchNorm(x, scale, bias, mean_, variance, { training: ctx.training, momentum: 1 - onnxMomentum, eps })];
 };
 

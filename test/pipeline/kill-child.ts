@@ -1,0 +1,17 @@
+// A compress run that SIGKILLs itself at a given point, for the resume tests (the kill lands exactly there, which
+// a parent reading throttled --json progress cannot do). argv: options as JSON, the point as JSON or null: a batch
+// boundary {step, epoch, index} (after that batch's update), or {step, epoch, checkpointMs}: that many ms after the
+// epoch's end, inside the writing of its checkpoint.
+import { compress, type CompressEvent } from '../../src/api/compress.js';
+import type { CompressOptions } from '../../src/options/index.js';
+
+type Point = { step: number; epoch: number; index?: number; checkpointMs?: number };
+const options = JSON.parse(process.argv[2]!) as CompressOptions;
+const at = JSON.parse(process.argv[3] ?? 'null') as Point | null;
+const die = (): void => void process.kill(process.pid, 'SIGKILL');
+const onEvent = (e: CompressEvent): void => {
+  if (!at || !('step' in e) || e.step !== at.step || !('epoch' in e) || e.epoch !== at.epoch) return;
+  if (e.type === 'batch' && e.index === at.index) die();
+  if (e.type === 'epoch-end' && at.checkpointMs !== undefined) setTimeout(die, at.checkpointMs);
+};
+await compress({ ...options, onEvent });
