@@ -1,4 +1,5 @@
 import type { Graph } from '../graph/index.js';
+import type { Precision } from '../tensor/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
 import { resolve } from 'node:path';
 import type { TeacherSource } from '../pipeline/teacher-model.js';
@@ -12,6 +13,8 @@ import { checkDevice } from './device.js';
 
 /** Progress of trainTeacher(): after each batch and each epoch, then once with the result. */
 export type TrainTeacherEvent =
+  /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
+  | { type: 'precision'; precision: Precision; reason: string }
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   /**
    * Ready to train (a zoo architecture too, with nothing inserted or untied): a `model`'s BatchNorms inserted after
@@ -33,7 +36,7 @@ export type TrainTeacherEvent =
 export type TeacherOrigin = { arch: string; model?: never } | { model: string; arch?: never };
 
 /** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
-type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'signal'> : never;
+type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'onPrecision' | 'signal'> : never;
 
 /** What may come with `resume`: the training's settings are its checkpoint's. */
 const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
@@ -99,6 +102,7 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
       onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
       onBatch: (b) => emit({ type: 'batch', ...b }),
       onPrepared: (p) => emit({ type: 'prepared', ...p }),
+      onPrecision: (p) => emit({ type: 'precision', ...p }),
       ...(o.signal ? { signal: o.signal } : {}),
     });
   } catch (e) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Graph } from '../graph/index.js';
 import { SCHEDULES } from '../optim/index.js';
+import { PRECISIONS } from '../tensor/index.js';
 import { choice, int, num, numList, optional, pattern, text, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
@@ -39,6 +40,7 @@ export const normalizationOptions = {
 export const engineOptions = {
   threads: withDefault(int('intra-op threads', 1), 2),
   device: withDefault(pattern('cpu, cuda or cuda:N', /^(cpu|cuda(:\d+)?)$/, 'expected cpu, cuda or cuda:N', { arg: '<d>' }), 'cpu'),
+  precision: withDefault(choice("arithmetic of the forward passes: fp32, or bf16 (PyTorch's autocast: convolutions and matmuls in bfloat16; weights, optimizer, BatchNorm statistics, losses and saved models stay float32); auto: bf16 on a CPU with AVX512-BF16 or AMX, else fp32", PRECISIONS), 'auto'),
 } as const;
 
 /** The peak learning rate a command uses for each optimizer when `lr` is not given. */

@@ -1,5 +1,6 @@
 import type { Dataset } from '../data/index.js';
 import type { RunConfig } from './run-config.js';
+import type { Precision } from '../tensor/index.js';
 
 /** report.json: the teacher, then one entry per step (contract: field names as in the compress issue). */
 export type EpochRow = { epoch: number; trainLoss: number; valAccuracy: number };
@@ -44,5 +45,7 @@ export type CompressReport = {
   final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
   /** Every setting of the run, resolved (as in run.json), whether the teacher's outputs were cached, and the number of processes of a data-parallel run. */
   config: RunConfig & { teacherCache: boolean; worldSize?: number };
+  /** The arithmetic of the run's forward passes (config.precision resolved on this machine); absent in reports written before it was added (fp32). */
+  precision?: Precision;
   versions: { whittle: string; libtorch: string; node: string };
 };
