@@ -1,0 +1,69 @@
+// bf16 training two ways, in one process, taking turns (ABBA) so both see the same machine load: (a) libtorch's
+// autocast around the forward pass (how whittle trains with precision bf16), (b) whittle's own Conv and Gemm kernels
+// casting their float32 inputs to bf16 (what a per-kernel cast would do). Prints the median ratio a/b of images/s.
+// Usage: node dist/bench/autocast-vs-cast.bench.js [rounds=8] [steps=3] [arch=vgg-small] [batch=128]
+import { cast, crossEntropy, manualSeed, randint, randn, setNumThreads, setPrecision, tidy, contiguous, keep, type Tensor } from '../src/tensor/index.js';
+import { buildZooGraph, type ZooArch } from '../src/zoo/index.js';
+import { Sgd } from '../src/optim/index.js';
+import { forward, toChannelsLast } from '../src/distill/index.js';
+import { kernelFor, registerKernels, type Kernel } from '../src/exec/index.js';
+import { median } from './run-peers.js';
+
+const rounds = Number(process.argv[2] ?? 8);
+const steps = Number(process.argv[3] ?? 3);
+const arch = (process.argv[4] ?? 'vgg-small') as ZooArch;
+const batch = Number(process.argv[5] ?? 128);
+setNumThreads(2);
+manualSeed(0);
+
+const CAST_OPS = ['Conv', 'Gemm', 'MatMul'];
+const own = Object.fromEntries(CAST_OPS.map((op) => [op, kernelFor(op)!])) as Record<string, Kernel>;
+const casting = Object.fromEntries(CAST_OPS.map((op) => [op, ((inputs, ctx) => own[op]!(inputs.map((t) => (t && t.dtype === 'float32' ? cast(t, 'bfloat16') : t)), ctx)) as Kernel]));
+
+const g = buildZooGraph(arch, { input: [1, 28, 28], classes: 10 });
+toChannelsLast(g);
+const x = keep(tidy(() => contiguous(randn([batch, 1, 28, 28]), 'channels_last')));
+const y = randint(10, [batch]);
+const opt = new Sgd(g.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+const step = (): void => {
+  tidy(() => {
+    const logits = forward(g, x, true);
+    crossEntropy(logits.dtype === 'float32' ? logits : cast(logits, 'float32'), y).backward();
+  });
+  opt.step();
+  opt.zeroGrad();
+};
+
+/** Images/s of `steps` steps with the given way of computing in bf16. */
+function run(way: 'autocast' | 'cast'): number {
+  const restore = setPrecision(way === 'autocast' ? 'bf16' : 'fp32');
+  registerKernels(way === 'cast' ? casting : own);
+  try {
+    step(); // the first step after a switch warms the other path's caches
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < steps; i++) step();
+    return (batch * steps) / (Number(process.hrtime.bigint() - t0) / 1e9);
+  } finally {
+    registerKernels(own);
+    restore();
+  }
+}
+
+const ratios: number[] = [];
+const a: number[] = [];
+const b: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const [first, second] = r % 2 ? (['cast', 'autocast'] as const) : (['autocast', 'cast'] as const);
+  const one = run(first);
+  const two = run(second);
+  const [ia, ib] = r % 2 ? [two, one] : [one, two];
+  a.push(ia);
+  b.push(ib);
+  ratios.push(ia / ib);
+}
+const row = { bench: 'autocast-vs-cast', arch, batch, rounds, steps, autocastImagesPerSec: median(a), castImagesPerSec: median(b), medianRatio: median(ratios), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios) };
+console.log(`${arch} batch ${batch}, bf16 training: autocast ${row.autocastImagesPerSec.toFixed(1)} vs casting kernels ${row.castImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})`);
+console.log(JSON.stringify(row));
+for (const t of [x, y] as Tensor[]) t.dispose();
+opt.dispose();
+g.dispose();
