@@ -34,15 +34,17 @@ const step = (): void => {
   opt.zeroGrad();
 };
 
-/** Images/s of `steps` steps with the given way of computing in bf16. */
-function run(way: 'autocast' | 'cast'): number {
+/** Images per second and per CPU second of `steps` steps with the given way of computing in bf16. */
+function run(way: 'autocast' | 'cast'): [number, number] {
   const restore = setPrecision(way === 'autocast' ? 'bf16' : 'fp32');
   registerKernels(way === 'cast' ? casting : own);
   try {
     step(); // the first step after a switch warms the other path's caches
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) step();
-    return (batch * steps) / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const cpu = process.cpuUsage(cpu0);
+    return [(batch * steps) / (Number(process.hrtime.bigint() - t0) / 1e9), (batch * steps) / ((cpu.user + cpu.system) / 1e6)];
   } finally {
     registerKernels(own);
     restore();
@@ -50,6 +52,7 @@ function run(way: 'autocast' | 'cast'): number {
 }
 
 const ratios: number[] = [];
+const cpuRatios: number[] = [];
 const a: number[] = [];
 const b: number[] = [];
 for (let r = 0; r < rounds; r++) {
@@ -57,12 +60,16 @@ for (let r = 0; r < rounds; r++) {
   const one = run(first);
   const two = run(second);
   const [ia, ib] = r % 2 ? [two, one] : [one, two];
-  a.push(ia);
-  b.push(ib);
-  ratios.push(ia / ib);
+  a.push(ia[0]);
+  b.push(ib[0]);
+  ratios.push(ia[0] / ib[0]);
+  cpuRatios.push(ia[1] / ib[1]);
 }
-const row = { bench: 'autocast-vs-cast', arch, batch, rounds, steps, autocastImagesPerSec: median(a), castImagesPerSec: median(b), medianRatio: median(ratios), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios) };
-console.log(`${arch} batch ${batch}, bf16 training: autocast ${row.autocastImagesPerSec.toFixed(1)} vs casting kernels ${row.castImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})`);
+const row = {
+  bench: 'autocast-vs-cast', arch, batch, rounds, steps, autocastImagesPerSec: median(a), castImagesPerSec: median(b), medianRatio: median(ratios), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios),
+  medianCpuRatio: median(cpuRatios), minCpuRatio: Math.min(...cpuRatios), maxCpuRatio: Math.max(...cpuRatios),
+};
+console.log(`${arch} batch ${batch}, bf16 training: autocast ${row.autocastImagesPerSec.toFixed(1)} vs casting kernels ${row.castImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)}); per CPU second ${row.medianCpuRatio.toFixed(3)} (${row.minCpuRatio.toFixed(3)}-${row.maxCpuRatio.toFixed(3)})`);
 console.log(JSON.stringify(row));
 for (const t of [x, y] as Tensor[]) t.dispose();
 opt.dispose();

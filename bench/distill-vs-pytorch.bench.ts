@@ -17,8 +17,8 @@ for (const cache of [false, true]) {
   const ours = new Server(process.execPath, ['bin/whittle.js', 'bench', 'distill', ...common.filter((a) => a !== '--serve'), '--precision', precision, ...(cache ? ['--teacher-cache'] : [])]);
   const peer = new Server(PYTHON, ['bench/peer/distill_bench.py', ...common]);
   const r = await interleave(ours, peer, rounds, steps);
-  const row = { arch, studentWidths: widths ?? 'as the teacher', precision, whittleTeacherCache: cache, whittleImagesPerSec: median(r.a), pytorchImagesPerSec: median(r.b), medianRatio: median(r.ratios), minRatio: Math.min(...r.ratios), maxRatio: Math.max(...r.ratios) };
+  const row = { arch, studentWidths: widths ?? 'as the teacher', precision, whittleTeacherCache: cache, whittleImagesPerSec: median(r.a), pytorchImagesPerSec: median(r.b), medianRatio: median(r.ratios), minRatio: Math.min(...r.ratios), maxRatio: Math.max(...r.ratios), ...(r.cpuRatios.length ? { medianCpuRatio: median(r.cpuRatios), minCpuRatio: Math.min(...r.cpuRatios), maxCpuRatio: Math.max(...r.cpuRatios) } : {}) };
   results.push(row);
-  console.log(`${arch} distillation step (student ${widths ?? 'as the teacher'}), whittle ${precision} ${cache ? 'with' : 'without'} the teacher cache vs PyTorch without: ${row.whittleImagesPerSec.toFixed(1)} vs ${row.pytorchImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})`);
+  console.log(`${arch} distillation step (student ${widths ?? 'as the teacher'}), whittle ${precision} ${cache ? 'with' : 'without'} the teacher cache vs PyTorch without: ${row.whittleImagesPerSec.toFixed(1)} vs ${row.pytorchImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})${row.medianCpuRatio === undefined ? '' : `; per CPU second ${row.medianCpuRatio.toFixed(3)} (${row.minCpuRatio!.toFixed(3)}-${row.maxCpuRatio!.toFixed(3)})`}`);
 }
 console.log(JSON.stringify({ bench: 'distill-vs-pytorch', results }));

@@ -19,8 +19,8 @@ for (const arch of archs) {
   const ours = new Server(process.execPath, ['bin/whittle.js', 'bench', 'train', ...common, '--precision', precision]);
   const peer = new Server(PYTHON, ['bench/peer/train_bench.py', ...common, '--precision', peerPrecision]);
   const r = await interleave(ours, peer, rounds, steps);
-  const row = { arch, memoryFormat: fmt, threads: Number(threads), batch: 128, precision, peerPrecision, rounds, stepsPerRound: steps, whittleImagesPerSec: median(r.a), pytorchImagesPerSec: median(r.b), medianRatio: median(r.ratios), minRatio: Math.min(...r.ratios), maxRatio: Math.max(...r.ratios) };
+  const row = { arch, memoryFormat: fmt, threads: Number(threads), batch: 128, precision, peerPrecision, rounds, stepsPerRound: steps, whittleImagesPerSec: median(r.a), pytorchImagesPerSec: median(r.b), medianRatio: median(r.ratios), minRatio: Math.min(...r.ratios), maxRatio: Math.max(...r.ratios), ...(r.cpuRatios.length ? { medianCpuRatio: median(r.cpuRatios), minCpuRatio: Math.min(...r.cpuRatios), maxCpuRatio: Math.max(...r.cpuRatios) } : {}) };
   results.push(row);
-  console.log(`${arch} (${fmt}, ${threads} threads, whittle ${precision} vs PyTorch ${peerPrecision}): whittle ${row.whittleImagesPerSec.toFixed(1)} images/s, pytorch ${row.pytorchImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})`);
+  console.log(`${arch} (${fmt}, ${threads} threads, whittle ${precision} vs PyTorch ${peerPrecision}): whittle ${row.whittleImagesPerSec.toFixed(1)} images/s, pytorch ${row.pytorchImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)})${row.medianCpuRatio === undefined ? '' : `; per CPU second ${row.medianCpuRatio.toFixed(3)} (${row.minCpuRatio!.toFixed(3)}-${row.maxCpuRatio!.toFixed(3)})`}`);
 }
 console.log(JSON.stringify({ bench: 'train-vs-pytorch', results }));

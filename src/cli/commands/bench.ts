@@ -72,8 +72,11 @@ async function serve(o: { batch: number }, prepare: () => TrainLoop): Promise<vo
   for await (const line of createInterface({ input: process.stdin })) {
     const n = Number(line.trim());
     if (!Number.isInteger(n) || n < 1) break;
+    const cpu0 = process.cpuUsage();
     const r = timeSteps(loop, n, o.batch);
-    console.log(JSON.stringify({ imagesPerSec: r.imagesPerSec, seconds: r.seconds, loss: r.loss }));
+    const cpu = process.cpuUsage(cpu0);
+    // CPU seconds too: on a loaded machine they vary less than the wall clock
+    console.log(JSON.stringify({ imagesPerSec: r.imagesPerSec, seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loss: r.loss }));
   }
   loop.dispose();
 }
