@@ -1,6 +1,7 @@
 // bf16 training two ways, in one process, taking turns (ABBA) so both see the same machine load: (a) libtorch's
 // autocast around the forward pass (how whittle trains with precision bf16), (b) whittle's own Conv and Gemm kernels
-// casting their float32 inputs to bf16 (what a per-kernel cast would do). Prints the median ratio a/b of images/s.
+// casting their float32 inputs to bf16 (what a per-kernel cast would do); and (c) fp32, for bf16's gain. Prints the
+// median ratios a/b and a/c of images per second and per CPU second (the latter less noisy on a loaded machine).
 // Usage: node dist/bench/autocast-vs-cast.bench.js [rounds=8] [steps=3] [arch=vgg-small] [batch=128]
 import { cast, crossEntropy, manualSeed, randint, randn, setNumThreads, setPrecision, tidy, contiguous, keep, type Tensor } from '../src/tensor/index.js';
 import { buildZooGraph, type ZooArch } from '../src/zoo/index.js';
@@ -35,7 +36,7 @@ const step = (): void => {
 };
 
 /** Images per second and per CPU second of `steps` steps with the given way of computing in bf16. */
-function run(way: 'autocast' | 'cast'): [number, number] {
+function run(way: 'autocast' | 'cast' | 'fp32'): [number, number] {
   const restore = setPrecision(way === 'autocast' ? 'bf16' : 'fp32');
   registerKernels(way === 'cast' ? casting : own);
   try {
@@ -51,25 +52,25 @@ function run(way: 'autocast' | 'cast'): [number, number] {
   }
 }
 
-const ratios: number[] = [];
-const cpuRatios: number[] = [];
-const a: number[] = [];
-const b: number[] = [];
+const WAYS = ['autocast', 'cast', 'fp32'] as const;
+const seen = Object.fromEntries(WAYS.map((w) => [w, [] as [number, number][]])) as Record<(typeof WAYS)[number], [number, number][]>;
 for (let r = 0; r < rounds; r++) {
-  const [first, second] = r % 2 ? (['cast', 'autocast'] as const) : (['autocast', 'cast'] as const);
-  const one = run(first);
-  const two = run(second);
-  const [ia, ib] = r % 2 ? [two, one] : [one, two];
-  a.push(ia[0]);
-  b.push(ib[0]);
-  ratios.push(ia[0] / ib[0]);
-  cpuRatios.push(ia[1] / ib[1]);
+  // each way goes first, second and third equally often
+  for (let k = 0; k < WAYS.length; k++) {
+    const way = WAYS[(r + k) % WAYS.length]!;
+    seen[way].push(run(way));
+  }
 }
+const ratio = (of: 'cast' | 'fp32', i: 0 | 1): number[] => seen.autocast.map((v, r) => v[i] / seen[of][r]![i]);
+const stats = (xs: number[]) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 const row = {
-  bench: 'autocast-vs-cast', arch, batch, rounds, steps, autocastImagesPerSec: median(a), castImagesPerSec: median(b), medianRatio: median(ratios), minRatio: Math.min(...ratios), maxRatio: Math.max(...ratios),
-  medianCpuRatio: median(cpuRatios), minCpuRatio: Math.min(...cpuRatios), maxCpuRatio: Math.max(...cpuRatios),
+  bench: 'autocast-vs-cast', arch, batch, rounds, steps,
+  imagesPerSec: Object.fromEntries(WAYS.map((w) => [w, median(seen[w].map((v) => v[0]))])),
+  autocastVsCast: stats(ratio('cast', 0)), autocastVsCastPerCpuSecond: stats(ratio('cast', 1)),
+  autocastVsFp32: stats(ratio('fp32', 0)), autocastVsFp32PerCpuSecond: stats(ratio('fp32', 1)),
 };
-console.log(`${arch} batch ${batch}, bf16 training: autocast ${row.autocastImagesPerSec.toFixed(1)} vs casting kernels ${row.castImagesPerSec.toFixed(1)} images/s, median ratio ${row.medianRatio.toFixed(3)} (range ${row.minRatio.toFixed(3)}-${row.maxRatio.toFixed(3)}); per CPU second ${row.medianCpuRatio.toFixed(3)} (${row.minCpuRatio.toFixed(3)}-${row.maxCpuRatio.toFixed(3)})`);
+const show = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(3)} (${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
+console.log(`${arch} batch ${batch}: bf16 by autocast vs by casting kernels ${show(row.autocastVsCast)}, per CPU second ${show(row.autocastVsCastPerCpuSecond)}; bf16 (autocast) vs fp32 ${show(row.autocastVsFp32)}, per CPU second ${show(row.autocastVsFp32PerCpuSecond)}`);
 console.log(JSON.stringify(row));
 for (const t of [x, y] as Tensor[]) t.dispose();
 opt.dispose();
