@@ -153,7 +153,6 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
 }
 
 /** compress() once the run folder is there and the engine set up. */
-
 async function run(o: RankOptions, started: Started, precision: Precision): Promise<CompressReport> {
   const par = o.parallel;
   const main = (par?.rank ?? 0) === 0;
