@@ -32,10 +32,10 @@ export class Server {
  * Runs two servers alternately, `rounds` times `steps` steps each, and returns the ratio a/b of each adjacent pair:
  * short interleaved runs see the same machine load, which a long run of each in turn does not.
  */
-export async function interleave(a: Server, b: Server, rounds: number, steps: number): Promise<{ a: number[]; b: number[]; ratios: number[] }> {
+export async function interleave(a: Server, b: Server, rounds: number, steps: number): Promise<{ a: number[]; b: number[]; ratios: number[]; cpuRatios: number[] }> {
   await a.next();
   await b.next();
-  const out = { a: [] as number[], b: [] as number[], ratios: [] as number[] };
+  const out = { a: [] as number[], b: [] as number[], ratios: [] as number[], cpuRatios: [] as number[] };
   for (let r = 0; r < rounds; r++) {
     const [first, second] = r % 2 ? [b, a] : [a, b];
     const x = await first.run(steps);
@@ -45,6 +45,9 @@ export async function interleave(a: Server, b: Server, rounds: number, steps: nu
     out.a.push(ra);
     out.b.push(rb);
     out.ratios.push(ra / rb);
+    // the ratio of images per CPU second (b's CPU time over a's for the same images), where both servers report it
+    const [ca, cb] = [(r % 2 ? y : x)['cpuSeconds'], (r % 2 ? x : y)['cpuSeconds']];
+    if (ca !== undefined && cb !== undefined) out.cpuRatios.push(cb / ca);
   }
   a.close();
   b.close();

@@ -19,6 +19,7 @@ p.add_argument('--iters', type=int, default=30)
 p.add_argument('--warmup', type=int, default=5)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--memory-format', default='channels_last')
+p.add_argument('--precision', default='fp32', choices=['fp32', 'bf16'], help="bf16: the forward and loss under torch.autocast('cpu', dtype=torch.bfloat16)")
 p.add_argument('--serve', action='store_true', help='read "N" lines on stdin, run N steps each, answer one JSON line each')
 a = p.parse_args()
 
@@ -34,7 +35,8 @@ model.train()
 
 
 def step():
-    loss = F.cross_entropy(model(x), y)
+    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=a.precision == 'bf16'):
+        loss = F.cross_entropy(model(x), y)
     loss.backward()
     opt.step()
     opt.zero_grad(set_to_none=True)
@@ -52,5 +54,5 @@ for _ in range(n):
     loss = step()
 sec = time.perf_counter() - t0
 print(json.dumps({'peer': 'pytorch', 'torch': torch.__version__, 'arch': a.arch, 'batch': a.batch, 'iters': n,
-                  'memoryFormat': a.memory_format, 'threads': a.threads, 'imagesPerSec': a.batch * n / sec,
+                  'memoryFormat': a.memory_format, 'threads': a.threads, 'precision': a.precision, 'imagesPerSec': a.batch * n / sec,
                   'msPerIter': 1000 * sec / n, 'finalLoss': loss}))

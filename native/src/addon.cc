@@ -7,6 +7,7 @@
 #include <torch/utils.h>
 #include <torch/version.h>
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 
 #include <malloc.h>
 
@@ -213,6 +214,58 @@ Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), prev);
 }
 
+bool autocastDevice(const Napi::Value& v, const char* fn) {
+  std::string d = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  if (d != "cpu" && d != "cuda") throw ArgError(std::string(fn) + ": device must be 'cpu' or 'cuda'");
+  return d == "cuda";
+}
+
+// (device, enabled, dtype) -> [previous enabled, previous dtype]: enters an autocast region as torch.autocast does
+// (thread-local state, so every op called through the dispatcher sees the Autocast key while it is on).
+Napi::Value AutocastEnter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TK_PROTECT(env, {
+    bool cuda = autocastDevice(info[0], "autocastEnter");
+    if (!info[1].IsBoolean() || !info[2].IsString()) throw ArgError("autocastEnter(device, enabled, dtype): bad call");
+    at::ScalarType dtype = parseDtype(info[2].As<Napi::String>().Utf8Value());
+    if (dtype != at::kBFloat16 && dtype != at::kHalf) throw ArgError("autocastEnter: dtype must be bfloat16 or float16");
+    Napi::Array prev = Napi::Array::New(env, 2);
+    prev.Set(0u, cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled());
+    prev.Set(1u, dtypeName(cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype()));
+    if (cuda) {
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(info[1].As<Napi::Boolean>().Value());
+    } else {
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(info[1].As<Napi::Boolean>().Value());
+    }
+    at::autocast::increment_nesting();
+    return prev;
+  })
+  return env.Undefined();
+}
+
+// (device, enabled, dtype): leaves the region, restoring the state autocastEnter returned; the outermost exit
+// clears the cache of weight casts (they would be stale after an optimizer step).
+Napi::Value AutocastExit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TK_PROTECT(env, {
+    bool cuda = autocastDevice(info[0], "autocastExit");
+    if (!info[1].IsBoolean() || !info[2].IsString()) throw ArgError("autocastExit(device, enabled, dtype): bad call");
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::ScalarType dtype = parseDtype(info[2].As<Napi::String>().Utf8Value());
+    bool on = info[1].As<Napi::Boolean>().Value();
+    if (cuda) {
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(on);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(on);
+    }
+  })
+  return env.Undefined();
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TK_PROTECT(env, {
@@ -319,6 +372,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("backward", Backward);
   fn("gradFn", GradFn);
   fn("setGradEnabled", SetGradEnabled);
+  fn("autocastEnter", AutocastEnter);
+  fn("autocastExit", AutocastExit);
   fn("setNumThreads", SetNumThreads);
   fn("getNumThreads", GetNumThreads);
   fn("manualSeed", ManualSeed);

@@ -1,6 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
-import { manualSeed, setNumThreads } from '../tensor/index.js';
+import { manualSeed, resolvePrecision, setNumThreads, type Precision } from '../tensor/index.js';
+import { startPrecision } from '../pipeline/precision.js';
 import { checkViews, evaluateGraph, type Views } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
@@ -25,6 +26,8 @@ export interface Evaluation {
   params: number;
   /** Multiply-accumulates per sample. */
   macs: number;
+  /** The arithmetic of the forward passes (option `precision` resolved on this machine). */
+  precision: Precision;
   /** Median batch-1 latency in onnxruntime-node (CPU), milliseconds; null with `latency: false`. */
   latencyMs: number | null;
   /** What the dataset said while opening (skipped images, images converted to the model's channels), and whether the
@@ -41,9 +44,10 @@ export interface Evaluation {
 export async function evaluate(model: Graph, data: string | Dataset, options: EvaluateOptions = {}): Promise<Evaluation> {
   const o = checkOptions(evaluateSpec, options, apiNaming);
   checkDevice(o.device);
+  resolvePrecision(o.precision, o.device); // bf16 on a CPU without it is refused before the data is read
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { latency, device, threads, split, views, mean, std, onProgress, ...datasetOptions } = o;
+  const { latency, device, threads, split, views, mean, std, onProgress, precision: asked, ...datasetOptions } = o;
   const ds = await openFor(model, data, datasetOptions, { mean, std });
   checkModelFits(model, ds);
   checkViews(views, ds, 'views');
@@ -51,9 +55,13 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   // A channels-last copy computes as the trainer does (libtorch's fast conv path on CPU); the caller's graph keeps its tensors.
   const fast = model.clone({ channelsLast: true });
   const onBatch = onProgress && ((batch: number, of: number): void => onProgress({ batch, of }));
-  const m = await evaluateGraph(fast, ds, split, { device, views, ...(onBatch ? { onBatch } : {}) }).finally(() => fast.dispose());
+  const { restore, precision } = startPrecision(asked, device);
+  const m = await evaluateGraph(fast, ds, split, { device, views, ...(onBatch ? { onBatch } : {}) }).finally(() => {
+    restore();
+    fast.dispose();
+  });
   return {
-    split, views, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
+    split, views, precision, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,
     warnings: [...ds.warnings, ...labelWarnings(model, ds)],
   };

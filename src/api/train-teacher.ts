@@ -14,7 +14,7 @@ import type { TeacherOrigin, TrainTeacherEvent } from '../options/events.js';
 export type { TrainTeacherEvent, TeacherOrigin };
 
 /** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
-type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'signal'> : never;
+type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'onPrecision' | 'signal'> : never;
 
 /** What may come with `resume`: the training's settings are its checkpoint's. */
 const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
@@ -80,6 +80,7 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
       onEpoch: (e) => emit({ type: 'epoch-end', ...e }),
       onBatch: (b) => emit({ type: 'batch', ...b }),
       onPrepared: (p) => emit({ type: 'prepared', ...p }),
+      onPrecision: (p) => emit({ type: 'precision', ...p }),
       ...(o.signal ? { signal: o.signal } : {}),
     });
   } catch (e) {

@@ -1,4 +1,4 @@
-import { contiguous, manualSeed, noGrad, randint, randn, setNumThreads, tidy, keep, type Tensor } from '../tensor/index.js';
+import { cast, contiguous, manualSeed, noGrad, randint, randn, setNumThreads, setPrecision, tidy, keep, type Precision, type Tensor } from '../tensor/index.js';
 import { buildZooGraph, type ZooArch } from '../zoo/index.js';
 import { Sgd } from '../optim/index.js';
 import { distillationLoss, forward, toChannelsLast } from '../distill/index.js';
@@ -15,6 +15,8 @@ export type DistillBenchOptions = {
   teacherCache: boolean;
   /** The student's channel widths (a pruned student, as compress trains after each pruning); default the teacher's. */
   studentWidths?: readonly number[];
+  /** bf16: forward passes under autocast and the cached logits kept in bf16, as compress trains in bf16. */
+  precision: Precision;
 };
 
 /**
@@ -25,6 +27,7 @@ export type DistillBenchOptions = {
  */
 export function prepareDistill(o: DistillBenchOptions): TrainLoop {
   setNumThreads(o.threads);
+  setPrecision(o.precision);
   manualSeed(o.seed);
   const teacher = buildZooGraph(o.arch, { input: o.input, classes: o.classes });
   const student = o.studentWidths ? buildZooGraph(o.arch, { input: o.input, classes: o.classes, widths: o.studentWidths }) : teacher.clone();
@@ -32,11 +35,12 @@ export function prepareDistill(o: DistillBenchOptions): TrainLoop {
   toChannelsLast(student);
   const x = tidy(() => contiguous(randn([o.batch, ...o.input]), 'channels_last'));
   const y = randint(o.classes, [o.batch]);
-  const cached = o.teacherCache ? noGrad(() => tidy(() => keep(forward(teacher, x, false)))) : null;
+  const cachedLogits = (): Tensor => (o.precision === 'bf16' ? cast(forward(teacher, x, false), 'bfloat16') : forward(teacher, x, false));
+  const cached = o.teacherCache ? noGrad(() => tidy(() => keep(cachedLogits()))) : null;
   const opt = new Sgd(student.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
   const step = (): number => {
     const loss = tidy(() => {
-      const t = cached ?? noGrad(() => forward(teacher, x, false));
+      const t = cached ? (cached.dtype === 'float32' ? cached : cast(cached, 'float32')) : noGrad(() => forward(teacher, x, false));
       const l = distillationLoss(forward(student, x, true), t, y, { temperature: 4, alpha: 0.9 });
       l.backward();
       return l.item();

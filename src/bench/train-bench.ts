@@ -1,4 +1,4 @@
-import { clone, crossEntropy, manualSeed, randint, randn, setNumThreads, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { autocast, cast, clone, crossEntropy, manualSeed, randint, randn, setNumThreads, setPrecision, tidy, toDevice, type Precision, type Tensor } from '../tensor/index.js';
 import { buildZoo, type Arch } from '../nn/index.js';
 import { Sgd } from '../optim/index.js';
 
@@ -13,6 +13,8 @@ export type TrainBenchOptions = {
   memoryFormat: 'channels_last' | 'contiguous';
   device: string;
   seed: number;
+  /** bf16: the forward pass under autocast (as `torch.autocast`), the loss and the update in float32. */
+  precision: Precision;
 };
 
 export type TrainBenchResult = TrainBenchOptions & { imagesPerSec: number; msPerIter: number; finalLoss: number; seconds: number };
@@ -23,6 +25,7 @@ export type TrainLoop = { step(): number; dispose(): void };
 /** Builds the model, batch and optimizer of a train bench (after warmup), ready to step. */
 export function prepareTrain(o: TrainBenchOptions): TrainLoop {
   setNumThreads(o.threads);
+  setPrecision(o.precision, o.device);
   manualSeed(o.seed);
   const model = buildZoo(o.arch, { input: o.input, classes: o.classes });
   const place = (t: Tensor): Tensor => {
@@ -36,7 +39,8 @@ export function prepareTrain(o: TrainBenchOptions): TrainLoop {
   const opt = new Sgd(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
   const step = (): number => {
     const loss = tidy(() => {
-      const l = crossEntropy(model.forward(x, true), y);
+      const logits = autocast(() => model.forward(x, true));
+      const l = crossEntropy(logits.dtype === 'float32' ? logits : cast(logits, 'float32'), y);
       l.backward();
       return l.item();
     });

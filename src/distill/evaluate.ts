@@ -1,7 +1,7 @@
-import { add, argmax, contiguous, crossEntropy, eq, flip, mul, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
+import { add, argmax, autocast, cast, contiguous, crossEntropy, eq, flip, getPrecision, mul, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import type { Views } from './views.js';
-import { imageFeeds, logitsValue, runGraph, type GlobalBatchNorm } from '../exec/index.js';
+import { imageFeeds, logitsValue, runGraph, type GlobalBatchNorm, type RunOptions } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
@@ -11,10 +11,23 @@ export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor 
   return { x: contiguous(xd, 'channels_last'), y: device === 'cpu' ? y : toDevice(y, device) };
 }
 
+/**
+ * Every forward pass of training and evaluation runs here, at the engine's precision (see autocast): with bf16 the
+ * convolutions and matmuls compute in bfloat16, and the values come back as float32, so that losses, softmax and
+ * metrics stay float32.
+ */
+export function runAtPrecision(g: Graph, feeds: Readonly<Record<string, Tensor>>, o: RunOptions): Record<string, Tensor> {
+  if (getPrecision() === 'fp32') return runGraph(g, feeds, o);
+  return tidy(() => {
+    const out = autocast(() => runGraph(g, feeds, o));
+    return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, t.dtype === 'bfloat16' ? cast(t, 'float32') : t]));
+  });
+}
+
 /** The logits of a graph with one input and one output. */
 export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
   const v = logitsValue(g);
-  return runGraph(g, imageFeeds(g, x), { training, ...(v === g.outputs[0]!.name ? {} : { extraOutputs: [v] }) })[v]!;
+  return runAtPrecision(g, imageFeeds(g, x), { training, ...(v === g.outputs[0]!.name ? {} : { extraOutputs: [v] }) })[v]!;
 }
 
 /**
@@ -32,7 +45,7 @@ export function logitsOverViews(g: Graph, x: Tensor, views: Views): Tensor {
  */
 export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[], globalBatchNorm?: GlobalBatchNorm): { logits: Tensor; values: Record<string, Tensor> } {
   const v = logitsValue(g);
-  const out = runGraph(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}) });
+  const out = runAtPrecision(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}) });
   return { logits: out[v]!, values: out };
 }
 

@@ -8,6 +8,7 @@ import { imageFeeds, runGraph } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { distillationLoss, type DistillLossOptions } from './losses.js';
 import { sampleTrainBatches } from './sample-batches.js';
+import { runAtPrecision } from './evaluate.js';
 
 /** A hint: the teacher value whose feature map the student value (through a 1x1 adapter) should reproduce. */
 export type HintPair = { teacher: string; student: string };
@@ -173,7 +174,7 @@ export class FeatureDistiller {
    * student's maps of the same batch.
    */
   loss(logits: Tensor, labels: Tensor, x: Tensor, studentValues: Readonly<Record<string, Tensor>>, kd: DistillLossOptions | null): Tensor {
-    const t = noGrad(() => runGraph(this.teacher, { [this.teacher.inputs[0]!.name]: x }, { extraOutputs: this.pairs.map((p) => p.teacher) }));
+    const t = noGrad(() => runAtPrecision(this.teacher, { [this.teacher.inputs[0]!.name]: x }, { extraOutputs: this.pairs.map((p) => p.teacher) }));
     const base = kd ? distillationLoss(logits, t[this.teacher.outputs[0]!.name]!, labels, kd) : crossEntropy(logits, labels);
     return add(base, this.hintLoss(studentValues, t));
   }

@@ -40,6 +40,11 @@ export interface NativeBinding {
   gradFn(h: Handle): string | null;
   /** Sets grad mode (thread-local in libtorch); returns the previous mode. Without an argument only reads it. */
   setGradEnabled(on?: boolean): boolean;
+  /** Enters an autocast region on 'cpu' or 'cuda' (libtorch's thread-local state, as torch.autocast); returns the
+   *  previous [enabled, dtype] for autocastExit. */
+  autocastEnter(device: 'cpu' | 'cuda', enabled: boolean, dtype: 'bfloat16' | 'float16'): [boolean, string];
+  /** Leaves the region, restoring [enabled, dtype]; the outermost exit clears the cache of weight casts. */
+  autocastExit(device: 'cpu' | 'cuda', enabled: boolean, dtype: string): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Graph } from '../graph/index.js';
 import { SCHEDULES } from '../optim/index.js';
+import { PRECISIONS } from '../tensor/index.js';
 import { choice, int, num, numList, optional, pattern, placed, text, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
@@ -39,6 +40,7 @@ export const normalizationOptions = {
 export const engineOptions = {
   threads: placed('run', withDefault(int('intra-op threads', 1), 2), { tier: 'basic' }),
   device: placed('run', withDefault(pattern('cpu, cuda or cuda:N', /^(cpu|cuda(:\d+)?)$/, 'expected cpu, cuda or cuda:N', { arg: '<d>' }), 'cpu'), { tier: 'basic' }),
+  precision: placed('run', withDefault(choice("arithmetic of the forward passes: fp32, or bf16 (PyTorch's autocast: convolutions and matmuls in bfloat16; weights, optimizer, BatchNorm statistics, losses and saved models stay float32); auto: bf16 on a CPU with AVX512-BF16 or AMX, else fp32", PRECISIONS), 'auto')),
 } as const;
 
 /** What --schedule onecycle measured (BENCHMARKS.md). */

@@ -1,4 +1,5 @@
 import type { StepReport } from '../report/index.js';
+import type { Precision } from '../tensor/index.js';
 
 // What compress() and trainTeacher() report through their onEvent option. Declared beside the options (below the
 // pipeline that emits them and the API that re-exports them), so that the option specs import nothing above them.
@@ -7,6 +8,8 @@ import type { StepReport } from '../report/index.js';
 export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
 
 export type CompressEvent =
+  /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
+  | { type: 'precision'; precision: Precision; reason: string }
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
   /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */
@@ -24,6 +27,8 @@ export type CompressEvent =
 
 /** Progress of trainTeacher(): after each batch and each epoch, then once with the result. */
 export type TrainTeacherEvent =
+  /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
+  | { type: 'precision'; precision: Precision; reason: string }
   | { type: 'batch'; epoch: number; index: number; of: number; loss: number }
   /**
    * Ready to train (a zoo architecture too, with nothing inserted or untied): a `model`'s BatchNorms inserted after

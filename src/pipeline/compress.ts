@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { makeFolder } from '../util/make-folder.js';
 import { WHITTLE_VERSION } from '../version.js';
-import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Tensor } from '../tensor/index.js';
+import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Precision, type Tensor } from '../tensor/index.js';
+import { startPrecision } from './precision.js';
 import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js';
 import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
@@ -118,16 +119,29 @@ function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<
 export async function compress(o: RankOptions): Promise<CompressReport> {
   const started = o.resume !== undefined ? await resumeRun(o.resume) : await startRun(o);
   const par = o.parallel;
-  const main = (par?.rank ?? 0) === 0;
   // the other ranks go on once rank 0 has made the run folder (teacher.onnx included) or failed to
   par?.sum([0]);
   if (started.done) return started.done;
+  const c = started.config;
+  setNumThreads(c.threads);
+  const { restore, ...precision } = startPrecision(c.precision, c.device, par);
+  o.onEvent?.({ type: 'precision', ...precision });
+  try {
+    return await run(o, started, precision.precision);
+  } finally {
+    restore();
+  }
+}
+
+/** compress() once the run folder is there and the engine set up. */
+async function run(o: RankOptions, started: Started, precision: Precision): Promise<CompressReport> {
+  const par = o.parallel;
+  const main = (par?.rank ?? 0) === 0;
   const { out, config: c } = started;
   const emit = o.onEvent ?? (() => undefined);
   const check = (where: string): void => {
     if (o.signal?.aborted) throw new AbortedError(where, `continue with: whittle compress --resume ${out}`);
   };
-  setNumThreads(c.threads);
   manualSeed(c.seed);
   const teacher = loadOnnx(c.teacher);
   c.imageSize ??= modelImageSize(teacher, c.data);
@@ -292,7 +306,7 @@ export async function compress(o: RankOptions): Promise<CompressReport> {
       student = loadOnnx(bytes);
       emit({ type: 'step-end', step, report });
     }
-    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1);
+    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1, precision);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));
       report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: await readFile(join(out, 'student.onnx')) }, ds.shape);
@@ -329,7 +343,7 @@ function dataSummary(ds: Dataset, warnings: string[]): DataSummary {
   return { spec: ds.spec, classes: ds.classes, shape: [...ds.shape], storedChannels: ds.storedChannels, mean: ds.mean, std: ds.std, statsSource: ds.statsSource, warnings };
 }
 
-function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], teacherCache: boolean, worldSize: number): CompressReport {
+function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], teacherCache: boolean, worldSize: number, precision: Precision): CompressReport {
   const last = steps[steps.length - 1]!;
   return {
     teacher,
@@ -337,6 +351,7 @@ function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, s
     steps,
     final: { params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacher.params, macsRatio: last.macs / teacher.macs },
     config: { ...c, teacherCache, worldSize },
+    precision,
     versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
   };
 }

@@ -10,6 +10,7 @@ import type { DatasetSettings } from './dataset-options.js';
 import { COMPRESS_EPOCHS, COMPRESS_LR, compressSpec, type CompressOptions } from '../options/compress.js';
 import { apiNaming, checkOptions } from '../options/validate.js';
 import type { HintPair, ReinsertBnMode, Views } from '../distill/index.js';
+import { resolvePrecision, type PrecisionChoice } from '../tensor/index.js';
 
 /** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else): compress()'s options from its spec, less the models, folders and callbacks. */
 export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 'resume' | 'onEvent' | 'signal' | 'data'> & { data: string };
@@ -41,6 +42,8 @@ export type RunConfig = {
   /** BatchNorm re-insertion; feature distillation ('named': hintLayers), its pairs and weight. */
   reinsertBn: ReinsertBnMode; featureDistill: 'off' | 'auto' | 'named'; hintLayers: HintPair[] | null; hintWeight: number;
   seed: number; threads: number; device: string;
+  /** The arithmetic asked for (report.json's top-level `precision` says what it resolved to). */
+  precision: PrecisionChoice;
   trainSubset: number | null; valSize: number | null; imageSize: number | null;
   /** Channels the images are converted to (--channels); null: the teacher's input channels when grey or RGB. */
   channels: number | null;
@@ -66,6 +69,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (o.schedule === 'onecycle' && o.warmupSteps !== undefined) throw new ConfigError('warmupSteps', "is the cosine schedule's warmup; the one-cycle schedule warms up over its first 30% of the batches", 'drop --warmup-steps, or use --schedule cosine');
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   if (o.teacherViews === 'flip' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('teacherViews', "'flip' averages the teacher's logits over two views, and feature distillation matches its features from one", 'drop --teacher-views, or the feature distillation');
+  resolvePrecision(o.precision, o.device); // bf16 on a CPU without it is refused before anything is made
   const plan = o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
@@ -78,7 +82,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, schedule: o.schedule, ema: o.ema === 0 ? null : o.ema, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
     taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
-    seed: o.seed, threads: o.threads, device: o.device,
+    seed: o.seed, threads: o.threads, device: o.device, precision: o.precision,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,
     mean: o.mean ? [...o.mean] : null, std: o.std ? [...o.std] : null,
   };
@@ -118,9 +122,9 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   const path = join(out, 'run.json');
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
-  // used global allocation, hard cuts, current widths, no average, the cosine schedule and one teacher view
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews'> = {
-    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off',
+  // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision'> = {
+    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32',
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

@@ -1,11 +1,12 @@
-import { allReduce, indexSelect, noGrad, tensor, tidy, keep, cat, callAten, zeros, type Tensor } from '../tensor/index.js';
+import { allReduce, cast, getPrecision, indexSelect, noGrad, tensor, tidy, keep, cat, callAten, zeros, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { BatchLoader, prefetchEpoch, type Dataset } from '../data/index.js';
 import { batchOnDevice, logitsOverViews, type DataParallel, type Views } from '../distill/index.js';
 
 /**
  * The teacher's logits for every training image, computed once in eval mode on un-augmented inputs: with no random
- * augmentation they are the same every epoch of every step, so each batch just looks its rows up.
+ * augmentation they are the same every epoch of every step, so each batch just looks its rows up. Training in bf16,
+ * the teacher runs in bf16 and the table is kept in bf16 (half the memory; the logits come out of a bf16 matmul).
  */
 export class TeacherCache {
   readonly #logits: Tensor;
@@ -33,14 +34,20 @@ export class TeacherCache {
       }
       o.onBatch?.(++index, loader.batchesPerEpoch);
     }
-    const all = tidy(() => (parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts)));
+    const all = tidy(() => {
+      const table = parallel ? assemble(parts, rows, ds.train.indices.length, parallel) : cat(parts);
+      return getPrecision() === 'bf16' ? cast(table, 'bfloat16') : table;
+    });
     for (const p of parts) p.dispose();
     return new TeacherCache(all);
   }
 
-  /** The cached logits of these training-split positions. */
+  /** The cached logits of these training-split positions (float32, for the loss). */
   lookup(rows: Uint32Array): Tensor {
-    return tidy(() => indexSelect(this.#logits, 0, tensor(Int32Array.from(rows), [rows.length], 'int32')));
+    return tidy(() => {
+      const t = indexSelect(this.#logits, 0, tensor(Int32Array.from(rows), [rows.length], 'int32'));
+      return t.dtype === 'float32' ? t : cast(t, 'float32');
+    });
   }
 
   dispose(): void {

@@ -1,5 +1,6 @@
 import type { ScheduleName } from '../optim/index.js';
-import { copyInto, noGrad, setNumThreads } from '../tensor/index.js';
+import { copyInto, noGrad, setNumThreads, type PrecisionChoice, type ResolvedPrecision } from '../tensor/index.js';
+import { startPrecision } from './precision.js';
 import { foldBatchNorm, type Graph } from '../graph/index.js';
 import type { Dataset } from '../data/index.js';
 import { evaluateGraph, fit, type EpochResult, type FitCheckpoint, type FitResult } from '../distill/index.js';
@@ -25,6 +26,10 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   schedule?: ScheduleName;
   threads: number;
   device: string;
+  /** The arithmetic of the forward passes (absent in checkpoints of earlier versions: fp32). */
+  precision?: PrecisionChoice;
+  /** Before training: the precision it runs in and why. */
+  onPrecision?: (p: ResolvedPrecision) => void;
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (b: { epoch: number; index: number; of: number; loss: number }) => void;
   /** Before training: what was done to a `model` (BatchNorms inserted, tensors untied), and what the user should hear. */
@@ -42,7 +47,7 @@ export type TrainedTeacher = { graph: Graph; dataset: Dataset; fit: FitResult; t
 
 /** The settings a checkpoint records: those the result depends on. */
 export function teacherSettings(o: TrainTeacherOptions): TeacherSettings {
-  const { onEpoch: _e, onBatch: _b, onPrepared: _p, signal: _s, checkpointOf: _c, resume: _r, loaded: _l, ...settings } = o;
+  const { onEpoch: _e, onBatch: _b, onPrepared: _p, onPrecision: _q, signal: _s, checkpointOf: _c, resume: _r, loaded: _l, ...settings } = o;
   return settings;
 }
 
@@ -72,6 +77,16 @@ function sourceGraph(o: TrainTeacherOptions): { loaded: Graph | null; bytes?: Ui
  */
 export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   setNumThreads(o.threads);
+  const { restore, ...precision } = startPrecision(o.precision ?? 'fp32', o.device);
+  try {
+    o.onPrecision?.(precision);
+    return await train(o);
+  } finally {
+    restore();
+  }
+}
+
+async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   const source = sourceGraph(o);
   const { graph, dataset, insertedBn, untied, warnings } = await prepareTeacher(o, source.loaded, o);
   o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings });

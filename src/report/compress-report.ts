@@ -50,5 +50,7 @@ export type CompressReport<Config extends object = Readonly<Record<string, unkno
   config: Config;
   /** The teacher's and the student's file sizes and onnxruntime-node latencies (absent in older reports, or when not measured). */
   footprint?: Footprints;
+  /** The arithmetic of the run's forward passes (config.precision resolved on that machine); absent in reports written before it was added (fp32). */
+  precision?: 'fp32' | 'bf16';
   versions: { whittle: string; libtorch: string; node: string };
 };

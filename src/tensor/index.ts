@@ -3,6 +3,8 @@ export { Tensor, tensor, liveTensors } from './tensor.js';
 export type { DType, AnyTypedArray } from './dtype.js';
 export { isFloating } from './dtype.js';
 export { tidy, keep, noGrad, enableGrad, isGradEnabled } from './scope.js';
+export { autocast, withoutAutocast, setPrecision, getPrecision, resolvePrecision, cpuFlags, cpuHasBf16, BF16_CPU_FLAGS, PRECISIONS } from './precision.js';
+export type { Precision, PrecisionChoice, ResolvedPrecision } from './precision.js';
 export { manualSeed, setNumThreads, getNumThreads, torchVersion, cudaDeviceCount, saveTensors, loadTensors } from './runtime.js';
 export * from './ops/create.js';
 export * from './ops/math.js';

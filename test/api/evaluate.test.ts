@@ -12,7 +12,8 @@ test('evaluate gives the stored layout\'s accuracy and loss and leaves the calle
   const g = buildZooGraph('resnet-small', { input: [1, 12, 12], classes: 10 });
   const before = new Map([...g.initializers].map(([name, init]) => [name, init.tensor]));
   const ds = await openDataset(smallIdxData(), { valSize: 100 });
-  const e = await evaluate(g, ds, { latency: false });
+  // evaluateGraph computes at the engine's precision (fp32 here), so evaluate is pinned to it
+  const e = await evaluate(g, ds, { latency: false, precision: 'fp32' });
   const stored = await evaluateGraph(g, ds, 'test');
   assert.equal(e.accuracy, stored.accuracy);
   assert.ok(Math.abs(e.loss - stored.loss) < 1e-5, `loss ${e.loss} against ${stored.loss} in the stored layout`);

@@ -4,7 +4,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { distributedBackends, manualSeed } from '../../src/tensor/index.js';
+import { cpuHasBf16, distributedBackends, manualSeed } from '../../src/tensor/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
 import { saveOnnx } from '../../src/onnx/index.js';
 import { freePort } from '../../src/distributed/index.js';
@@ -16,7 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'whittle-dist-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 // A model without BatchNorm (the zoo's mlp), so that 1 and 2 processes must agree to rounding: with BN each rank
-// normalises by its own shard's statistics. 3000 rows in global batches of 75 (37/38 rows per rank), teacher cache on.
+// normalises by its own shard's statistics. 3000 rows in global batches of 75 (37/38 rows per rank), teacher cache on,
+// in fp32 (bf16 rounds a shard's matmul differently from the whole batch's: its own test below).
 async function teacher(): Promise<string> {
   const path = join(dir, 'teacher.onnx');
   if (!existsSync(path)) {
@@ -30,8 +31,9 @@ async function teacher(): Promise<string> {
 const run = async (out: string, epochs = 3): Promise<string[]> => [
   'compress', '--teacher', await teacher(), '--data', 'mnist', '--train-subset', '3000', '--val-size', '300', '--ratios', '0.5',
   '--epochs-per-step', String(epochs), '--batch-size', '75', '--lr', '0.05', '--threads', '1', '--augment', 'off', '--json', '-o', join(dir, out),
+  '--precision', 'fp32',
 ];
-type Report = { steps: { epochs: { trainLoss: number; valAccuracy: number }[]; testAccuracy: number }[]; config: { worldSize?: number } };
+type Report = { steps: { epochs: { trainLoss: number; valAccuracy: number }[]; testAccuracy: number }[]; config: { worldSize?: number }; precision?: string };
 const report = (out: string): Report => JSON.parse(readFileSync(join(dir, out, 'report.json'), 'utf8')) as Report;
 
 /**
@@ -48,6 +50,17 @@ function assertSameRun(a: Report, b: Report, what: string): void {
       assert.equal(eb[i]!.valAccuracy, e.valAccuracy, `${what}: step ${k + 1} epoch ${i + 1} val accuracy`);
     }
     assert.ok(Math.abs(b.steps[k]!.testAccuracy - step.testAccuracy) <= 3e-4 + 1e-12, `${what}: step ${k + 1} test accuracy ${step.testAccuracy} vs ${b.steps[k]!.testAccuracy}`);
+  }
+}
+
+/** bf16: per-epoch training loss within `bound` relative, validation accuracy within 1%. */
+function assertCloseRun(a: Report, b: Report, what: string, bound: number): void {
+  for (const [k, step] of a.steps.entries()) {
+    for (const [i, e] of step.epochs.entries()) {
+      const o = b.steps[k]!.epochs[i]!;
+      assert.ok(Math.abs(e.trainLoss - o.trainLoss) <= bound * Math.abs(e.trainLoss), `${what}: step ${k + 1} epoch ${i + 1} train loss ${e.trainLoss} vs ${o.trainLoss}`);
+      assert.ok(Math.abs(e.valAccuracy - o.valAccuracy) <= 0.01, `${what}: step ${k + 1} epoch ${i + 1} val accuracy ${e.valAccuracy} vs ${o.valAccuracy}`);
+    }
   }
 }
 
@@ -81,7 +94,7 @@ for (const [what, flags] of [['distillation, teacher cache', []], ['distillation
     const teacherPath = await lenetTeacher();
     const args = (out: string): string[] => [
       'compress', '--teacher', teacherPath, '--data', 'mnist', '--train-subset', '1500', '--val-size', '300', '--ratios', '0.7,0.5', '--epochs-per-step', '1',
-      '--batch-size', '77', '--lr', '0.05', '--threads', '1', '--seed', '4', ...flags, '--json', '-o', join(dir, out),
+      '--batch-size', '77', '--lr', '0.05', '--threads', '1', '--seed', '4', '--precision', 'fp32', ...flags, '--json', '-o', join(dir, out),
     ];
     const one = runCli(args(`${name}1`));
     assert.equal(one.status, 0, one.stderr);
@@ -92,6 +105,20 @@ for (const [what, flags] of [['distillation, teacher cache', []], ['distillation
     assertSameRun(a, b, `1 vs 2 processes, ${what}`);
   });
 }
+
+// bf16 keeps 8 significant bits: a shard's logits round differently from the whole batch's, so the losses agree to
+// 2e-3 (measured 1.2e-4 apart here), not fp32's 1e-4.
+test('compress --nproc 2 --precision bf16 trains in bf16 on every rank, to the numbers of one process in bf16', { skip: skip || (cpuHasBf16() ? false : 'the CPU has neither AVX512-BF16 nor AMX') }, async () => {
+  const bf16 = (args: string[]): string[] => args.map((a) => (a === 'fp32' ? 'bf16' : a));
+  const one = runCli(bf16(await run('bf16-one')));
+  assert.equal(one.status, 0, one.stderr);
+  const two = runCli([...bf16(await run('bf16-two')), '--nproc', '2']);
+  assert.equal(two.status, 0, two.stderr);
+  assert.equal(report('bf16-two').precision, 'bf16');
+  assert.equal(report('bf16-one').precision, 'bf16');
+  assertCloseRun(report('bf16-one'), report('bf16-two'), '1 vs 2 processes in bf16', 2e-3);
+  assert.ok(Math.abs(report('bf16-one').steps[0]!.epochs[0]!.trainLoss - report('one').steps[0]!.epochs[0]!.trainLoss) > 0, 'bf16 trained as fp32 did');
+});
 
 test('with --ema, compress --nproc 2 still gives the per-epoch numbers of one process', { skip }, async () => {
   const one = runCli([...await run('ema-one'), '--ema', '0.9']);

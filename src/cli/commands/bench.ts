@@ -5,9 +5,10 @@ import { ZOO } from '../../zoo/index.js';
 import { benchTrain, prepareTrain, timeSteps, type TrainBenchOptions, type TrainLoop } from '../../bench/train-bench.js';
 import { ARCHS } from '../../nn/index.js';
 import { parseChoice, parseDevice, parseInputShape, parseNumberList, parsePositiveInt } from '../parse.js';
-import { cudaDeviceCount } from '../../tensor/index.js';
+import { cudaDeviceCount, PRECISIONS, resolvePrecision } from '../../tensor/index.js';
+import { ConfigError } from '../../errors.js';
 
-type ModelFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string };
+type ModelFlags = { arch: string; input: string; classes: string; batch: string; threads: string; seed: string; precision: string };
 type Flags = ModelFlags & { iters: string; warmup: string; memoryFormat: string; device: string; json?: boolean; serve?: boolean };
 
 /** The flags both bench commands share: the model, its input, the batch, threads and seed. */
@@ -17,7 +18,8 @@ function withModelFlags(c: Command, archs: readonly string[]): Command {
     .option('--classes <n>', 'number of classes', '10')
     .option('--batch <n>', 'batch size', '128')
     .option('--threads <n>', 'intra-op threads', '2')
-    .option('--seed <n>', 'random seed', '0');
+    .option('--seed <n>', 'random seed', '0')
+    .option('--precision <p>', "fp32, bf16 (PyTorch's autocast) or auto (bf16 on a CPU with AVX512-BF16 or AMX)", 'auto');
 }
 
 function parseModelFlags<A extends string>(f: ModelFlags, archs: readonly A[]) {
@@ -25,6 +27,14 @@ function parseModelFlags<A extends string>(f: ModelFlags, archs: readonly A[]) {
     arch: parseChoice('--arch', f.arch, archs), input: parseInputShape('--input', f.input), classes: parsePositiveInt('--classes', f.classes, 2),
     batch: parsePositiveInt('--batch', f.batch), threads: parsePositiveInt('--threads', f.threads), seed: parsePositiveInt('--seed', f.seed, 0),
   };
+}
+
+function parsePrecision(f: ModelFlags, device: string) {
+  try {
+    return resolvePrecision(parseChoice('--precision', f.precision, PRECISIONS), device).precision;
+  } catch (e) {
+    throw e instanceof ConfigError && e.path === 'precision' ? new ConfigError('--precision', e.reason, e.hint) : e;
+  }
 }
 
 export function registerBench(p: Command): void {
@@ -45,11 +55,13 @@ export function registerBench(p: Command): void {
         warmup: parsePositiveInt('--warmup', f.warmup, 0),
         memoryFormat: parseChoice('--memory-format', f.memoryFormat, ['channels_last', 'contiguous'] as const),
         device: parseDevice('--device', f.device, cudaDeviceCount),
+        precision: 'fp32',
       };
+      o.precision = parsePrecision(f, o.device);
       if (f.serve) return serve(o, () => prepareTrain(o));
       const r = benchTrain(o);
       if (f.json) console.log(JSON.stringify(r));
-      else console.log(`${r.arch} batch ${r.batch} (${r.memoryFormat}, ${r.threads} threads, ${r.device}): ${r.imagesPerSec.toFixed(1)} images/s, ${r.msPerIter.toFixed(1)} ms/iter`);
+      else console.log(`${r.arch} batch ${r.batch} (${r.memoryFormat}, ${r.threads} threads, ${r.device}, ${r.precision}): ${r.imagesPerSec.toFixed(1)} images/s, ${r.msPerIter.toFixed(1)} ms/iter`);
     });
 }
 
@@ -60,8 +72,11 @@ async function serve(o: { batch: number }, prepare: () => TrainLoop): Promise<vo
   for await (const line of createInterface({ input: process.stdin })) {
     const n = Number(line.trim());
     if (!Number.isInteger(n) || n < 1) break;
+    const cpu0 = process.cpuUsage();
     const r = timeSteps(loop, n, o.batch);
-    console.log(JSON.stringify({ imagesPerSec: r.imagesPerSec, seconds: r.seconds, loss: r.loss }));
+    const cpu = process.cpuUsage(cpu0);
+    // CPU seconds too: on a loaded machine they vary less than the wall clock
+    console.log(JSON.stringify({ imagesPerSec: r.imagesPerSec, seconds: r.seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, loss: r.loss }));
   }
   loop.dispose();
 }
@@ -76,7 +91,7 @@ export function registerBenchDistill(bench: Command): void {
     .option('--student-widths <list>', "the student's channel widths (a pruned student), e.g. 24,24,48,48,88 for vgg-small")
     .action(async (f: DistillFlags) => {
       const o = {
-        ...parseModelFlags(f, ZOO), teacherCache: f.teacherCache === true,
+        ...parseModelFlags(f, ZOO), teacherCache: f.teacherCache === true, precision: parsePrecision(f, 'cpu'),
         ...(f.studentWidths ? { studentWidths: parseNumberList('--student-widths', f.studentWidths) } : {}),
       };
       await serve(o, () => prepareDistill(o));

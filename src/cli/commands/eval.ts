@@ -24,7 +24,7 @@ export function registerEval(p: Command): void {
         // testAccuracy is the field scripts read; it is only written when the test split was measured
         if (!f.json) for (const w of r.warnings) console.error(`warning: ${w}`);
         if (f.json) console.log(JSON.stringify({ model, data, ...(r.split === 'test' ? { testAccuracy: r.accuracy } : {}), ...r }));
-        else console.log(`${model} on ${data}: ${r.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.count} images${r.views === 'flip' ? ', each with its mirror image' : ''}), loss ${r.loss.toFixed(4)}, ${r.params} params, ${r.macs} MACs${r.latencyMs === null ? '' : `, ${r.latencyMs.toFixed(3)} ms at batch 1 in onnxruntime`}`);
+        else console.log(`${model} on ${data}: ${r.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (${r.count} images${r.views === 'flip' ? ', each with its mirror image' : ''}, ${r.precision}), loss ${r.loss.toFixed(4)}, ${r.params} params, ${r.macs} MACs${r.latencyMs === null ? '' : `, ${r.latencyMs.toFixed(3)} ms at batch 1 in onnxruntime`}`);
       } finally {
         g.dispose();
       }

@@ -26,12 +26,17 @@ export function registerTrainTeacher(p: Command): void {
       let done: Extract<TrainTeacherEvent, { type: 'trained' }> | undefined;
       let resumed: Extract<TrainTeacherEvent, { type: 'resumed' }> | undefined;
       let prepared: Extract<TrainTeacherEvent, { type: 'prepared' }> | undefined;
+      let precision: Extract<TrainTeacherEvent, { type: 'precision' }> | undefined;
       const epochs: Epoch[] = [];
       const bar = batchBar(progressMode(f.json) === 'bars');
       const onEvent = (e: TrainTeacherEvent): void => {
         if (e.type === 'batch') return bar.update(e);
         bar.stop();
         if (e.type === 'trained') done = e;
+        else if (e.type === 'precision') {
+          precision = e;
+          if (!f.json) console.log(`precision: ${e.precision} (${e.reason})`);
+        }
         else if (e.type === 'prepared') {
           prepared = e;
           if (!f.json) for (const w of e.warnings) console.error(`warning: ${w}`);
@@ -62,6 +67,7 @@ export function registerTrainTeacher(p: Command): void {
       const summary = {
         output, ...what, data: resumed?.data ?? options.data, params: r.params, bestEpoch: r.bestEpoch,
         valAccuracy: r.valAccuracy, testAccuracy: r.testAccuracy, testLoss: r.testLoss, epochs,
+        ...(precision ? { precision: precision.precision } : {}),
         ...(prepared ? { batchNormInserted: prepared.batchNormInserted, untied: prepared.untied, warnings: prepared.warnings } : {}),
         ...(r.stopped ? { stopped: r.stopped } : {}),
       };
