@@ -42,7 +42,9 @@ export class GlobalBatchNorm {
   }
 
   /** The executor's training-mode BatchNormalization; updates the running statistics in place. */
-  normalize(x: Tensor, scale: Tensor, bias: Tensor, runMean: Tensor, runVar: Tensor, eps: number, momentum: number): Tensor {
+  normalize(input: Tensor, scale: Tensor, bias: Tensor, runMean: Tensor, runVar: Tensor, eps: number, momentum: number): Tensor {
+    // BatchNorm computes in float32 under bf16 autocast, as libtorch's batch_norm does (its fp32 list).
+    const x = input.dtype === 'bfloat16' || input.dtype === 'float16' ? cast(input, 'float32') : input;
     const C = x.shape[1]!;
     const axes = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
     const bshape = [1, C, ...Array.from({ length: x.rank - 2 }, () => 1)];

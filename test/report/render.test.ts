@@ -24,7 +24,7 @@ function fakeReport(shift: number): CompressReport {
     teacher: { params: 140458, macs: 21903104, valAccuracy: 0.93, testAccuracy: 0.925 },
     steps: [step(1, 0.5), step(2, 0.25)],
     final: { params: 35000, macs: 5.5e6, valAccuracy: 0.9, testAccuracy: 0.895, paramsRatio: 0.25, macsRatio: 0.25 },
-    config: { ...resolveConfig('teacher.onnx', { data: 'fashion-mnist', ratios: [0.5, 0.5], lr: 0.01 + shift, augment: 'off' }), teacherCache: false },
+    config: { ...resolveConfig('teacher.onnx', { data: 'fashion-mnist', ratios: [0.5, 0.5], lr: 0.01 + shift, augment: 'default' }), teacherCache: false },
     footprint: { runtime: 'onnxruntime-node 1.23.2', threads: 1, batch: 1, runs: 40, teacher: { bytes: 563000, latencyMs: 0.8 }, student: { bytes: 141000, latencyMs: 0.25 } },
     versions: { whittle: '0.1.0', libtorch: '1.13.0', node: process.version },
   };
@@ -123,7 +123,7 @@ test('the settings table shows the identity and only what differs from the defau
   const html = settingsTable([run]);
   assert.match(html, /<tr><th>setting<\/th><th>value<\/th><\/tr>/);
   assert.match(html, /<td>ratios<\/td><td>0\.5, 0\.5<\/td>/);
-  assert.match(html, /<td>augment<\/td><td>off <span class="default">\(default: default\)<\/span><\/td>/);
+  assert.match(html, /<td>augment<\/td><td>default <span class="default">\(default: off\)<\/span><\/td>/);
   assert.doesNotMatch(html, /null|teacher-cache/);
   // without defaults (they did not resolve) every setting is shown, and the page says so
   const all = shownSettings([{ ...run, defaults: null }]);
