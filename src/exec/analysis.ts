@@ -1,6 +1,7 @@
-import { noGrad, tidy, zeros, type DType, type Tensor } from '../tensor/index.js';
+import type { DType } from '../tensor/index.js';
 import { fixedBatchOf, GraphError, type Dim, type Graph, type Node, type ValueInfo } from '../graph/index.js';
-import { runGraph } from './executor.js';
+import { walkShapes } from './shape-walk.js';
+import type { ShapeOf } from './shape-rules.js';
 
 /** Concrete input shapes by input name; symbolic dims of the graph inputs must be given here (except the batch). */
 export type InputShapes = Readonly<Record<string, readonly number[]>>;
@@ -19,22 +20,25 @@ function concrete(g: Graph, given: InputShapes, batch: number): Record<string, n
   return out;
 }
 
-function shapesAt(g: Graph, dims: Record<string, number[]>, dtypeOf: (name: string) => DType): Map<string, { shape: number[]; dtype: DType }> {
-  const names = g.nodes.flatMap((n) => n.outputs.filter((o) => o));
-  return noGrad(() => tidy(() => {
-    const feeds: Record<string, Tensor> = {};
-    for (const [name, s] of Object.entries(dims)) feeds[name] = zeros(s, { dtype: dtypeOf(name) });
-    const outs = runGraph(g, feeds, { training: false, extraOutputs: names });
-    const m = new Map<string, { shape: number[]; dtype: DType }>();
-    for (const [name, t] of Object.entries(outs)) m.set(name, { shape: t.shape, dtype: t.dtype });
-    return m;
-  }));
+function shapesAt(g: Graph, dims: Record<string, number[]>, dtypeOf: (name: string) => DType): Map<string, ShapeOf> {
+  const known = walkShapes(g, dims, dtypeOf);
+  const m = new Map<string, ShapeOf>();
+  for (const n of g.nodes) {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      const k = known.get(o);
+      if (!k) throw new GraphError(`value '${o}' was not computed`, undefined, n.name);
+      m.set(o, k);
+    }
+  }
+  return m;
 }
 
 /**
- * Fills g.valueInfo with the shape and dtype of every value, by running the graph at batch 1 and batch 2 on zeros:
- * a dim that follows the batch becomes the batch symbol of the first input (e.g. 'N'). A graph fixed at its export batch
- * (fixedBatchOf) is run once, at that batch. Returns g.valueInfo.
+ * Fills g.valueInfo with the shape and dtype of every value, by walking the graph at batch 1 and batch 2 on zeros
+ * (walkShapes: shape rules where they hold, kernels elsewhere): a dim that follows the batch becomes the batch symbol
+ * of the first input (e.g. 'N'). A graph fixed at its export batch (fixedBatchOf) is walked once, at that batch.
+ * Returns g.valueInfo.
  */
 export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, ValueInfo> {
   const dtypeOf = (name: string): DType => g.inputs.find((i) => i.name === name)?.dtype ?? 'float32';

@@ -2,5 +2,7 @@
 export { runGraph, unsupportedNodes, type RunOptions } from './executor.js';
 export { registerKernels, kernelFor, supportedOps, type Kernel, type KernelContext } from './kernel.js';
 export { inferShapes, countMacs, type InputShapes } from './analysis.js';
+export { ruleShapes, SHAPE_ONLY, type ShapeOf } from './shape-rules.js';
+export { walkShapes } from './shape-walk.js';
 export { imageFeeds, imageInputShape, inputLayout, logitsValue, type InputLayout } from './classifier-io.js';
 export { GlobalBatchNorm, trainedBatchNorms, type SumAcross } from './global-batch-norm.js';

@@ -1,6 +1,6 @@
 import { noGrad } from '../tensor/index.js';
 import type { Dim, Node, ValueInfo } from '../graph/index.js';
-import { fromSmall, type Small } from './fold-eval.js';
+import { fromSmall, type Known, type Small } from './fold-eval.js';
 import type { Draft } from './fold.js';
 import { Probe } from './probe.js';
 import { int64, placements, resolveTarget, type BatchPlace, type Put } from './batch-place.js';
@@ -18,6 +18,11 @@ const MAX_ATTEMPTS = 8;
 
 export type FreedBatch = {
   draft: Draft;
+  /**
+   * When the export batch was 1 and it was freed: what the proof's walks learnt of every value of the freed draft at
+   * batch 1 and batch 2, which are the walks foldDraft would make next (it takes them instead).
+   */
+  walks?: [Map<string, Known>, Map<string, Known>];
   /** Set when the graph stays at its export batch: the batch and why (a node and what to do), for the executor. */
   fixed: { batch: number; reason: string } | null;
 };
@@ -63,13 +68,13 @@ export function freeFixedBatch(d: Draft): FreedBatch {
   let first: Refusal | null = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const points: { node: string; count: number }[] = [];
-    let r: Draft | Refusal;
+    let r: ReturnType<typeof tryFree>;
     try {
       r = noGrad(() => tryFree(d, b0, choices, points));
     } catch (e) {
       r = new Unknown('', `walk failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    if (!(r instanceof Refusal)) return { draft: r, fixed: null };
+    if (!(r instanceof Refusal)) return { draft: r.draft, fixed: null, ...(b0 === 1 ? { walks: r.walks } : {}) };
     // Not analysable (an op without a kernel, which the import reports): the file stays as it was read.
     if (r instanceof Unknown && !first) return { draft: d, fixed: null };
     if (r instanceof Unknown) break;
@@ -109,7 +114,7 @@ const same = (a: Small | undefined, b: Small | undefined): boolean =>
   !!a && !!b && a.shape.length === b.shape.length && a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
 
 /** One attempt with the given choices at ambiguous Reshapes: the freed draft, or why not. */
-function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, points: { node: string; count: number }[]): Draft | Refusal {
+function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, points: { node: string; count: number }[]): { draft: Draft; walks: [Map<string, Known>, Map<string, Known>] } | Refusal {
   const b1 = b0 + 1;
   const shapes = (b: number): Record<string, number[]> =>
     Object.fromEntries(d.inputs.map((i) => [i.name, [b, ...(i.shape as number[]).slice(1)]]));
@@ -182,7 +187,7 @@ function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, poi
       return new Refusal(producer?.name ?? o.name, why);
     }
   }
-  return relabel(d, out, inits, b0);
+  return { draft: relabel(d, out, inits, b0), walks: [p1.known, p2.known] };
 }
 
 /** Where each output of n carries the batch, from its shapes in the two walks; a refusal when it mixes samples. */

@@ -1,6 +1,6 @@
 import { keep, noGrad, tensor, tidy, zeros, type Tensor } from '../tensor/index.js';
 import type { Node, TensorData, ValueInfo } from '../graph/index.js';
-import { kernelFor } from '../exec/index.js';
+import { kernelFor, ruleShapes, SHAPE_ONLY } from '../exec/index.js';
 import { evalNode, FOLDABLE, fromSmall, toSmall, type Known, type Small } from './fold-eval.js';
 
 /** The importer's working graph: nodes in topological order, initializers still as JS data. */
@@ -31,7 +31,15 @@ function walk(d: Draft, feeds: Record<string, number[]> | null, engineNodes: Set
     const small = isFloat(data.dtype) && !fromConstant ? undefined : toSmall(data);
     known.set(name, { shape: data.shape, dtype: data.dtype, ...(small ? { small } : {}) });
   }
-  if (feeds) for (const i of d.inputs) if (feeds[i.name]) known.set(i.name, { shape: feeds[i.name]!, dtype: i.dtype });
+  // Values computed from the inputs' data (zeros here): a node with a shape rule among them is not run (walkShapes).
+  const dataDep = new Set<string>();
+  if (feeds) {
+    for (const i of d.inputs) {
+      if (!feeds[i.name]) continue;
+      known.set(i.name, { shape: feeds[i.name]!, dtype: i.dtype });
+      dataDep.add(i.name);
+    }
+  }
   const values = new Map<string, Tensor>();
   const usesLeft = new Map<string, number>();
   for (const n of engineNodes) for (const i of n.inputs) if (i) usesLeft.set(i, (usesLeft.get(i) ?? 0) + 1);
@@ -61,6 +69,8 @@ function walk(d: Draft, feeds: Record<string, number[]> | null, engineNodes: Set
       for (const node of d.nodes) {
         const ins = node.inputs.map((n) => (n ? known.get(n) : null));
         const ready = !ins.some((k) => k === undefined);
+        const dep = !SHAPE_ONLY.has(node.opType) && node.inputs.some((n) => n && dataDep.has(n));
+        if (dep) for (const o of node.outputs) if (o) dataDep.add(o);
         if (ready && node.domain === '' && FOLDABLE.has(node.opType)) {
           let r: Small[] | undefined;
           try {
@@ -73,6 +83,12 @@ function walk(d: Draft, feeds: Record<string, number[]> | null, engineNodes: Set
             release(node);
             continue;
           }
+        }
+        const rule = probing && ready && dep && engineNodes.has(node) ? ruleShapes(node, ins as (Known | null)[]) : undefined;
+        if (rule) {
+          node.outputs.forEach((o, k) => o && known.set(o, { shape: rule[k]!.shape, dtype: rule[k]!.dtype }));
+          release(node);
+          continue;
         }
         const kernel = kernelFor(node.opType);
         if (probing && ready && engineNodes.has(node) && kernel && node.domain === '') {
@@ -154,15 +170,21 @@ function shapeAncestors(d: Draft): Set<Node> {
  * Slice bounds from Shape). Shapes are learnt by running the graph on zeros at batch 1 and 2, so a value that
  * differs between the runs follows the batch: a Reshape target entry that equals the input's own dim becomes 0
  * (copy), another one becomes -1; a Slice end that reaches the end of its axis in both runs becomes INT64_MAX.
- * Needs the inputs' shapes static except the batch (or given); without them only constant subgraphs fold.
- * Returns a new draft; dead nodes and unused initializers are dropped.
+ * Needs the inputs' shapes static except the batch (or given); without them only constant subgraphs fold. `walks`,
+ * when given, are those two runs already made (by freeFixedBatch) and are used instead. Returns a new draft; dead nodes and unused initializers are dropped.
  */
-export function foldDraft(d: Draft, given: Readonly<Record<string, readonly number[]>> = {}): Draft {
-  const shapes = probeShapes(d, given);
-  const engine = shapes && d.nodes.some((n) => n.opType === 'Shape' || n.opType === 'Size') ? shapeAncestors(d) : new Set<Node>();
-  const batchFree = shapes && Object.keys(shapes[0]).every((k) => shapes[0][k]![0] === shapes[1][k]![0]);
-  const r1 = walk(d, shapes ? shapes[0] : null, engine);
-  const r2 = shapes && !batchFree ? walk(d, shapes[1], engine) : r1;
+export function foldDraft(d: Draft, given: Readonly<Record<string, readonly number[]>> = {}, walks?: readonly [Map<string, Known>, Map<string, Known>]): Draft {
+  let r1: Map<string, Known>;
+  let r2: Map<string, Known>;
+  if (walks) {
+    [r1, r2] = walks;
+  } else {
+    const shapes = probeShapes(d, given);
+    const engine = shapes && d.nodes.some((n) => n.opType === 'Shape' || n.opType === 'Size') ? shapeAncestors(d) : new Set<Node>();
+    const batchFree = shapes && Object.keys(shapes[0]).every((k) => shapes[0][k]![0] === shapes[1][k]![0]);
+    r1 = walk(d, shapes ? shapes[0] : null, engine);
+    r2 = shapes && !batchFree ? walk(d, shapes[1], engine) : r1;
+  }
   const inits = new Map(d.inits);
   const used = new Set<string>([...d.nodes.flatMap((n) => n.inputs), ...d.nodes.flatMap((n) => n.outputs), ...d.inputs.map((i) => i.name), ...inits.keys()]);
   const fresh = (hint: string): string => {

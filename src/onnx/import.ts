@@ -208,7 +208,8 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   const shapes = options.inputShapes ?? {};
   const byName = Array.isArray(shapes) ? Object.fromEntries(inputs.flatMap((v, i) => (shapes[i] ? [[v.name, shapes[i]!]] : []))) : (shapes as Record<string, readonly number[]>);
   const freed = freeFixedBatch({ nodes, inits, inputs, outputs, opset });
-  const folded = foldDraft(freed.draft, byName);
+  // The walks that freed a batch of 1 are the ones folding makes, unless other input shapes were given.
+  const folded = foldDraft(freed.draft, byName, Object.keys(byName).length === 0 ? freed.walks : undefined);
 
   const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape])));
   const initializers = new Map<string, Initializer>();

@@ -1,6 +1,6 @@
 import { keep, tensor, tidy, zeros, type Tensor } from '../tensor/index.js';
 import type { Node } from '../graph/index.js';
-import { kernelFor } from '../exec/index.js';
+import { kernelFor, ruleShapes, SHAPE_ONLY } from '../exec/index.js';
 import { evalNode, FOLDABLE, fromSmall, toSmall, type Known, type Small } from './fold-eval.js';
 import type { Draft } from './fold.js';
 
@@ -15,6 +15,8 @@ export class Probe {
   readonly known = new Map<string, Known>();
   private readonly values = new Map<string, Tensor>();
   private readonly uses = new Map<string, number>();
+  /** Values computed from the inputs' data (zeros in a probe). */
+  private readonly dataDep = new Set<string>();
 
   constructor(private readonly d: Draft, readonly batch: number, inputShapes: Readonly<Record<string, readonly number[]>>) {
     for (const [name, { data, fromConstant }] of d.inits) {
@@ -25,6 +27,7 @@ export class Probe {
     for (const i of d.inputs) {
       const s = inputShapes[i.name];
       if (s) this.known.set(i.name, { shape: s, dtype: i.dtype });
+      this.dataDep.add(i.name);
     }
     for (const n of d.nodes) for (const i of n.inputs) if (i) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
   }
@@ -49,6 +52,8 @@ export class Probe {
   run(node: Node): boolean {
     const ins = node.inputs.map((n) => (n ? this.known.get(n) : null));
     if (ins.some((k) => k === undefined)) return false;
+    const dep = !SHAPE_ONLY.has(node.opType) && node.inputs.some((n) => n && this.dataDep.has(n));
+    if (dep) for (const o of node.outputs) if (o) this.dataDep.add(o);
     if (node.domain === '' && FOLDABLE.has(node.opType)) {
       let r: Small[] | undefined;
       try {
@@ -60,6 +65,17 @@ export class Probe {
         node.outputs.forEach((o, k) => o && r![k] && this.known.set(o, { shape: r![k]!.shape, dtype: r![k]!.dtype, small: r![k]! }));
         return true;
       }
+    }
+    // Shapes alone from a rule where the values are those of zeros fed to the graph (see walkShapes).
+    const rule = dep ? ruleShapes(node, ins as (Known | null)[]) : undefined;
+    if (rule) {
+      node.outputs.forEach((o, k) => {
+        if (!o) return;
+        this.known.set(o, { shape: rule[k]!.shape, dtype: rule[k]!.dtype });
+        this.values.get(o)?.dispose();
+        this.values.delete(o);
+      });
+      return true;
     }
     const kernel = node.domain === '' ? kernelFor(node.opType) : undefined;
     if (!kernel) return false;
