@@ -105,9 +105,13 @@ function exportBatch(inputs: readonly ValueInfo[]): number | null {
 
 const withBatch = (v: ValueInfo): ValueInfo => ({ ...v, shape: [BATCH_SYMBOL, ...(v.shape as Dim[]).slice(1)] });
 
-/** The draft with the symbolic batch in its inputs and in the outputs declared with the export batch. */
-function relabel(d: Draft, nodes: Node[], inits: Draft['inits'], b0: number): Draft {
-  return { ...d, nodes, inits, inputs: d.inputs.map(withBatch), outputs: d.outputs.map((o) => (o.shape?.[0] === b0 ? withBatch(o) : o)) };
+/**
+ * The draft with the symbolic batch in its inputs and in the outputs declared with the export batch, or (`proven`:
+ * the walks showed every output carries the batch on its first axis) with any symbol the exporter gave them there.
+ */
+function relabel(d: Draft, nodes: Node[], inits: Draft['inits'], b0: number, proven = false): Draft {
+  const batchDim = (o: ValueInfo): boolean => o.shape?.[0] === b0 || (proven && typeof o.shape?.[0] === 'string');
+  return { ...d, nodes, inits, inputs: d.inputs.map(withBatch), outputs: d.outputs.map((o) => (batchDim(o) ? withBatch(o) : o)) };
 }
 
 const same = (a: Small | undefined, b: Small | undefined): boolean =>
@@ -187,7 +191,7 @@ function tryFree(d: Draft, b0: number, choices: ReadonlyMap<string, number>, poi
       return new Refusal(producer?.name ?? o.name, why);
     }
   }
-  return { draft: relabel(d, out, inits, b0), walks: [p1.known, p2.known] };
+  return { draft: relabel(d, out, inits, b0, true), walks: [p1.known, p2.known] };
 }
 
 /** Where each output of n carries the batch, from its shapes in the two walks; a refusal when it mixes samples. */
