@@ -79,6 +79,7 @@ export async function checkWildVariant(t: TestContext, dir: string): Promise<voi
   if (!g) return;
   try {
     assert.equal(g.inputs[0]!.shape?.[0], 'N', `input batch dim: ${JSON.stringify(g.inputs[0]!.shape)} (a ${meta.batch} export gets the symbol N)`);
+    assert.equal(g.outputs[0]!.shape?.[0], 'N', `output batch dim: ${JSON.stringify(g.outputs[0]!.shape)} (a ${meta.batch} export gets the symbol N)`);
     const x3 = readArray(join(dir, 'x3.npy'), meta.input_dtype);
     const y3 = readArray(join(dir, 'y3.npy'), 'float32');
     for (const b of [1, 3]) {
