@@ -100,11 +100,58 @@ function normParamsFit(node: Node, x: ShapeOf, params: readonly (ShapeOf | null)
 
 const sameShape = (a: readonly number[] | undefined, b: readonly number[]): boolean => !!a && a.length === b.length && a.every((v, i) => v === b[i]);
 
+/** The values of a small integer input (a shape, axes, pads) when they are known, by input position. */
+export type SmallValues = (input: number) => readonly number[] | undefined;
+
+const numel = (s: readonly number[]): number => s.reduce((p, d) => p * d, 1);
+
+/** Ops whose output shape needs the values of a small input (a target shape, axes, pads). */
+function valueRule(node: Node, x: ShapeOf, values: SmallValues): number[] | undefined {
+  const r = x.shape.length;
+  switch (node.opType) {
+    case 'Reshape': {
+      const t = values(1);
+      if (!t || attrInt(node, 'allowzero', 0) !== 0) return undefined;
+      const out = t.map((v, i) => (v === 0 ? x.shape[i] : v));
+      if (out.some((v) => v === undefined || v < -1) || out.filter((v) => v === -1).length > 1) return undefined;
+      const known = numel((out as number[]).filter((v) => v !== -1));
+      const total = numel(x.shape);
+      if (!out.includes(-1)) return known === total ? (out as number[]) : undefined;
+      return known > 0 && total > 0 && total % known === 0 ? (out as number[]).map((v) => (v === -1 ? total / known : v)) : undefined;
+    }
+    case 'Unsqueeze': {
+      const axes = node.inputs[1] ? values(1) : attrInts(node, 'axes', []);
+      if (!axes || axes.length === 0) return undefined;
+      const rank = r + axes.length;
+      const at = new Set(axes.map((a) => (a < 0 ? a + rank : a)));
+      if (at.size !== axes.length || [...at].some((a) => a < 0 || a >= rank)) return undefined;
+      const out: number[] = [];
+      let k = 0;
+      for (let i = 0; i < rank; i++) out.push(at.has(i) ? 1 : x.shape[k++]!);
+      return out;
+    }
+    case 'Expand': {
+      const t = values(1);
+      return t ? broadcastShapes([x.shape, t]) : undefined;
+    }
+    case 'Pad': {
+      if (node.inputs[3]) return undefined;
+      const pads = node.inputs[1] ? values(1) : attrInts(node, 'pads', []);
+      if (!pads || pads.length !== 2 * r) return undefined;
+      const out = x.shape.map((d, i) => d + pads[i]! + pads[i + r]!);
+      return out.every((v) => v >= 0) ? out : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /**
  * The output shapes and dtypes of `node` from its inputs' (null for an absent optional input), or undefined when no
- * rule here covers the node or its inputs look wrong for it. Only single-output forms are covered.
+ * rule here covers the node or its inputs look wrong for it. Only single-output forms are covered. Reshape,
+ * Unsqueeze, Expand and Pad need their small input's values from `values`.
  */
-export function ruleShapes(node: Node, ins: readonly (ShapeOf | null)[]): ShapeOf[] | undefined {
+export function ruleShapes(node: Node, ins: readonly (ShapeOf | null)[], values?: SmallValues): ShapeOf[] | undefined {
   if (node.domain !== '' || node.outputs.length !== 1) return undefined;
   const op = node.opType;
   const x = ins[0];
@@ -137,6 +184,28 @@ export function ruleShapes(node: Node, ins: readonly (ShapeOf | null)[]): ShapeO
   }
   if (op === 'GlobalAveragePool' || op === 'GlobalMaxPool') {
     return x.shape.length >= 3 ? [{ shape: [...x.shape.slice(0, 2), ...x.shape.slice(2).map(() => 1)], dtype: x.dtype }] : undefined;
+  }
+  if (op === 'Gather') {
+    const idx = ins[1];
+    const r = x.shape.length;
+    let a = attrInt(node, 'axis', 0);
+    if (a < 0) a += r;
+    if (!idx || a < 0 || a >= r || (idx.dtype !== 'int64' && idx.dtype !== 'int32')) return undefined;
+    return [{ shape: [...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)], dtype: x.dtype }];
+  }
+  if (op === 'Concat') {
+    const r = x.shape.length;
+    let a = attrInt(node, 'axis', 0);
+    if (a < 0) a += r;
+    if (a < 0 || a >= r || present.length !== ins.length) return undefined;
+    if (present.some((i) => i.dtype !== x.dtype || i.shape.length !== r || i.shape.some((d, k) => k !== a && d !== x.shape[k]))) return undefined;
+    const shape = [...x.shape];
+    shape[a] = present.reduce((t, i) => t + i.shape[a]!, 0);
+    return [{ shape, dtype: x.dtype }];
+  }
+  if (values) {
+    const shape = valueRule(node, x, values);
+    if (shape) return [{ shape, dtype: x.dtype }];
   }
   if (op === 'Flatten') {
     const r = x.shape.length;

@@ -4,6 +4,10 @@ import { kernelFor } from './kernel.js';
 import { ruleShapes, SHAPE_ONLY, type ShapeOf } from './shape-rules.js';
 
 
+/** Integer inputs read as values for the shape rules up to this many elements (a shape, axes, pads). */
+const MAX_SMALL = 64;
+const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
 /**
  * The shape and dtype of every value when the graph inputs have the shapes in `feeds`. A node that reads the input
  * data (directly or through other nodes) and has a rule in shape-rules.ts is not run: its outputs' contents are
@@ -36,6 +40,16 @@ export function walkShapes(g: Graph, feeds: Readonly<Record<string, readonly num
     }
     return t;
   };
+  // The values of small integer tensors that are not computed from the input's data (shapes, axes, pads).
+  const ints = new Map<string, readonly number[] | undefined>();
+  const smallInts = (name: string | undefined): readonly number[] | undefined => {
+    if (!name || dataDep.has(name)) return undefined;
+    if (ints.has(name)) return ints.get(name);
+    const t = g.initializers.get(name)?.tensor ?? values.get(name);
+    const v = t && (t.dtype === 'int64' || t.dtype === 'int32') && t.shape.length <= 1 && numel(t.shape) <= MAX_SMALL ? t.toArray() : undefined;
+    ints.set(name, v);
+    return v;
+  };
   const release = (node: Node): void => {
     for (const name of node.inputs) {
       if (!name) continue;
@@ -52,7 +66,7 @@ export function walkShapes(g: Graph, feeds: Readonly<Record<string, readonly num
       for (const node of g.nodes) {
         const ins = node.inputs.map((name) => (name ? known.get(name) ?? null : null));
         const dep = !SHAPE_ONLY.has(node.opType) && node.inputs.some((name) => name && dataDep.has(name));
-        const rule = dep ? ruleShapes(node, ins) : undefined;
+        const rule = dep ? ruleShapes(node, ins, (k) => smallInts(node.inputs[k])) : undefined;
         if (rule) {
           node.outputs.forEach((name, k) => name && known.set(name, rule[k]!));
         } else {

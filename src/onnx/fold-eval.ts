@@ -25,6 +25,12 @@ export const SMALL = 65536;
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const isInt = (d: DType): boolean => d !== 'float32' && d !== 'float64' && d !== 'float16' && d !== 'bfloat16';
 
+/** A known small integer value's numbers (what the shape rules read: a shape, axes, pads), else undefined. */
+export function intsOf(k: Known | null | undefined): readonly number[] | undefined {
+  const s = k?.small;
+  return s && (s.dtype === 'int64' || s.dtype === 'int32') && s.shape.length <= 1 ? s.data : undefined;
+}
+
 export function toSmall(t: TensorData): Small | undefined {
   if (numel(t.shape) > SMALL) return undefined;
   const data = t.data instanceof BigInt64Array ? Array.from(t.data, Number) : Array.from(t.data as ArrayLike<number>);

@@ -1,7 +1,7 @@
 import { keep, noGrad, tensor, tidy, zeros, type Tensor } from '../tensor/index.js';
 import type { Node, TensorData, ValueInfo } from '../graph/index.js';
 import { kernelFor, ruleShapes, SHAPE_ONLY } from '../exec/index.js';
-import { evalNode, FOLDABLE, fromSmall, toSmall, type Known, type Small } from './fold-eval.js';
+import { evalNode, FOLDABLE, fromSmall, intsOf, toSmall, type Known, type Small } from './fold-eval.js';
 
 /** The importer's working graph: nodes in topological order, initializers still as JS data. */
 export interface Draft {
@@ -84,7 +84,7 @@ function walk(d: Draft, feeds: Record<string, number[]> | null, engineNodes: Set
             continue;
           }
         }
-        const rule = probing && ready && dep && engineNodes.has(node) ? ruleShapes(node, ins as (Known | null)[]) : undefined;
+        const rule = probing && ready && dep && engineNodes.has(node) ? ruleShapes(node, ins as (Known | null)[], (k) => intsOf(ins[k])) : undefined;
         if (rule) {
           node.outputs.forEach((o, k) => o && known.set(o, { shape: rule[k]!.shape, dtype: rule[k]!.dtype }));
           release(node);

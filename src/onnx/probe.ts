@@ -1,7 +1,7 @@
 import { keep, tensor, tidy, zeros, type Tensor } from '../tensor/index.js';
 import type { Node } from '../graph/index.js';
 import { kernelFor, ruleShapes, SHAPE_ONLY } from '../exec/index.js';
-import { evalNode, FOLDABLE, fromSmall, toSmall, type Known, type Small } from './fold-eval.js';
+import { evalNode, FOLDABLE, fromSmall, intsOf, toSmall, type Known, type Small } from './fold-eval.js';
 import type { Draft } from './fold.js';
 
 const isFloat = (d: string): boolean => d.startsWith('float') || d === 'bfloat16';
@@ -67,7 +67,7 @@ export class Probe {
       }
     }
     // Shapes alone from a rule where the values are those of zeros fed to the graph (see walkShapes).
-    const rule = dep ? ruleShapes(node, ins as (Known | null)[]) : undefined;
+    const rule = dep ? ruleShapes(node, ins as (Known | null)[], (k) => intsOf(ins[k])) : undefined;
     if (rule) {
       node.outputs.forEach((o, k) => {
         if (!o) return;
