@@ -4,3 +4,4 @@ export { registerKernels, kernelFor, supportedOps, type Kernel, type KernelConte
 export { inferShapes, countMacs, type InputShapes } from './analysis.js';
 export { imageFeeds, imageInputShape, inputLayout, logitsValue, type InputLayout } from './classifier-io.js';
 export { GlobalBatchNorm, trainedBatchNorms, type SumAcross } from './global-batch-norm.js';
+export { FAKE_QUANTIZE_DOMAIN } from './kernels/fake-quantize.js';

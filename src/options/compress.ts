@@ -57,6 +57,8 @@ export const compressSpec = {
     },
     schema: z.union([epochs, z.array(epochs).min(1).readonly()], { error: EPOCHS_MSG }),
   })),
+  quantize: placed('quantization', optional(choice("int8: after the last step, --qat-epochs more epochs of distillation with weights and activations fake-quantized (quantization-aware training), and student.int8.onnx written beside student.onnx (QDQ, as `whittle quantize` writes it)", ['int8'] as const))),
+  qatEpochs: placed('quantization', withDefault(int('epochs of quantization-aware distillation with --quantize int8 (at a tenth of the learning rate)', 1), 1)),
   ...optimOptions(COMPRESS_LR, 64),
   momentum: placed('training', withDefault(num('SGD momentum (Nesterov)', (m) => m >= 0 && m < 1, 'must be in [0, 1)', { arg: '<m>' }), 0.9)),
   ema: placed('training', withDefault(num("decay of an exponential moving average of the weights, which validation, each step's best-epoch choice and the saved students use (0: off; at update n of a step it is min(decay, (1+n)/(10+n)), so 0.999 holds only after 9,000 updates; with --fade-epochs it starts at the cut)", (d) => d >= 0 && d < 1, 'must be in [0, 1) (0: off)', { arg: '<decay>' }), 0.999)),

@@ -23,9 +23,11 @@ import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-option
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { measureFootprints } from './footprint.js';
+import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatResult } from './qat.js';
+import { int8Summary } from './int8-summary.js';
 import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
-import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
+import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type QatProgress, type SoftCut } from './checkpoint.js';
 import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
 import type { CompressEvent, PassName } from '../options/events.js';
 import { renderHtml } from '../report/index.js';
@@ -70,6 +72,7 @@ async function startRun(o: RankOptions): Promise<Started> {
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
+    if (config.quantize === 'int8') checkQuantizable(graphs[graphs.length - 1]!);
     const widths = config.widths;
     if (widths) {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
@@ -306,10 +309,21 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       student = loadOnnx(bytes);
       emit({ type: 'step-end', step, report });
     }
+    let qat: QatResult | null = null;
+    if (c.quantize === 'int8') {
+      check('the start of the quantization-aware epochs');
+      qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
+    }
     const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1, precision);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));
-      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: await readFile(join(out, 'student.onnx')) }, ds.shape);
+      const floatBytes = await readFile(join(out, 'student.onnx'));
+      if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
+      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds.shape, 300, qat ? { graph: student, bytes: qat.bytes } : null);
+      if (qat) {
+        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
+        emit({ type: 'qat-end', int8: report.int8 });
+      }
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
       await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report, defaults: defaultConfigFor(c) }]));
       await removeCheckpoint(out);
@@ -320,6 +334,38 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
   }
+}
+
+/**
+ * --quantize int8 after the last step: quantization-aware distillation of the final student from the teacher (see
+ * qat.ts), its progress kept in the run's checkpoint; returns the int8 model.
+ */
+async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary): Promise<QatResult> {
+  const { out, config: c } = started;
+  const emit = o.onEvent ?? (() => undefined);
+  const main = (o.parallel?.rank ?? 0) === 0;
+  const step = c.plan.length;
+  const progress = started.checkpoint?.qat ?? null;
+  const loss = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
+    if (!c.distill) return crossEntropy(logits, y);
+    const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(teacher, at.x, c.teacherViews));
+    return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
+  };
+  return quantizationAwareDistill(student, {
+    out, config: c, ds, loss, progress,
+    onStart: (s) => {
+      emit({ type: 'qat-start', epochs: c.qatEpochs, ...s });
+      if (progress?.current) emit({ type: 'resumed', step, epoch: progress.current.epochs.length, of: c.qatEpochs });
+    },
+    ...(main ? { save: (p: QatProgress) => writeCheckpoint(out, { teacher: teacherInfo, steps, current: null, qat: p }) } : {}),
+    onBatch: (b) => emit({ type: 'batch', step, ...b }),
+    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs: c.qatEpochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.parallel ? { parallel: o.parallel } : {}),
+  }).catch((e: unknown) => {
+    if (e instanceof AbortedError) throw new AbortedError(`the quantization-aware epochs, ${e.where}`, `continue with: whittle compress --resume ${out}`);
+    throw e;
+  });
 }
 
 function disposeState(s: OptimizerState | undefined): void {

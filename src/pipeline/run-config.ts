@@ -49,6 +49,8 @@ export type RunConfig = {
   channels: number | null;
   /** The normalisation given (--mean, --std); null: the teacher's whittle.preprocess, else the dataset's statistics. */
   mean: number[] | null; std: number[] | null;
+  /** --quantize int8: quantization-aware distillation after the last step, for qatEpochs epochs (null: float only). */
+  quantize: 'int8' | null; qatEpochs: number;
 };
 
 /**
@@ -85,6 +87,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     seed: o.seed, threads: o.threads, device: o.device, precision: o.precision,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,
     mean: o.mean ? [...o.mean] : null, std: o.std ? [...o.std] : null,
+    quantize: o.quantize ?? null, qatEpochs: o.qatEpochs,
   };
 }
 
@@ -123,8 +126,8 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
   // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision'> = {
-    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32',
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs'> = {
+    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32', quantize: null, qatEpochs: 1,
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

@@ -1,4 +1,4 @@
-import type { Footprints } from './types.js';
+import type { Footprints, Int8Summary } from './types.js';
 
 // The types of report.json, which the compress pipeline writes and this module renders. They live here, on the
 // bottom floor, so that rendering imports nothing above it; `config` is the run's settings, typed by the pipeline.
@@ -50,6 +50,8 @@ export type CompressReport<Config extends object = Readonly<Record<string, unkno
   config: Config;
   /** The teacher's and the student's file sizes and onnxruntime-node latencies (absent in older reports, or when not measured). */
   footprint?: Footprints;
+  /** The int8 student of a run with --quantize int8. */
+  int8?: Int8Summary;
   /** The arithmetic of the run's forward passes (config.precision resolved on that machine); absent in reports written before it was added (fp32). */
   precision?: 'fp32' | 'bf16';
   versions: { whittle: string; libtorch: string; node: string };
