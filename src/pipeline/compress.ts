@@ -163,7 +163,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
-    if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
+    if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null, ...(started.checkpoint?.qat ? { qat: started.checkpoint.qat } : {}) });
     if (useCache) cache = await TeacherCache.build(teacher, ds, { device: c.device, views: c.teacherViews, parallel: par, onBatch: passEvents('teacher-cache') });
     student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
     if (!steps.length && c.student !== null) {
