@@ -23,7 +23,7 @@ export function describe(e: CompressEvent): string | null {
     case 'warning': return `warning: ${e.message}`;
     case 'resumed': return `  resumed step ${e.step} after epoch ${e.epoch} of ${e.of}`;
     case 'step-start': return `step ${e.step}/${e.of}: prune to ${e.targetRatio.toFixed(4)}, then ${e.epochs} epoch(s)`;
-    case 'pruned': return `  pruned: ratio ${e.achievedRatio.toFixed(4)}, ${e.params} params, ${e.macs} MACs`;
+    case 'pruned': return `  pruned: ratio ${e.achievedRatio.toFixed(4)}, ${e.params} params, ${e.macs} MACs${e.latency ? `, ${e.latency.measuredMs.toFixed(3)} ms (asked ${e.latency.requestedMs.toFixed(3)})` : ''}`;
     case 'batch': return null;
     case 'pass': return null;
     case 'epoch-end': return `  epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)}, val ${pct(e.valAccuracy)}, ${e.imagesPerSec.toFixed(0)} images/s`;

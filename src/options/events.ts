@@ -17,7 +17,7 @@ export type CompressEvent =
   /** The first student's initializers that layers with different channels shared, or that a BatchNorm read as a running statistic and as something else, now one copy per reader. */
   | { type: 'untied'; names: string[]; params: number }
   | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
-  | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
+  | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number; latency?: { requestedMs: number; measuredMs: number } }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
   /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
    * its cached logits ('teacher-cache'). */

@@ -13,7 +13,7 @@ import type { RemovedSlice } from '../prune/index.js';
 const FILE = 'checkpoint.json';
 
 /** What a step's pruning produced, kept so that a resumed step reports the same. */
-export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 'groups' | 'cutValAccuracy'>;
+export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 'groups' | 'cutValAccuracy' | 'latency'>;
 
 /** A soft cut in progress (fadeEpochs > 0): the channels being faded, and the plan's per-unit survival for the cut. */
 export type SoftCut = { slices: RemovedSlice[]; kept: number[] };

@@ -25,6 +25,8 @@ import { TeacherCache } from './teacher-cache.js';
 import { measureFootprints } from './footprint.js';
 import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatResult } from './qat.js';
 import { int8Summary } from './int8-summary.js';
+import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
+import type { LatencyTable } from '../prune/index.js';
 import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
 import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type QatProgress, type SoftCut } from './checkpoint.js';
@@ -78,15 +80,40 @@ async function startRun(o: RankOptions): Promise<Started> {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
+    const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened.shape) : null;
     await makeFolder(o.out).catch((e: NodeJS.ErrnoException) => {
       throw new ConfigError('out', `cannot make ${o.out} (${e.code ?? e.message})`, 'choose an -o folder you can write to');
     });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
+    if (latency) await saveLatencyTable(o.out, latency);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
   } finally {
     for (const g of loaded) g.dispose();
   }
   return { out: o.out, config, checkpoint: null, done: null };
+}
+
+/** The meter --metric latency measures with: the run's runtime, batch and threads, on images of `image` = [C, H, W]. */
+const meterFor = (c: RunConfig, image: readonly number[]): LatencyMeter => runtimeMeter(c.runtime, { batch: c.latencyBatch, threads: c.latencyThreads, image });
+
+/**
+ * --metric latency, before the run folder is made: the first student's latency table; with --target-latency, the
+ * check that the smallest allowed student reaches it, and the steps' ratios of latency.
+ */
+async function firstLatencyTable(g: Graph, c: RunConfig, image: readonly number[]): Promise<LatencyTable & { meter: string }> {
+  if (c.widths) throw new ConfigError('widthsOf', 'gives the widths, and --metric latency solves for them', 'drop one of --widths-of and --metric latency');
+  const meter = meterFor(c, image);
+  const table = await measureLatencyTable(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
+  if (c.targetLatency !== null) {
+    const least = await smallestLatency(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
+    if (c.targetLatency < least * (1 - LATENCY_TOLERANCE)) {
+      throw new ConfigError('targetLatency', `${c.targetLatency} ms cannot be reached: the smallest student allowed (every channel group at ${c.roundTo} channels) runs in ${least.toFixed(3)} ms on ${meter.key}`, `ask for at least ${least.toFixed(3)} ms, or a smaller --round-to`);
+    }
+    const r = Math.min(1, c.targetLatency / table.baseMs);
+    c.ratios = c.ratios.map(() => r ** (1 / c.ratios.length));
+    c.plan = c.mode === 'oneshot' ? [r] : [...c.ratios];
+  }
+  return { ...table, meter: meter.key };
 }
 
 async function resumeRun(out: string): Promise<Started> {
@@ -180,6 +207,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       }
     }
     Object.assign(student.metadata, modelMetadata(ds));
+    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds.shape) } : null;
     for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
       check(`the start of step ${step}`);
@@ -201,13 +229,19 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
-        const r = prune(student, {
+        const options = {
           ...stepPruneOptions(c, i, steps.length ? Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) : null), criterion: c.criterion, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
-        });
+        };
+        // --metric latency: the step's target is a latency in ms, the first student's times the ratios so far
+        const cut = latency ? await pruneToLatency(student, options, latency.table, latency.table.baseMs * c.plan.slice(0, i + 1).reduce((a, b) => a * b, 1), latency.meter) : null;
+        const r = cut ? cut.result : prune(student, options);
+        if (cut && Math.abs(cut.measuredMs - cut.requestedMs) > LATENCY_TOLERANCE * cut.requestedMs) {
+          emit({ type: 'warning', message: `step ${step}: no student within ${100 * LATENCY_TOLERANCE}% of ${cut.requestedMs.toFixed(3)} ms in ${cut.tries} tries; kept the closest, ${cut.measuredMs.toFixed(3)} ms (a busy machine, or channel steps of --round-to ${c.roundTo} too coarse)` });
+        }
         // the drop the cut alone causes, before training wins it back (the report draws both)
         const cutVal = await evaluateShared(r.graph, ds, 'val', c.device, par);
-        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy };
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy, ...(cut ? { latency: { requestedMs: cut.requestedMs, measuredMs: cut.measuredMs } } : {}) };
         if (c.fadeEpochs > 0 && epochs > 0) {
           fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
           r.graph.dispose();
@@ -217,7 +251,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         }
       }
       Object.assign(next.metadata, modelMetadata(ds));
-      emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs });
+      emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs, ...(pruned.latency ? { latency: pruned.latency } : {}) });
       const source = c.teacherMode === 'previous' ? student : teacher;
       // For training only: the re-inserted BatchNorms (folded back after fit) and hint adapters (dropped after fit).
       const insertedBn = insertedBatchNorms(next);

@@ -22,6 +22,8 @@ export type StepReport = {
   epochs: EpochRow[];
   groups: { name: string; kept: number; total: number }[];
   stopped?: string;
+  /** --metric latency: the step's target latency and the cut student's measured latency, ms (on config.runtime). */
+  latency?: { requestedMs: number; measuredMs: number };
   /** BatchNorms re-inserted after bare convs for this step's training (folded back before saving). */
   batchNormInserted?: number;
   /** The hint pairs of feature distillation (teacher value, student value), when on. */
