@@ -54,6 +54,8 @@ async function startRun(o: RankOptions): Promise<Started> {
   const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
   const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
   if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
+  // each process would time its own students and choose differently
+  if (config.metric === 'latency' && (o.parallel?.worldSize ?? 1) > 1) throw new ConfigError('metric', 'latency is measured by one process, and this run has several', 'run --metric latency without --nproc (or --world-size 1)');
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
