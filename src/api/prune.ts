@@ -67,7 +67,7 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
   if (o.metric === 'latency' && o.widthsOf === undefined) {
     const meter = runtimeMeter(o.runtime, { batch: o.latencyBatch, threads: o.latencyThreads, image: imageOf(model) });
     const table = await measureLatencyTable(model, meter, { roundTo: shared.roundTo, ignore: shared.ignore });
-    const cut = await pruneToLatency(model, shared, table, o.ratio! * table.baseMs, meter);
+    const cut = await pruneToLatency(model, shared, table, o.ratio! * table.baseMs, meter, model);
     const r = cut.result;
     return {
       model: r.graph, params: r.params, macs: r.macs, achievedRatio: cut.measuredMs / table.baseMs, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched, untied: r.untied,

@@ -181,6 +181,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
   const ds = normalizedFor(await openDataset(c.data, openOptionsFor(teacher, c.data, datasetOptions(datasetSettings(c)))), c, teacher, 'teacher');
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
+  let reference: Graph | null = null;
   try {
     checkModelFits(teacher, ds, 'teacher');
     toChannelsLast(teacher);
@@ -209,7 +210,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       }
     }
     Object.assign(student.metadata, modelMetadata(ds));
-    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds.shape) } : null;
+    // students are timed beside the first student, the model the table was measured on
+    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds.shape), reference: (reference = c.student !== null ? loadOnnx(c.student) : teacher) } : null;
     for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
       check(`the start of step ${step}`);
@@ -236,7 +238,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
         };
         // --metric latency: the step's target is a latency in ms, the first student's times the ratios so far
-        const cut = latency ? await pruneToLatency(student, options, latency.table, latency.table.baseMs * c.plan.slice(0, i + 1).reduce((a, b) => a * b, 1), latency.meter) : null;
+        const cut = latency ? await pruneToLatency(student, options, latency.table, latency.table.baseMs * c.plan.slice(0, i + 1).reduce((a, b) => a * b, 1), latency.meter, latency.reference) : null;
         const r = cut ? cut.result : prune(student, options);
         if (cut && Math.abs(cut.measuredMs - cut.requestedMs) > LATENCY_TOLERANCE * cut.requestedMs) {
           emit({ type: 'warning', message: `step ${step}: no student within ${100 * LATENCY_TOLERANCE}% of ${cut.requestedMs.toFixed(3)} ms in ${cut.tries} tries; kept the closest, ${cut.measuredMs.toFixed(3)} ms (a busy machine, or channel steps of --round-to ${c.roundTo} too coarse)` });
@@ -367,6 +369,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     return report;
   } finally {
     cache?.dispose();
+    if (reference && reference !== teacher) reference.dispose();
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
   }

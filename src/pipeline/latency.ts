@@ -104,6 +104,12 @@ export async function smallestLatency(g: Graph, meter: LatencyMeter, o: { roundT
   }
 }
 
+/** The student's time side by side with the reference's, in the time frame where the reference takes `baseMs`. */
+async function scaled(meter: LatencyMeter, reference: Graph, student: Graph, baseMs: number): Promise<number> {
+  const [ref, ms] = await meter.time([reference, student]);
+  return (ms! * baseMs) / ref!;
+}
+
 /** A cut to a latency: the pruner's result, the latency asked for and the one measured, and the students tried. */
 export type LatencyCut = { result: PruneResult; requestedMs: number; measuredMs: number; tries: number };
 
@@ -112,9 +118,11 @@ export type LatencyCut = { result: PruneResult; requestedMs: number; measuredMs:
  * and the target given to the allocation corrected until the student is within LATENCY_TOLERANCE of it: scaled by
  * target/measured until one student is too slow and one too fast, then bisected between them (the table's sum of
  * independent changes is off by a factor that varies with the widths). At most LATENCY_TRIES students; the closest
- * is kept.
+ * is kept. With `reference` (the model the table was measured on), each student is timed side by side with it and
+ * its time scaled by baseMs / the reference's time now: a machine whose load changed since the table was measured
+ * changes both alike, so the student is judged in the table's time frame.
  */
-export async function pruneToLatency(g: Graph, o: Omit<PruneOptions, 'ratio' | 'widths'>, table: LatencyTable, targetMs: number, meter: LatencyMeter): Promise<LatencyCut> {
+export async function pruneToLatency(g: Graph, o: Omit<PruneOptions, 'ratio' | 'widths'>, table: LatencyTable, targetMs: number, meter: LatencyMeter, reference?: Graph): Promise<LatencyCut> {
   const current = predictLatency(g, table, { ignore: o.ignore ?? [] });
   let goal = targetMs;
   let best: { result: PruneResult; ms: number } | null = null;
@@ -131,7 +139,7 @@ export async function pruneToLatency(g: Graph, o: Omit<PruneOptions, 'ratio' | '
         if (best && e instanceof ConfigError) break;
         throw e;
       }
-      const ms = (await meter.time([r.graph]))[0]!;
+      const ms = reference ? await scaled(meter, reference, r.graph, table.baseMs) : (await meter.time([r.graph]))[0]!;
       if (!best || Math.abs(ms - targetMs) < Math.abs(best.ms - targetMs)) {
         best?.result.graph.dispose();
         best = { result: r, ms };
