@@ -3,7 +3,7 @@
 // its student.int8.onnx (quantization-aware distillation: QAT), with the teacher: file sizes, test accuracy in
 // onnxruntime-node (from quantize's and the run's reports, both on the whole test split) and latency at batch 1 and
 // 64 in onnxruntime-node (1 intra-op thread, every model of a run timed in alternating rounds, medians).
-// Usage: node dist/bench/qat.bench.js OUTDIR DATA TEACHER.onnx RUN [RUN ...]
+// Usage: node dist/bench/qat.bench.js OUTDIR DATA TEACHER.onnx RUN [RUN ...] (Fashion-MNIST-shaped models)
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { quantize } from '../src/api/index.js';
@@ -18,6 +18,7 @@ if (!outDir || !data || !teacher || runs.length === 0) {
   process.exit(2);
 }
 mkdirSync(outDir, { recursive: true });
+const shapeOf = loadOnnx(teacher);
 const cpu = cpuFeatures();
 console.log(`cpu ${cpu.model}: ${Object.entries(cpu.flags ?? {}).filter(([, v]) => v).map(([k]) => k).join(', ')}`);
 
@@ -27,9 +28,8 @@ async function timeFiles(files: readonly string[], batch: number): Promise<numbe
   try {
     const jobs = [];
     for (const f of files) {
-      const g = loadOnnx(f);
-      const dims = imageInputShape(g, [1, 28, 28], batch);
-      g.dispose();
+      // the int8 files hold QuantizeLinear, which whittle does not import: the shape is the teacher's
+      const dims = imageInputShape(shapeOf, [1, 28, 28], batch);
       const s = await runtimeNamed('onnxruntime-node').open(new Uint8Array(readFileSync(f)), { threads: 1 });
       sessions.push(s);
       jobs.push({ session: s, feeds: { [s.inputNames[0]!]: { data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.1), dims } } });
