@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { prune as pruneGraph, type Batch, type PruneResult } from '../prune/index.js';
 import { asWidthsOf, widthsOf } from '../pipeline/widths-of.js';
+import { measureLatencyTable, pruneToLatency, runtimeMeter } from '../pipeline/latency.js';
 import { BatchLoader } from '../data/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { checkModelFits } from '../pipeline/evaluate-model.js';
@@ -12,7 +13,11 @@ import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type Prun
 /** What prune() returns; `model` is new, and the caller disposes it. `groups` has kept and total channels of every
  * prunable group, `untouched` the nodes pruning left as they were, with why, `untied` the initializers that layers
  * with different channels shared in the file (each got its own copy, counted in `params.before`). */
-export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio' | 'metric' | 'criterion' | 'groups' | 'untouched' | 'untied'> & { model: Graph };
+export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio' | 'metric' | 'criterion' | 'groups' | 'untouched' | 'untied'> & {
+  model: Graph;
+  /** With metric 'latency': the model's latency before, the latency asked for (ratio of it) and the pruned model's, ms, on `runtime`. */
+  latency?: { runtime: string; beforeMs: number; requestedMs: number; measuredMs: number };
+};
 
 /** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
 async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
@@ -26,8 +31,18 @@ async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => It
   };
 }
 
+/** The image shape [C, H, W] a model's first input takes, for timing it (latency needs it fixed in the file). */
+function imageOf(g: Graph): number[] {
+  const dims = g.inputs[0]?.shape?.slice(1) ?? [];
+  if (dims.length !== 3 || !dims.every((d): d is number => typeof d === 'number' && d > 0)) {
+    throw new ConfigError('metric', `latency times the model on images of its input's shape, and input '${g.inputs[0]?.name ?? '?'}' has shape [${(g.inputs[0]?.shape ?? []).join(', ')}]`, 'give a model whose input is [N, C, H, W] with fixed C, H and W');
+  }
+  return dims;
+}
+
 /**
- * Removes whole channels so that the model has `ratio` of its size in `metric` (params or MACs), or the channel
+ * Removes whole channels so that the model has `ratio` of its size in `metric` (params, MACs, or latency measured on
+ * a runtime), or the channel
  * widths of another model of its architecture (`widthsOf`): a dense, smaller model that runs anywhere. Channels that must go together (residual adds, concatenations) go together. The input
  * model is left unchanged.
  *
@@ -39,17 +54,30 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
   if (o.ratio === undefined && o.widthsOf === undefined) throw new ConfigError('ratio', 'is required, unless the widths of another model are given', 'the ratio is the fraction of the model to keep, e.g. 0.5; or name a model of the same architecture whose channel widths to keep (widthsOf, --widths-of)');
   if (o.ratio !== undefined && o.widthsOf !== undefined) throw new ConfigError('widthsOf', 'cannot be combined with ratio', 'give either the ratio to solve for or the model whose widths to keep');
   const batches = o.criterion === 'taylor' ? await taylorBatches(model, o) : undefined;
-  const r = asWidthsOf(() => pruneGraph(model, {
-    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, o.ignore ?? []) } : { ratio: o.ratio! }),
-    metric: o.metric,
+  const shared = {
     criterion: o.criterion,
     global: o.uniform !== true,
-    roundTo: o.roundTo,
+    roundTo: o.roundTo ?? (o.metric === 'latency' && o.widthsOf === undefined ? 8 : 1),
     minChannels: o.minChannels,
     ignore: o.ignore ?? [],
     reduction: o.reduction,
     seed: o.seed,
     ...(batches ? { batches } : {}),
+  };
+  if (o.metric === 'latency' && o.widthsOf === undefined) {
+    const meter = runtimeMeter(o.runtime, { batch: o.latencyBatch, threads: o.latencyThreads, image: imageOf(model) });
+    const table = await measureLatencyTable(model, meter, { roundTo: shared.roundTo, ignore: shared.ignore });
+    const cut = await pruneToLatency(model, shared, table, o.ratio! * table.baseMs, meter, model);
+    const r = cut.result;
+    return {
+      model: r.graph, params: r.params, macs: r.macs, achievedRatio: cut.measuredMs / table.baseMs, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched, untied: r.untied,
+      latency: { runtime: meter.key, beforeMs: table.baseMs, requestedMs: cut.requestedMs, measuredMs: cut.measuredMs },
+    };
+  }
+  const r = asWidthsOf(() => pruneGraph(model, {
+    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, o.ignore ?? []) } : { ratio: o.ratio! }),
+    metric: o.metric === 'latency' ? 'params' : o.metric,
+    ...shared,
   }));
   return { model: r.graph, params: r.params, macs: r.macs, achievedRatio: r.achievedRatio, metric: r.metric, criterion: r.criterion, groups: r.groups, untouched: r.untouched, untied: r.untied };
 }

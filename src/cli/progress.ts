@@ -23,10 +23,12 @@ export function describe(e: CompressEvent): string | null {
     case 'warning': return `warning: ${e.message}`;
     case 'resumed': return `  resumed step ${e.step} after epoch ${e.epoch} of ${e.of}`;
     case 'step-start': return `step ${e.step}/${e.of}: prune to ${e.targetRatio.toFixed(4)}, then ${e.epochs} epoch(s)`;
-    case 'pruned': return `  pruned: ratio ${e.achievedRatio.toFixed(4)}, ${e.params} params, ${e.macs} MACs`;
+    case 'pruned': return `  pruned: ratio ${e.achievedRatio.toFixed(4)}, ${e.params} params, ${e.macs} MACs${e.latency ? `, ${e.latency.measuredMs.toFixed(3)} ms (asked ${e.latency.requestedMs.toFixed(3)})` : ''}`;
     case 'batch': return null;
     case 'pass': return null;
     case 'epoch-end': return `  epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)}, val ${pct(e.valAccuracy)}, ${e.imagesPerSec.toFixed(0)} images/s`;
+    case 'qat-start': return `int8: ${e.epochs} epoch(s) of quantization-aware distillation, ${e.layers} layers and ${e.activations} activations fake-quantized`;
+    case 'qat-end': return `  int8: val ${pct(e.int8.valAccuracy)} fake-quantized; test ${pct(e.int8.testAccuracy)} in onnxruntime-node (float ${pct(e.int8.floatTestAccuracy)}), ${e.int8.bytes} bytes, ${e.int8.fused} int8 kernels`;
     case 'step-end': return `  step ${e.step}: val ${pct(e.report.valAccuracy)}, test ${pct(e.report.testAccuracy)}, ${e.report.seconds.toFixed(1)} s${e.report.stopped ? ` (${e.report.stopped})` : ''}`;
   }
 }

@@ -6,3 +6,4 @@ export { ruleShapes, SHAPE_ONLY, type ShapeOf } from './shape-rules.js';
 export { walkShapes } from './shape-walk.js';
 export { imageFeeds, imageInputShape, inputLayout, logitsValue, type InputLayout } from './classifier-io.js';
 export { GlobalBatchNorm, trainedBatchNorms, type SumAcross } from './global-batch-norm.js';
+export { FAKE_QUANTIZE_DOMAIN } from './kernels/fake-quantize.js';

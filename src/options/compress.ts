@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CompressEvent } from './events.js';
 import { CRITERIA } from '../prune/index.js';
 import { VIEWS } from '../distill/views.js';
+import { RUNTIMES } from '../runtime/index.js';
 import { apiOnly, choice, flag, int, num, numList, optional, placed, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
 import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
@@ -31,13 +32,17 @@ export const compressSpec = {
   ratios: placed('pruning', optional(numList('per-step size ratios, e.g. 0.5,0.5,0.5', (r) => r > 0 && r <= 1, 'each ratio must be in (0, 1]')), { tier: 'basic' }),
   target: placed('pruning', optional(num('final size as a fraction of the teacher (with steps: a geometric schedule)', (r) => r > 0 && r <= 1, 'must be in (0, 1]', { arg: '<r>' })), { tier: 'basic' }),
   steps: placed('pruning', optional(num('number of steps for target', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>', defaultText: '1' })), { tier: 'basic' }),
-  metric: placed('pruning', withDefault(choice('what the ratios measure: params or macs', ['params', 'macs'] as const), 'params')),
+  metric: placed('pruning', withDefault(choice('what the ratios measure: params, macs, or latency (measured on --runtime: a table of each channel group\'s latency over its widths, then each student timed whole until within 5% of its step\'s target)', ['params', 'macs', 'latency'] as const), 'params')),
+  targetLatency: placed('pruning', optional(num('with --metric latency, instead of ratios or --target: the final latency in milliseconds, reached in --steps geometric steps', (x) => x > 0, 'must be > 0 (milliseconds)', { arg: '<ms>' }))),
+  runtime: placed('pruning', withDefault(choice('with --metric latency: the runtime latency is measured on (onnxruntime-web: its WebAssembly backend, run in Node)', RUNTIMES), 'onnxruntime-node')),
+  latencyBatch: placed('pruning', withDefault(int('with --metric latency: the batch size latency is measured at', 1), 1)),
+  latencyThreads: placed('pruning', withDefault(int('with --metric latency: the runtime\'s intra-op threads (--threads stays the training threads)', 1), 1)),
   criterion: placed('pruning', withDefault(choice('channel importance (taylor uses taylorBatches of training data)', CRITERIA), 'l1')),
   taylorBatches: placed('pruning', withDefault(int('batches of training data for criterion taylor', 1), 8)),
   allocation: placed('pruning', withDefault(choice("how a step's ratio is spread over the layers: global (one importance threshold over all channel groups) or uniform (the same fraction of every group)", ['global', 'uniform'] as const), 'uniform')),
   uniformOf: placed('pruning', withDefault(choice("uniform allocation over several steps: the same fraction of each step's current widths (current), or of the first student's (first), so that rounding (roundTo) does not pile up on a few layers over the steps", ['current', 'first'] as const), 'current')),
   ignore: placed('pruning', optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' }))),
-  roundTo: placed('pruning', withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1)),
+  roundTo: placed('pruning', optional(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>', defaultText: '1, 8 with --metric latency' }))),
   fadeEpochs: placed('pruning', optional(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>', defaultText: '1 when every step trains at least 2 epochs, else 0' }))),
   widthsOf: placed('pruning', optional(modelOption("the last step cuts to this model's channel widths (same architecture as the student: a progressive run's final student, or widths measured fast) instead of solving for its ratio, and earlier steps keep at least them; with --mode oneshot a baseline that differs from that run by its schedule alone"))),
   mode: placed('pruning', withDefault(choice('progressive, or oneshot (prune to the product of the ratios, distil for the same total epochs)', ['progressive', 'oneshot'] as const), 'progressive')),
@@ -57,6 +62,8 @@ export const compressSpec = {
     },
     schema: z.union([epochs, z.array(epochs).min(1).readonly()], { error: EPOCHS_MSG }),
   })),
+  quantize: placed('quantization', optional(choice("int8: after the last step, --qat-epochs more epochs of distillation with weights and activations fake-quantized (quantization-aware training), and student.int8.onnx written beside student.onnx (QDQ, as `whittle quantize` writes it)", ['int8'] as const))),
+  qatEpochs: placed('quantization', withDefault(int('epochs of quantization-aware distillation with --quantize int8 (at a tenth of the learning rate)', 1), 1)),
   ...optimOptions(COMPRESS_LR, 64),
   momentum: placed('training', withDefault(num('SGD momentum (Nesterov)', (m) => m >= 0 && m < 1, 'must be in [0, 1)', { arg: '<m>' }), 0.9)),
   ema: placed('training', withDefault(num("decay of an exponential moving average of the weights, which validation, each step's best-epoch choice and the saved students use (0: off; at update n of a step it is min(decay, (1+n)/(10+n)), so 0.999 holds only after 9,000 updates; with --fade-epochs it starts at the cut)", (d) => d >= 0 && d < 1, 'must be in [0, 1) (0: off)', { arg: '<decay>' }), 0.999)),

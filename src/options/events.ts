@@ -1,4 +1,4 @@
-import type { StepReport } from '../report/index.js';
+import type { Int8Summary, StepReport } from '../report/index.js';
 import type { Precision } from '../tensor/index.js';
 
 // What compress() and trainTeacher() report through their onEvent option. Declared beside the options (below the
@@ -17,13 +17,16 @@ export type CompressEvent =
   /** The first student's initializers that layers with different channels shared, or that a BatchNorm read as a running statistic and as something else, now one copy per reader. */
   | { type: 'untied'; names: string[]; params: number }
   | { type: 'step-start'; step: number; of: number; targetRatio: number; epochs: number }
-  | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
+  | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number; latency?: { requestedMs: number; measuredMs: number } }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
   /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
    * its cached logits ('teacher-cache'). */
   | { type: 'pass'; pass: PassName; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
-  | { type: 'step-end'; step: number; report: StepReport };
+  | { type: 'step-end'; step: number; report: StepReport }
+  /** --quantize int8: the quantization-aware epochs begin (their batches and epoch ends are reported under the last step). */
+  | { type: 'qat-start'; epochs: number; layers: number; activations: number }
+  | { type: 'qat-end'; int8: Int8Summary };
 
 /** Progress of trainTeacher(): after each batch and each epoch, then once with the result. */
 export type TrainTeacherEvent =

@@ -31,11 +31,11 @@ export interface Opt<S extends z.ZodType = z.ZodType> {
 }
 
 /** The groups of `--help-all` and docs/options.md, in their order. */
-export const GROUPS = ['model', 'data', 'pruning', 'distillation', 'training', 'run', 'distributed', 'other'] as const;
+export const GROUPS = ['model', 'data', 'pruning', 'distillation', 'quantization', 'training', 'run', 'distributed', 'other'] as const;
 export type Group = (typeof GROUPS)[number];
 /** Each group's heading. */
 export const GROUP_TITLES: Readonly<Record<Group, string>> = {
-  model: 'Models', data: 'Data', pruning: 'Pruning', distillation: 'Distillation', training: 'Training', run: 'Run control', distributed: 'Distributed', other: 'Other',
+  model: 'Models', data: 'Data', pruning: 'Pruning', distillation: 'Distillation', quantization: 'Quantization', training: 'Training', run: 'Run control', distributed: 'Distributed', other: 'Other',
 };
 
 /** The option placed in a help group, and in `--help` too with tier 'basic' (see Opt). */

@@ -1,4 +1,4 @@
-import { apiOnly, choice, flag, int, num, optional, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
+import { apiOnly, choice, placed, flag, int, num, optional, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
 import { datasetOptions, normalizationOptions } from './common.js';
 import { ACTIVATION_TYPES, METHODS } from '../quantize/index.js';
 
@@ -6,14 +6,14 @@ import { ACTIVATION_TYPES, METHODS } from '../quantize/index.js';
 export const quantizeSpec = {
   ...datasetOptions,
   ...normalizationOptions,
-  calibrationBatches: withDefault(int('batches of 64 training images (seeded shuffle, no augmentation) whose activations set the ranges', 1), 32),
-  method: withDefault(choice('how each activation range is chosen from the calibration data: minmax (the extremes), percentile (0.01th to 99.99th percentile) or entropy (the clipping threshold of least KL divergence)', METHODS), 'minmax'),
-  activations: withDefault(choice('integer type of the activations: uint8 (the fast x86 kernels) or int8', ACTIVATION_TYPES), 'uint8'),
-  exclude: withDefault(textList('node names left in float (comma-separated; `whittle inspect` lists them)'), []),
-  maxDrop: optional(num('leave the layers of least SQNR in float, one at a time, until the validation accuracy is at most this many points below the float model\'s', (x) => x >= 0 && x <= 100, 'expected points in [0, 100]', { arg: '<points>' })),
-  threads: withDefault(int('intra-op threads for calibration and for timing in onnxruntime-node', 1), 1),
-  latency: withDefault(flag('time both models in onnxruntime-node at batch 1 and 64; false (--no-latency): skip it', { flags: '--no-latency', flagHelp: 'skip timing in onnxruntime-node' }), true),
-  onProgress: optional(apiOnly<(message: string) => void>('called with a line at each stage', (v) => typeof v === 'function', 'a function')),
+  calibrationBatches: placed('quantization', withDefault(int('batches of 64 training images (seeded shuffle, no augmentation) whose activations set the ranges', 1), 32)),
+  method: placed('quantization', withDefault(choice('how each activation range is chosen from the calibration data: minmax (the extremes), percentile (0.01th to 99.99th percentile) or entropy (the clipping threshold of least KL divergence)', METHODS), 'minmax')),
+  activations: placed('quantization', withDefault(choice('integer type of the activations: uint8 (the fast x86 kernels) or int8', ACTIVATION_TYPES), 'uint8')),
+  exclude: placed('quantization', withDefault(textList('node names left in float (comma-separated; `whittle inspect` lists them)'), [])),
+  maxDrop: placed('quantization', optional(num('leave the layers of least SQNR in float, one at a time, until the validation accuracy is at most this many points below the float model\'s', (x) => x >= 0 && x <= 100, 'expected points in [0, 100]', { arg: '<points>' }))),
+  threads: placed('run', withDefault(int('intra-op threads for calibration and for timing in onnxruntime-node', 1), 1)),
+  latency: placed('quantization', withDefault(flag('time both models in onnxruntime-node at batch 1 and 64; false (--no-latency): skip it', { flags: '--no-latency', flagHelp: 'skip timing in onnxruntime-node' }), true)),
+  onProgress: placed('run', optional(apiOnly<(message: string) => void>('called with a line at each stage', (v) => typeof v === 'function', 'a function'))),
 } as const;
 
 export type QuantizeOptions = OptionsOf<typeof quantizeSpec>;

@@ -13,7 +13,7 @@ import type { RemovedSlice } from '../prune/index.js';
 const FILE = 'checkpoint.json';
 
 /** What a step's pruning produced, kept so that a resumed step reports the same. */
-export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 'groups' | 'cutValAccuracy'>;
+export type PrunedInfo = Pick<StepReport, 'achievedRatio' | 'params' | 'macs' | 'groups' | 'cutValAccuracy' | 'latency'>;
 
 /** A soft cut in progress (fadeEpochs > 0): the channels being faded, and the plan's per-unit survival for the cut. */
 export type SoftCut = { slices: RemovedSlice[]; kept: number[] };
@@ -30,6 +30,9 @@ export type FitInProgress = {
   optimizerStep: number;
 };
 
+/** Quantization-aware distillation in progress: the frozen activation ranges and the fit's state at its last epoch end. */
+export type QatProgress = { ranges: Record<string, { lo: number; hi: number }>; current: FitInProgress | null };
+
 /** A step in progress at an epoch end: the student and trainer state live in `dir`. */
 export type StepInProgress = FitInProgress & {
   step: number;
@@ -44,7 +47,11 @@ export type StepInProgress = FitInProgress & {
  * and the step in progress. It is replaced atomically, only after the files it names are complete, so a kill at any
  * moment leaves either the previous or the next checkpoint.
  */
-export type Checkpoint = { format: 1; teacher: TeacherSummary; steps: StepReport[]; current: StepInProgress | null };
+export type Checkpoint = {
+  format: 1; teacher: TeacherSummary; steps: StepReport[]; current: StepInProgress | null;
+  /** --quantize int8, once every step is done: the quantization-aware epochs' frozen ranges and state. */
+  qat?: QatProgress;
+};
 
 export const readCheckpoint = (out: string): Promise<Checkpoint | null> => readCheckpointFile<Checkpoint>(join(out, FILE), '--resume');
 
@@ -85,7 +92,7 @@ export async function writeStepCheckpoint(out: string, base: Omit<Checkpoint, 'c
 /** Records finished steps only (after step-K/ is written) and drops older checkpoint folders. */
 export async function writeCheckpoint(out: string, c: Omit<Checkpoint, 'format'>): Promise<void> {
   await writeFileAtomic(join(out, FILE), JSON.stringify({ format: 1, ...c }, null, 2) + '\n');
-  await pruneCheckpointFolders(out, 'checkpoint-', c.current?.dir ?? null);
+  await pruneCheckpointFolders(out, 'checkpoint-', c.current?.dir ?? c.qat?.current?.dir ?? null);
 }
 
 /** Removes the checkpoint once the run is complete. */

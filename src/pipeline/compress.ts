@@ -23,9 +23,13 @@ import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-option
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { measureFootprints } from './footprint.js';
+import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatResult } from './qat.js';
+import { int8Summary } from './int8-summary.js';
+import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
+import type { LatencyTable } from '../prune/index.js';
 import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
-import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type SoftCut } from './checkpoint.js';
+import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type QatProgress, type SoftCut } from './checkpoint.js';
 import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
 import type { CompressEvent, PassName } from '../options/events.js';
 import { renderHtml } from '../report/index.js';
@@ -50,6 +54,8 @@ async function startRun(o: RankOptions): Promise<Started> {
   const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
   const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
   if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
+  // each process would time its own students and choose differently
+  if (config.metric === 'latency' && (o.parallel?.worldSize ?? 1) > 1) throw new ConfigError('metric', 'latency is measured by one process, and this run has several', 'run --metric latency without --nproc (or --world-size 1)');
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
@@ -70,20 +76,46 @@ async function startRun(o: RankOptions): Promise<Started> {
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
+    if (config.quantize === 'int8') checkQuantizable(graphs[graphs.length - 1]!);
     const widths = config.widths;
     if (widths) {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
+    const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened.shape) : null;
     await makeFolder(o.out).catch((e: NodeJS.ErrnoException) => {
       throw new ConfigError('out', `cannot make ${o.out} (${e.code ?? e.message})`, 'choose an -o folder you can write to');
     });
     for (const [m, path] of models) if (typeof m !== 'string') await saveOnnx(m, path);
+    if (latency) await saveLatencyTable(o.out, latency);
     await writeFileAtomic(join(o.out, 'run.json'), JSON.stringify(config, null, 2) + '\n');
   } finally {
     for (const g of loaded) g.dispose();
   }
   return { out: o.out, config, checkpoint: null, done: null };
+}
+
+/** The meter --metric latency measures with: the run's runtime, batch and threads, on images of `image` = [C, H, W]. */
+const meterFor = (c: RunConfig, image: readonly number[]): LatencyMeter => runtimeMeter(c.runtime, { batch: c.latencyBatch, threads: c.latencyThreads, image });
+
+/**
+ * --metric latency, before the run folder is made: the first student's latency table; with --target-latency, the
+ * check that the smallest allowed student reaches it, and the steps' ratios of latency.
+ */
+async function firstLatencyTable(g: Graph, c: RunConfig, image: readonly number[]): Promise<LatencyTable & { meter: string }> {
+  if (c.widths) throw new ConfigError('widthsOf', 'gives the widths, and --metric latency solves for them', 'drop one of --widths-of and --metric latency');
+  const meter = meterFor(c, image);
+  const table = await measureLatencyTable(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
+  if (c.targetLatency !== null) {
+    const least = await smallestLatency(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
+    if (c.targetLatency < least * (1 - LATENCY_TOLERANCE)) {
+      throw new ConfigError('targetLatency', `${c.targetLatency} ms cannot be reached: the smallest student allowed (every channel group at ${c.roundTo} channels) runs in ${least.toFixed(3)} ms on ${meter.key}`, `ask for at least ${least.toFixed(3)} ms, or a smaller --round-to`);
+    }
+    const r = Math.min(1, c.targetLatency / table.baseMs);
+    c.ratios = c.ratios.map(() => r ** (1 / c.ratios.length));
+    c.plan = c.mode === 'oneshot' ? [r] : [...c.ratios];
+  }
+  return { ...table, meter: meter.key };
 }
 
 async function resumeRun(out: string): Promise<Started> {
@@ -149,6 +181,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
   const ds = normalizedFor(await openDataset(c.data, openOptionsFor(teacher, c.data, datasetOptions(datasetSettings(c)))), c, teacher, 'teacher');
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
+  let reference: Graph | null = null;
   try {
     checkModelFits(teacher, ds, 'teacher');
     toChannelsLast(teacher);
@@ -160,7 +193,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
-    if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null });
+    if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null, ...(started.checkpoint?.qat ? { qat: started.checkpoint.qat } : {}) });
     if (useCache) cache = await TeacherCache.build(teacher, ds, { device: c.device, views: c.teacherViews, parallel: par, onBatch: passEvents('teacher-cache') });
     student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
     if (!steps.length && c.student !== null) {
@@ -177,6 +210,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       }
     }
     Object.assign(student.metadata, modelMetadata(ds));
+    // students are timed beside the first student, the model the table was measured on
+    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds.shape), reference: (reference = c.student !== null ? loadOnnx(c.student) : teacher) } : null;
     for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
       check(`the start of step ${step}`);
@@ -198,13 +233,19 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
-        const r = prune(student, {
+        const options = {
           ...stepPruneOptions(c, i, steps.length ? Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) : null), criterion: c.criterion, seed: c.seed,
           ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
-        });
+        };
+        // --metric latency: the step's target is a latency in ms, the first student's times the ratios so far
+        const cut = latency ? await pruneToLatency(student, options, latency.table, latency.table.baseMs * c.plan.slice(0, i + 1).reduce((a, b) => a * b, 1), latency.meter, latency.reference) : null;
+        const r = cut ? cut.result : prune(student, options);
+        if (cut && Math.abs(cut.measuredMs - cut.requestedMs) > LATENCY_TOLERANCE * cut.requestedMs) {
+          emit({ type: 'warning', message: `step ${step}: no student within ${100 * LATENCY_TOLERANCE}% of ${cut.requestedMs.toFixed(3)} ms in ${cut.tries} tries; kept the closest, ${cut.measuredMs.toFixed(3)} ms (a busy machine, or channel steps of --round-to ${c.roundTo} too coarse)` });
+        }
         // the drop the cut alone causes, before training wins it back (the report draws both)
         const cutVal = await evaluateShared(r.graph, ds, 'val', c.device, par);
-        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy };
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy, ...(cut ? { latency: { requestedMs: cut.requestedMs, measuredMs: cut.measuredMs } } : {}) };
         if (c.fadeEpochs > 0 && epochs > 0) {
           fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
           r.graph.dispose();
@@ -214,7 +255,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         }
       }
       Object.assign(next.metadata, modelMetadata(ds));
-      emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs });
+      emit({ type: 'pruned', step, achievedRatio: pruned.achievedRatio, params: pruned.params, macs: pruned.macs, ...(pruned.latency ? { latency: pruned.latency } : {}) });
       const source = c.teacherMode === 'previous' ? student : teacher;
       // For training only: the re-inserted BatchNorms (folded back after fit) and hint adapters (dropped after fit).
       const insertedBn = insertedBatchNorms(next);
@@ -306,10 +347,21 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       student = loadOnnx(bytes);
       emit({ type: 'step-end', step, report });
     }
+    let qat: QatResult | null = null;
+    if (c.quantize === 'int8') {
+      check('the start of the quantization-aware epochs');
+      qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
+    }
     const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1, precision);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));
-      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: await readFile(join(out, 'student.onnx')) }, ds.shape);
+      const floatBytes = await readFile(join(out, 'student.onnx'));
+      if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
+      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds.shape, 300, qat ? { graph: student, bytes: qat.bytes } : null);
+      if (qat) {
+        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
+        emit({ type: 'qat-end', int8: report.int8 });
+      }
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
       await writeFileAtomic(join(out, 'report.html'), renderHtml([{ name: basename(out), report, defaults: defaultConfigFor(c) }]));
       await removeCheckpoint(out);
@@ -317,9 +369,42 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     return report;
   } finally {
     cache?.dispose();
+    if (reference && reference !== teacher) reference.dispose();
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
   }
+}
+
+/**
+ * --quantize int8 after the last step: quantization-aware distillation of the final student from the teacher (see
+ * qat.ts), its progress kept in the run's checkpoint; returns the int8 model.
+ */
+async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary): Promise<QatResult> {
+  const { out, config: c } = started;
+  const emit = o.onEvent ?? (() => undefined);
+  const main = (o.parallel?.rank ?? 0) === 0;
+  const step = c.plan.length;
+  const progress = started.checkpoint?.qat ?? null;
+  const loss = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
+    if (!c.distill) return crossEntropy(logits, y);
+    const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(teacher, at.x, c.teacherViews));
+    return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
+  };
+  return quantizationAwareDistill(student, {
+    out, config: c, ds, loss, progress,
+    onStart: (s) => {
+      emit({ type: 'qat-start', epochs: c.qatEpochs, ...s });
+      if (progress?.current) emit({ type: 'resumed', step, epoch: progress.current.epochs.length, of: c.qatEpochs });
+    },
+    ...(main ? { save: (p: QatProgress) => writeCheckpoint(out, { teacher: teacherInfo, steps, current: null, qat: p }) } : {}),
+    onBatch: (b) => emit({ type: 'batch', step, ...b }),
+    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs: c.qatEpochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.parallel ? { parallel: o.parallel } : {}),
+  }).catch((e: unknown) => {
+    if (e instanceof AbortedError) throw new AbortedError(`the quantization-aware epochs, ${e.where}`, `continue with: whittle compress --resume ${out}`);
+    throw e;
+  });
 }
 
 function disposeState(s: OptimizerState | undefined): void {

@@ -29,11 +29,11 @@ async function sessionFor(m: TimedModel, image: readonly number[]): Promise<{ se
 /**
  * File sizes, and median batch-1 latencies in onnxruntime-node (one intra-op thread, so that a busy machine's
  * spare cores do not decide the ratio), of the teacher and the student on images of `image` = [C, H, W], timed side
- * by side by the runtime port's timeAlternating for about `budgetMs`.
+ * by side by the runtime port's timeAlternating for about `budgetMs`; with `int8`, the int8 student too.
  */
-export async function measureFootprints(teacher: TimedModel, student: TimedModel, image: readonly number[], budgetMs = 300): Promise<Footprints> {
-  const models = [await sessionFor(teacher, image), await sessionFor(student, image)];
-  const latencies: (number | null)[] = [null, null];
+export async function measureFootprints(teacher: TimedModel, student: TimedModel, image: readonly number[], budgetMs = 300, int8: TimedModel | null = null): Promise<Footprints> {
+  const models = [await sessionFor(teacher, image), await sessionFor(student, image), ...(int8 ? [await sessionFor(int8, image)] : [])];
+  const latencies: (number | null)[] = models.map(() => null);
   let runs = 0;
   try {
     const live = models.flatMap((m, i) => (m ? [{ ...m, i }] : []));
@@ -49,5 +49,6 @@ export async function measureFootprints(teacher: TimedModel, student: TimedModel
     runtime: `onnxruntime-node ${ort.env.versions.node ?? ''}`.trim(), threads: THREADS, batch: 1, runs,
     teacher: { bytes: teacher.bytes.length, latencyMs: latencies[0]! },
     student: { bytes: student.bytes.length, latencyMs: latencies[1]! },
+    ...(int8 ? { int8: { bytes: int8.bytes.length, latencyMs: latencies[2]! } } : {}),
   };
 }

@@ -65,7 +65,7 @@ const count = (ops: readonly string[], keep: ReadonlySet<string>): Record<string
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 
 /** The first `n` training batches (seeded shuffle, no augmentation): calibration data. */
-async function calibrationBatches(ds: Dataset, n: number): Promise<Batch[]> {
+export async function calibrationBatches(ds: Dataset, n: number): Promise<Batch[]> {
   const loader = BatchLoader.of(ds, 'train', { batchSize: CALIBRATION_BATCH, shuffle: true, augment: null });
   const out: Batch[] = [];
   for await (const b of prefetchEpoch(loader)) {

@@ -11,6 +11,7 @@ import { COMPRESS_EPOCHS, COMPRESS_LR, compressSpec, type CompressOptions } from
 import { apiNaming, checkOptions } from '../options/validate.js';
 import type { HintPair, ReinsertBnMode, Views } from '../distill/index.js';
 import { resolvePrecision, type PrecisionChoice } from '../tensor/index.js';
+import type { RuntimeName } from '../runtime/index.js';
 
 /** The options of a compress run that decide its result (saved as run.json, so that --resume needs nothing else): compress()'s options from its spec, less the models, folders and callbacks. */
 export type RunSettings = Omit<CompressOptions, 'teacher' | 'student' | 'out' | 'resume' | 'onEvent' | 'signal' | 'data'> & { data: string };
@@ -49,6 +50,10 @@ export type RunConfig = {
   channels: number | null;
   /** The normalisation given (--mean, --std); null: the teacher's whittle.preprocess, else the dataset's statistics. */
   mean: number[] | null; std: number[] | null;
+  /** --quantize int8: quantization-aware distillation after the last step, for qatEpochs epochs (null: float only). */
+  quantize: 'int8' | null; qatEpochs: number;
+  /** --metric latency: the runtime, batch and intra-op threads it is measured at, and the final latency asked for in ms (null: ratios). */
+  runtime: RuntimeName; latencyBatch: number; latencyThreads: number; targetLatency: number | null;
 };
 
 /**
@@ -58,7 +63,12 @@ export type RunConfig = {
 export function resolveConfig(teacher: string, settings: RunSettings, student: string | null = null): RunConfig {
   // only the spec's keys: callers pass compress()'s whole options (a data-parallel rank's `parallel` among them)
   const o = checkOptions(compressSpec, Object.fromEntries(Object.entries(settings).filter(([k, v]) => k in compressSpec && v !== undefined)), apiNaming);
-  const ratios = resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
+  if (o.targetLatency !== undefined) {
+    if (o.metric !== 'latency') throw new ConfigError('targetLatency', 'is a latency: it needs --metric latency', 'add --metric latency');
+    if (o.ratios || o.target !== undefined) throw new ConfigError('targetLatency', `replaces ${o.ratios ? 'ratios' : 'target'}`, 'give either --target-latency (with --steps) or ratios');
+  }
+  // with a target latency, the ratios are known once the first student is timed (startRun sets them)
+  const ratios = o.targetLatency !== undefined ? Array.from({ length: o.steps ?? 1 }, () => 1) : resolveRatios({ ...(o.ratios ? { ratios: o.ratios } : {}), ...(o.target !== undefined ? { target: o.target } : {}), ...(o.steps !== undefined ? { steps: o.steps } : {}) });
   if (o.epochs !== undefined && o.epochsPerStep !== undefined) throw new ConfigError('epochs', 'is the total that epochsPerStep would set step by step', 'give one of --epochs and --epochs-per-step');
   const perStep = o.epochsPerStep === undefined ? splitEpochs(o.epochs ?? COMPRESS_EPOCHS, ratios.length) : resolveEpochs(o.epochsPerStep, ratios.length);
   const stepEpochs = o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep;
@@ -74,7 +84,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan,
-    metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo,
+    metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo ?? (o.metric === 'latency' ? 8 : 1),
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
     fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
@@ -85,6 +95,8 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     seed: o.seed, threads: o.threads, device: o.device, precision: o.precision,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,
     mean: o.mean ? [...o.mean] : null, std: o.std ? [...o.std] : null,
+    quantize: o.quantize ?? null, qatEpochs: o.qatEpochs,
+    runtime: o.runtime, latencyBatch: o.latencyBatch, latencyThreads: o.latencyThreads, targetLatency: o.targetLatency ?? null,
   };
 }
 
@@ -123,8 +135,8 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
   // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision'> = {
-    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32',
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency'> = {
+    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32', quantize: null, qatEpochs: 1, runtime: 'onnxruntime-node', latencyBatch: 1, latencyThreads: 1, targetLatency: null,
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { DependencyGraph } from './dependency-graph.js';
-import type { CostModel } from './cost-model.js';
+import type { Cost } from './latency-model.js';
 import { groupWidth } from './group.js';
 
 export type AllocateOptions = {
@@ -36,7 +36,7 @@ export type Allocation = { kept: Uint8Array; cost: number; keptCounts: number[] 
  * choices the global policy keeps the most score, the uniform one stays closest to the same fraction everywhere. Steps respect roundTo and minChannels. Throws ConfigError when the target cannot be reached, with the
  * closest reachable ratio.
  */
-export function allocate(dg: DependencyGraph, scores: Float64Array, cost: CostModel, o: AllocateOptions): Allocation {
+export function allocate(dg: DependencyGraph, scores: Float64Array, cost: Cost, o: AllocateOptions): Allocation {
   const groups = dg.groups.map((g, gi) => {
     const order = [...g.units].sort((a, b) => scores[b]! - scores[a]! || a - b);
     const total = groupWidth(g);
@@ -297,7 +297,7 @@ export function checkGroupNames(dg: DependencyGraph, names: readonly string[], p
  * not named keep all), e.g. the widths of another student of the same architecture. ConfigError on a name that is
  * no group or a width the group cannot keep.
  */
-export function allocateWidths(dg: DependencyGraph, scores: Float64Array, cost: CostModel, widths: Readonly<Record<string, number>>): Allocation {
+export function allocateWidths(dg: DependencyGraph, scores: Float64Array, cost: Cost, widths: Readonly<Record<string, number>>): Allocation {
   checkGroupNames(dg, Object.keys(widths), 'widths', 'widths are per channel group of the model pruned (`whittle inspect` lists them); widths taken from another model need the same architecture');
   const kept = new Uint8Array(dg.unitCount);
   const keptCounts = dg.groups.map((g) => {

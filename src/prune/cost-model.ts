@@ -2,7 +2,7 @@ import { GraphError } from '../graph/index.js';
 import type { DependencyGraph } from './dependency-graph.js';
 
 /** What a pruning ratio measures: parameter count, or multiply-accumulates at the graph's input shape. */
-export type Metric = 'params' | 'macs';
+export type Metric = 'params' | 'macs' | 'latency';
 
 /** The cut axes of each initializer, each following one channel map; throws when two cuts disagree. */
 export function cutsByInit(dg: DependencyGraph): Map<string, Map<number, number>> {
@@ -49,7 +49,7 @@ export class CostModel {
   readonly #unitMaps: [number, number][][];
   readonly #local = new Map<number, number>();
 
-  constructor(readonly dg: DependencyGraph, readonly metric: Metric) {
+  constructor(readonly dg: DependencyGraph, readonly metric: 'params' | 'macs') {
     this.#unitMaps = Array.from({ length: dg.unitCount }, () => []);
     let modeled = 0;
     if (metric === 'params') {

@@ -4,6 +4,7 @@ import { ConfigError } from '../errors.js';
 import type { DependencyGraph, Untouched } from './dependency-graph.js';
 import { buildDependencyGraph } from './build-dependency-graph.js';
 import { CostModel, type Metric } from './cost-model.js';
+import { LatencyCost, type LatencyTable } from './latency-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
 import { allocate, allocateWidths, checkGroupNames } from './allocate.js';
 import { groupWidth } from './group.js';
@@ -17,8 +18,10 @@ import { cuttable } from './untie.js';
 export type PruneTarget = { ratio: number; widths?: undefined } | { widths: Readonly<Record<string, number>>; ratio?: undefined };
 
 export type PruneOptions = PruneTarget & {
-  /** What the ratio measures (default 'params'); MACs are counted at the graph's input shape. */
+  /** What the ratio measures (default 'params'); MACs are counted at the graph's input shape; latency is predicted from `latency`. */
   metric?: Metric;
+  /** With metric 'latency': the table the latency is predicted from (pipeline/latency.ts measures it). */
+  latency?: LatencyTable;
   /** How channels are scored (default 'l1'). */
   criterion?: Criterion;
   /** Global ranking across groups (default true) or the same fraction of every group. */
@@ -85,13 +88,14 @@ export function checkIgnored(g: Graph, ignore: readonly string[]): void {
 }
 
 /** Checks options and fills defaults; every problem is a ConfigError naming the option. */
-export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'ratio' | 'widths'>> & Pick<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths'> {
+export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'ratio' | 'widths' | 'latency'>> & Pick<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'latency'> {
   if (o.widths !== undefined) {
     if (o.ratio !== undefined) throw new ConfigError('widths', 'cannot be combined with a ratio', 'give either the ratio to solve for or the widths to keep');
     if (typeof o.widths !== 'object' || o.widths === null) throw new ConfigError('widths', 'expected widths by group name, e.g. { conv1: 8 }');
   } else if (typeof o.ratio !== 'number' || !(o.ratio > 0 && o.ratio <= 1)) throw new ConfigError('ratio', `must be in (0, 1], got ${String(o.ratio)}`, 'the ratio is the fraction of the model to keep, e.g. 0.5');
   const metric = o.metric ?? 'params';
-  if (metric !== 'params' && metric !== 'macs') throw new ConfigError('metric', `unknown metric '${String(metric)}' (expected params or macs)`);
+  if (metric !== 'params' && metric !== 'macs' && metric !== 'latency') throw new ConfigError('metric', `unknown metric '${String(metric)}' (expected params, macs or latency)`);
+  if (metric === 'latency' && o.latency === undefined && o.widths === undefined) throw new ConfigError('latency', "metric 'latency' needs a latency table (the CLI and compress measure one)");
   const criterion = o.criterion ?? 'l1';
   if (!(CRITERIA as readonly string[]).includes(criterion)) throw new ConfigError('criterion', `unknown criterion '${String(criterion)}' (expected one of ${CRITERIA.join(', ')})`);
   const reduction = o.reduction ?? 'sum';
@@ -113,7 +117,7 @@ export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Require
   if (floors !== undefined && o.widths !== undefined) throw new ConfigError('minWidths', 'goes with a ratio, and the widths are given');
   const badFloor = floors === undefined ? [] : Object.entries(floors).filter(([, w]) => !(isInt(w) && w >= 1));
   if (badFloor.length) throw new ConfigError('minWidths', `widths must be whole numbers >= 1, got ${badFloor.map(([n, w]) => `${n}: ${String(w)}`).join(', ')}`);
-  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}), ...(floors ? { minWidths: floors } : {}) };
+  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}), ...(floors ? { minWidths: floors } : {}), ...(o.latency ? { latency: o.latency } : {}) };
 }
 
 /** Each channel group's width by group name: what `widths` takes to prune another model of this architecture alike. */
@@ -133,6 +137,16 @@ function floorsOf(dg: DependencyGraph, minWidths: Readonly<Record<string, number
   return dg.groups.map((g) => minWidths[g.name] ?? 0);
 }
 
+/** The latency a table predicts for `g` at its current widths (its groups named as in the table's model). */
+export function predictLatency(g: Graph, table: LatencyTable, o: { ignore?: readonly string[] } = {}): number {
+  const { graph, dg } = cuttable(g, { ignore: o.ignore ?? [] });
+  try {
+    return new LatencyCost(dg, table).before;
+  } finally {
+    if (graph !== g) graph.dispose();
+  }
+}
+
 /** The channel groups of a graph, with what is left untouched and why (infers shapes first when needed). */
 export function analyzeGroups(g: Graph, o: { ignore?: readonly string[] } = {}): DependencyGraph {
   return buildDependencyGraph(g, o);
@@ -149,7 +163,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
   const o = resolveOptions(g, options);
   const { graph: work, dg, untied } = cuttable(g, { ignore: o.ignore });
   const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
-  const model = new CostModel(dg, o.metric);
+  const model = o.metric === 'latency' && o.latency ? new LatencyCost(dg, o.latency) : new CostModel(dg, o.metric === 'latency' ? 'params' : o.metric);
   const ref = o.referenceWidths;
   const alloc = o.widths !== undefined
     ? allocateWidths(dg, scores, model, o.widths)
@@ -158,8 +172,8 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
   const pruned = applyPlan(plan);
   const params = { before: work.parameterCount(), after: pruned.parameterCount() };
   const macs = { before: dg.macsTotal, after: countMacs(pruned).total };
-  const after = o.metric === 'params' ? params.after : macs.after;
-  if (Math.abs(after - alloc.cost) > 0.5 + 1e-9 * after) {
+  const after = o.metric === 'params' ? params.after : o.metric === 'macs' ? macs.after : alloc.cost;
+  if (o.metric !== 'latency' && Math.abs(after - alloc.cost) > 0.5 + 1e-9 * after) {
     pruned.dispose();
     throw new GraphError(`prune: the cost model predicted ${alloc.cost} ${o.metric} but the pruned graph has ${after} (an analysis bug; please report it)`);
   }
@@ -175,7 +189,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     graph: pruned,
     params,
     macs,
-    achievedRatio: after / (o.metric === 'params' ? params.before : macs.before),
+    achievedRatio: after / (o.metric === 'params' ? params.before : o.metric === 'macs' ? macs.before : model.before),
     metric: o.metric,
     criterion: o.criterion,
     groups,

@@ -6,3 +6,4 @@ export { planQuantization, hasWeights, type Plan, type PlannedLayer } from './pl
 export { insertQdq, dequantizedName, type QuantizedLayer } from './qdq.js';
 export { calibrate } from './calibrate.js';
 export { foldedCopy, quantizedCopy, qdqOpset } from './build.js';
+export { withFakeQuantize, withoutFakeQuantize } from './fake.js';

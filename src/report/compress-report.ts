@@ -1,4 +1,4 @@
-import type { Footprints } from './types.js';
+import type { Footprints, Int8Summary } from './types.js';
 
 // The types of report.json, which the compress pipeline writes and this module renders. They live here, on the
 // bottom floor, so that rendering imports nothing above it; `config` is the run's settings, typed by the pipeline.
@@ -22,6 +22,8 @@ export type StepReport = {
   epochs: EpochRow[];
   groups: { name: string; kept: number; total: number }[];
   stopped?: string;
+  /** --metric latency: the step's target latency and the cut student's measured latency, ms (on config.runtime). */
+  latency?: { requestedMs: number; measuredMs: number };
   /** BatchNorms re-inserted after bare convs for this step's training (folded back before saving). */
   batchNormInserted?: number;
   /** The hint pairs of feature distillation (teacher value, student value), when on. */
@@ -50,6 +52,8 @@ export type CompressReport<Config extends object = Readonly<Record<string, unkno
   config: Config;
   /** The teacher's and the student's file sizes and onnxruntime-node latencies (absent in older reports, or when not measured). */
   footprint?: Footprints;
+  /** The int8 student of a run with --quantize int8. */
+  int8?: Int8Summary;
   /** The arithmetic of the run's forward passes (config.precision resolved on that machine); absent in reports written before it was added (fp32). */
   precision?: 'fp32' | 'bf16';
   versions: { whittle: string; libtorch: string; node: string };

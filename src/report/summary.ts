@@ -1,4 +1,4 @@
-import type { Footprint, Footprints } from './types.js';
+import type { Footprint, Footprints, Int8Summary } from './types.js';
 import { esc, pct, type NamedReport } from './named-report.js';
 import { fmt } from './svg.js';
 
@@ -33,6 +33,21 @@ function footprintTiles(f: Footprints | undefined): Tile[] {
   ];
 }
 
+/** The int8 row of a run with --quantize int8: the int8 file's size, accuracy and latency against the float student's. */
+function int8Tile(q: Int8Summary | undefined, f: Footprints | undefined): Tile[] {
+  if (!q) return [];
+  const lat = f?.int8?.latencyMs;
+  const float = f?.student.latencyMs;
+  const speed = lat != null && float != null ? `, ${lat < 1 ? lat.toFixed(3) : lat.toFixed(2)} ms (${times(float, lat, 'faster', 'slower')} than float)` : '';
+  const points = 100 * (q.testAccuracy - q.floatTestAccuracy);
+  return [{
+    title: 'int8 student',
+    value: bytes(q.bytes),
+    detail: `test ${pct(q.testAccuracy)} in onnxruntime-node (${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts against float)${speed}; ${q.fused} int8 kernels${q.floatLayers ? `, ${q.floatLayers} float layers left` : ''}`,
+    tone: q.floatLayers === 0 ? 'good' : 'bad',
+  }];
+}
+
 /** The result of a run in a few figures, each against the teacher's: what report.html shows first. */
 export function summaryTiles({ report }: NamedReport): Tile[] {
   const { teacher: t, final: s } = report;
@@ -44,6 +59,7 @@ export function summaryTiles({ report }: NamedReport): Tile[] {
     { title: 'MACs', value: `${(100 * s.macsRatio).toFixed(1)}%`, detail: `of the teacher's: ${fmt(s.macs)} of ${fmt(t.macs)} per image` },
     { title: 'Test accuracy', value: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts`, detail: `${pct(s.testAccuracy)} against the teacher's ${pct(t.testAccuracy)}` },
     ...footprintTiles(report.footprint),
+    ...int8Tile(report.int8, report.footprint),
     { title: 'Run', value: `${report.steps.length} step${report.steps.length === 1 ? '' : 's'}`, detail: `${epochs} epochs in ${seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`}` },
   ];
 }

@@ -6,6 +6,27 @@ export type Footprints = {
   /** How the latencies were taken: onnxruntime-node's version, its intra-op threads, the batch and the timed runs of each model. */
   runtime: string; threads: number; batch: number; runs: number;
   teacher: Footprint; student: Footprint;
+  /** The int8 student's (student.int8.onnx), timed with the others; absent without --quantize int8. */
+  int8?: Footprint;
+};
+
+/**
+ * The int8 student of a run with --quantize int8 (student.int8.onnx, QDQ): its size, its accuracy as trained
+ * (fake-quantized, on whittle's engine) and in onnxruntime-node next to the float student's there, the nodes quantized
+ * and the int8 kernels onnxruntime fused, and the quantization-aware epochs.
+ */
+export type Int8Summary = {
+  bytes: number;
+  valAccuracy: number;
+  /** Top-1 on the test split in onnxruntime-node: the int8 file, and the float student.onnx beside it. */
+  testAccuracy: number;
+  floatTestAccuracy: number;
+  quantized: number;
+  fused: number;
+  /** Conv, Gemm and MatMul kernels onnxruntime still runs in float (0: every layer fused). */
+  floatLayers: number;
+  activations: 'uint8' | 'int8';
+  epochs: { epoch: number; trainLoss: number; valAccuracy: number }[];
 };
 
 /** The settings a report's table compares against: the config a run of the same teacher, data and target gets with every other option at its default. */

@@ -25,11 +25,12 @@ export function registerPrune(p: Command): void {
         } finally {
           r.model.dispose();
         }
-        const summary = { input: model, output: out, metric: r.metric, criterion: r.criterion, ...(options.ratio !== undefined ? { targetRatio: options.ratio } : { widthsOf: options.widthsOf }), achievedRatio: r.achievedRatio, params: r.params, macs: r.macs, groups: r.groups, untouched: r.untouched, untied: r.untied };
+        const summary = { input: model, output: out, metric: r.metric, criterion: r.criterion, ...(options.ratio !== undefined ? { targetRatio: options.ratio } : { widthsOf: options.widthsOf }), achievedRatio: r.achievedRatio, ...(r.latency ? { latency: r.latency } : {}), params: r.params, macs: r.macs, groups: r.groups, untouched: r.untouched, untied: r.untied };
         if (f.json) {
           console.log(JSON.stringify(summary));
         } else {
-          console.log(`wrote ${out}: ${r.metric} ${r.metric === 'params' ? `${r.params.before} -> ${r.params.after}` : `${r.macs.before} -> ${r.macs.after}`} (ratio ${r.achievedRatio.toFixed(4)}, ${options.ratio !== undefined ? `target ${options.ratio}` : `the widths of ${String(options.widthsOf)}`})`);
+          if (r.latency) console.log(`wrote ${out}: latency ${r.latency.beforeMs.toFixed(3)} -> ${r.latency.measuredMs.toFixed(3)} ms on ${r.latency.runtime} (asked ${r.latency.requestedMs.toFixed(3)} ms, ratio ${r.achievedRatio.toFixed(4)})`);
+          else console.log(`wrote ${out}: ${r.metric} ${r.metric === 'params' ? `${r.params.before} -> ${r.params.after}` : `${r.macs.before} -> ${r.macs.after}`} (ratio ${r.achievedRatio.toFixed(4)}, ${options.ratio !== undefined ? `target ${options.ratio}` : `the widths of ${String(options.widthsOf)}`})`);
           for (const grp of r.groups) console.log(`  ${grp.name.padEnd(28)} ${String(grp.kept).padStart(5)} / ${grp.total} channels`);
           for (const u of r.untouched) console.log(`  untouched ${u.node}: ${u.reason}`);
           if (r.untied.length) console.log(`  untied ${r.untied.length} initializer${r.untied.length > 1 ? 's' : ''} that layers with different channels shared (the exporter stored equal tensors once; each layer now has its own): ${r.untied.slice(0, 3).map((n) => `'${n}'`).join(', ')}${r.untied.length > 3 ? ', ...' : ''}`);

@@ -14,6 +14,7 @@ import { dtypeKernels } from './dtype.js';
 import { wildKernels } from './wild-ops.js';
 import { resizeKernels } from './resize.js';
 import { variadicKernels } from './variadic.js';
+import { fakeQuantizeKernels } from './fake-quantize.js';
 
 registerKernels({
   ...convKernels, ...convTransposeKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...mathKernels, ...poolKernels,
@@ -22,3 +23,4 @@ registerKernels({
 registerKernels(wildKernels);
 registerKernels(resizeKernels);
 registerKernels(variadicKernels);
+registerKernels(fakeQuantizeKernels);
