@@ -199,6 +199,24 @@ test('Ctrl-C on the launcher stops every worker at a batch (E_ABORTED); --resume
   assertIdenticalRun(await longTwo(), report('interrupted'), 'interrupted and resumed vs never stopped');
 });
 
+// A launcher SIGKILLed cannot pass it on: its workers, detached so that a Ctrl-C reaches them once, ran on and
+// finished the run on their own, and a --resume started meanwhile failed on the checkpoint folders they replaced.
+test('a launcher killed with SIGKILL takes its workers with it; --resume --nproc 2 finishes the run as if never stopped', { skip }, async () => {
+  const out = join(dir, 'launcher-killed');
+  const { launcher, exited } = await startLaunched('launcher-killed');
+  const workers = execFileSync('ps', ['-o', 'pid=', '--ppid', String(launcher.pid)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  assert.equal(workers.length, 2);
+  launcher.kill('SIGKILL');
+  await exited;
+  const t0 = Date.now();
+  while (workers.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(workers.every((pid) => !existsSync(`/proc/${pid}`)), 'the workers stopped');
+  assert.ok(!existsSync(join(out, 'report.json')), 'the workers stopped before the end of the run');
+  const resumed = runCli(['compress', '--resume', out, '--nproc', '2', '--json']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assertIdenticalRun(await longTwo(), report('launcher-killed'), 'launcher killed and resumed vs never stopped');
+});
+
 test('a wrong master address fails with one clear line: at once when it cannot resolve, after --dist-timeout when nobody answers', { skip }, async () => {
   const args = async (out: string): Promise<string[]> => [...(await run(out)).filter((a) => a !== '--json'), '--world-size', '2', '--rank', '1'];
   const unresolvable = runCli([...await args('bad1'), '--master', 'no-such-host.invalid:29500']);
