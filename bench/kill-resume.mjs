@@ -1,7 +1,10 @@
 // Kill and resume (issue 37): a small compress run SIGKILLed over and over, at batch boundaries (each in turn) and in
 // the middle of writing a checkpoint, resumed after each kill; every finished run's report.json must equal an
 // uninterrupted run's in all its metrics (everything but the timings), to the last digit.
-// Usage: npm run -s build:ts && node bench/kill-resume.mjs [kills=100] [kills-per-run=3] [threads=2]
+// Usage: npm run -s build:ts && node bench/kill-resume.mjs [kills=100] [kills-per-run=3] [threads=2] [compress options as JSON, e.g. '{"fadeEpochs":0}'] [start=0]
+// (start: the kill point the cycle starts at, so that two halves run side by side cover different points)
+// The run has compress's defaults otherwise: a soft cut (--fade-epochs 1, as its steps have 2 epochs), --ema 0.999 and
+// --precision auto (bf16 on a CPU with AVX512-BF16 or AMX).
 // Prints one line per run and a JSON summary; exits 1 on the first run whose metrics differ.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'whittle.js');
 
 if (process.argv[2] === '--child') await child(JSON.parse(process.argv[3]), JSON.parse(process.argv[4]));
-else await main(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 2));
+else await main(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 2), JSON.parse(process.argv[5] ?? '{}'), Number(process.argv[6] ?? 0));
 
 /**
  * One process of the run: compress with `options`, SIGKILLing itself when it reaches `at` (a batch boundary: after
@@ -45,13 +48,13 @@ function metrics(dir) {
   return JSON.stringify({ teacher: r.teacher, final: r.final, steps: r.steps.map(({ seconds: _s, imagesPerSec: _i, ...rest }) => rest) });
 }
 
-async function main(kills, perRun, threads) {
+async function main(kills, perRun, threads, extra, start) {
   const work = mkdtempSync(join(tmpdir(), 'whittle-kill-resume-'));
   const teacher = join(work, 'teacher.onnx');
   const t = spawnSync(process.execPath, [cli, 'train-teacher', '--arch', 'lenet5', '--data', 'mnist', '--epochs', '1', '--train-subset', '1000', '--seed', '2', '--threads', '1', '-o', teacher], { encoding: 'utf8' });
   if (t.status !== 0) throw new Error(t.stderr);
   // two steps of two epochs of 8 batches (the last one 50 rows), SGD with momentum, distillation from the teacher cache
-  const options = { teacher, data: 'mnist', trainSubset: 1000, valSize: 250, batchSize: 100, ratios: [0.6, 0.6], epochsPerStep: [2, 2], seed: 5, threads };
+  const options = { teacher, data: 'mnist', trainSubset: 1000, valSize: 250, batchSize: 100, ratios: [0.6, 0.6], epochsPerStep: [2, 2], seed: 5, threads, ...extra };
   const batches = 8;
   const points = [];
   for (let step = 1; step <= 2; step++) {
@@ -64,9 +67,11 @@ async function main(kills, perRun, threads) {
   const w = await runChild({ ...options, out: whole }, null);
   if (w.code !== 0) throw new Error(w.err);
   const reference = metrics(whole);
+  const { config, precision } = JSON.parse(readFileSync(join(whole, 'report.json'), 'utf8'));
+  console.log(`reference run: --fade-epochs ${config.fadeEpochs}, --ema ${config.ema}, precision ${precision}`);
   let done = 0;
   let runs = 0;
-  let next = 0;
+  let next = start % points.length;
   const t0 = Date.now();
   while (done < kills) {
     const out = join(work, `run-${runs}`);
@@ -96,6 +101,6 @@ async function main(kills, perRun, threads) {
     rmSync(out, { recursive: true, force: true });
     runs++;
   }
-  console.log(JSON.stringify({ bench: 'kill-resume', threads, kills: done, runs, allSame: process.exitCode !== 1, seconds: (Date.now() - t0) / 1000 }));
+  console.log(JSON.stringify({ bench: 'kill-resume', threads, extra, start, fadeEpochs: config.fadeEpochs, ema: config.ema, precision, kills: done, runs, allSame: process.exitCode !== 1, seconds: (Date.now() - t0) / 1000 }));
   if (existsSync(work) && process.exitCode !== 1) rmSync(work, { recursive: true, force: true });
 }

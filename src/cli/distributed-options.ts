@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { checkMaster, distConfigFrom, launchLocal, ProcessGroup, DEFAULT_TIMEOUT_S, type DistFlags } from '../distributed/index.js';
+import { checkMaster, distConfigFrom, exitWithLauncher, launchLocal, ProcessGroup, DEFAULT_TIMEOUT_S, type DistFlags } from '../distributed/index.js';
 import { parsePositiveInt } from './parse.js';
 
 // The flags of a data-parallel run, shared by the commands that train, and the one way they are acted on.
@@ -36,6 +36,7 @@ export async function runDistributed(f: DistributedFlags, work: (group: ProcessG
   }
   if (nproc > 1 && config!.worldSize !== nproc) throw new ConfigError('--nproc', `is ${nproc} but WORLD_SIZE is ${config!.worldSize}`);
   if (config === null) return work(undefined);
+  exitWithLauncher(config.rank);
   await checkMaster(config);
   const group = ProcessGroup.join(config);
   try {

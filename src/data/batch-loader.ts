@@ -169,6 +169,11 @@ export class BatchLoader {
     return this.order(epoch).subarray(start, start + n);
   }
 
+  /** Where this loader's shard of batch `index` starts within the whole (global) batch. */
+  shardOffset(index: number): number {
+    return this.#shardRange(index).start - index * this.batchSize;
+  }
+
   #shardRange(index: number): { start: number; n: number } {
     const g = this.globalRows(index);
     const { rank, worldSize } = this.shard;

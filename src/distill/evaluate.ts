@@ -1,7 +1,7 @@
 import { add, argmax, autocast, cast, contiguous, crossEntropy, eq, flip, getPrecision, mul, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import type { Views } from './views.js';
-import { imageFeeds, logitsValue, runGraph, type GlobalBatchNorm, type RunOptions } from '../exec/index.js';
+import { imageFeeds, logitsValue, runGraph, type BatchRows, type GlobalBatchNorm, type RunOptions } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
@@ -41,11 +41,12 @@ export function logitsOverViews(g: Graph, x: Tensor, views: Views): Tensor {
 
 /**
  * The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph; in a
- * training pass `globalBatchNorm` computes BatchNorm on the (global) batch's statistics.
+ * training pass `globalBatchNorm` computes BatchNorm on the (global) batch's statistics, and `batchRows` says where
+ * x's rows lie in that batch (Dropout draws its masks for all of it).
  */
-export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[], globalBatchNorm?: GlobalBatchNorm): { logits: Tensor; values: Record<string, Tensor> } {
+export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[], globalBatchNorm?: GlobalBatchNorm, batchRows?: BatchRows): { logits: Tensor; values: Record<string, Tensor> } {
   const v = logitsValue(g);
-  const out = runAtPrecision(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}) });
+  const out = runAtPrecision(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}), ...(batchRows ? { batchRows } : {}) });
   return { logits: out[v]!, values: out };
 }
 

@@ -194,7 +194,8 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
               return 0;
             }
             const { x, y } = batchOnDevice(b, o.device);
-            const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? [], bn);
+            const batchRows = { start: par ? loader.shardOffset(index) : 0, rows: b.n, total: n };
+            const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? [], bn, batchRows);
             const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
             const v = l.item();
             bn.backward(!Number.isFinite(v) ? null : par ? mul(l, b.n / n) : l);

@@ -2,4 +2,4 @@
 export { distConfigFrom, checkMaster, parseMaster, DEFAULT_PORT, DEFAULT_TIMEOUT_S, type DistConfig, type DistFlags } from './config.js';
 export { ProcessGroup, BUCKET_BYTES } from './process-group.js';
 export { graphDigest } from './graph-digest.js';
-export { launchLocal, freePort, STOP_GRACE_MS, type LaunchOptions } from './launch.js';
+export { launchLocal, exitWithLauncher, freePort, STOP_GRACE_MS, type LaunchOptions } from './launch.js';

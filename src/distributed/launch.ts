@@ -33,6 +33,25 @@ export type LaunchOptions = {
  */
 export const STOP_GRACE_MS = 5000;
 
+/** Set in the environment of the workers launchLocal starts, whose stdin is then a pipe from the launcher. */
+const LAUNCHED = 'WHITTLE_LAUNCHED';
+
+/**
+ * In a worker that launchLocal started: exit as soon as the launcher is gone (its end of the stdin pipe closes),
+ * e.g. SIGKILLed, which it cannot pass on. The workers would otherwise finish the run on their own and write the
+ * run folder under a `--resume` of it. Every write is atomic, so the last checkpoint stays whole.
+ */
+export function exitWithLauncher(rank: number): void {
+  if (process.env[LAUNCHED] !== '1') return;
+  const stdin = process.stdin;
+  const gone = (): void => {
+    process.stderr.write(`whittle: worker rank ${rank}: the launcher (--nproc) is gone; stopping\n`);
+    process.exit(1);
+  };
+  stdin.on('end', gone).on('error', gone).resume();
+  (stdin as unknown as { unref?: () => void }).unref?.();
+}
+
 /**
  * Runs `nproc` workers of the same command on this machine, as torchrun does: RANK, WORLD_SIZE, LOCAL_RANK,
  * MASTER_ADDR=127.0.0.1 and a free MASTER_PORT in their environment. Rank 0's output is passed through; the others'
@@ -47,10 +66,11 @@ export async function launchLocal(nproc: number, o: LaunchOptions): Promise<void
   let firstFailure: string | null = null;
   let killTimer: NodeJS.Timeout | undefined;
   const exits = Array.from({ length: nproc }, (_, rank) => new Promise<void>((resolve) => {
-    const env = { ...process.env, RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
+    const env = { ...process.env, [LAUNCHED]: '1', RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(nproc), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
     // detached: a Ctrl-C at the terminal reaches the launcher only, which passes it on once (a worker that got it
-    // twice would die instead of stopping at its next batch)
-    const child = spawn(process.execPath, [o.script, ...o.args], { env, detached: true, stdio: rank === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'] });
+    // twice would die instead of stopping at its next batch); stdin: a pipe whose end tells the worker that the
+    // launcher is gone (exitWithLauncher)
+    const child = spawn(process.execPath, [o.script, ...o.args], { env, detached: true, stdio: rank === 0 ? ['pipe', 'inherit', 'inherit'] : ['pipe', 'ignore', 'pipe'] });
     children.push(child);
     if (child.stderr) createInterface({ input: child.stderr }).on('line', (l) => log(`[rank ${rank}] ${l}`));
     child.on('exit', (code, signal) => {

@@ -1,6 +1,6 @@
 import { clone, tidy, type Tensor } from '../tensor/index.js';
 import { type Graph, GraphError, fixedBatchOf, type Node } from '../graph/index.js';
-import { kernelFor, type KernelContext } from './kernel.js';
+import { kernelFor, type BatchRows, type KernelContext } from './kernel.js';
 import { fusedGates } from './fusion.js';
 import type { GlobalBatchNorm } from './global-batch-norm.js';
 import './kernels/index.js';
@@ -12,6 +12,8 @@ export type RunOptions = {
   extraOutputs?: readonly string[];
   /** With training: BatchNorm computed by this pass's GlobalBatchNorm (the statistics of the global batch, of which a data-parallel process has a shard). */
   globalBatchNorm?: GlobalBatchNorm;
+  /** With training: where this pass's rows lie in the global batch (Dropout's masks are drawn for all of it). */
+  batchRows?: BatchRows;
 };
 
 /** The graph's op types that no kernel runs, each with the first node that uses it. */
@@ -72,7 +74,7 @@ export function runGraph(g: Graph, feeds: Readonly<Record<string, Tensor>>, o: R
       if (!kernel) throw new GraphError(`node '${node.name}': op ${node.opType} is not supported`, undefined, node.name);
       const f = fused.get(node);
       const inputs = f ? [] : node.inputs.map((name) => (name ? values.get(name) ?? null : null));
-      const ctx: KernelContext = { node, training, opset: g.opset, ...(training && o.globalBatchNorm ? { globalBatchNorm: o.globalBatchNorm } : {}) };
+      const ctx: KernelContext = { node, training, opset: g.opset, ...(training && o.globalBatchNorm ? { globalBatchNorm: o.globalBatchNorm } : {}), ...(training && o.batchRows ? { batchRows: o.batchRows } : {}) };
       let outs: Tensor[];
       try {
         // Outputs leave the kernel's scope for the caller's, where values disposed below are simply gone already.

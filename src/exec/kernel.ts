@@ -9,7 +9,15 @@ export interface KernelContext {
   readonly opset: number;
   /** In the trainer's passes: training-mode BatchNorm on the whole global batch's statistics. */
   readonly globalBatchNorm?: GlobalBatchNorm;
+  /** In the trainer's passes: where this pass's rows lie in the global batch (for per-row random draws). */
+  readonly batchRows?: BatchRows;
 }
+
+/**
+ * This pass's rows of a global batch: `rows` of them from row `start` of `total`. Dropout draws its mask for the
+ * whole global batch and keeps these rows, so that one process and a data-parallel group give a row the same mask.
+ */
+export type BatchRows = { readonly start: number; readonly rows: number; readonly total: number };
 
 /** Runs one node: inputs in node order (null for an absent optional input), outputs in node order. */
 export type Kernel = (inputs: readonly (Tensor | null)[], ctx: KernelContext) => Tensor[];

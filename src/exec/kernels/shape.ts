@@ -1,4 +1,4 @@
-import { callAten, cat, clone, div, dropout, full, isFloating, mul, permute, rand, reshape, tensor, type Tensor } from '../../tensor/index.js';
+import { callAten, cat, clone, div, dropout, full, isFloating, mul, narrow, permute, rand, reshape, tensor, type Tensor } from '../../tensor/index.js';
 import { attrFloat, attrInt, attrInts, attrTensor } from '../../graph/index.js';
 import type { Kernel } from '../kernel.js';
 import { axis, intsOf, invalid, need, prod, unsupported } from './util.js';
@@ -38,17 +38,24 @@ const Identity: Kernel = (inputs, ctx) => [clone(need(inputs, 0, ctx))];
 
 /**
  * Dropout: ratio from the input (opset 12+) or the attribute; training from the training_mode input (opset 12+) or
- * the executor. Only active when training. The optional mask output is true where an element was kept.
+ * the executor. Only active when training. The optional mask output is true where an element was kept. In the
+ * trainer's passes (ctx.batchRows) the mask is drawn for the whole global batch and this pass keeps its rows, so a
+ * row is dropped alike by one process and by the rank of a data-parallel group that trains it.
  */
 const Dropout: Kernel = (inputs, ctx) => {
   const x = need(inputs, 0, ctx);
   const ratio = inputs[1] ? inputs[1].item() : attrFloat(ctx.node, 'ratio', 0.5);
   const training = inputs[2] ? inputs[2].item() !== 0 : ctx.training;
   const active = training && ratio > 0;
-  if (!ctx.node.outputs[1]) return [active ? dropout(x, ratio, true) : clone(x)];
+  const rows = ctx.batchRows;
+  if (!ctx.node.outputs[1] && !(active && rows)) return [active ? dropout(x, ratio, true) : clone(x)];
   if (!active) return [clone(x), full(x.shape, 1, { dtype: 'bool' })];
-  const mask = ge(rand(x.shape, { dtype: isFloating(x.dtype) ? x.dtype : 'float32' }), ratio);
-  return [div(mul(x, mask), 1 - ratio), mask];
+  // batch-first values only: another layout (e.g. a time-major sequence) draws its own mask
+  const mask = rows && x.shape[0] === rows.rows
+    ? ge(narrow(rand([rows.total, ...x.shape.slice(1)], { dtype: 'float32' }), 0, rows.start, rows.rows), ratio)
+    : ge(rand(x.shape, { dtype: isFloating(x.dtype) ? x.dtype : 'float32' }), ratio);
+  const y = div(mul(x, mask), 1 - ratio);
+  return ctx.node.outputs[1] ? [y, mask] : [y];
 };
 
 const Constant: Kernel = (_inputs, ctx) => {
