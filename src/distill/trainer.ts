@@ -51,6 +51,11 @@ export type TrainOptions = {
   augment?: AugmentOptions | null;
   /** The training loss from the logits (default cross-entropy with the labels). */
   loss?: (logits: Tensor, labels: Tensor, at: BatchInfo) => Tensor;
+  /**
+   * The validation score that picks the best epoch (higher is better), e.g. fidelity to a teacher without labels;
+   * default the accuracy on the validation split. EpochResult.valAccuracy holds it.
+   */
+  validate?: (g: Graph) => Promise<number>;
   /** Graph values the loss needs besides the logits (BatchInfo.values). */
   extraOutputs?: readonly string[];
   /** Tensors trained along with the graph's parameters (e.g. hint adapters). */
@@ -228,7 +233,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         restore(g, ema);
         par?.syncBuffers(g); // each rank averaged its own running statistics: validate and keep rank 0's
       }
-      const valAccuracy = (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
+      const valAccuracy = o.validate ? await o.validate(g) : (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);

@@ -5,11 +5,13 @@ import type { Precision } from '../tensor/index.js';
 // pipeline that emits them and the API that re-exports them), so that the option specs import nothing above them.
 
 /** The passes over a split outside training that compress reports batch by batch. */
-export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
+export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache' | 'fidelity';
 
 export type CompressEvent =
   /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
   | { type: 'precision'; precision: Precision; reason: string }
+  /** At the start: each output's task, loss and labels in words, and what picks the best epoch. */
+  | { type: 'tasks'; heads: string[]; score: string }
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
   /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */
@@ -20,7 +22,7 @@ export type CompressEvent =
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
   /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
-   * its cached logits ('teacher-cache'). */
+   * its cached outputs ('teacher-cache'), a step's student against it on the test split ('fidelity'). */
   | { type: 'pass'; pass: PassName; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport };
