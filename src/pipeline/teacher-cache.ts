@@ -83,7 +83,9 @@ export class TeacherCache {
           });
           rows.push(at.subarray(0, keepN));
         }
-        o.onBatch?.(++index, loader.batchesPerEpoch);
+        // counted apart from the optional callback (`o.onBatch?.(++index)` skips the ++ without one)
+        index++;
+        o.onBatch?.(index, loader.batchesPerEpoch);
       }
     } catch (e) {
       spill?.dispose();

@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manualSeed, tidy } from '../../src/tensor/index.js';
+import { Graph } from '../../src/graph/index.js';
+import { buildZooGraph } from '../../src/zoo/index.js';
+import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
+import { openDataset } from '../../src/data/index.js';
+import { compress } from '../../src/pipeline/compress.js';
+import { TeacherCache } from '../../src/pipeline/teacher-cache.js';
+import { headsFor } from '../../src/pipeline/heads.js';
+import { runCli } from '../cli/run-cli.js';
+import { newRun, smallIdxData } from './fixtures.js';
+
+const DATA = smallIdxData();
+const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, threads: 2, precision: 'fp32' } as const;
+
+/** An untrained vgg-small (seed 0) cut at `value`: its graph up to there, with that value as its one output. */
+async function truncatedVgg(value: string): Promise<string> {
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const keep = g.nodes.slice(0, g.nodes.findIndex((n) => n.outputs[0] === value) + 1);
+  const used = new Set(keep.flatMap((n) => n.inputs));
+  const cut = new Graph({
+    inputs: g.inputs, outputs: [{ name: value, dtype: 'float32', shape: null }], nodes: keep, opset: g.opset,
+    initializers: new Map([...g.initializers].filter(([name]) => used.has(name))),
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), `cut-${value}.onnx`);
+  await saveOnnx(cut, path);
+  g.dispose();
+  return path;
+}
+
+test('an embedding model (a classifier cut at its pooled features) compresses from distillation alone, with fidelity in report.json', async () => {
+  const out = newRun();
+  const report = await compress({ ...quick, teacher: await truncatedVgg('flatten_9'), out, ratios: [0.5], metric: 'params' });
+  const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
+  assert.deepEqual(json.tasks, [{ output: 'flatten_9', task: 'embed', loss: 'cosine', labelled: false, shape: ['N', '128'] }]);
+  assert.match(json.score!, /^cosine \(output 'flatten_9', against the teacher\)$/);
+  const f = json.steps[0]!.fidelity!['flatten_9']!;
+  assert.deepEqual(Object.keys(f).sort(), ['cosine', 'neighbourAgreement']);
+  assert.ok(f['cosine']! > 0 && f['cosine']! <= 1 && f['neighbourAgreement']! >= 0 && f['neighbourAgreement']! <= 1, JSON.stringify(f));
+  assert.equal(json.steps[0]!.testAccuracy, f['cosine'], 'the test figure is the score: cosine to the teacher');
+  assert.deepEqual(json.final.fidelity, json.steps[0]!.fidelity);
+  assert.equal(json.steps[0]!.metrics, undefined, 'class labels do not score an embedding');
+  assert.equal(json.teacher.testAccuracy, 1, "the teacher's cosine to itself");
+  assert.ok(Math.abs(json.final.paramsRatio - 0.5) < 0.02);
+  const student = loadOnnx(join(out, 'student.onnx'));
+  assert.deepEqual(student.outputs.map((o) => o.name), ['flatten_9']);
+  student.dispose();
+});
+
+test('a regression output ([N, 1]) distils by normalised MSE with R² and relative MSE; a classifier with --task regress too', async () => {
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 1 });
+  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'score.onnx');
+  await saveOnnx(g, teacher);
+  g.dispose();
+  const out = newRun();
+  // AdamW: an untrained teacher's outputs vary little, and the loss normalised by their variance is steep for SGD
+  const r = await compress({ ...quick, teacher, out, ratios: [0.5], optimizer: 'adamw' });
+  assert.deepEqual(r.tasks!.map((t) => [t.task, t.loss, t.labelled]), [['regress', 'mse', false]]);
+  assert.deepEqual(Object.keys(r.steps[0]!.fidelity!['output']!).sort(), ['r2', 'relativeMse']);
+  assert.ok(r.steps[0]!.fidelity!['output']!['relativeMse']! >= 0);
+  // a 10-class vgg as a regressor of its 10 outputs, the loss named per output
+  manualSeed(0);
+  const c = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const cls = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'cls.onnx');
+  await saveOnnx(c, cls);
+  c.dispose();
+  const r2 = await compress({ ...quick, teacher: cls, out: newRun(), ratios: [0.5], optimizer: 'adamw', task: ['regress'], loss: ['output=cosine'] });
+  assert.deepEqual(r2.tasks!.map((t) => [t.task, t.loss, t.labelled]), [['regress', 'cosine', false]]);
+  assert.ok(Number.isFinite(r2.steps[0]!.fidelity!['output']!['r2']));
+});
+
+test('a labelled classifier also gets its agreement with the teacher and its accuracy per step', async () => {
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'teacher.onnx');
+  await saveOnnx(g, teacher);
+  g.dispose();
+  const r = await compress({ ...quick, teacher, out: newRun(), ratios: [0.5], epochsPerStep: 0 });
+  assert.equal(r.score, 'accuracy');
+  const s = r.steps[0]!;
+  assert.deepEqual(Object.keys(s.fidelity!['output']!), ['agreement']);
+  assert.equal(s.metrics!['output']!['accuracy'], s.testAccuracy);
+});
+
+test('bad task options: one line, exit 2, no run folder', async () => {
+  const embed = await truncatedVgg('flatten_9');
+  const pooled = await truncatedVgg('globalaveragepool_8');
+  const cases: [string[], RegExp][] = [
+    [['--teacher', embed, '--loss', 'logits=kl'], /^whittle: error\[E_CONFIG\]: --loss: names output 'logits', which the teacher lacks \(its outputs: flatten_9\)\n/],
+    [['--teacher', pooled, '--task', 'classify'], /^whittle: error\[E_CONFIG\]: --task: the teacher's output 'globalaveragepool_8': classify needs an output \[N, K\] \(class logits\), got \[N, 128, 1, 1\]\n/],
+    [['--teacher', embed, '--no-distill'], /^whittle: error\[E_CONFIG\]: --no-distill: off trains on labels alone, and its class labels fit none of the teacher's outputs \(flatten_9: embed\)\n/],
+  ];
+  for (const [args, want] of cases) {
+    const out = newRun();
+    const r = runCli(['compress', ...args, '--data', DATA, '--ratios', '0.5', '-o', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, want);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('  hint:')).length, 1, r.stderr);
+    assert.equal(existsSync(out), false);
+  }
+});
+
+test('the teacher cache beyond its memory budget spills rows to teacher-cache.bin and looks up the same values', async () => {
+  const teacher = loadOnnx(await truncatedVgg('flatten_9'));
+  const ds = await openDataset(DATA, { valSize: 100 });
+  const heads = headsFor(teacher, ds, { task: ['auto'], loss: [], distill: true });
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-cache-'));
+  const all = await TeacherCache.build(teacher, ds, { device: 'cpu', views: 'off', heads });
+  // 128 floats a row: room for 150 rows in memory, the other 250 in the file
+  const spilled = await TeacherCache.build(teacher, ds, { device: 'cpu', views: 'off', heads, memoryBytes: 150 * 128 * 4, spillDir: dir });
+  try {
+    assert.equal(spilled.spilled, true);
+    assert.deepEqual(readdirSync(dir), ['teacher-cache.bin']);
+    const rows = Uint32Array.from([399, 3, 150, 149, 0, 260]);
+    tidy(() => assert.deepEqual(spilled.lookupAll(rows)[0]!.toArray(), all.lookupAll(rows)[0]!.toArray()));
+  } finally {
+    all.dispose();
+    spilled.dispose();
+    teacher.dispose();
+  }
+  assert.deepEqual(readdirSync(dir), [], 'disposing removes the file');
+});
