@@ -11,7 +11,7 @@ export function progressMode(json: boolean | undefined): ProgressMode {
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 const PASS_LABELS: Record<PassName, string> = {
-  'teacher-val': 'teacher, val split', 'teacher-test': 'teacher, test split', 'teacher-cache': 'teacher outputs (cache)', 'fidelity': 'student against teacher, test split',
+  'teacher-val': 'teacher, val split', 'teacher-test': 'teacher, test split', 'teacher-cache': 'teacher outputs (cache)',
 };
 
 /** The line an event prints in 'lines' and 'bars' mode (batch events print none). */

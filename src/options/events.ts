@@ -5,7 +5,7 @@ import type { Precision } from '../tensor/index.js';
 // pipeline that emits them and the API that re-exports them), so that the option specs import nothing above them.
 
 /** The passes over a split outside training that compress reports batch by batch. */
-export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache' | 'fidelity';
+export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
 
 export type CompressEvent =
   /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
@@ -22,7 +22,7 @@ export type CompressEvent =
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
   /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
-   * its cached outputs ('teacher-cache'), a step's student against it on the test split ('fidelity'). */
+   * its cached outputs ('teacher-cache'). */
   | { type: 'pass'; pass: PassName; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport };

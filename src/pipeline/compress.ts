@@ -293,7 +293,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
       const val = epochs > 0 ? result.bestValAccuracy : classic ? (await evaluateShared(next, ds, 'val', c.device, par)).accuracy : await scoreOn(next, 'val');
       // fidelity to the teacher (and task metrics against labels) on the held-out split, for every run
-      const held = await measureHeads(next, teacher, ds, 'test', sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews, onBatch: passEvents('fidelity') });
+      const held = await measureHeads(next, teacher, ds, 'test', sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews });
       const test = { accuracy: classic ? (await evaluateShared(next, ds, 'test', c.device, par)).accuracy : selectionScore(heads, held) };
       const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
       const report: StepReport = {

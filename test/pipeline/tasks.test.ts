@@ -126,3 +126,18 @@ test('the teacher cache beyond its memory budget spills rows to teacher-cache.bi
   }
   assert.deepEqual(readdirSync(dir), [], 'disposing removes the file');
 });
+
+test('whittle eval --teacher prints the fidelity per output (--json: a fidelity object per output); alone, an embedding has nothing to score', async () => {
+  const embed = await truncatedVgg('flatten_9');
+  const r = runCli(['eval', embed, '--teacher', embed, '--data', DATA, '--no-latency', '--precision', 'fp32', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = r.lastJson() as { fidelity: Record<string, Record<string, number>>; tasks: unknown[]; accuracy: unknown };
+  assert.deepEqual(j.fidelity, { flatten_9: { cosine: 1, neighbourAgreement: 1 } });
+  assert.deepEqual(j.tasks, [{ output: 'flatten_9', task: 'embed', labelled: false }]);
+  assert.equal(j.accuracy, null);
+  const text = runCli(['eval', embed, '--teacher', embed, '--data', DATA, '--no-latency', '--precision', 'fp32']);
+  assert.match(text.stdout, /: test split \(100 samples, fp32\), \d+ params, \d+ MACs\n {2}flatten_9 \(embed\): fidelity cosine 1\.0000, neighbourAgreement 1\.0000\n$/);
+  const alone = runCli(['eval', embed, '--data', DATA, '--no-latency']);
+  assert.equal(alone.status, 2);
+  assert.match(alone.stderr, /^whittle: error\[E_CONFIG\]: --teacher: is needed: .* labels score none of the model's outputs \(flatten_9: embed\)\n/);
+});
