@@ -8,6 +8,7 @@ import { readIdxDir } from './idx-dataset.js';
 import { readImageFolder } from './image-folder.js';
 import { readNpyDir } from './npy-dataset.js';
 import { resizeStore } from './resize.js';
+import { isSegmentationFolder, readSegmentationFolder } from './segmentation-folder.js';
 import { toSharedStore } from './shared-store.js';
 import { makeSplits } from './splits.js';
 import { channelStats } from './stats.js';
@@ -60,8 +61,10 @@ async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Pro
       return readCifarDir(spec.dir);
     case 'npy':
       return readNpyDir(spec.dir);
-    case 'folder':
-      return readImageFolder(spec.dir, { imageSize: checkImageSize(o.imageSize ?? DEFAULT_IMAGE_SIZE), seed, strict: o.strict ?? false });
+    case 'folder': {
+      const folder = { imageSize: checkImageSize(o.imageSize ?? DEFAULT_IMAGE_SIZE), seed, strict: o.strict ?? false };
+      return isSegmentationFolder(spec.dir) ? readSegmentationFolder(spec.dir, folder) : readImageFolder(spec.dir, folder);
+    }
   }
 }
 
