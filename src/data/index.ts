@@ -13,6 +13,7 @@ export { prefetchEpoch, DEFAULT_PREFETCH } from './prefetch.js';
 export { WorkerPool } from './worker-pool.js';
 export { isShared, toSharedStore } from './shared-store.js';
 export { toTensors } from './to-tensors.js';
+export { matchInputs } from './match-inputs.js';
 export { writeContactSheet, type ContactSheetOptions } from './contact-sheet.js';
 export { parseIdx, readIdxImages, readIdxLabels } from './idx.js';
 export { parseNpy, npyBytes } from './npy.js';

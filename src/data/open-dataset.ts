@@ -7,6 +7,7 @@ import { IMAGE_INPUT, isTensorStore, pixelTypeOf, type AugmentOptions, type Data
 import { readIdxDir } from './idx-dataset.js';
 import { readImageFolder } from './image-folder.js';
 import { readNpyDir } from './npy-dataset.js';
+import { isTensorDir, readTensorDir } from './npy-tensors.js';
 import { resizeStore } from './resize.js';
 import { isSegmentationFolder, readSegmentationFolder } from './segmentation-folder.js';
 import { toSharedStore } from './shared-store.js';
@@ -51,7 +52,7 @@ function checkImageSize(size: number): number {
   return size;
 }
 
-async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Promise<RawDataset> {
+async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Promise<RawDataset | RawDataset<TensorStore>> {
   switch (spec.kind) {
     case 'builtin':
       return readBuiltin(BUILTINS[spec.name]!);
@@ -60,7 +61,7 @@ async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Pro
     case 'cifar':
       return readCifarDir(spec.dir);
     case 'npy':
-      return readNpyDir(spec.dir);
+      return isTensorDir(spec.dir) ? readTensorDir(spec.dir, seed) : readNpyDir(spec.dir);
     case 'folder': {
       const folder = { imageSize: checkImageSize(o.imageSize ?? DEFAULT_IMAGE_SIZE), seed, strict: o.strict ?? false };
       return isSegmentationFolder(spec.dir) ? readSegmentationFolder(spec.dir, folder) : readImageFolder(spec.dir, folder);
@@ -68,11 +69,8 @@ async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Pro
   }
 }
 
-/** A raw dataset of images (the readers of images give image stores for both splits). */
-type RawImages = Omit<RawDataset, 'train' | 'test'> & { readonly train: ImageStore; readonly test: ImageStore };
-
 /** A non-folder dataset's images at imageSize x imageSize when it is given (the user's choice, so no warning). */
-function resized(raw: RawImages, spec: DataSpec, o: OpenDatasetOptions): RawImages {
+function resized(raw: RawDataset, spec: DataSpec, o: OpenDatasetOptions): RawDataset {
   if (spec.kind === 'folder' || o.imageSize === undefined) return raw;
   const size = checkImageSize(o.imageSize);
   const [, H, W] = raw.train.shape;
@@ -124,7 +122,7 @@ function tensorLabel(train: TensorStore): LabelInfo {
 }
 
 /** A tensor set: splits of its rows, inputs fed as stored (no channels, resizing, normalisation or augmentation). */
-function openTensors(s: DataSpec, read: RawDataset & { train: TensorStore; test: TensorStore }, options: OpenDatasetOptions, seed: number): Dataset {
+function openTensors(s: DataSpec, read: RawDataset<TensorStore>, options: OpenDatasetOptions, seed: number): Dataset {
   for (const [flag, given] of [['channels', options.channels], ['imageSize', options.imageSize]] as const) {
     if (given !== undefined) throw new ConfigError(flag, `${formatDataSpec(s)} holds tensors, not images`, `leave out --${flag === 'imageSize' ? 'image-size' : flag}`);
   }
@@ -157,10 +155,10 @@ export async function openDataset(spec: string | DataSpec, options: OpenDatasetO
   const { train, test } = raw;
   if (isTensorStore(train) && isTensorStore(test)) return openTensors(s, { ...raw, train, test }, options, seed);
   if (isTensorStore(train) || isTensorStore(test)) throw new Error(`${formatDataSpec(s)}: a reader gave one split of images and one of tensors`);
-  const read: RawImages = { ...raw, train, test };
+  const read: RawDataset = { ...raw, train, test };
   const stored = read.train.shape[0];
   const to = channelsWanted(stored, options, formatDataSpec(s));
-  const convert = (r: RawImages): RawImages => (to === null ? r : { ...r, train: convertChannels(r.train, to), test: convertChannels(r.test, to) });
+  const convert = (r: RawDataset): RawDataset => (to === null ? r : { ...r, train: convertChannels(r.train, to), test: convertChannels(r.test, to) });
   // the cheaper order: resize the fewer channels
   const converted = to === 1 ? resized(convert(read), s, options) : convert(resized(read, s, options));
   const images = options.sharedMemory ? { ...converted, train: toSharedStore(converted.train), test: toSharedStore(converted.test) } : converted;
