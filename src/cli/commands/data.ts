@@ -22,10 +22,10 @@ function printText(r: DatasetReport): void {
 
 /** Adds `whittle data inspect SPEC`. */
 export function registerData(p: Command): void {
-  const data = p.command('data').description('datasets: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR, folder:DIR');
+  const data = p.command('data').description('datasets: mnist, fashion-mnist, mnist-seg, idx:DIR, cifar:DIR, npy:DIR, folder:DIR');
   const inspect = data.command('inspect')
     .description('show classes, split sizes, image shape and mean/std of a dataset; optionally a PNG contact sheet')
-    .argument('<spec>', 'mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR')
+    .argument('<spec>', 'mnist, fashion-mnist, mnist-seg, idx:DIR, cifar:DIR, npy:DIR or folder:DIR')
     .option('--json', 'print one JSON object as the last line')
     .option('--sheet <file.png>', 'write a PNG of a few training images per class');
   addOptions(inspect, openDatasetSpec)
