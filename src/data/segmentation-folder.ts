@@ -50,7 +50,7 @@ async function readMask(p: Pair, size: { width: number; height: number }): Promi
   const r = await sharp(await readFile(p.mask), { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = r.info;
   if (width !== size.width || height !== size.height) {
-    throw new DatasetError(p.mask, `mask is ${width}x${height} but its image ${basename(p.image)} is ${size.width}x${size.height}`, 'a mask must have the size of its image');
+    throw new DatasetError(p.mask, `mask is ${width}x${height} but its image ${basename(p.image)} is ${size.width}x${size.height}`);
   }
   const out = new Uint8Array(width * height);
   for (let i = 0; i < out.length; i++) {
