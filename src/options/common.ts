@@ -12,7 +12,7 @@ export function modelOption(help: string, arg = '<file>') {
 }
 
 /** A dataset spec, as openDataset() takes it. */
-export const dataOption = placed('data', text('dataset: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' }));
+export const dataOption = placed('data', text('dataset: mnist, fashion-mnist, mnist-seg, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' }));
 
 /** How a dataset is split and sized (openDataset's options). */
 export const datasetOptions = {
