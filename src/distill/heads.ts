@@ -37,15 +37,20 @@ export async function measureHeads(student: Graph, teacher: Graph, ds: Dataset, 
   for await (const b of prefetchEpoch(loader)) {
     if (b.n > 0) {
       noGrad(() => tidy(() => {
-        const { x, y } = batchOnDevice(b, o.device);
+        const { x, y, target } = batchOnDevice(b, o.device);
         const s = headValues(student, x, heads);
         const t = teacher === student ? s : headValuesOverViews(teacher, x, o.teacherHeads ?? heads, o.views ?? 'off');
-        meters.forEach((m, i) => m.add(s[i]!, t[i]!, heads[i]!.labelled ? y : null));
+        meters.forEach((m, i) => m.add(s[i]!, t[i]!, heads[i]!.labelled ? labelsOf(heads[i]!, y, target) : null));
       }));
     }
     o.onBatch?.(++done, loader.batchesPerEpoch);
   }
   return meters.map((m) => m.result(m.sums()));
+}
+
+/** The labels a labelled head takes: class ids for a classifier, the batch's masks or target tensors otherwise. */
+export function labelsOf(h: Head, y: Tensor, target: Tensor | undefined): Tensor {
+  return h.task === 'classify' || !target ? y : target;
 }
 
 /** Head metrics by output name, as report.json keeps them: `fidelity` and (labelled heads) `metrics`. */

@@ -12,9 +12,9 @@ import type { DataParallel } from './data-parallel.js';
 /**
  * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
  * are the batch's positions in the training split, `x` its input tensor (on the device), `values` the student's
- * values named in TrainOptions.extraOutputs (e.g. feature maps for hints).
+ * values named in TrainOptions.extraOutputs (e.g. feature maps for hints), `target` its masks or target tensors.
  */
-export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor; values: Readonly<Record<string, Tensor>> };
+export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor; values: Readonly<Record<string, Tensor>>; target?: Tensor };
 
 export type TrainOptions = {
   epochs: number;
@@ -198,9 +198,9 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
               bn.idle(g);
               return 0;
             }
-            const { x, y } = batchOnDevice(b, o.device);
+            const { x, y, target } = batchOnDevice(b, o.device);
             const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? [], bn);
-            const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
+            const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values, ...(target ? { target } : {}) });
             const v = l.item();
             bn.backward(!Number.isFinite(v) ? null : par ? mul(l, b.n / n) : l);
             return v;

@@ -15,7 +15,7 @@ import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from '.
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
-  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { headsFor, studentHeads } from './heads.js';
 import { describeHeads, headsLoss, isLabelledClassifier, scoreName, selectionScore, type Head } from '../task/index.js';
@@ -229,7 +229,9 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
         if (!classic) {
           const t = !c.distill ? null : cache ? cache.lookupAll(at.rows) : noGrad(() => headValuesOverViews(source, at.x, source === teacher ? heads : sHeads, c.teacherViews));
-          return headsLoss(heads, sHeads.map((h) => at.values[h.value] ?? logits), t, y, { distill: c.distill, temperature: c.temperature, alpha: c.alpha });
+          const labelled = heads.find((h) => h.labelled);
+          const labels = labelled ? labelsOf(labelled, y, at.target) : y;
+          return headsLoss(heads, sHeads.map((h) => at.values[h.value] ?? logits), t, labels, { distill: c.distill, temperature: c.temperature, alpha: c.alpha });
         }
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
         if (!c.distill) return crossEntropy(logits, y);

@@ -22,6 +22,8 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model', classesHin
 /** Checks that a graph takes the dataset's inputs; returns the inferred shapes of its values (and fills g.valueInfo). */
 export function checkModelTakes(g: Graph, ds: Dataset, what = 'model'): Map<string, ValueInfo> {
   const input = g.inputs[0]?.shape;
+  const fed = ds.inputs[0];
+  if (fed && !fed.image) return checkTakesTensors(g, ds, what);
   if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and at least one output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   if (inputLayout(g, ds.shape) === null) {
     const c = modelChannels(g);
@@ -53,4 +55,18 @@ export async function onnxruntimeLatency(g: Graph, image: readonly number[], thr
   await session.release();
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
+}
+
+/** A tensor set's rows (token ids, features) as a one-input model takes them: its input's fixed dims and dtype must match. */
+function checkTakesTensors(g: Graph, ds: Dataset, what: string): Map<string, ValueInfo> {
+  if (g.inputs.length !== 1 || ds.inputs.length !== 1) {
+    throw new ConfigError(what, `takes ${g.inputs.length} inputs and ${ds.spec} feeds ${ds.inputs.length} (${ds.inputs.map((i) => i.name).join(', ')})`, 'training feeds one input for now: use a model with one input and one NAME.npy or x.npy');
+  }
+  const fed = ds.inputs[0]!;
+  const want = g.inputs[0]!;
+  const dims = want.shape?.slice(1) ?? null;
+  const fits = dims === null || (dims.length === fed.shape.length && dims.every((d, i) => typeof d !== 'number' || d === fed.shape[i]));
+  if (!fits) throw new ConfigError(what, `takes input [${want.shape!.join(', ')}] but ${ds.spec}'s rows are [${fed.shape.join(', ')}]`, 'give inputs of one row of the model\'s input each');
+  if (want.dtype !== fed.dtype) throw new ConfigError(what, `takes ${want.dtype} input '${want.name}' but ${ds.spec}'s '${fed.name}' holds ${fed.dtype}`, `save the .npy file as ${want.dtype}`);
+  return inferShapes(g, { [want.name]: [1, ...fed.shape] });
 }

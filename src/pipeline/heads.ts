@@ -4,9 +4,10 @@ import type { Dataset } from '../data/index.js';
 import { resolveHeads, type Head, type LabelKind } from '../task/index.js';
 import { checkModelTakes } from './evaluate-model.js';
 
-/** The labels a dataset carries: class ids where it names classes, else none. */
+/** The labels a dataset carries, as tasks name them: class ids, masks, target tensors, or none. */
 export function labelKindOf(ds: Dataset): LabelKind {
-  return ds.classes.length > 0 ? 'class' : null;
+  const kind = ds.label.kind;
+  return kind === 'none' ? null : kind === 'target' ? 'tensor' : kind;
 }
 
 /** What a run asks of the outputs: the task and loss options, and whether it distils (else labels alone train). */
@@ -20,7 +21,18 @@ export function headsFor(g: Graph, ds: Dataset, s: HeadSettings, what = 'teacher
   const shapes = checkModelTakes(g, ds, what);
   const labels = labelKindOf(ds);
   const heads = resolveHeads(g, shapes, { task: s.task, loss: s.loss, labels, classes: ds.classes.length, what });
-  if (!s.distill && !heads.some((h) => h.labelled)) {
+  const labelled = heads.find((h) => h.labelled);
+  if (labelled && ds.label.kind === 'mask' && labelled.shape[1] !== ds.classes.length && ds.classes.length > 0) {
+    throw new ConfigError(what, `output '${labelled.output}' has ${String(labelled.shape[1])} class maps but the masks have ${ds.classes.length} classes`);
+  }
+  if (labelled && ds.label.kind === 'target') {
+    const per = labelled.shape.slice(1);
+    const want = ds.label.shape.reduce((a, b) => a * b, 1);
+    if (per.every((d) => typeof d === 'number') && per.reduce<number>((a, d) => a * Number(d), 1) !== want) {
+      throw new ConfigError(what, `output '${labelled.output}' [${labelled.shape.join(', ')}] does not match the targets' shape [${ds.label.shape.join(', ')}]`, 'give targets (y.npy) of one output row each');
+    }
+  }
+  if (!s.distill && !labelled) {
     const which = labels === null ? `${ds.spec} has no labels` : `its ${labels} labels fit none of the ${what}'s outputs (${heads.map((h) => `${h.output}: ${h.task}`).join(', ')})`;
     throw new ConfigError('distill', `off trains on labels alone, and ${which}`, 'distil from the teacher (drop --no-distill)');
   }

@@ -11,7 +11,9 @@ import { openDataset } from '../../src/data/index.js';
 import { compress } from '../../src/pipeline/compress.js';
 import { TeacherCache } from '../../src/pipeline/teacher-cache.js';
 import { headsFor } from '../../src/pipeline/heads.js';
-import { runCli } from '../cli/run-cli.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
+import { writeFileSync } from 'node:fs';
+import { npyBytes } from '../data/fixtures.js';
 import { newRun, smallIdxData } from './fixtures.js';
 
 const DATA = smallIdxData();
@@ -140,4 +142,36 @@ test('whittle eval --teacher prints the fidelity per output (--json: a fidelity 
   const alone = runCli(['eval', embed, '--data', DATA, '--no-latency']);
   assert.equal(alone.status, 2);
   assert.match(alone.stderr, /^whittle: error\[E_CONFIG\]: --teacher: is needed: .* labels score none of the model's outputs \(flatten_9: embed\)\n/);
+});
+
+/** An npy: tensor set of `n` rows: x.npy from `x` ([n, ...shape]) and, when given, y.npy class ids. */
+function npySet(descr: string, shape: number[], x: ArrayBufferView, y?: BigInt64Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-npy-'));
+  writeFileSync(join(dir, 'x.npy'), npyBytes(descr, shape, x));
+  if (y) writeFileSync(join(dir, 'y.npy'), npyBytes('<i8', [y.length], y));
+  return `npy:${dir}`;
+}
+
+const wild = (name: string): string => join(repoRoot, 'test', 'fixtures', 'wild', name, 'model.onnx');
+
+test('sequences: a text classifier on int64 token ids with labels measured against its teacher, and a Conv1d model compressed from unlabelled npy features with fidelity', async () => {
+  const n = 300;
+  const tokens = npySet('<i8', [n, 12], BigInt64Array.from({ length: n * 12 }, (_, i) => BigInt((i * 7919) % 50)), BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 3)));
+  const seq = { valSize: 50, batchSize: 50, epochsPerStep: 1, threads: 2, precision: 'fp32' } as const;
+  // the transformer's attention cannot be cut yet (the pruner refuses it): its tokens are measured against the teacher
+  const text = runCli(['eval', wild('text_transformer-op13-fixed'), '--teacher', wild('text_transformer-op13-fixed'), '--data', tokens, '--val-size', '50', '--no-latency', '--precision', 'fp32', '--json']);
+  assert.equal(text.status, 0, text.stderr);
+  const tj = text.lastJson() as { fidelity: Record<string, Record<string, number>>; metrics: Record<string, Record<string, number>>; accuracy: number };
+  assert.deepEqual(tj.fidelity, { output: { agreement: 1 } });
+  assert.equal(tj.metrics['output']!['accuracy'], tj.accuracy);
+  const features = npySet('<f4', [n, 2, 32], Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13));
+  const out = newRun();
+  const conv = await compress({ ...seq, teacher: wild('conv1d-op13-fixed'), data: features, out, ratios: [0.5089] });
+  assert.deepEqual(conv.tasks, [{ output: 'output', task: 'classify', loss: 'kl', labelled: false, shape: ['N', '5'] }]);
+  assert.match(conv.score!, /^agreement \(output 'output', against the teacher\)$/);
+  const f = conv.final.fidelity!['output']!['agreement']!;
+  assert.ok(f >= 0 && f <= 1 && f === conv.final.testAccuracy, String(f));
+  assert.equal(conv.final.metrics, undefined);
+  assert.ok(conv.final.paramsRatio < 0.55);
+  assert.ok(existsSync(join(out, 'report.json')));
 });
