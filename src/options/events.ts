@@ -38,7 +38,9 @@ export type TrainTeacherEvent =
    * fresh start: all such; else running statistics); warnings: images skipped or converted, a kept model fed with
    * the dataset's statistics for want of its own whittle.preprocess, its whittle.labels not the dataset's classes.
    */
-  | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[] }
+  | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[];
+    /** What picks the epochs and what valAccuracy and testAccuracy hold, for a model that is not a classifier on class labels (e.g. "mIoU (output 'output', labels)"). */
+    score?: string }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
   | ({ type: 'resumed'; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] } & TeacherOrigin)

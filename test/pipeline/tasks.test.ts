@@ -49,6 +49,10 @@ test('an embedding model (a classifier cut at its pooled features) compresses fr
   assert.equal(json.steps[0]!.metrics, undefined, 'class labels do not score an embedding');
   assert.equal(json.teacher.testAccuracy, 1, "the teacher's cosine to itself");
   assert.ok(Math.abs(json.final.paramsRatio - 0.5) < 0.02);
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  assert.match(html, /<th>flatten_9 fidelity<\/th>/);
+  assert.match(html, /<td>step 1<\/td><td>cosine 0\.\d{4}, neighbourAgreement [01]\.\d{4}<\/td>/);
+  assert.match(html, /best epochs by cosine \(output 'flatten_9', against the teacher\)/);
   const student = loadOnnx(join(out, 'student.onnx'));
   assert.deepEqual(student.outputs.map((o) => o.name), ['flatten_9']);
   student.dispose();
@@ -174,4 +178,18 @@ test('sequences: a text classifier on int64 token ids with labels measured again
   assert.equal(conv.final.metrics, undefined);
   assert.ok(conv.final.paramsRatio < 0.55);
   assert.ok(existsSync(join(out, 'report.json')));
+});
+
+test('a segmentation net (unet-small) compresses by per-pixel KL from the images alone, mIoU against the teacher in report.json', async () => {
+  manualSeed(0);
+  const g = buildZooGraph('unet-small', { input: [1, 12, 12], classes: 3 });
+  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'unet.onnx');
+  await saveOnnx(g, teacher);
+  g.dispose();
+  const r = await compress({ ...quick, teacher, out: newRun(), ratios: [0.5], optimizer: 'adamw' });
+  assert.deepEqual(r.tasks!.map((t) => [t.task, t.loss, t.labelled, t.shape.join('x')]), [['segment', 'kl', false, 'Nx3x12x12']]);
+  const f = r.final.fidelity!['output']!;
+  assert.deepEqual(Object.keys(f).sort(), ['mIoU', 'pixelAgreement']);
+  assert.ok(f['mIoU']! >= 0 && f['mIoU']! <= 1 && f['pixelAgreement']! > 0, JSON.stringify(f));
+  assert.equal(r.final.testAccuracy, f['mIoU']);
 });
