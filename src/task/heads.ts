@@ -51,12 +51,12 @@ export function finalActivation(g: Graph, output: string, rank: number): { value
 const LINEAR = new Set(['Gemm', 'MatMul', 'Add', 'LogSoftmax']);
 
 /**
- * The task `auto` picks for an output: [N, K] logits (a Softmax, or a linear layer at the end) classify; a
- * Sigmoid or K = 1 regresses; other [N, D] (pooled features, normalised vectors) embed; [N, K, H, W] with K >= 2
- * segments; anything else regresses.
+ * The task `auto` picks for an output: with target tensors for labels, regress (unless a Softmax makes it a
+ * classifier); [N, K] logits (a Softmax, or a linear layer at the end) classify; a Sigmoid or K = 1 regresses; other
+ * [N, D] (pooled features, normalised vectors) embed; [N, K, H, W] with K >= 2 segments; anything else regresses.
  */
-export function autoTask(g: Graph, output: string, shape: readonly Dim[], activation: Activation): TaskName {
-  if (activation === 'sigmoid') return 'regress';
+export function autoTask(g: Graph, output: string, shape: readonly Dim[], activation: Activation, labels: LabelKind = null): TaskName {
+  if (activation === 'sigmoid' || (labels === 'tensor' && activation !== 'softmax')) return 'regress';
   if (shape.length === 2) {
     if (shape[1] === 1) return 'regress';
     if (activation === 'softmax') return 'classify';
@@ -81,7 +81,7 @@ export function resolveHeads(g: Graph, shapes: ReadonlyMap<string, ValueInfo>, o
   return names.map((output) => {
     const shape = shapes.get(output)?.shape ?? g.outputs.find((v) => v.name === output)!.shape ?? [];
     const { value, activation } = finalActivation(g, output, shape.length);
-    const name = tasks.get(output) ?? autoTask(g, output, shape, activation);
+    const name = tasks.get(output) ?? autoTask(g, output, shape, activation, o.labels);
     const task: Task = TASKS[name];
     const misfit = task.misfit(shape);
     if (misfit) throw new ConfigError('task', `the ${o.what}'s output '${output}': ${misfit}`, 'choose the task that fits it, or leave --task auto');

@@ -193,3 +193,23 @@ test('a segmentation net (unet-small) compresses by per-pixel KL from the images
   assert.ok(f['mIoU']! >= 0 && f['mIoU']! <= 1 && f['pixelAgreement']! > 0, JSON.stringify(f));
   assert.equal(r.final.testAccuracy, f['mIoU']);
 });
+
+test('train-teacher trains a regressor on y.npy float targets (epochs picked by R²) and refuses data without labels', () => {
+  const n = 200;
+  const x = Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13);
+  const y = Float32Array.from({ length: n * 5 }, (_, i) => x[Math.floor(i / 5) * 64 + (i % 5)]! * 2);
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-npy-'));
+  writeFileSync(join(dir, 'x.npy'), npyBytes('<f4', [n, 2, 32], x));
+  writeFileSync(join(dir, 'y.npy'), npyBytes('<f4', [n, 5], y));
+  const out = join(mkdtempSync(join(tmpdir(), 'whittle-reg-')), 'reg.onnx');
+  const r = runCli(['train-teacher', '--model', wild('conv1d-op13-fixed'), '--data', `npy:${dir}`, '--val-size', '40', '--epochs', '2', '--batch-size', '40', '--optimizer', 'adamw', '--threads', '2', '--precision', 'fp32', '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /epoch 1: train loss [\d.]+, val r2 -?[\d.]+%/);
+  assert.match(r.stdout, /val r2 -?[\d.]+% \(epoch \d\), test r2 -?[\d.]+%\n$/);
+  assert.ok(existsSync(out));
+  const unlabelled = npySet('<f4', [n, 2, 32], x);
+  const refused = runCli(['train-teacher', '--model', wild('conv1d-op13-fixed'), '--data', unlabelled, '--epochs', '1', '-o', `${out}.2.onnx`]);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^whittle: error\[E_CONFIG\]: --data: a teacher trains on labels, and npy:.* has no labels\n/);
+  assert.equal(existsSync(`${out}.2.onnx`), false);
+});
