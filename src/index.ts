@@ -27,7 +27,7 @@ export { AbortedError } from './distill/index.js';
 export { loadOnnx, saveOnnx, toOnnxBytes, OnnxError, MIN_OPSET, MAX_OPSET, MIN_WRITE_OPSET, type LoadOptions, type SaveOptions } from './onnx/index.js';
 export type { OnnxWhere } from './onnx/errors.js';
 export { Graph, GraphError, GraphBuilder, type Node, type ValueInfo, type Initializer, type InitializerKind, type Attr, type Attrs, type Dim, type TensorData, type GraphParts, type ConvSpec } from './graph/index.js';
-export { BatchLoader, prefetchEpoch, toTensors, writeContactSheet, type Dataset, type Batch, type DataSpec, type Split, type ImageStore, type AugmentOptions, type PixelType, type ImageShape, type LoaderState, type LoaderSource, type LoaderOptions, type ContactSheetOptions } from './data/index.js';
+export { BatchLoader, prefetchEpoch, toTensors, writeContactSheet, matchInputs, imageStore, isTensorStore, IGNORE_INDEX, type Dataset, type Batch, type BatchTensor, type DataSpec, type Split, type ImageStore, type TensorStore, type TensorColumn, type SampleStore, type SampleDType, type LabelInfo, type LabelKind, type InputInfo, type AugmentOptions, type PixelType, type ImageShape, type LoaderState, type LoaderSource, type LoaderOptions, type ContactSheetOptions } from './data/index.js';
 export { ZOO, SEGMENT_ZOO, ALL_ZOO, buildZooGraph, type ZooArch, type ZooSpec } from './zoo/index.js';
 export { runGraph, inferShapes, countMacs, supportedOps, type RunOptions, type InputShapes } from './exec/index.js';
 export * from './tensor/index.js';

@@ -9,6 +9,7 @@ import { numberedClasses, readClassNames } from './labels.js';
 import { resizeMasks } from './resize.js';
 
 const DECODE_CONCURRENCY = 8;
+const BITS: Record<string, string> = { ushort: '16-bit', short: '16-bit', uint: '32-bit', int: '32-bit', float: 'float', double: 'float' };
 
 /** One image and its mask file. */
 interface Pair {
@@ -47,7 +48,10 @@ function listSplits(dir: string, seed: number): { train: Pair[]; test: Pair[] } 
 
 /** A mask's class indices at its own size, checked against its image's size. */
 async function readMask(p: Pair, size: { width: number; height: number }): Promise<Uint8Array> {
-  const r = await sharp(await readFile(p.mask), { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+  const file = await readFile(p.mask);
+  const depth = (await sharp(file).metadata()).depth;
+  if (depth !== 'uchar') throw new DatasetError(p.mask, `is not an 8-bit image (its samples are ${BITS[depth ?? ''] ?? depth}); masks are 8-bit PNGs of class ids`, 'save the mask as 8-bit grey (class ids up to 254; 255 = ignore)');
+  const r = await sharp(file, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = r.info;
   if (width !== size.width || height !== size.height) {
     throw new DatasetError(p.mask, `mask is ${width}x${height} but its image ${basename(p.image)} is ${size.width}x${size.height}`);

@@ -112,6 +112,8 @@ test('folder: a mask whose size differs from its image, a colour mask, a missing
     await writePair(dir, 'b', 8, 8, 1);
     await sharp(Buffer.alloc(8 * 8 * 3).map((_, i) => i % 3), { raw: { width: 8, height: 8, channels: 3 } }).png().toFile(join(dir, 'masks', 'b.png'));
     await assert.rejects(openDataset(`folder:${dir}`), (e: unknown) => e instanceof DatasetError && /colour image, not class indices/.test(e.message));
+    await sharp(Buffer.alloc(8 * 8 * 2, 1), { raw: { width: 8, height: 8, channels: 1 } }).toColourspace('grey16').png().toFile(join(dir, 'masks', 'b.png'));
+    await assert.rejects(openDataset(`folder:${dir}`), (e: unknown) => e instanceof DatasetError && /b\.png: is not an 8-bit image \(its samples are 16-bit\)/.test(e.message));
     cleanup(join(dir, 'masks', 'b.png'));
     await assert.rejects(openDataset(`folder:${dir}`), (e: unknown) => e instanceof DatasetError && /has no mask/.test(e.message));
   } finally {

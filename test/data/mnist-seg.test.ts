@@ -34,3 +34,17 @@ test('mnist-seg: 48x48 canvases of 2-3 MNIST digits, masks of 11 classes (backgr
   const b = BatchLoader.of(ds, 'test', { batchSize: 4 }).next();
   assert.deepEqual([b.shape, b.target!.shape], [[4, 1, 48, 48], [4, 48, 48]]);
 });
+
+test('mnist-seg: --image-size resizes the masks with the images (nearest: no new ids), --channels 3 keeps them', async () => {
+  const ds = await openDataset('mnist-seg', { imageSize: 24, channels: 3, trainSubset: 100 });
+  assert.deepEqual([ds.shape, ds.label], [[3, 24, 24], { kind: 'mask', shape: [24, 24] }]);
+  const full = imageStore((await openDataset('mnist-seg', { trainSubset: 100 })).test.store).masks!;
+  const small = imageStore(ds.test.store).masks!;
+  assert.equal(small.length, 5000 * 576);
+  // nearest from 48 to 24: output (y, x) reads (2y + 1, 2x + 1)
+  for (const i of [0, 17, 4999]) {
+    for (const [y, x] of [[0, 0], [11, 13], [23, 23]] as const) assert.equal(small[i * 576 + y * 24 + x], full[i * 2304 + (2 * y + 1) * 48 + 2 * x + 1]);
+  }
+  const b = BatchLoader.of(ds, 'train', { batchSize: 2 }).next();
+  assert.deepEqual([b.shape, b.target!.shape], [[2, 3, 24, 24], [2, 24, 24]]);
+});

@@ -121,3 +121,16 @@ test('image sets describe their one input and their labels', async () => {
   assert.deepEqual(ds.label, { kind: 'class' });
   assert.deepEqual(ds.inputs, [{ name: 'image', dtype: 'float32', shape: [1, 28, 28], image: true }]);
 });
+
+test('masks: worker threads build the same images and masks, augmented alike', async () => {
+  const l = new BatchLoader(maskSource(true), { batchSize: 4 });
+  const pool = new WorkerPool(l, 2);
+  try {
+    const got: Batch[] = [];
+    for await (const b of pool.epoch()) got.push(b);
+    const want = [0, 1].map((i) => new BatchLoader(maskSource(true), { batchSize: 4 }).batchAt(0, i));
+    assert.deepEqual(got.map((b) => [Array.from(b.x), Array.from(b.target!.data as Uint8Array)]), want.map((b) => [Array.from(b.x), Array.from(b.target!.data as Uint8Array)]));
+  } finally {
+    await pool.close();
+  }
+});
