@@ -13,7 +13,7 @@ import { TeacherCache } from '../../src/pipeline/teacher-cache.js';
 import { headsFor } from '../../src/pipeline/heads.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
 import { writeFileSync } from 'node:fs';
-import { npyBytes } from '../data/fixtures.js';
+import { imageFile, npyBytes } from '../data/fixtures.js';
 import { newRun, smallIdxData } from './fixtures.js';
 
 const DATA = smallIdxData();
@@ -212,4 +212,22 @@ test('train-teacher trains a regressor on y.npy float targets (epochs picked by 
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /^whittle: error\[E_CONFIG\]: --data: a teacher trains on labels, and npy:.* has no labels\n/);
   assert.equal(existsSync(`${out}.2.onnx`), false);
+});
+
+test('images without labels (folder:DIR of loose images): an embedding and a classifier compress from distillation alone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'whittle-loose-'));
+  for (let k = 0; k < 60; k++) await imageFile(join(dir, `img${k}.png`), 12, 12, k % 5, k);
+  const loose = { ...quick, data: `folder:${dir}`, valSize: 10, batchSize: 20, channels: 1, imageSize: 12 };
+  const embedRun = await compress({ ...loose, teacher: await truncatedVgg('flatten_9'), out: newRun(), ratios: [0.5] });
+  assert.deepEqual(embedRun.tasks!.map((t) => [t.task, t.labelled]), [['embed', false]]);
+  assert.ok(embedRun.final.fidelity!['flatten_9']!['cosine']! > 0);
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
+  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'teacher.onnx');
+  await saveOnnx(g, teacher);
+  g.dispose();
+  const cls = await compress({ ...loose, teacher, out: newRun(), ratios: [0.5] });
+  assert.deepEqual(cls.tasks!.map((t) => [t.task, t.loss, t.labelled]), [['classify', 'kl', false]]);
+  assert.match(cls.score!, /^agreement /);
+  assert.equal(cls.final.metrics, undefined);
 });
