@@ -89,11 +89,16 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   };
 }
 
+type MeasureAllOptions = {
+  split: Split['name']; views: Views; device: string; asked: EvaluateOptions['precision'];
+  latency: boolean; threads: number; onProgress: EvaluateOptions['onProgress'];
+};
+
 /**
  * The metrics of every head of `model` on a split: fidelity to `teacher` (when given) and task metrics where the
  * labels fit; accuracy and loss are null unless a labelled classifier head gives the accuracy.
  */
-async function measureAll(model: Graph, teacher: Graph | null, ds: Dataset, own: Head[], heads: Head[], o: { split: Split['name']; views: Views; device: string; asked: EvaluateOptions['precision']; latency: boolean; threads: number; onProgress: EvaluateOptions['onProgress'] }): Promise<Evaluation> {
+async function measureAll(model: Graph, teacher: Graph | null, ds: Dataset, own: Head[], heads: Head[], o: MeasureAllOptions): Promise<Evaluation> {
   if (ds[o.split].indices.length === 0) throw new ConfigError('split', `the ${o.split} split of ${ds.spec} has no images`, o.split === 'val' ? 'give --val-size a count above 0' : 'choose another --split');
   const fast = model.clone({ channelsLast: true });
   const fastTeacher = teacher ? teacher.clone({ channelsLast: true }) : fast;

@@ -24,13 +24,22 @@ export function headValuesOverViews(g: Graph, x: Tensor, heads: readonly Head[],
   });
 }
 
+/** Where measureHeads runs, and the teacher's views and its heads' values (when they differ from the student's). */
+export type MeasureOptions = {
+  device: string;
+  batchSize?: number;
+  views?: Views;
+  teacherHeads?: readonly Head[];
+  onBatch?: (done: number, of: number) => void;
+};
+
 /**
  * Each head's metrics for `student` on a split, in eval mode: fidelity to `teacher` (the same graph gives 1s) and,
  * where the head is labelled, its task metric against the labels. `teacherHeads` name the teacher's values when they
  * differ from the student's. Every sample of the split counts (in a
  * data-parallel run each rank measures the whole split, so nearest neighbours and R² see all of it).
  */
-export async function measureHeads(student: Graph, teacher: Graph, ds: Dataset, split: Split['name'], heads: readonly Head[], o: { device: string; batchSize?: number; views?: Views; teacherHeads?: readonly Head[]; onBatch?: (done: number, of: number) => void }): Promise<HeadMetrics[]> {
+export async function measureHeads(student: Graph, teacher: Graph, ds: Dataset, split: Split['name'], heads: readonly Head[], o: MeasureOptions): Promise<HeadMetrics[]> {
   const meters = heads.map((h) => TASKS[h.task].meter(h));
   const loader = BatchLoader.of(ds, split, { batchSize: o.batchSize ?? 256, shuffle: false, augment: null });
   let done = 0;
