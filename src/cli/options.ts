@@ -22,7 +22,9 @@ function longFlag(key: string, o: Spec[string]): string {
 export function addOptions(c: Command, spec: Spec, o: { omit?: readonly string[]; config?: boolean } = {}): Command {
   for (const [key, opt] of Object.entries(spec)) {
     if (opt.cli === false || o.omit?.includes(key)) continue;
-    c.addOption(place(new Option(flagsOf(key, opt), helpLine(opt)), opt.group, opt.tier === 'basic'));
+    const option = new Option(flagsOf(key, opt), helpLine(opt));
+    if (opt.repeatable) option.argParser((v: string, previous: unknown) => (typeof previous === 'string' ? `${previous},${v}` : v));
+    c.addOption(place(option, opt.group, opt.tier === 'basic'));
   }
   if (o.config) c.addOption(place(new Option('--config <file>', 'a YAML file of options (camelCase option names or flag names); flags override it'), 'run'));
   return c;

@@ -11,13 +11,14 @@ export function progressMode(json: boolean | undefined): ProgressMode {
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 
 const PASS_LABELS: Record<PassName, string> = {
-  'teacher-val': 'teacher, val split', 'teacher-test': 'teacher, test split', 'teacher-cache': 'teacher logits (cache)',
+  'teacher-val': 'teacher, val split', 'teacher-test': 'teacher, test split', 'teacher-cache': 'teacher outputs (cache)',
 };
 
 /** The line an event prints in 'lines' and 'bars' mode (batch events print none). */
 export function describe(e: CompressEvent): string | null {
   switch (e.type) {
     case 'precision': return `precision: ${e.precision} (${e.reason})`;
+    case 'tasks': return `${e.heads.map((h) => `task: ${h}`).join('\n')}\nbest epoch by: ${e.score}${e.score === 'accuracy' ? '' : ' (the val and test figures below)'}`;
     case 'teacher': return `teacher: ${e.params} params, ${e.macs} MACs, val ${pct(e.valAccuracy)}, test ${pct(e.testAccuracy)}`;
     case 'untied': return `student: ${e.names.length} initializer${e.names.length > 1 ? 's' : ''} shared by layers cut differently, or read as BatchNorm running statistics too (the exporter stored equal tensors once), copied per layer: ${e.params} params`;
     case 'warning': return `warning: ${e.message}`;

@@ -71,3 +71,21 @@ export function augmentPlaneF32(src: Float32Array, s: number, out: Float32Array,
     }
   }
 }
+
+/** A mask plane moved as augmentPlaneU8 moves its image: same shift and mirror, `padValue` where the padding comes in. */
+export function augmentMask(src: Uint8Array, s: number, out: Uint8Array, o: number, H: number, W: number, d: AugmentDraw, padValue: number): void {
+  const [x0, x1] = validColumns(W, d);
+  for (let y = 0; y < H; y++) {
+    const sy = y + d.dy;
+    const row = o + y * W;
+    if (sy < 0 || sy >= H || x0 >= x1) {
+      out.fill(padValue, row, row + W);
+      continue;
+    }
+    if (x0 > 0) out.fill(padValue, row, row + x0);
+    if (x1 < W) out.fill(padValue, row + x1, row + W);
+    const base = s + sy * W + (d.flip ? W - 1 + d.dx : d.dx);
+    if (d.flip) for (let x = x0; x < x1; x++) out[row + x] = src[base - x]!;
+    else out.set(src.subarray(base + x0, base + x1), row + x0);
+  }
+}

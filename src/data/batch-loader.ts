@@ -1,15 +1,30 @@
 import { ConfigError } from '../errors.js';
-import { augmentPlaneF32, augmentPlaneU8, drawAugment } from './augment.js';
-import type { AugmentOptions, Dataset, Split } from './dataset.js';
+import { augmentMask, augmentPlaneF32, augmentPlaneU8, drawAugment } from './augment.js';
+import { IGNORE_INDEX, isTensorStore, rowSize, type AugmentOptions, type Dataset, type ImageStore, type SampleArray, type SampleDType, type Split, type TensorColumn, type TensorStore } from './dataset.js';
 import { mixSeed, mulberry32, permutation, STREAM } from './prng.js';
 
-/** One batch as plain arrays: x is N*C*H*W normalised float32 (NCHW), y the N class ids. */
+/** One tensor of a batch: `shape` with N first, `data` in the typed array of its dtype (bool as bytes 0/1). */
+export interface BatchTensor {
+  readonly name: string;
+  readonly dtype: SampleDType;
+  readonly shape: readonly number[];
+  readonly data: SampleArray;
+}
+
+/**
+ * One batch as plain arrays: x is N*C*H*W normalised float32 (NCHW), y the N class ids (-1 for rows without one).
+ * A tensor set's batch has its inputs in `inputs` (each in its own dtype: int64 token ids stay int64), an empty x
+ * and shape [N, 0, 0, 0]. `target` holds masks (uint8 [N, H, W], moved with their images by augmentation) or the
+ * tensors to regress (float32 [N, ...]).
+ */
 export interface Batch {
   readonly x: Float32Array;
   readonly y: Int32Array | BigInt64Array;
   readonly n: number;
   /** [N, C, H, W] of x. */
   readonly shape: [number, number, number, number];
+  readonly inputs?: readonly BatchTensor[];
+  readonly target?: BatchTensor;
 }
 
 /** Where a loader stands: the next batch it gives is batch `batch` of epoch `epoch`. Plain JSON, saved in checkpoints. */
@@ -78,7 +93,8 @@ export class BatchLoader {
 
   constructor(src: LoaderSource, o: LoaderOptions) {
     if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ConfigError('batchSize', `must be a whole number >= 1, got ${o.batchSize}`);
-    const C = src.split.store.shape[0];
+    const store = src.split.store;
+    const C = isTensorStore(store) ? 0 : store.shape[0];
     if (src.mean.length !== C || src.std.length !== C) throw new ConfigError('mean/std', `need ${C} values per channel, got ${src.mean.length} and ${src.std.length}`);
     this.split = src.split;
     this.mean = [...src.mean];
@@ -88,6 +104,7 @@ export class BatchLoader {
     const isTrain = src.split.name === 'train';
     this.shuffle = o.shuffle ?? isTrain;
     this.augment = o.augment !== undefined ? o.augment : isTrain ? src.defaultAugment : null;
+    if (this.augment !== null && isTensorStore(store)) throw new ConfigError('augment', 'the data are tensors, not images: they have no random crop or flip', 'leave augmentation off for npy: tensor sets');
     this.dropLast = o.dropLast ?? false;
     this.labelType = o.labelType ?? 'int64';
     this.shard = o.shard ?? { rank: 0, worldSize: 1 };
@@ -98,7 +115,7 @@ export class BatchLoader {
     const n = src.split.indices.length;
     this.batchesPerEpoch = this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
     // x = (v * k - mean) / std, with k = 1/255 for uint8: one multiply-add per pixel, or one table lookup.
-    const k = src.split.store.pixels instanceof Uint8Array ? 1 / 255 : 1;
+    const k = !isTensorStore(store) && store.pixels instanceof Uint8Array ? 1 / 255 : 1;
     this.#scale = Float32Array.from(src.std, (s) => k / s);
     this.#bias = Float32Array.from(src.mean, (m, c) => -m / src.std[c]!);
     this.#luts = k === 1 ? [] : Array.from({ length: C }, (_, c) => Float32Array.from({ length: 256 }, (_, v) => v * this.#scale[c]! + this.#bias[c]!));
@@ -187,26 +204,47 @@ export class BatchLoader {
     const order = this.order(epoch);
     const { start, n } = this.#shardRange(index);
     const store = this.split.store;
+    const rows = Uint32Array.from({ length: n }, (_, k) => this.split.indices[order[start + k]!]!);
+    const y = this.#labels(store.labels, rows);
+    if (isTensorStore(store)) return this.#tensorBatch(store, rows, y);
+    return this.#imageBatch(store, rows, y, epoch, index, start);
+  }
+
+  #labels(labels: Int32Array, rows: Uint32Array): Int32Array | BigInt64Array {
+    if (this.labelType === 'int32') return Int32Array.from(rows, (r) => labels[r]!);
+    return BigInt64Array.from(rows, (r) => BigInt(labels[r]!));
+  }
+
+  /** A tensor set's rows gathered per input, each in its own dtype. */
+  #tensorBatch(store: TensorStore, rows: Uint32Array, y: Int32Array | BigInt64Array): Batch {
+    const n = rows.length;
+    const inputs = store.inputs.map((c) => gather(c, rows));
+    return { x: new Float32Array(0), y, n, shape: [n, 0, 0, 0], inputs, ...(store.targets ? { target: gather(store.targets, rows) } : {}) };
+  }
+
+  #imageBatch(store: ImageStore, rows: Uint32Array, y: Int32Array | BigInt64Array, epoch: number, index: number, start: number): Batch {
+    const n = rows.length;
     const [C, H, W] = store.shape;
     const hw = H * W;
     const per = C * hw;
     const x = new Float32Array(n * per);
-    const y = this.labelType === 'int64' ? new BigInt64Array(n) : new Int32Array(n);
+    const masks = store.masks;
+    const m = masks ? new Uint8Array(n * hw) : null;
     const px = store.pixels;
     const rng = this.augment === null ? null : mulberry32(mixSeed(this.seed, STREAM.augment, epoch, index));
     // A shard draws the augmentations its rows get in the whole batch: skip those of the shards before it.
     if (rng !== null) for (let k = index * this.batchSize; k < start; k++) drawAugment(this.augment, rng);
     for (let k = 0; k < n; k++) {
-      const row = this.split.indices[order[start + k]!]!;
-      const label = store.labels[row]!;
-      if (y instanceof BigInt64Array) y[k] = BigInt(label);
-      else y[k] = label;
+      const row = rows[k]!;
       const s = row * per;
       const o = k * per;
       if (rng === null) {
         this.#plain(px, s, x, o, C, hw);
+        if (m !== null) m.set(masks!.subarray(row * hw, (row + 1) * hw), k * hw);
       } else {
         const d = drawAugment(this.augment, rng);
+        // The mask moves with its image; what comes in from the padding is not counted.
+        if (m !== null) augmentMask(masks!, row * hw, m, k * hw, H, W, d, IGNORE_INDEX);
         for (let c = 0; c < C; c++) {
           const lut = this.#luts[c];
           const b = this.#bias[c]!;
@@ -216,7 +254,7 @@ export class BatchLoader {
         }
       }
     }
-    return { x, y, n, shape: [n, C, H, W] };
+    return { x, y, n, shape: [n, C, H, W], ...(m === null ? {} : { target: { name: 'mask', dtype: 'uint8', shape: [n, H, W], data: m } }) };
   }
 
   // The common path (no augmentation) stays a tight loop without callbacks.
@@ -249,4 +287,16 @@ export class BatchLoader {
     while (this.#epoch === e && this.batchesPerEpoch > 0) yield this.next();
     if (this.batchesPerEpoch === 0) this.seek(e + 1, 0);
   }
+}
+
+/** The rows of a column, in order, as one batch tensor of its dtype. */
+function gather(c: TensorColumn, rows: Uint32Array): BatchTensor {
+  const per = rowSize(c.shape);
+  const Ctor = c.data.constructor as new (n: number) => SampleArray;
+  const out = new Ctor(rows.length * per);
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    (out as Uint8Array).set((c.data as Uint8Array).subarray(r * per, (r + 1) * per), k * per);
+  }
+  return { name: c.name, dtype: c.dtype, shape: [rows.length, ...c.shape], data: out };
 }

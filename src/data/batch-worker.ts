@@ -20,7 +20,8 @@ const loader = new BatchLoader(init.source, init.options);
 parentPort!.on('message', (r: WorkerRequest) => {
   try {
     const b = loader.batchAt(r.epoch, r.index);
-    parentPort!.postMessage({ id: r.id, batch: b }, [b.x.buffer as ArrayBuffer, b.y.buffer as ArrayBuffer]);
+    const buffers = [b.x, b.y, ...(b.inputs ?? []).map((t) => t.data), ...(b.target ? [b.target.data] : [])].map((a) => a.buffer as ArrayBuffer);
+    parentPort!.postMessage({ id: r.id, batch: b }, buffers);
   } catch (e) {
     parentPort!.postMessage({ id: r.id, error: (e as Error).message });
   }

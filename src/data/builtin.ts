@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { DatasetError } from '../errors.js';
 import type { AugmentOptions, RawDataset } from './dataset.js';
 import { readIdxDir } from './idx-dataset.js';
+import { deriveMnistSeg, MNIST_SEG_CLASSES } from './mnist-seg.js';
 
 /** Where Debian's dataset-fashion-mnist package installs its files; WHITTLE_FASHION_MNIST_DIR overrides it. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -17,7 +18,14 @@ export interface BuiltinDataset {
   readonly defaultAugment: AugmentOptions | null;
   /** The directory holding its IDX files; throws with the install command when absent. */
   locate(): string;
+  /** For a set made from another: its rows from that set's (read with `classes` from locate()). */
+  derive?: (source: RawDataset) => RawDataset;
 }
+
+const MNIST_SEG_MEAN = 0.1;
+const MNIST_SEG_STD = 0.2775;
+
+const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 function mnistDir(): string {
   try {
@@ -42,7 +50,7 @@ function fashionDir(): string {
 export const BUILTINS: Readonly<Record<string, BuiltinDataset>> = {
   mnist: {
     name: 'mnist',
-    classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    classes: DIGITS,
     mean: [0.1307],
     std: [0.3081],
     defaultAugment: null,
@@ -56,9 +64,19 @@ export const BUILTINS: Readonly<Record<string, BuiltinDataset>> = {
     defaultAugment: { pad: 2, flip: true },
     locate: fashionDir,
   },
+  // Segmentation, derived offline from MNIST (see mnist-seg.ts): the constants are its 30,000 training canvases'.
+  'mnist-seg': {
+    name: 'mnist-seg',
+    classes: MNIST_SEG_CLASSES,
+    mean: [MNIST_SEG_MEAN],
+    std: [MNIST_SEG_STD],
+    defaultAugment: null,
+    locate: mnistDir,
+    derive: deriveMnistSeg,
+  },
 };
 
 /** Reads a built-in dataset from its installed IDX files. */
 export function readBuiltin(b: BuiltinDataset): RawDataset {
-  return readIdxDir(b.locate(), b.classes);
+  return b.derive ? b.derive(readIdxDir(b.locate(), DIGITS)) : readIdxDir(b.locate(), b.classes);
 }

@@ -1,12 +1,12 @@
 import { renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { DatasetError } from '../errors.js';
-import type { Dataset, Split } from './dataset.js';
+import { ConfigError, DatasetError } from '../errors.js';
+import { isTensorStore, type Dataset, type Split } from './dataset.js';
 
 /** Options of writeContactSheet. */
 export interface ContactSheetOptions {
-  /** Images per class (one row per class); default 8. */
+  /** Images per class (one row per class; a set without class labels: four rows of its first images); default 8. */
   readonly perClass?: number;
   /** The split to draw from; default train. */
   readonly split?: Split['name'];
@@ -38,16 +38,23 @@ export function sampleRows(split: Split, classes: number, perClass: number): num
   return rows;
 }
 
+/** The split's first `perRow * count` rows, `perRow` to a row. */
+function firstRows(split: Split, perRow: number, count: number): number[][] {
+  const n = Math.min(split.indices.length, perRow * count);
+  return Array.from({ length: Math.ceil(n / perRow) }, (_, r) => Array.from(split.indices.subarray(r * perRow, Math.min(n, (r + 1) * perRow))));
+}
+
 /** Renders a few images per class as a PNG grid (a row per class) and writes it atomically: a temp file, then rename. */
 export async function writeContactSheet(ds: Dataset, path: string, o: ContactSheetOptions = {}): Promise<{ width: number; height: number }> {
   const perClass = o.perClass ?? 8;
   const split = ds[o.split ?? 'train'];
   const store = split.store;
+  if (isTensorStore(store)) throw new ConfigError('sheet', `${ds.spec} holds tensors, not images: there is nothing to draw`, 'leave out --sheet');
   const [C, H, W] = store.shape;
   const zoom = Math.max(1, Math.floor(64 / Math.max(H, W)));
   const tileW = W * zoom;
   const tileH = H * zoom;
-  const rows = sampleRows(split, ds.classes.length, perClass);
+  const rows = ds.label.kind === 'class' ? sampleRows(split, ds.classes.length, perClass) : firstRows(split, perClass, 4);
   const width = GAP + perClass * (tileW + GAP);
   const height = GAP + rows.length * (tileH + GAP);
   const out = Buffer.alloc(width * height * 3, BACKGROUND);

@@ -8,9 +8,9 @@ export type DataSpec =
   | { readonly kind: 'idx' | 'cifar' | 'npy' | 'folder'; readonly dir: string };
 
 const FORMATS = ['idx', 'cifar', 'npy', 'folder'] as const;
-const USAGE = 'use mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR';
+const USAGE = 'use mnist, fashion-mnist, mnist-seg, idx:DIR, cifar:DIR, npy:DIR or folder:DIR';
 
-/** Parses a data spec string (`mnist`, `fashion-mnist`, `idx:DIR`, `cifar:DIR`, `npy:DIR`, `folder:DIR`); DIR is resolved against the cwd. */
+/** Parses a data spec string (`mnist`, `fashion-mnist`, `mnist-seg`, `idx:DIR`, `cifar:DIR`, `npy:DIR`, `folder:DIR`); DIR is resolved against the cwd. */
 export function parseDataSpec(spec: string): DataSpec {
   const s = spec.trim();
   if (Object.hasOwn(BUILTINS, s)) return { kind: 'builtin', name: s };

@@ -6,7 +6,7 @@ import { DatasetError } from '../errors.js';
 import type { ImageStore, RawDataset } from './dataset.js';
 import { mixSeed, mulberry32, shuffleInPlace, STREAM } from './prng.js';
 
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
+export const IMAGE_EXT = /\.(png|jpe?g)$/i;
 const DECODE_CONCURRENCY = 8;
 /** Fraction of each class held out as the test split when DIR holds only class folders. */
 export const FOLDER_TEST_FRACTION = 0.2;
@@ -18,12 +18,13 @@ export interface ImageFolderOptions {
   readonly strict: boolean;
 }
 
+/** One image to read and its class (-1 in a set without labels). */
 interface Item {
   readonly path: string;
   readonly label: number;
 }
 
-function isDir(p: string): boolean {
+export function isDir(p: string): boolean {
   return existsSync(p) && statSync(p).isDirectory();
 }
 
@@ -31,10 +32,28 @@ function subdirs(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
 }
 
+/** The .png/.jpg/.jpeg file names directly in a folder, sorted. */
+export function imageNames(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile() && IMAGE_EXT.test(d.name)).map((d) => d.name).sort();
+}
+
 function imagesOf(classDir: string): string[] {
-  const files = readdirSync(classDir, { withFileTypes: true }).filter((d) => d.isFile() && IMAGE_EXT.test(d.name)).map((d) => d.name).sort();
+  const files = imageNames(classDir);
   if (files.length === 0) throw new DatasetError(classDir, 'empty class folder: no .png/.jpg/.jpeg images');
   return files.map((f) => join(classDir, f));
+}
+
+/** True for a folder of images without class folders: an unlabelled set. */
+function isLoose(dir: string): boolean {
+  return subdirs(dir).length === 0 && imageNames(dir).length > 0;
+}
+
+const unlabelled = (dir: string): Item[] => imagesOf(dir).map((path) => ({ path, label: -1 }));
+
+/** The positions of `n` items that form the test split: FOLDER_TEST_FRACTION of them, drawn by seed (per class: `stream`). */
+export function testRows(n: number, seed: number, stream: number): Set<number> {
+  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), mulberry32(mixSeed(seed, STREAM.split, stream)));
+  return new Set(order.slice(0, Math.round(n * FOLDER_TEST_FRACTION)));
 }
 
 function listSplit(root: string, classes: string[]): Item[] {
@@ -47,37 +66,48 @@ function listSplit(root: string, classes: string[]): Item[] {
   return items;
 }
 
-/** Lists the train and test images of DIR: train/ with test/ or val/, or only class folders split 80/20 by seed. */
+/**
+ * Lists the train and test images of DIR: train/ with test/ or val/, or only class folders split 80/20 by seed; a
+ * folder holding images directly (no class folders) gives them without labels (-1).
+ */
 export function listImageFolder(dir: string, seed: number): { classes: string[]; train: Item[]; test: Item[] } {
   if (!isDir(dir)) throw new DatasetError(dir, 'directory not found');
   const trainRoot = join(dir, 'train');
   if (isDir(trainRoot)) {
     const testRoot = [join(dir, 'test'), join(dir, 'val')].find(isDir);
     if (testRoot === undefined) throw new DatasetError(dir, 'has train/ but neither test/ nor val/', 'add DIR/test/<class>/…, or put the class folders directly in DIR to split them 80/20');
+    if (isLoose(trainRoot)) {
+      if (!isLoose(testRoot)) throw new DatasetError(testRoot, 'holds no images directly, but train/ does (a set without labels)', `put the test images directly in ${testRoot}`);
+      return { classes: [], train: unlabelled(trainRoot), test: unlabelled(testRoot) };
+    }
     const classes = subdirs(trainRoot);
     if (classes.length === 0) throw new DatasetError(trainRoot, 'no class folders');
     return { classes, train: listSplit(trainRoot, classes), test: listSplit(testRoot, classes) };
   }
+  if (isLoose(dir)) {
+    const items = unlabelled(dir);
+    const isTest = testRows(items.length, seed, 0);
+    return { classes: [], train: items.filter((_, i) => !isTest.has(i)), test: items.filter((_, i) => isTest.has(i)) };
+  }
   const classes = subdirs(dir);
-  if (classes.length === 0) throw new DatasetError(dir, 'no class folders', 'expected DIR/<class>/*.png, or DIR/train/<class>/* and DIR/test/<class>/*');
+  if (classes.length === 0) throw new DatasetError(dir, 'no class folders and no images', 'expected DIR/<class>/*.png, DIR/train/<class>/* and DIR/test/<class>/*, or images directly in DIR (a set without labels)');
   const train: Item[] = [];
   const test: Item[] = [];
   classes.forEach((name, label) => {
     const files = imagesOf(join(dir, name));
-    const order = shuffleInPlace(files.map((_, i) => i), mulberry32(mixSeed(seed, STREAM.split, label)));
-    const nTest = Math.round(files.length * FOLDER_TEST_FRACTION);
-    const isTest = new Set(order.slice(0, nTest));
+    const isTest = testRows(files.length, seed, label);
     files.forEach((path, i) => (isTest.has(i) ? test : train).push({ path, label }));
   });
   return { classes, train, test };
 }
 
-interface Decoded {
+export interface Decoded {
   readonly data: Buffer;
   readonly channels: number;
 }
 
-async function decode(path: string, size: number): Promise<Decoded> {
+/** An image file decoded to size x size raw pixels, grey kept one-channel, alpha dropped. */
+export async function decode(path: string, size: number): Promise<Decoded> {
   const file = await readFile(path);
   const meta = await sharp(file).metadata();
   // sharp widens grey to sRGB by default; keep grey images one-channel so a grey dataset costs a third.

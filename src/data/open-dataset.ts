@@ -3,11 +3,13 @@ import { BUILTINS, readBuiltin } from './builtin.js';
 import { convertChannels, isColorChannels, type ColorChannels } from './channels.js';
 import { readCifarDir } from './cifar.js';
 import { formatDataSpec, parseDataSpec, type DataSpec } from './data-spec.js';
-import { pixelTypeOf, type AugmentOptions, type Dataset, type RawDataset } from './dataset.js';
+import { IMAGE_INPUT, isTensorStore, pixelTypeOf, type AugmentOptions, type Dataset, type ImageStore, type LabelInfo, type RawDataset, type TensorStore } from './dataset.js';
 import { readIdxDir } from './idx-dataset.js';
 import { readImageFolder } from './image-folder.js';
 import { readNpyDir } from './npy-dataset.js';
+import { isTensorDir, readTensorDir } from './npy-tensors.js';
 import { resizeStore } from './resize.js';
+import { isSegmentationFolder, readSegmentationFolder } from './segmentation-folder.js';
 import { toSharedStore } from './shared-store.js';
 import { makeSplits } from './splits.js';
 import { channelStats } from './stats.js';
@@ -50,7 +52,7 @@ function checkImageSize(size: number): number {
   return size;
 }
 
-async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Promise<RawDataset> {
+async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Promise<RawDataset | RawDataset<TensorStore>> {
   switch (spec.kind) {
     case 'builtin':
       return readBuiltin(BUILTINS[spec.name]!);
@@ -59,9 +61,11 @@ async function readRaw(spec: DataSpec, o: OpenDatasetOptions, seed: number): Pro
     case 'cifar':
       return readCifarDir(spec.dir);
     case 'npy':
-      return readNpyDir(spec.dir);
-    case 'folder':
-      return readImageFolder(spec.dir, { imageSize: checkImageSize(o.imageSize ?? DEFAULT_IMAGE_SIZE), seed, strict: o.strict ?? false });
+      return isTensorDir(spec.dir) ? readTensorDir(spec.dir, seed) : readNpyDir(spec.dir);
+    case 'folder': {
+      const folder = { imageSize: checkImageSize(o.imageSize ?? DEFAULT_IMAGE_SIZE), seed, strict: o.strict ?? false };
+      return isSegmentationFolder(spec.dir) ? readSegmentationFolder(spec.dir, folder) : readImageFolder(spec.dir, folder);
+    }
   }
 }
 
@@ -97,42 +101,89 @@ const convertedWarning = (to: ColorChannels): string => to === 1
 
 const repeatTo = (v: readonly number[], n: number): number[] => (v.length === n ? [...v] : Array.from({ length: n }, () => v[0]!));
 
+function splitOptions(seed: number, o: OpenDatasetOptions): { seed: number; valSize?: number; trainSubset?: number } {
+  return {
+    seed,
+    ...(o.valSize === undefined ? {} : { valSize: o.valSize }),
+    ...(o.trainSubset === undefined ? {} : { trainSubset: o.trainSubset }),
+  };
+}
+
+/** What the rows of image stores are labelled with: masks of the images' size, class ids, or (all -1) nothing. */
+function imageLabel(train: ImageStore): LabelInfo {
+  if (train.masks) return { kind: 'mask', shape: [train.shape[1], train.shape[2]] };
+  return train.count > 0 && train.labels[0]! < 0 ? { kind: 'none' } : { kind: 'class' };
+}
+
+/** What the rows of tensor stores are labelled with. */
+function tensorLabel(train: TensorStore): LabelInfo {
+  if (train.targets) return { kind: 'target', shape: train.targets.shape };
+  return train.count > 0 && train.labels[0]! >= 0 ? { kind: 'class' } : { kind: 'none' };
+}
+
+/** A tensor set: splits of its rows, inputs fed as stored (no channels, resizing, normalisation or augmentation). */
+function openTensors(s: DataSpec, read: RawDataset<TensorStore>, options: OpenDatasetOptions, seed: number): Dataset {
+  for (const [flag, given] of [['channels', options.channels], ['imageSize', options.imageSize]] as const) {
+    if (given !== undefined) throw new ConfigError(flag, `${formatDataSpec(s)} holds tensors, not images`, `leave out --${flag === 'imageSize' ? 'image-size' : flag}`);
+  }
+  const raw = options.sharedMemory ? { ...read, train: toSharedStore(read.train), test: toSharedStore(read.test) } : read;
+  return {
+    name: s.kind,
+    spec: formatDataSpec(s),
+    classes: raw.classes,
+    label: raw.label ?? tensorLabel(raw.train),
+    inputs: raw.train.inputs.map((c) => ({ name: c.name, dtype: c.dtype, shape: c.shape, image: false })),
+    shape: [0, 0, 0],
+    pixelType: 'float32',
+    ...makeSplits(raw.train, raw.test, splitOptions(seed, options)),
+    mean: [],
+    std: [],
+    statsSource: 'computed',
+    defaultAugment: null,
+    seed,
+    skipped: raw.skipped,
+    warnings: raw.warnings,
+    storedChannels: 0,
+  };
+}
+
 /** Reads a dataset named by a spec (or a parsed DataSpec) and makes its train/val/test splits and normalisation. */
 export async function openDataset(spec: string | DataSpec, options: OpenDatasetOptions = {}): Promise<Dataset> {
   const s = typeof spec === 'string' ? parseDataSpec(spec) : spec;
   const seed = checkSeed(options.seed ?? DEFAULT_SEED);
-  const read = await readRaw(s, options, seed);
+  const raw = await readRaw(s, options, seed);
+  const { train, test } = raw;
+  if (isTensorStore(train) && isTensorStore(test)) return openTensors(s, { ...raw, train, test }, options, seed);
+  if (isTensorStore(train) || isTensorStore(test)) throw new Error(`${formatDataSpec(s)}: a reader gave one split of images and one of tensors`);
+  const read: RawDataset = { ...raw, train, test };
   const stored = read.train.shape[0];
   const to = channelsWanted(stored, options, formatDataSpec(s));
   const convert = (r: RawDataset): RawDataset => (to === null ? r : { ...r, train: convertChannels(r.train, to), test: convertChannels(r.test, to) });
   // the cheaper order: resize the fewer channels
   const converted = to === 1 ? resized(convert(read), s, options) : convert(resized(read, s, options));
-  const raw = options.sharedMemory ? { ...converted, train: toSharedStore(converted.train), test: toSharedStore(converted.test) } : converted;
-  const splitOptions = {
-    seed,
-    ...(options.valSize === undefined ? {} : { valSize: options.valSize }),
-    ...(options.trainSubset === undefined ? {} : { trainSubset: options.trainSubset }),
-  };
-  const splits = makeSplits(raw.train, raw.test, splitOptions);
+  const images = options.sharedMemory ? { ...converted, train: toSharedStore(converted.train), test: toSharedStore(converted.test) } : converted;
+  const splits = makeSplits(images.train, images.test, splitOptions(seed, options));
   const builtin = s.kind === 'builtin' ? BUILTINS[s.name]! : undefined;
   // Statistics cover the whole training file (train + val), so they do not move with --val-size or --train-subset.
   // (built-in datasets are grey: repeated over RGB, their known statistics repeat too)
-  const stats = builtin ? { mean: repeatTo(builtin.mean, raw.train.shape[0]), std: repeatTo(builtin.std, raw.train.shape[0]) } : channelStats(raw.train);
-  const [, H] = raw.train.shape;
+  const stats = builtin ? { mean: repeatTo(builtin.mean, images.train.shape[0]), std: repeatTo(builtin.std, images.train.shape[0]) } : channelStats(images.train);
+  const [, H] = images.train.shape;
   return {
     name: builtin ? builtin.name : s.kind,
     spec: formatDataSpec(s),
-    classes: raw.classes,
-    shape: raw.train.shape,
-    pixelType: pixelTypeOf(raw.train),
+    classes: images.classes,
+    label: imageLabel(images.train),
+    inputs: [{ name: IMAGE_INPUT, dtype: 'float32', shape: images.train.shape, image: true }],
+    shape: images.train.shape,
+    pixelType: pixelTypeOf(images.train),
     ...splits,
     mean: stats.mean,
     std: stats.std,
     statsSource: builtin ? 'known' : 'computed',
     defaultAugment: defaultAugment(s, stored, H),
     seed,
-    skipped: raw.skipped,
-    warnings: to !== null && options.channels === undefined ? [...raw.warnings, convertedWarning(to)] : raw.warnings,
+    skipped: images.skipped,
+    warnings: to !== null && options.channels === undefined ? [...images.warnings, convertedWarning(to)] : images.warnings,
     storedChannels: stored,
   };
 }

@@ -89,5 +89,19 @@ export function resizeStore(store: ImageStore, height: number, width: number): I
     if (down === null) target.set(wide);
     else resampleAxis(wide, target, down, width, width, 1, width, 1);
   }
-  return { ...store, pixels: out, shape: [C, height, width] };
+  return { ...store, pixels: out, shape: [C, height, width], ...(store.masks ? { masks: resizeMasks(store.masks, store.count, H, W, height, width) } : {}) };
+}
+
+/** Class-id masks resized by nearest neighbour (PIL's NEAREST: source index floor((o + 0.5) * in / out)), so no new ids appear. */
+export function resizeMasks(masks: Uint8Array, count: number, H: number, W: number, height: number, width: number): Uint8Array {
+  const out = new Uint8Array(count * height * width);
+  const sx = Int32Array.from({ length: width }, (_, o) => Math.min(W - 1, Math.floor(((o + 0.5) * W) / width)));
+  for (let i = 0; i < count; i++) {
+    for (let y = 0; y < height; y++) {
+      const src = i * H * W + Math.min(H - 1, Math.floor(((y + 0.5) * H) / height)) * W;
+      const dst = (i * height + y) * width;
+      for (let x = 0; x < width; x++) out[dst + x] = masks[src + sx[x]!]!;
+    }
+  }
+  return out;
 }

@@ -1,16 +1,25 @@
-import type { ImageStore } from './dataset.js';
+import { isTensorStore, type SampleArray, type SampleStore, type TensorColumn } from './dataset.js';
 
-/** True when the store's pixels live in a SharedArrayBuffer, so worker threads can read them without a copy. */
-export function isShared(store: ImageStore): boolean {
+/** True when the store's values live in SharedArrayBuffers, so worker threads can read them without a copy. */
+export function isShared(store: SampleStore): boolean {
+  if (isTensorStore(store)) return store.inputs.every((c) => c.data.buffer instanceof SharedArrayBuffer);
   return store.pixels.buffer instanceof SharedArrayBuffer;
 }
 
-/** The same store with its pixels moved into a SharedArrayBuffer (one copy; the old buffer can then be freed). */
-export function toSharedStore(store: ImageStore): ImageStore {
+/** A typed array's values moved into a SharedArrayBuffer (one copy). */
+function shared<T extends SampleArray>(src: T): T {
+  if (src.buffer instanceof SharedArrayBuffer) return src;
+  const Ctor = src.constructor as new (b: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(src.byteLength));
+  (out as Uint8Array).set(src as unknown as Uint8Array);
+  return out;
+}
+
+const sharedColumn = (c: TensorColumn): TensorColumn => ({ ...c, data: shared(c.data) });
+
+/** The same store with its pixels and masks (or its tensors) moved into SharedArrayBuffers (the old buffers can then be freed). */
+export function toSharedStore<S extends SampleStore>(store: S): S {
   if (isShared(store)) return store;
-  const src = store.pixels;
-  const sab = new SharedArrayBuffer(src.byteLength);
-  const pixels = src instanceof Uint8Array ? new Uint8Array(sab) : new Float32Array(sab);
-  pixels.set(src as never);
-  return { ...store, pixels };
+  if (isTensorStore(store)) return { ...store, inputs: store.inputs.map(sharedColumn), ...(store.targets ? { targets: sharedColumn(store.targets) } : {}) };
+  return { ...store, pixels: shared(store.pixels), ...(store.masks ? { masks: shared(store.masks) } : {}) };
 }

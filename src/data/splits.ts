@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import type { ImageStore, Split } from './dataset.js';
+import type { SampleStore, Split } from './dataset.js';
 import { mixSeed, mulberry32, permutation, STREAM } from './prng.js';
 
 /** How many training images become validation by default: 5,000, or 10% when that is fewer. */
@@ -17,7 +17,7 @@ export interface SplitOptions {
 }
 
 /** Carves train and val from the training store, and wraps the test store whole. Row lists are sorted for locality. */
-export function makeSplits(train: ImageStore, test: ImageStore, o: SplitOptions): { train: Split; val: Split; test: Split } {
+export function makeSplits(train: SampleStore, test: SampleStore, o: SplitOptions): { train: Split; val: Split; test: Split } {
   const n = train.count;
   let valSize = o.valSize ?? defaultValSize(n);
   if (!Number.isFinite(valSize) || valSize < 0) throw new ConfigError('valSize', `must be a count >= 0 or a fraction in (0, 1), got ${valSize}`);

@@ -4,11 +4,18 @@ import type { Views } from './views.js';
 import { imageFeeds, logitsValue, runGraph, type BatchRows, type GlobalBatchNorm, type RunOptions } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
-/** Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU). */
-export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor } {
-  const { x, y } = toTensors(b);
-  const xd = device === 'cpu' ? x : toDevice(x, device);
-  return { x: contiguous(xd, 'channels_last'), y: device === 'cpu' ? y : toDevice(y, device) };
+/**
+ * Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU); a tensor set's
+ * inputs (`x` its first) and the masks or targets go as they are.
+ */
+export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor; inputs?: Record<string, Tensor>; target?: Tensor } {
+  const { x, y, inputs, target } = toTensors(b);
+  const on = (t: Tensor): Tensor => (device === 'cpu' ? t : toDevice(t, device));
+  if (inputs) {
+    const moved = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, on(t)]));
+    return { x: Object.values(moved)[0]!, y: on(y), inputs: moved, ...(target ? { target: on(target) } : {}) };
+  }
+  return { x: contiguous(on(x), 'channels_last'), y: on(y), ...(target ? { target: on(target) } : {}) };
 }
 
 /**

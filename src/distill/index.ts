@@ -9,3 +9,4 @@ export { FeatureDistiller, autoHintPairs, parseHintPairs, hintTerm, type HintPai
 export { evaluateShared } from './evaluate-shared.js';
 export { checkViews, VIEWS, type Views } from './views.js';
 export type { DataParallel } from './data-parallel.js';
+export { headValues, headValuesOverViews, measureHeads, metricsByOutput, labelsOf } from './heads.js';

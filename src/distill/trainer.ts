@@ -12,9 +12,9 @@ import type { DataParallel } from './data-parallel.js';
 /**
  * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
  * are the batch's positions in the training split, `x` its input tensor (on the device), `values` the student's
- * values named in TrainOptions.extraOutputs (e.g. feature maps for hints).
+ * values named in TrainOptions.extraOutputs (e.g. feature maps for hints), `target` its masks or target tensors.
  */
-export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor; values: Readonly<Record<string, Tensor>> };
+export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor; values: Readonly<Record<string, Tensor>>; target?: Tensor };
 
 export type TrainOptions = {
   epochs: number;
@@ -51,6 +51,11 @@ export type TrainOptions = {
   augment?: AugmentOptions | null;
   /** The training loss from the logits (default cross-entropy with the labels). */
   loss?: (logits: Tensor, labels: Tensor, at: BatchInfo) => Tensor;
+  /**
+   * The validation score that picks the best epoch (higher is better), e.g. fidelity to a teacher without labels;
+   * default the accuracy on the validation split. EpochResult.valAccuracy holds it.
+   */
+  validate?: (g: Graph) => Promise<number>;
   /** Graph values the loss needs besides the logits (BatchInfo.values). */
   extraOutputs?: readonly string[];
   /** Tensors trained along with the graph's parameters (e.g. hint adapters). */
@@ -193,10 +198,10 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
               bn.idle(g);
               return 0;
             }
-            const { x, y } = batchOnDevice(b, o.device);
+            const { x, y, target } = batchOnDevice(b, o.device);
             const batchRows = { start: par ? loader.shardOffset(index) : 0, rows: b.n, total: n };
             const { logits, values } = forwardWith(g, x, true, o.extraOutputs ?? [], bn, batchRows);
-            const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values });
+            const l = lossOf(logits, y, { epoch, index, batch: b, rows, x, values, ...(target ? { target } : {}) });
             const v = l.item();
             bn.backward(!Number.isFinite(v) ? null : par ? mul(l, b.n / n) : l);
             return v;
@@ -229,7 +234,7 @@ export async function fit(g: Graph, ds: Dataset, o: TrainOptions): Promise<FitRe
         restore(g, ema);
         par?.syncBuffers(g); // each rank averaged its own running statistics: validate and keep rank 0's
       }
-      const valAccuracy = (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
+      const valAccuracy = o.validate ? await o.validate(g) : (await evaluateShared(g, ds, 'val', o.device, par)).accuracy;
       const row = { epoch, trainLoss: lossSum / Math.max(1, images), valAccuracy, seconds, imagesPerSec: images / seconds };
       epochs.push(row);
       o.onEpoch?.(row);

@@ -1,7 +1,7 @@
-import { full, noGrad, ones, uniform, zeros, type Tensor } from '../tensor/index.js';
+import { full, noGrad, ones, tensor, uniform, zeros, type Tensor } from '../tensor/index.js';
 import { Graph } from './graph.js';
 import type { Attrs, Dim, Initializer, InitializerKind, Node } from './ir.js';
-import { float, int, ints } from './attrs.js';
+import { float, int, ints, string } from './attrs.js';
 
 export type ConvSpec = { stride?: number; padding?: number; groups?: number; bias?: boolean; dilation?: number };
 
@@ -95,13 +95,24 @@ export class GraphBuilder {
     return this.node('GlobalAveragePool', [x]);
   }
 
+  /** Nearest-neighbour upsampling by a whole factor, as torch.nn.Upsample(scale_factor=f) exports (Resize, asymmetric, floor). */
+  upsample(x: string, factor: number): string {
+    const scales = this.#tensor(`const_${this.#count++}`, tensor(Float32Array.from([1, 1, factor, factor]), [4], 'float32'), 'constant');
+    return this.node('Resize', [x, '', scales], { mode: string('nearest'), coordinate_transformation_mode: string('asymmetric'), nearest_mode: string('floor') });
+  }
+
+  /** Joins values along the channels (axis 1). */
+  concat(values: readonly string[]): string {
+    return this.node('Concat', [...values], { axis: int(1) }, values.reduce((c, v) => c + this.channels(v), 0));
+  }
+
   /** Flatten at axis 1; features = channels * spatial positions (given when the spatial size is not 1x1). */
   flatten(x: string, features = this.channels(x)): string {
     return this.node('Flatten', [x], { axis: int(1) }, features);
   }
 
-  /** Finishes the graph with `output` as its one output ('output', shape [N, classes]). */
-  build(output: string, classes: number, metadata: Record<string, string> = {}): Graph {
+  /** Finishes the graph with `output` as its one output ('output', shape [N, classes, ...spatial]: per-pixel logits when given). */
+  build(output: string, classes: number, metadata: Record<string, string> = {}, spatial: readonly number[] = []): Graph {
     const outName = 'output';
     const last = this.#nodes.find((n) => n.outputs[0] === output);
     if (!last) throw new Error(`GraphBuilder: '${output}' is not a node output`);
@@ -110,7 +121,7 @@ export class GraphBuilder {
     return new Graph({
       name: this.name,
       inputs: [{ name: this.inputName, dtype: 'float32', shape }],
-      outputs: [{ name: outName, dtype: 'float32', shape: ['N', classes] }],
+      outputs: [{ name: outName, dtype: 'float32', shape: ['N', classes, ...spatial] }],
       nodes: this.#nodes,
       initializers: this.#inits,
       opset: 13,

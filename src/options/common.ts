@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Graph } from '../graph/index.js';
 import { SCHEDULES } from '../optim/index.js';
 import { PRECISIONS } from '../tensor/index.js';
-import { choice, int, num, numList, optional, pattern, placed, text, withDefault } from './option.js';
+import { choice, int, num, numList, optional, pattern, placed, text, textList, withDefault } from './option.js';
 
 // Options several commands share. A command's spec spreads the groups it takes, so each option is declared once.
 
@@ -12,7 +12,7 @@ export function modelOption(help: string, arg = '<file>') {
 }
 
 /** A dataset spec, as openDataset() takes it. */
-export const dataOption = placed('data', text('dataset: mnist, fashion-mnist, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' }));
+export const dataOption = placed('data', text('dataset: mnist, fashion-mnist, mnist-seg, idx:DIR, cifar:DIR, npy:DIR or folder:DIR', { arg: '<spec>' }));
 
 /** How a dataset is split and sized (openDataset's options). */
 export const datasetOptions = {
@@ -59,3 +59,12 @@ export function optimOptions(lr: LrDefaults, batchSize = 128) {
     schedule: placed('training', withDefault(choice("learning-rate schedule: cosine (linear warmup, then cosine decay to 0) or onecycle (PyTorch's OneCycleLR: the lr rises from lr/25 over the first 30% of the batches, then falls to lr/250000, while the momentum, SGD's or AdamW's beta1, goes 0.95 to 0.85 and back, in place of any --momentum)", SCHEDULES), 'cosine'), { experimental: ONECYCLE_MEASURED }),
   } as const;
 }
+
+const TASK_HELP = "what each output is for: auto (from its shape, a final Softmax/Sigmoid and the data's labels), classify, segment, embed or regress; one for every output, or NAME=TASK per output (docs/tasks.md)";
+const LOSS_HELP = "an output's distillation loss, NAME=LOSS (repeatable; LOSS alone: every output): kl (T²·KL, per pixel for maps), cwd (channel-wise KL over a map's pixels), mse (normalised by the teacher's variance), cosine (1 − cosine plus normalised MSE) or bce (against the teacher's sigmoid); default by task";
+
+/** The options that say what a model's outputs are and how each is distilled (compress, eval). */
+export const taskOptions = {
+  task: placed('distillation', withDefault(textList(TASK_HELP, { arg: '<task>', repeatable: true }), ['auto'])),
+  loss: placed('distillation', optional(textList(LOSS_HELP, { arg: '<name=loss>', repeatable: true }))),
+} as const;

@@ -4,7 +4,7 @@ import { CRITERIA } from '../prune/index.js';
 import { VIEWS } from '../distill/views.js';
 import { RUNTIMES } from '../runtime/index.js';
 import { apiOnly, choice, flag, int, num, numList, optional, placed, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
+import { dataOption, taskOptions, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
 /** compress's peak learning rate when `lr` is not given. */
 export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
@@ -49,6 +49,8 @@ export const compressSpec = {
   distill: placed('distillation', withDefault(flag('distil from the teacher; false (--no-distill): fine-tune with labels only, the no-distillation baseline', { flags: '--no-distill', flagHelp: 'fine-tune with labels only instead of distilling from the teacher (the no-distillation baseline)' }), true)),
   temperature: placed('distillation', withDefault(num('distillation temperature', (t) => t > 0, 'must be > 0', { arg: '<T>' }), 2)),
   alpha: placed('distillation', withDefault(num('weight of the distillation term (1 - alpha on the labels)', (a) => a >= 0 && a <= 1, 'must be in [0, 1]', { arg: '<a>' }), 0.5)),
+  ...taskOptions,
+  teacherCacheMemory: placed('distillation', withDefault(int("MiB of the teacher's cached outputs held in memory; the rows beyond go to teacher-cache.bin in the run folder (read back as batches need them, removed at the end)", 0, { arg: '<MiB>' }), 2048)),
   teacherViews: placed('distillation', withDefault(choice("the teacher's targets: off (its logits on each training image), or flip (the mean of its logits on the image and on its mirror image, a two-view ensemble of the teacher; with the teacher cache it costs one more pass, once; only for datasets whose default augmentation flips, so that mirror images keep their class)", VIEWS), 'off'), { experimental: TEACHER_VIEWS_MEASURED }),
   teacherMode: placed('distillation', withDefault(choice('original (distil from the teacher) or previous (from the previous student)', ['original', 'previous'] as const), 'original'), { experimental: 'previous: −0.58 points against the original teacher at 3.1% of vgg-small (one seed)' }),
   epochs: placed('training', optional(int(`epochs of distillation in all, split over the steps with the last step getting the most: ${EPOCH_SPLIT} (instead of --epochs-per-step)`, 1, { defaultText: String(COMPRESS_EPOCHS) })), { tier: 'basic' }),

@@ -1,9 +1,11 @@
 import { apiOnly, choice, flag, optional, placed, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { datasetOptions, engineOptions, normalizationOptions } from './common.js';
+import { datasetOptions, engineOptions, modelOption, normalizationOptions, taskOptions } from './common.js';
 import { VIEWS } from '../distill/views.js';
 
 /** evaluate()'s options and `whittle eval`'s flags (besides --data). */
 export const evaluateSpec = {
+  teacher: placed('model', optional(modelOption("the teacher (ONNX file or model): measure the model's fidelity to it per output (agreement, mIoU, cosine and nearest neighbours, R²), which needs no labels"))),
+  ...taskOptions,
   ...datasetOptions,
   ...normalizationOptions,
   ...engineOptions,

@@ -10,6 +10,8 @@ export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
 export type CompressEvent =
   /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
   | { type: 'precision'; precision: Precision; reason: string }
+  /** At the start: each output's task, loss and labels in words, and what picks the best epoch. */
+  | { type: 'tasks'; heads: string[]; score: string }
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
   /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */
@@ -20,7 +22,7 @@ export type CompressEvent =
   | { type: 'pruned'; step: number; achievedRatio: number; params: number; macs: number; latency?: { requestedMs: number; measuredMs: number } }
   | { type: 'batch'; step: number; epoch: number; index: number; of: number; loss: number }
   /** A batch of a pass over a split outside training: the teacher's evaluation ('teacher-val', 'teacher-test') or
-   * its cached logits ('teacher-cache'). */
+   * its cached outputs ('teacher-cache'). */
   | { type: 'pass'; pass: PassName; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport }
@@ -39,7 +41,9 @@ export type TrainTeacherEvent =
    * fresh start: all such; else running statistics); warnings: images skipped or converted, a kept model fed with
    * the dataset's statistics for want of its own whittle.preprocess, its whittle.labels not the dataset's classes.
    */
-  | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[] }
+  | { type: 'prepared'; batchNormInserted: number; untied: string[]; warnings: string[];
+    /** What picks the epochs and what valAccuracy and testAccuracy hold, for a model that is not a classifier on class labels (e.g. "mIoU (output 'output', labels)"). */
+    score?: string }
   | { type: 'epoch-end'; epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }
   /** A resumed training: `epochs` are those done before it stopped, training goes on after the last. */
   | ({ type: 'resumed'; data: string; epoch: number; of: number; epochs: { epoch: number; trainLoss: number; valAccuracy: number; seconds: number; imagesPerSec: number }[] } & TeacherOrigin)

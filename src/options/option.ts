@@ -18,6 +18,8 @@ export interface Opt<S extends z.ZodType = z.ZodType> {
   readonly flagHelp?: string;
   /** Other names a config file may use for it (e.g. 'output' for 'out'). */
   readonly aliases?: readonly string[];
+  /** The flag may be given several times, its texts joined by commas (for a list option, e.g. `--loss a=kl --loss b=mse`). */
+  readonly repeatable?: boolean;
   /** false: only the API takes it (callbacks, models, signals). */
   readonly cli?: boolean;
   /** The default as `--help` shows it. */

@@ -1,4 +1,4 @@
-import { ZOO } from '../zoo/index.js';
+import { ALL_ZOO } from '../zoo/index.js';
 import type { TrainTeacherEvent } from './events.js';
 import { apiOnly, choice, flag, int, optional, placed, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
 import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
@@ -8,7 +8,7 @@ export const TEACHER_LR: LrDefaults = { sgd: 0.05, adamw: 0.002 };
 
 /** trainTeacher()'s options and `whittle train-teacher`'s flags. */
 export const trainTeacherSpec = {
-  arch: placed('model', withDefault(choice('architecture', ZOO), 'vgg-small'), { tier: 'basic' }),
+  arch: placed('model', withDefault(choice('architecture (unet-small: a segmentation net, per-pixel logits)', ALL_ZOO), 'vgg-small'), { tier: 'basic' }),
   model: placed('model', optional(modelOption('train this ONNX model (file or model) instead of a zoo architecture: its own weights (--init keep), or the architecture from scratch (--init fresh)')), { tier: 'basic' }),
   init: placed('model', optional(choice("with --model: keep its weights and fine-tune them, or fresh: start as new PyTorch layers do (conv and linear U(±1/sqrt(fan_in)), norms 1 and 0)", ['keep', 'fresh'] as const, { defaultText: 'keep' }))),
   newHead: placed('model', optional(flag("with --model: replace its last linear layer by a new one for the dataset's classes (a model made for other classes)"))),

@@ -15,9 +15,10 @@ import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from '.
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
-  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
-import { checkModelFits } from './evaluate-model.js';
+import { headsFor, studentHeads } from './heads.js';
+import { describeHeads, headsLoss, isLabelledClassifier, scoreName, selectionScore, type Head } from '../task/index.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
@@ -71,7 +72,9 @@ async function startRun(o: RankOptions): Promise<Started> {
     const opened = await openDataset(config.data, openOptionsFor(graphs[0]!, config.data, datasetOptions(datasetSettings(config))));
     checkHasValidation(opened);
     checkViews(config.teacherViews, opened, 'teacherViews');
-    graphs.forEach((g, i) => checkModelFits(g, opened, models[i]![2]));
+    const heads = headsFor(graphs[0]!, opened, config);
+    if (graphs[1]) studentHeads(graphs[1], opened, heads);
+    checkTaskSettings(heads, config);
     normalizedFor(opened, config, graphs[0]!, 'teacher');
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
@@ -183,23 +186,27 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
   let cache: TeacherCache | null = null;
   let reference: Graph | null = null;
   try {
-    checkModelFits(teacher, ds, 'teacher');
+    const heads = headsFor(teacher, ds, c);
+    checkTaskSettings(heads, c);
+    // a labelled classifier trains and is scored as before tasks (accuracy picks the epochs); any other run by its heads
+    const classic = isLabelledClassifier(heads) && heads[0]!.loss === 'kl';
+    emit({ type: 'tasks', heads: describeHeads(heads), score: classic ? 'accuracy' : scoreName(heads) });
     toChannelsLast(teacher);
     const passEvents = (pass: PassName) => (done: number, of: number): void => emit({ type: 'pass', pass, index: done - 1, of });
-    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par, passEvents);
+    const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par, passEvents, classic ? null : heads);
     emit({ type: 'teacher', ...teacherInfo });
-    const warnings = [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...teacherWarnings(teacherInfo.valAccuracy, ds)];
+    const warnings = [...ds.warnings, ...labelWarnings(teacher, ds, 'teacher'), ...(classic ? teacherWarnings(teacherInfo.valAccuracy, ds) : [])];
     for (const message of warnings) emit({ type: 'warning', message });
     const hintPairs = c.hintLayers ?? (c.featureDistill === 'auto' ? 'auto' : null);
     const useCache = c.distill && !hintPairs && c.teacherMode === 'original' && (c.augment === 'off' || ds.defaultAugment === null);
     const steps: StepReport[] = [...(started.checkpoint?.steps ?? [])];
     if (main) await writeCheckpoint(out, { teacher: teacherInfo, steps, current: started.checkpoint?.current ?? null, ...(started.checkpoint?.qat ? { qat: started.checkpoint.qat } : {}) });
-    if (useCache) cache = await TeacherCache.build(teacher, ds, { device: c.device, views: c.teacherViews, parallel: par, onBatch: passEvents('teacher-cache') });
+    if (useCache) cache = await TeacherCache.build(teacher, ds, { device: c.device, views: c.teacherViews, heads, parallel: par, memoryBytes: c.teacherCacheMemory * 2 ** 20, spillDir: out, onBatch: passEvents('teacher-cache') });
     student = steps.length ? loadOnnx(join(out, `step-${steps.length}`, 'student.onnx')) : c.student !== null ? loadOnnx(c.student) : teacher.clone();
-    if (!steps.length && c.student !== null) {
-      checkModelFits(student, ds, 'student');
-      toChannelsLast(student);
-    }
+    if (!steps.length && c.student !== null) toChannelsLast(student);
+    // the student's values that the heads read (another architecture may name them otherwise than the teacher)
+    const sHeads = c.student !== null || steps.length ? studentHeads(student, ds, heads) : heads;
+    const scoreOn = (g: Graph, split: 'val' | 'test'): Promise<number> => measureHeads(g, teacher, ds, split, sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews }).then((m) => selectionScore(heads, m));
     if (!steps.length) {
       // an exporter stores equal tensors once; layers cut differently need their own (and fade slices name them)
       const u = cuttable(student, { ignore: c.ignore });
@@ -244,8 +251,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
           emit({ type: 'warning', message: `step ${step}: no student within ${100 * LATENCY_TOLERANCE}% of ${cut.requestedMs.toFixed(3)} ms in ${cut.tries} tries; kept the closest, ${cut.measuredMs.toFixed(3)} ms (a busy machine, or channel steps of --round-to ${c.roundTo} too coarse)` });
         }
         // the drop the cut alone causes, before training wins it back (the report draws both)
-        const cutVal = await evaluateShared(r.graph, ds, 'val', c.device, par);
-        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy, ...(cut ? { latency: { requestedMs: cut.requestedMs, measuredMs: cut.measuredMs } } : {}) };
+        const cutVal = classic ? (await evaluateShared(r.graph, ds, 'val', c.device, par)).accuracy : await scoreOn(r.graph, 'val');
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal, ...(cut ? { latency: { requestedMs: cut.requestedMs, measuredMs: cut.measuredMs } } : {}) };
         if (c.fadeEpochs > 0 && epochs > 0) {
           fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
           r.graph.dispose();
@@ -261,6 +268,12 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       const insertedBn = insertedBatchNorms(next);
       const hints = hintPairs ? FeatureDistiller.create(source, next, ds, { pairs: hintPairs, weight: c.hintWeight, device: c.device, seed: c.seed + step }) : null;
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
+        if (!classic) {
+          const t = !c.distill ? null : cache ? cache.lookupAll(at.rows) : noGrad(() => headValuesOverViews(source, at.x, source === teacher ? heads : sHeads, c.teacherViews));
+          const labelled = heads.find((h) => h.labelled);
+          const labels = labelled ? labelsOf(labelled, y, at.target) : y;
+          return headsLoss(heads, sHeads.map((h) => at.values[h.value] ?? logits), t, labels, { distill: c.distill, temperature: c.temperature, alpha: c.alpha });
+        }
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
         if (!c.distill) return crossEntropy(logits, y);
         // the teacher only gives targets: no graph is recorded through it
@@ -280,6 +293,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         ...(c.augment === 'off' ? { augment: null } : {}),
         loss: lossFor,
         ...(hints ? { extraParams: hints.parameters(), extraOutputs: hints.studentValues } : {}),
+        ...(classic ? {} : { extraOutputs: sHeads.map((h) => h.value), validate: (v: Graph) => scoreOn(v, 'val') }),
         ...(from ? { resume: from } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
@@ -320,8 +334,10 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       hints?.dispose();
       foldBatchNorm(next, insertedBn);
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
-      const val = epochs > 0 ? result.bestValAccuracy : (await evaluateShared(next, ds, 'val', c.device, par)).accuracy;
-      const test = await evaluateShared(next, ds, 'test', c.device, par);
+      const val = epochs > 0 ? result.bestValAccuracy : classic ? (await evaluateShared(next, ds, 'val', c.device, par)).accuracy : await scoreOn(next, 'val');
+      // fidelity to the teacher (and task metrics against labels) on the held-out split, for every run
+      const held = await measureHeads(next, teacher, ds, 'test', sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews });
+      const test = { accuracy: classic ? (await evaluateShared(next, ds, 'test', c.device, par)).accuracy : selectionScore(heads, held) };
       const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
       const report: StepReport = {
         step, targetRatio: c.plan[i]!, ...pruned, valAccuracy: val, testAccuracy: test.accuracy, seconds: elapsed(),
@@ -330,6 +346,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         ...(result.stopped ? { stopped: result.stopped } : {}),
         ...(insertedBn.length ? { batchNormInserted: insertedBn.length } : {}),
         ...(hints ? { hints: [...hints.pairs] } : {}),
+        ...metricsByOutput(heads, held),
       };
       const dir = join(out, `step-${step}`);
       // The next step starts from the file just written, as a resumed run does: both go on from the same bytes
@@ -352,7 +369,9 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       check('the start of the quantization-aware epochs');
       qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
     }
-    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, useCache, par?.worldSize ?? 1, precision);
+    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision);
+    report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, shape: h.shape.map(String) }));
+    report.score = classic ? 'accuracy' : scoreName(heads);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));
       const floatBytes = await readFile(join(out, 'student.onnx'));
@@ -418,24 +437,46 @@ function disposeFitCheckpoint(f: FitCheckpoint | undefined): void {
 
 type PassProgress = (pass: PassName) => (done: number, of: number) => void;
 
-async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined, progress: PassProgress): Promise<TeacherSummary> {
-  const val = await evaluateShared(teacher, ds, 'val', device, par, progress('teacher-val'));
-  const test = await evaluateShared(teacher, ds, 'test', device, par, progress('teacher-test'));
-  return { params: teacher.parameterCount(), macs: countMacs(teacher).total, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
+/**
+ * The teacher's size and scores: accuracy for a labelled classifier (`heads` null); else its selection score (1 for
+ * fidelity to itself, task metrics where labelled) and its task metrics against the labels on the test split.
+ */
+async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par: DataParallel | undefined, progress: PassProgress, heads: Head[] | null): Promise<TeacherSummary> {
+  const size = { params: teacher.parameterCount(), macs: countMacs(teacher).total };
+  if (!heads) {
+    const val = await evaluateShared(teacher, ds, 'val', device, par, progress('teacher-val'));
+    const test = await evaluateShared(teacher, ds, 'test', device, par, progress('teacher-test'));
+    return { ...size, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
+  }
+  const val = await measureHeads(teacher, teacher, ds, 'val', heads, { device, onBatch: progress('teacher-val') });
+  const test = await measureHeads(teacher, teacher, ds, 'test', heads, { device, onBatch: progress('teacher-test') });
+  const { metrics } = metricsByOutput(heads, test);
+  return { ...size, valAccuracy: selectionScore(heads, val), testAccuracy: selectionScore(heads, test), ...(metrics ? { metrics } : {}) };
+}
+
+/** Settings that only fit classifiers: mirror-image views and feature hints. */
+function checkTaskSettings(heads: readonly Head[], c: RunConfig): void {
+  const other = heads.find((h) => h.task !== 'classify');
+  if (!other) return;
+  if (c.teacherViews === 'flip') throw new ConfigError('teacherViews', `'flip' averages class logits over mirror images, and output '${other.output}' is ${other.task}`, 'leave it off (the default)');
+  if (c.featureDistill !== 'off') throw new ConfigError(c.hintLayers ? 'hintLayers' : 'featureDistill', `feature hints go with a classifier's logits, and output '${other.output}' is ${other.task}`, 'leave feature distillation off');
 }
 
 function dataSummary(ds: Dataset, warnings: string[]): DataSummary {
   return { spec: ds.spec, classes: ds.classes, shape: [...ds.shape], storedChannels: ds.storedChannels, mean: ds.mean, std: ds.std, statsSource: ds.statsSource, warnings };
 }
 
-function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], teacherCache: boolean, worldSize: number, precision: Precision): CompressReport {
+function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], cache: { teacherCache: boolean; teacherCacheSpilled?: boolean }, worldSize: number, precision: Precision): CompressReport {
   const last = steps[steps.length - 1]!;
   return {
     teacher,
     data,
     steps,
-    final: { params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacher.params, macsRatio: last.macs / teacher.macs },
-    config: { ...c, teacherCache, worldSize },
+    final: {
+      params: last.params, macs: last.macs, valAccuracy: last.valAccuracy, testAccuracy: last.testAccuracy, paramsRatio: last.params / teacher.params, macsRatio: last.macs / teacher.macs,
+      ...(last.fidelity ? { fidelity: last.fidelity } : {}), ...(last.metrics ? { metrics: last.metrics } : {}),
+    },
+    config: { ...c, ...cache, worldSize },
     precision,
     versions: { whittle: WHITTLE_VERSION, libtorch: torchVersion(), node: process.version },
   };

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { Graph } from '../graph/index.js';
+import type { Graph, ValueInfo } from '../graph/index.js';
 import { imageInputShape, inferShapes, inputLayout } from '../exec/index.js';
 import { toOnnxBytes } from '../onnx/index.js';
 import { isColorChannels, type Dataset } from '../data/index.js';
@@ -11,8 +11,20 @@ import { modelChannels, modelSide } from './dataset-options.js';
  * `classesHint` is what to say when only the class count differs.
  */
 export function checkModelFits(g: Graph, ds: Dataset, what = 'model', classesHint?: string): void {
+  const shapes = checkModelTakes(g, ds, what);
+  const out = shapes.get(g.outputs[0]!.name)?.shape;
+  const classes = out?.[out.length - 1];
+  if (out?.length !== 2 || classes !== ds.classes.length) {
+    throw new ConfigError(what, `predicts ${classes ?? '?'} classes (output [${out?.join(', ')}]) but the dataset has ${ds.classes.length}`, classesHint);
+  }
+}
+
+/** Checks that a graph takes the dataset's inputs; returns the inferred shapes of its values (and fills g.valueInfo). */
+export function checkModelTakes(g: Graph, ds: Dataset, what = 'model'): Map<string, ValueInfo> {
   const input = g.inputs[0]?.shape;
-  if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and a logits output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
+  const fed = ds.inputs[0];
+  if (fed && !fed.image) return checkTakesTensors(g, ds, what);
+  if (g.inputs.length !== 1 || g.outputs.length < 1) throw new ConfigError(what, `expected one image input and at least one output, got ${g.inputs.length} inputs and ${g.outputs.length} outputs`);
   if (inputLayout(g, ds.shape) === null) {
     const c = modelChannels(g);
     const side = modelSide(g);
@@ -23,12 +35,7 @@ export function checkModelFits(g: Graph, ds: Dataset, what = 'model', classesHin
     const hint = fixes.length > 0 ? fixes.join('; ') : 'use a model trained on this dataset';
     throw new ConfigError(what, `takes input [${input!.join(', ')}] but the dataset's images are ${ds.shape.join('x')} (channels, height, width)`, hint);
   }
-  const shapes = inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });
-  const out = shapes.get(g.outputs[0]!.name)?.shape;
-  const classes = out?.[out.length - 1];
-  if (out?.length !== 2 || classes !== ds.classes.length) {
-    throw new ConfigError(what, `predicts ${classes ?? '?'} classes (output [${out?.join(', ')}]) but the dataset has ${ds.classes.length}`, classesHint);
-  }
+  return inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });
 }
 
 /** Median batch-1 latency of the graph exported to ONNX and run in onnxruntime-node, on images of `image` = [C, H, W]. */
@@ -48,4 +55,18 @@ export async function onnxruntimeLatency(g: Graph, image: readonly number[], thr
   await session.release();
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
+}
+
+/** A tensor set's rows (token ids, features) as a one-input model takes them: its input's fixed dims and dtype must match. */
+function checkTakesTensors(g: Graph, ds: Dataset, what: string): Map<string, ValueInfo> {
+  if (g.inputs.length !== 1 || ds.inputs.length !== 1) {
+    throw new ConfigError(what, `takes ${g.inputs.length} inputs and ${ds.spec} feeds ${ds.inputs.length} (${ds.inputs.map((i) => i.name).join(', ')})`, 'training feeds one input for now: use a model with one input and one NAME.npy or x.npy');
+  }
+  const fed = ds.inputs[0]!;
+  const want = g.inputs[0]!;
+  const dims = want.shape?.slice(1) ?? null;
+  const fits = dims === null || (dims.length === fed.shape.length && dims.every((d, i) => typeof d !== 'number' || d === fed.shape[i]));
+  if (!fits) throw new ConfigError(what, `takes input [${want.shape!.join(', ')}] but ${ds.spec}'s rows are [${fed.shape.join(', ')}]`, 'give inputs of one row of the model\'s input each');
+  if (want.dtype !== fed.dtype) throw new ConfigError(what, `takes ${want.dtype} input '${want.name}' but ${ds.spec}'s '${fed.name}' holds ${fed.dtype}`, `save the .npy file as ${want.dtype}`);
+  return inferShapes(g, { [want.name]: [1, ...fed.shape] });
 }

@@ -31,6 +31,10 @@ export type RunConfig = {
    */
   widths: Record<string, number> | null; widthsOf: string | null;
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
+  /** Each output's task and distillation loss as asked ('auto', TASK or NAME=TASK; NAME=LOSS), resolved per output in report.json's `tasks`. */
+  task: string[]; loss: string[];
+  /** MiB of cached teacher outputs held in memory (the rest in teacher-cache.bin in the run folder). */
+  teacherCacheMemory: number;
   /** The teacher's targets: its logits, or their mean with the mirror image's. */
   teacherViews: Views;
   teacherMode: 'original' | 'previous'; epochsPerStep: number[]; optimizer: 'sgd' | 'adamw'; lr: number; batchSize: number;
@@ -87,7 +91,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo ?? (o.metric === 'latency' ? 8 : 1),
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
     fadeEpochs, distill: o.distill,
-    temperature: o.temperature, alpha: o.alpha, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
+    temperature: o.temperature, alpha: o.alpha, task: [...o.task], loss: [...(o.loss ?? [])], teacherCacheMemory: o.teacherCacheMemory, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, schedule: o.schedule, ema: o.ema === 0 ? null : o.ema, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
@@ -135,8 +139,9 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
   // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency'> = {
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency' | 'task' | 'loss' | 'teacherCacheMemory'> = {
     allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32', quantize: null, qatEpochs: 1, runtime: 'onnxruntime-node', latencyBatch: 1, latencyThreads: 1, targetLatency: null,
+    task: ['auto'], loss: [], teacherCacheMemory: 2048,
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import { sharedInitializers, sharedStatistics, untie } from '../prune/index.js';
 import { datasetOptions, openOptionsFor, type DatasetSettings } from './dataset-options.js';
 import { normalizedFor, type GivenNormalization } from './normalization.js';
-import { checkModelFits } from './evaluate-model.js';
+import { checkModelFits, checkModelTakes } from './evaluate-model.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
 
 /** How a model given to train-teacher starts: its own weights, or as new layers of its architecture. */
@@ -50,7 +50,9 @@ export async function prepareTeacher(source: TeacherSource, loaded: Graph | null
     asModelError(() => {
       if (source.newHead) replaceHead(graph, dataset.classes.length);
     }, 'train it on a dataset with its classes, or replace the head in the framework it came from');
-    checkModelFits(graph, dataset, 'model', source.newHead ? undefined : "--new-head replaces its last linear layer by one for the dataset's classes");
+    // class labels must match a classifier's classes; masks and target tensors are checked against the outputs' tasks
+    if (dataset.label.kind === 'class') checkModelFits(graph, dataset, 'model', source.newHead ? undefined : "--new-head replaces its last linear layer by one for the dataset's classes");
+    else checkModelTakes(graph, dataset, 'model');
     // Exporters store equal tensors once: an untrained network's zero biases and unit scales are one tensor for many
     // layers. Each layer of the module owned its own, so a fresh start unties every shared weight; kept weights that
     // several layers read stay tied, except running statistics, which training updates per BatchNorm.

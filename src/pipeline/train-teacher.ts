@@ -1,9 +1,12 @@
 import type { ScheduleName } from '../optim/index.js';
-import { copyInto, noGrad, setNumThreads, type PrecisionChoice, type ResolvedPrecision } from '../tensor/index.js';
+import { copyInto, noGrad, setNumThreads, type PrecisionChoice, type ResolvedPrecision, type Tensor } from '../tensor/index.js';
 import { startPrecision } from './precision.js';
 import { foldBatchNorm, type Graph } from '../graph/index.js';
 import type { Dataset } from '../data/index.js';
-import { evaluateGraph, fit, type EpochResult, type FitCheckpoint, type FitResult } from '../distill/index.js';
+import { evaluateGraph, fit, labelsOf, measureHeads, type BatchInfo, type EpochResult, type FitCheckpoint, type FitResult } from '../distill/index.js';
+import { headsLoss, isLabelledClassifier, scoreName, selectionScore } from '../task/index.js';
+import { headsFor } from './heads.js';
+import { ConfigError } from '../errors.js';
 import { TEACHER_SOURCE, loadTeacherCheckpoint, loadTeacherSource, saveTeacherSource, writeTeacherCheckpoint, type TeacherCheckpoint, type TeacherSettings } from './teacher-checkpoint.js';
 import type { DatasetSettings } from './dataset-options.js';
 import type { GivenNormalization } from './normalization.js';
@@ -33,7 +36,7 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   onEpoch?: (e: EpochResult) => void;
   onBatch?: (b: { epoch: number; index: number; of: number; loss: number }) => void;
   /** Before training: what was done to a `model` (BatchNorms inserted, tensors untied), and what the user should hear. */
-  onPrepared?: (p: { batchNormInserted: number; untied: string[]; warnings: string[] }) => void;
+  onPrepared?: (p: { batchNormInserted: number; untied: string[]; warnings: string[]; score?: string }) => void;
   signal?: AbortSignal;
   /** Write a checkpoint at every epoch end beside this model file (checkpointDir), for `resume`. */
   checkpointOf?: string;
@@ -89,7 +92,16 @@ export async function trainTeacher(o: TrainTeacherOptions): Promise<TrainedTeach
 async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   const source = sourceGraph(o);
   const { graph, dataset, insertedBn, untied, warnings } = await prepareTeacher(o, source.loaded, o);
-  o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings });
+  // a classifier on class labels trains on cross-entropy and is picked by accuracy, as ever; any other model on its
+  // labels (masks, target tensors) by its heads' label losses and task metrics
+  const heads = headsFor(graph, dataset, { task: ['auto'], loss: [], distill: true }, 'model');
+  if (!heads.some((h) => h.labelled)) {
+    graph.dispose();
+    const what = dataset.label.kind === 'none' ? `${dataset.spec} has no labels` : `its ${dataset.label.kind} labels fit none of the model's outputs (${heads.map((h) => `${h.output}: ${h.task}`).join(', ')})`;
+    throw new ConfigError('data', `a teacher trains on labels, and ${what}`, 'give labelled data: class folders, masks/ beside images/, or y.npy');
+  }
+  const byTask = !isLabelledClassifier(heads);
+  o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings, ...(byTask ? { score: scoreName(heads) } : {}) });
   let resume: FitCheckpoint | undefined;
   if (o.resume) {
     // the checkpoint's weights in the architecture as built, so that the file written is the one a run never stopped writes
@@ -101,6 +113,7 @@ async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
     saved.graph.dispose();
   }
   const settings = teacherSettings(o);
+  const score = async (g: Graph, split: 'val' | 'test'): Promise<number> => selectionScore(heads, await measureHeads(g, g, dataset, split, heads, { device: o.device }));
   let result: FitResult;
   try {
     result = await fit(graph, dataset, {
@@ -114,6 +127,11 @@ async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
       seed: o.seed,
       device: o.device,
       ...(resume ? { resume } : {}),
+      ...(byTask ? {
+        extraOutputs: heads.map((h) => h.value),
+        loss: (logits: Tensor, y: Tensor, at: BatchInfo) => headsLoss(heads, heads.map((h) => at.values[h.value] ?? logits), null, labelsOf(heads.find((h) => h.labelled)!, y, at.target), { distill: false, temperature: 1, alpha: 0 }),
+        validate: (g: Graph) => score(g, 'val'),
+      } : {}),
       ...(o.checkpointOf ? {
         onCheckpoint: async (c: FitCheckpoint) => {
           // the model's starting point goes with the first checkpoint: nothing is written before an epoch ends
@@ -133,6 +151,7 @@ async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
     if (resume) for (const t of [...Object.values(resume.optimizer.tensors), ...Object.values(resume.best ?? {})]) t.dispose();
   }
   foldBatchNorm(graph, insertedBn);
+  if (byTask) return { graph, dataset, fit: result, testAccuracy: await score(graph, 'test'), testLoss: Number.NaN };
   const test = await evaluateGraph(graph, dataset, 'test', { device: o.device });
   return { graph, dataset, fit: result, testAccuracy: test.accuracy, testLoss: test.loss };
 }

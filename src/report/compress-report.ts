@@ -28,9 +28,23 @@ export type StepReport = {
   batchNormInserted?: number;
   /** The hint pairs of feature distillation (teacher value, student value), when on. */
   hints?: { teacher: string; student: string }[];
+  /** On the test split, per output name: the student's fidelity to the teacher (e.g. { agreement }, { mIoU }, { cosine, neighbourAgreement }, { r2, relativeMse }). */
+  fidelity?: Record<string, Metrics>;
+  /** On the test split, per labelled output: its task metrics against the labels (e.g. { accuracy }, { mIoU }, { r2 }). */
+  metrics?: Record<string, Metrics>;
 };
 
-export type TeacherSummary = { params: number; macs: number; valAccuracy: number; testAccuracy: number };
+/** Named metric values. */
+export type Metrics = Record<string, number>;
+
+/** One output of the teacher as the run treated it (docs/tasks.md): its task, distillation loss and whether labels trained it. */
+export type TaskSummary = { output: string; task: string; loss: string; labelled: boolean; shape: string[] };
+
+/**
+ * The teacher's size and scores. valAccuracy and testAccuracy are accuracies for a labelled classifier, else the run's
+ * selection score (CompressReport.score); `metrics`: its task metrics on the test split per labelled output.
+ */
+export type TeacherSummary = { params: number; macs: number; valAccuracy: number; testAccuracy: number; metrics?: Record<string, Metrics> };
 
 /** How the run's dataset was fed: its images as the models took them, their normalisation and where it came from. */
 export type DataSummary = {
@@ -47,7 +61,14 @@ export type CompressReport<Config extends object = Readonly<Record<string, unkno
   /** Absent in reports written before it was added. */
   data?: DataSummary;
   steps: StepReport[];
-  final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number };
+  final: { params: number; macs: number; valAccuracy: number; testAccuracy: number; paramsRatio: number; macsRatio: number; fidelity?: Record<string, Metrics>; metrics?: Record<string, Metrics> };
+  /** Each output's task, loss and labels (absent in reports written before tasks). */
+  tasks?: TaskSummary[];
+  /**
+   * What the val/test "accuracy" figures and the best-epoch choice measure: 'accuracy' for a labelled classifier,
+   * else the task metric of labelled outputs or the fidelity metric of the others (averaged over outputs), in words.
+   */
+  score?: string;
   /** Every setting of the run, resolved (as in run.json), whether the teacher's outputs were cached, and the number of processes of a data-parallel run. */
   config: Config;
   /** The teacher's and the student's file sizes and onnxruntime-node latencies (absent in older reports, or when not measured). */

@@ -2,6 +2,7 @@ import { PALETTE, barChart, lineChart, type Series } from './svg.js';
 import { esc, pct, type NamedReport } from './named-report.js';
 import { summaryCard } from './summary.js';
 import { settingsTable } from './settings.js';
+import { fidelityTable } from './fidelity-table.js';
 
 export type { NamedReport };
 
@@ -97,6 +98,7 @@ ${summaryCard(runs)}
 ${settingsTable(runs)}
 <h2>Steps</h2>
 ${runs.map(table).join('\n')}
+${runs.map(fidelityTable).join('\n')}
 <div class="charts">${runs.map(widths).join('')}</div>
 <p class="cfg">${esc(runs.map((r) => `${r.name}: whittle ${r.report.versions.whittle}, libtorch ${r.report.versions.libtorch}, node ${r.report.versions.node}${r.report.config.teacherCache ? ', teacher outputs cached' : ''}`).join('; '))}</p>
 </body></html>

@@ -4,7 +4,7 @@ import { Graph, GraphBuilder } from '../graph/index.js';
 export type ZooSpec = {
   input: readonly [number, number, number];
   classes: number;
-  /** Channel widths instead of the defaults (vgg-small: its 5 convs, default 32,32,64,64,128; resnets: the 3 stages, 16,32,64). */
+  /** Channel widths instead of the defaults (vgg-small: its 5 convs, default 32,32,64,64,128; resnets and unet-small: the 3 levels, 16,32,64). */
   widths?: readonly number[];
   /** resnets only: the width of each BasicBlock's inner conv, in block order (default: its stage's width). */
   blockWidths?: readonly number[];
@@ -20,8 +20,13 @@ function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): rea
   return checkWidths(arch, 'widths', spec.widths ?? defaults, defaults.length);
 }
 
+/** The classifiers: N x classes logits. */
 export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56'] as const;
-export type ZooArch = (typeof ZOO)[number];
+/** The segmentation nets: N x classes x H x W per-pixel logits. */
+export const SEGMENT_ZOO = ['unet-small'] as const;
+/** Every architecture train-teacher builds. */
+export const ALL_ZOO = [...ZOO, ...SEGMENT_ZOO] as const;
+export type ZooArch = (typeof ALL_ZOO)[number];
 
 /** Two hidden layers of 256 and 128 units on the flattened input. */
 function mlp({ input, classes }: ZooSpec): Graph {
@@ -115,6 +120,30 @@ function mobilenetv2Small({ input, classes }: ZooSpec): Graph {
   return b.build(b.linear(h, classes, 'classifier'), classes);
 }
 
+/**
+ * unet-small: a U-Net of two levels. Encoder: [conv3x3+BN+ReLU]x2 at widths w0 (full size) and w1 (after a 2x2
+ * MaxPool), a bottleneck of w2 after another; decoder: 2x nearest upsampling, Concat with the encoder's output of
+ * that size (the skip), [conv3x3+BN+ReLU]x2 at w1 then w0; a 1x1 conv head gives N x classes x H x W logits.
+ * H and W must be multiples of 4. Widths default 16, 32, 64.
+ */
+function unetSmall(spec: ZooSpec): Graph {
+  const { input, classes } = spec;
+  const [, H, W] = input;
+  if (H % 4 !== 0 || W % 4 !== 0) throw new Error(`unet-small: input ${H}x${W} must have sides that are multiples of 4 (it pools twice)`);
+  const [w0, w1, w2] = widthsOf('unet-small', spec, [16, 32, 64]) as [number, number, number];
+  const b = new GraphBuilder('unet-small', input);
+  const double = (x: string, c: number, name: string): string => {
+    const h = b.relu(b.bn(b.conv(x, c, 3, `${name}.conv1`, { padding: 1, bias: false }), `${name}.bn1`));
+    return b.relu(b.bn(b.conv(h, c, 3, `${name}.conv2`, { padding: 1, bias: false }), `${name}.bn2`));
+  };
+  const e1 = double('input', w0, 'down1');
+  const e2 = double(b.maxPool(e1, 2), w1, 'down2');
+  const mid = double(b.maxPool(e2, 2), w2, 'bottleneck');
+  const d2 = double(b.concat([b.upsample(mid, 2), e2]), w1, 'up2');
+  const d1 = double(b.concat([b.upsample(d2, 2), e1]), w0, 'up1');
+  return b.build(b.conv(d1, classes, 1, 'head'), classes, {}, [H, W]);
+}
+
 /** Builds a zoo model as a graph. */
 export function buildZooGraph(arch: ZooArch, spec: ZooSpec): Graph {
   switch (arch) {
@@ -125,5 +154,6 @@ export function buildZooGraph(arch: ZooArch, spec: ZooSpec): Graph {
     case 'mobilenetv2-small': return mobilenetv2Small(spec);
     case 'resnet20': return resnet('resnet20', spec, widthsOf('resnet20', spec, [16, 32, 64]), 3);
     case 'resnet56': return resnet('resnet56', spec, widthsOf('resnet56', spec, [16, 32, 64]), 9);
+    case 'unet-small': return unetSmall(spec);
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
-import { BatchLoader, isShared, makeSplits, openDataset, prefetchEpoch, WorkerPool, type Batch, type ImageStore, type LoaderSource, type LoaderState } from '../../src/data/index.js';
+import { imageStore, BatchLoader, isShared, makeSplits, openDataset, prefetchEpoch, WorkerPool, type Batch, type ImageStore, type LoaderSource, type LoaderState } from '../../src/data/index.js';
 
 // 3 channels of 4x4; pixel value encodes (row, position) so every batch is recognisable.
 function source(n: number, o: { augment?: boolean; seed?: number } = {}): LoaderSource {
@@ -24,7 +24,7 @@ test('loader: x is normalised NCHW float32, y int64 by default or int32 on reque
   assert.equal(b.x.length, 4 * 48);
   assert.ok(b.y instanceof BigInt64Array);
   assert.deepEqual(Array.from(b.y, Number), [0, 1, 2, 3]);
-  const px = src.split.store.pixels;
+  const px = imageStore(src.split.store).pixels;
   for (const i of [0, 17, 47, 48 * 2 + 33]) {
     const c = Math.floor((i % 48) / 16);
     assert.ok(Math.abs(b.x[i]! - (px[i]! / 255 - src.mean[c]!) / src.std[c]!) < 1e-5, `x[${i}]`);
@@ -174,7 +174,7 @@ test('loader: MNIST batches, first epoch identical across two opens', async () =
 
 test('loader: float32 stores normalise and augment exactly like the same data as uint8', () => {
   const u8 = source(30, { augment: true });
-  const store = u8.split.store;
+  const store = imageStore(u8.split.store);
   const f32: ImageStore = { ...store, pixels: Float32Array.from(store.pixels, (v) => v / 255) };
   const fsrc: LoaderSource = { ...u8, split: { ...u8.split, store: f32 } };
   const a = [...new BatchLoader(u8, { batchSize: 7 }).epoch()];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { DatasetError } from '../../src/errors.js';
-import { channelStats, FASHION_MNIST_DIR, openDataset } from '../../src/data/index.js';
+import { imageStore, channelStats, FASHION_MNIST_DIR, openDataset } from '../../src/data/index.js';
 
 test('builtin: mnist has 60,000 + 10,000 28x28 digits, held as uint8, with the known mean/std', async () => {
   const ds = await openDataset('mnist');
@@ -11,11 +11,11 @@ test('builtin: mnist has 60,000 + 10,000 28x28 digits, held as uint8, with the k
   assert.equal(ds.classes.length, 10);
   assert.deepEqual({ train: ds.train.indices.length, val: ds.val.indices.length, test: ds.test.indices.length }, { train: 55000, val: 5000, test: 10000 });
   // Held once, as uint8: the training store is exactly the file's payload.
-  assert.ok(ds.train.store.pixels instanceof Uint8Array);
-  assert.equal(ds.train.store.pixels.byteLength, 60000 * 784);
+  assert.ok(imageStore(ds.train.store).pixels instanceof Uint8Array);
+  assert.equal(imageStore(ds.train.store).pixels.byteLength, 60000 * 784);
   assert.equal(ds.train.store, ds.val.store);
   assert.equal(ds.defaultAugment, null);
-  const s = channelStats(ds.train.store);
+  const s = channelStats(imageStore(ds.train.store));
   assert.ok(Math.abs(s.mean[0]! - ds.mean[0]!) < 1e-3, `mean ${s.mean[0]}`);
   assert.ok(Math.abs(s.std[0]! - ds.std[0]!) < 1e-3, `std ${s.std[0]}`);
 });
@@ -32,8 +32,8 @@ test('builtin: fashion-mnist from the Debian package, or an error naming the ins
   assert.equal(ds.train.indices.length, 54000);
   assert.equal(ds.val.indices.length, 6000);
   assert.equal(ds.test.indices.length, 10000);
-  assert.equal(ds.train.store.pixels.byteLength, 60000 * 784);
-  const s = channelStats(ds.train.store);
+  assert.equal(imageStore(ds.train.store).pixels.byteLength, 60000 * 784);
+  const s = channelStats(imageStore(ds.train.store));
   assert.ok(Math.abs(s.mean[0]! - ds.mean[0]!) < 1e-3, `mean ${s.mean[0]}`);
   assert.ok(Math.abs(s.std[0]! - ds.std[0]!) < 1e-3, `std ${s.std[0]}`);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatasetError } from '../../src/errors.js';
-import { openDataset } from '../../src/data/index.js';
+import { imageStore, openDataset } from '../../src/data/index.js';
 import { cifarBytes, cleanup, pixel, tempDir } from './fixtures.js';
 
 test('cifar: CIFAR-10 batches concatenate in order, with names from batches.meta.txt', async () => {
@@ -23,7 +23,7 @@ test('cifar: CIFAR-10 batches concatenate in order, with names from batches.meta
     assert.equal(ds.train.store.count, 20);
     assert.equal(ds.test.store.count, 5);
     assert.equal(ds.train.store.labels[13], 3);
-    assert.equal(ds.train.store.pixels[13 * 3072 + 1500], pixel(13, 1500));
+    assert.equal(imageStore(ds.train.store).pixels[13 * 3072 + 1500], pixel(13, 1500));
     assert.equal(ds.test.store.labels[1], 101 % 10);
     assert.deepEqual(ds.defaultAugment, { pad: 4, flip: true });
     assert.equal(ds.mean.length, 3);
@@ -40,7 +40,7 @@ test('cifar: CIFAR-100 uses fine labels; default names are numbers', async () =>
     const ds = await openDataset(`cifar:${dir}`, { valSize: 3 });
     assert.equal(ds.classes.length, 100);
     assert.equal(ds.train.store.labels[10], 60);
-    assert.equal(ds.train.store.pixels[10 * 3072], pixel(60, 0));
+    assert.equal(imageStore(ds.train.store).pixels[10 * 3072], pixel(60, 0));
   } finally {
     cleanup(dir);
   }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DatasetError } from '../../src/errors.js';
-import { openDataset, parseIdx } from '../../src/data/index.js';
+import { imageStore, openDataset, parseIdx } from '../../src/data/index.js';
 import { cleanup, idxBytes, images, pixel, tempDir, writeIdxSet } from './fixtures.js';
 
 function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
@@ -27,8 +27,8 @@ for (const gz of [false, true]) {
       assert.equal(ds.train.indices.length, 40);
       assert.equal(ds.val.indices.length, 10);
       assert.equal(ds.test.indices.length, 12);
-      assert.ok(ds.train.store.pixels instanceof Uint8Array);
-      assert.equal(ds.train.store.pixels[3 * 20 + 7], pixel(3, 7));
+      assert.ok(imageStore(ds.train.store).pixels instanceof Uint8Array);
+      assert.equal(imageStore(ds.train.store).pixels[3 * 20 + 7], pixel(3, 7));
       assert.equal(ds.test.store.labels[5], 5 % 3);
       assert.equal(ds.statsSource, 'computed');
       assert.equal(ds.defaultAugment, null);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetError } from '../../src/errors.js';
-import { openDataset } from '../../src/data/index.js';
+import { imageStore, openDataset } from '../../src/data/index.js';
 import { cleanup, imageFile, tempDir, writeClassFolders } from './fixtures.js';
 
 test('folder: train/ + test/ of PNG and JPEG, resized to imageSize, classes sorted', async () => {
@@ -23,9 +23,9 @@ test('folder: train/ + test/ of PNG and JPEG, resized to imageSize, classes sort
     assert.equal(ds.skipped, 0);
     // Channel 0 (red) encodes the class in the fixtures, and CHW order puts it first: cat (class index 1 in the
     // fixture list order dog, cat, bird) is red 60.
-    const cat = ds.test.store.pixels[0]!;
+    const cat = imageStore(ds.test.store).pixels[0]!;
     assert.ok(Math.abs(cat - 60) <= 3, `red of a cat image: ${cat}`);
-    assert.equal(ds.test.store.pixels[64 * 2], 128);
+    assert.equal(imageStore(ds.test.store).pixels[64 * 2], 128);
     assert.deepEqual(ds.defaultAugment, { pad: 1, flip: true });
   } finally {
     cleanup(dir);
@@ -47,7 +47,7 @@ test('folder: val/ serves as the test split; grey-only data has one channel', as
     assert.deepEqual(ds.shape, [1, 4, 4]);
     assert.equal(ds.test.store.count, 6);
     assert.equal(ds.defaultAugment, null);
-    assert.equal(ds.test.store.pixels[0], 10);
+    assert.equal(imageStore(ds.test.store).pixels[0], 10);
   } finally {
     cleanup(dir);
   }
@@ -62,9 +62,9 @@ test('folder: only class folders are split 80/20 per class, the same way for the
     assert.equal(a.test.store.count, 4);
     assert.deepEqual(Array.from(a.test.store.labels), [0, 0, 1, 1]);
     const b = await openDataset(`folder:${dir}`, { imageSize: 8, valSize: 2, seed: 3 });
-    assert.deepEqual(b.test.store.pixels, a.test.store.pixels);
+    assert.deepEqual(imageStore(b.test.store).pixels, imageStore(a.test.store).pixels);
     const c = await openDataset(`folder:${dir}`, { imageSize: 8, valSize: 2, seed: 4 });
-    assert.notDeepEqual(c.test.store.pixels, a.test.store.pixels);
+    assert.notDeepEqual(imageStore(c.test.store).pixels, imageStore(a.test.store).pixels);
   } finally {
     cleanup(dir);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, DatasetError } from '../../src/errors.js';
-import { BatchLoader, openDataset, parseNpy, npyBytes as writeNpy } from '../../src/data/index.js';
+import { imageStore, BatchLoader, openDataset, parseNpy, npyBytes as writeNpy } from '../../src/data/index.js';
 import { cast, tensor } from '../../src/tensor/index.js';
 import { cleanup, images, npyBytes, tempDir } from './fixtures.js';
 
@@ -25,8 +25,8 @@ test('npy: float32 NCHW images with int64 labels', async () => {
     const ds = await openDataset(`npy:${dir}`, { valSize: 2 });
     assert.deepEqual(ds.shape, [2, 3, 3]);
     assert.equal(ds.pixelType, 'float32');
-    assert.ok(ds.train.store.pixels instanceof Float32Array);
-    assert.equal(ds.train.store.pixels[20], x[20]);
+    assert.ok(imageStore(ds.train.store).pixels instanceof Float32Array);
+    assert.equal(imageStore(ds.train.store).pixels[20], x[20]);
     assert.deepEqual(Array.from(ds.test.store.labels), [2, 1, 0, 2]);
     assert.deepEqual(ds.classes, ['0', '1', '2']);
     // Float data is normalised without the /255: x = (v - mean) / std.
@@ -43,7 +43,7 @@ test('npy: uint8 images stay uint8; NHW is read as one channel; uint8 labels wor
     writeSet(dir, { descr: '|u1', data: images(12, 16) }, [9, 4, 4], [3, 4, 4], Uint8Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0]), Uint8Array.from([1, 0, 1]), '|u1');
     const ds = await openDataset(`npy:${dir}`, { valSize: 0 });
     assert.deepEqual(ds.shape, [1, 4, 4]);
-    assert.ok(ds.train.store.pixels instanceof Uint8Array);
+    assert.ok(imageStore(ds.train.store).pixels instanceof Uint8Array);
     assert.equal(ds.val.indices.length, 0);
     assert.equal(ds.train.indices.length, 9);
   } finally {

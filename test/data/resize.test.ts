@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDataset, resizeStore, type ImageStore } from '../../src/data/index.js';
+import { imageStore, openDataset, resizeStore, type ImageStore } from '../../src/data/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { repoRoot } from '../cli/run-cli.js';
 import { cleanup, tempDir, writeIdxSet } from './fixtures.js';
@@ -53,17 +53,17 @@ test('openDataset: imageSize resizes IDX images (train and test) and is checked'
     const plain = await openDataset(`idx:${dir}`, { valSize: 5 });
     const big = await openDataset(`idx:${dir}`, { valSize: 5, imageSize: 9 });
     assert.deepEqual(big.shape, [1, 9, 9]);
-    assert.deepEqual(big.train.store.shape, [1, 9, 9]);
-    assert.deepEqual(big.test.store.shape, [1, 9, 9]);
+    assert.deepEqual(imageStore(big.train.store).shape, [1, 9, 9]);
+    assert.deepEqual(imageStore(big.test.store).shape, [1, 9, 9]);
     assert.deepEqual(Array.from(big.train.indices), Array.from(plain.train.indices), 'the same splits');
-    assert.deepEqual(Array.from(big.train.store.pixels), Array.from(resizeStore(plain.train.store, 9, 9).pixels));
+    assert.deepEqual(Array.from(imageStore(big.train.store).pixels), Array.from(resizeStore(imageStore(plain.train.store), 9, 9).pixels));
     assert.deepEqual(big.warnings, [], 'the user asked for it: no warning');
     const same = await openDataset(`idx:${dir}`, { valSize: 5, imageSize: 6 });
-    assert.deepEqual(Array.from(same.train.store.pixels), Array.from(plain.train.store.pixels));
+    assert.deepEqual(Array.from(imageStore(same.train.store).pixels), Array.from(imageStore(plain.train.store).pixels));
     // resized, then repeated over RGB: each channel is the resized grey image
     const rgb = await openDataset(`idx:${dir}`, { valSize: 5, imageSize: 9, channels: 3 });
     assert.deepEqual(rgb.shape, [3, 9, 9]);
-    assert.deepEqual(Array.from(rgb.train.store.pixels.subarray(81, 162)), Array.from(big.train.store.pixels.subarray(0, 81)));
+    assert.deepEqual(Array.from(imageStore(rgb.train.store).pixels.subarray(81, 162)), Array.from(imageStore(big.train.store).pixels.subarray(0, 81)));
     await assert.rejects(openDataset(`idx:${dir}`, { imageSize: 0 }), (e: unknown) => e instanceof ConfigError && /imageSize: must be an integer in \[1, 4096\]/.test(e.message));
   } finally {
     cleanup(dir);

@@ -9,6 +9,9 @@ import { twoTierHelp } from '../help.js';
 
 type Epoch = Omit<Extract<TrainTeacherEvent, { type: 'epoch-end' }>, 'type'>;
 
+/** What the val and test figures measure: accuracy, or a segmentation or regression model's task metric. */
+const scoreOf = (p: { score?: string } | undefined): string => (p?.score ? p.score.replace(/ \(output '[^']*', labels\)/g, '') : 'accuracy');
+
 /** Adds `whittle train-teacher -o OUT`: trainTeacher() with the model written to OUT. */
 export function registerTrainTeacher(p: Command): void {
   const c = p.command('train-teacher')
@@ -50,7 +53,7 @@ export function registerTrainTeacher(p: Command): void {
         } else {
           const { type: _, ...row } = e;
           epochs.push(row);
-          if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val accuracy ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
+          if (!f.json) console.log(`epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, val ${scoreOf(prepared)} ${(100 * e.valAccuracy).toFixed(2)}%, ${e.imagesPerSec.toFixed(0)} images/s`);
         }
       };
       // only what was given goes on, so that trainTeacher() can tell a resume from a training with settings
@@ -73,7 +76,7 @@ export function registerTrainTeacher(p: Command): void {
       };
       if (r.stopped) console.error(`whittle: ${r.stopped}`);
       if (f.json) console.log(JSON.stringify(summary));
-      else console.log(`wrote ${output}: ${model ?? what.arch}, ${r.params} parameters, val accuracy ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test accuracy ${(100 * r.testAccuracy).toFixed(2)}%`);
+      else console.log(`wrote ${output}: ${model ?? what.arch}, ${r.params} parameters, val ${scoreOf(prepared)} ${(100 * r.valAccuracy).toFixed(2)}% (epoch ${r.bestEpoch}), test ${scoreOf(prepared)} ${(100 * r.testAccuracy).toFixed(2)}%`);
     });
   twoTierHelp(c, { example: 'whittle train-teacher --arch vgg-small --data fashion-mnist --epochs 15 -o teacher.onnx', groups: { json: 'run' } });
 }

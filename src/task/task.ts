@@ -1,0 +1,81 @@
+import type { Tensor } from '../tensor/index.js';
+import type { Dim } from '../graph/index.js';
+
+/** What a model's output is for: class logits, per-pixel class logits, a vector per sample, or any other tensor. */
+export const TASK_NAMES = ['classify', 'segment', 'embed', 'regress'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+/**
+ * How an output is distilled: T²·KL between softmaxes over its classes (per pixel for maps), channel-wise
+ * distillation (cwd: T²·KL between each channel's softmax over the pixels), 1 − cosine plus normalised MSE,
+ * binary cross-entropy against the teacher's sigmoid, or MSE normalised by the teacher's variance.
+ */
+export const LOSS_NAMES = ['kl', 'cwd', 'mse', 'cosine', 'bce'] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
+
+/** The labels a dataset carries: class ids per sample, class ids per pixel, target tensors, or none. */
+export type LabelKind = 'class' | 'mask' | 'tensor' | null;
+
+/** A final activation of an output, which the losses look through: they read the logits before it. */
+export type Activation = 'softmax' | 'sigmoid' | null;
+
+/** One output of a model as a run treats it (resolved from the model, the data and the options by resolveHeads). */
+export type Head = {
+  /** The model's output name. */
+  readonly output: string;
+  /** The graph value read for losses, metrics and the teacher cache: the logits before a final Softmax or Sigmoid, else the output. */
+  readonly value: string;
+  readonly activation: Activation;
+  /** The output's shape, batch first. */
+  readonly shape: readonly Dim[];
+  readonly task: TaskName;
+  readonly loss: LossName;
+  /** Whether the dataset's labels train and score this output (its task loss and task metric). */
+  readonly labelled: boolean;
+};
+
+/** Named metric values, e.g. { agreement: 0.97 }. */
+export type Metrics = Record<string, number>;
+
+/** A head's metrics: against the teacher (fidelity), and against the labels when it is labelled (task). */
+export type HeadMetrics = { fidelity: Metrics; task?: Metrics };
+
+/**
+ * Accumulates a task's metrics over batches as sums (so that ranks of a data-parallel run can add them up), then
+ * turns the sums into metrics.
+ */
+export interface Meter {
+  /** Adds one batch: the student's and the teacher's values of the head (float32), and the labels when it is labelled. */
+  add(student: Tensor, teacher: Tensor, labels: Tensor | null): void;
+  /** The running sums, in a fixed order and length for a head. */
+  sums(): number[];
+  /** The metrics from (reduced) sums. */
+  result(sums: readonly number[]): HeadMetrics;
+}
+
+/** The options a distillation loss takes: its temperature (kl, cwd) and a weight it is multiplied by. */
+export type LossOptions = { temperature: number; weight: number };
+
+/** One task: how it is recognised, trained and scored. The trainer, evaluator, cache and report ask it. */
+export interface Task {
+  readonly name: TaskName;
+  /** Why an output of this shape (batch first) cannot be this task, or null when it can. */
+  misfit(shape: readonly Dim[]): string | null;
+  /** The labels its task loss and task metric use. */
+  readonly labelKind: Exclude<LabelKind, null> | null;
+  /** The distillation loss for an output with this final activation. */
+  defaultLoss(activation: Activation): LossName;
+  /** The loss against the labels (mean over samples, or pixels), for labelled heads. */
+  labelLoss(student: Tensor, labels: Tensor): Tensor;
+  /** A fresh meter of its metrics for a head. */
+  meter(head: Head): Meter;
+  /** The metric that measures fidelity to the teacher (higher is better), which picks the best epoch without labels. */
+  readonly fidelityMetric: string;
+  /** The metric against labels that picks the best epoch when the head is labelled, or null (fidelity decides). */
+  readonly taskMetric: string | null;
+  /**
+   * Whether the teacher cache may hold its targets in bfloat16 when training in bf16 (logits come out of a bf16
+   * matmul); vectors and regression targets stay float32.
+   */
+  readonly cacheInBf16: boolean;
+}
