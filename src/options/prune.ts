@@ -18,14 +18,15 @@ export const pruneSpec = {
   reduction: placed('pruning', withDefault(choice('how scores combine over a group: sum, mean or max', ['sum', 'mean', 'max'] as const), 'sum')),
   data: optional({
     ...dataOption,
-    help: 'dataset for criterion taylor (a spec, or an open Dataset)',
+    help: 'dataset for criterion taylor or activation (a spec, or an open Dataset)',
     schema: z.union([z.string().min(1), z.custom<Dataset>((v) => typeof v === 'object' && v !== null && 'train' in v && 'classes' in v)], { error: 'expected a dataset spec or a Dataset' }),
   }),
   imageSize: placed('data', datasetOptions.imageSize),
   channels: placed('data', datasetOptions.channels),
   ...normalizationOptions,
   batches: placed('pruning', withDefault(int('batches of data for taylor', 1), 8)),
-  batchSize: placed('pruning', withDefault(int('batch size for taylor', 1), 64)),
+  calibrationBatches: placed('pruning', withDefault(int('batches of data whose mean |activation| ranks the units, for criterion activation', 1), 8)),
+  batchSize: placed('pruning', withDefault(int('batch size for taylor and activation', 1), 64)),
   seed: placed('run', withDefault(int('seed for random and the data', 0, { max: 0xffffffff }), 0)),
 } as const;
 

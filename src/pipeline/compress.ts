@@ -101,10 +101,10 @@ async function readFinished(out: string): Promise<CompressReport | null> {
   }
 }
 
-/** A few batches of training data for Taylor importance at a step (seeded, un-augmented). */
+/** A few batches of training data for Taylor or activation importance at a step (seeded, un-augmented). */
 function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: Tensor; y: Tensor }> {
   const loader = BatchLoader.of(ds, 'train', { batchSize: Math.min(64, c.batchSize), seed: c.seed + step, augment: null });
-  const n = Math.min(c.taylorBatches, loader.batchesPerEpoch);
+  const n = Math.min(c.criterion === 'activation' ? c.calibrationBatches ?? 8 : c.taylorBatches, loader.batchesPerEpoch);
   return function* () {
     for (let i = 0; i < n; i++) yield batchOnDevice(loader.batchAt(0, i), c.device);
   };
@@ -200,7 +200,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const r = prune(student, {
           ...stepPruneOptions(c, i, steps.length ? Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) : null), criterion: c.criterion, seed: c.seed,
-          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
+          ...(c.criterion === 'taylor' || c.criterion === 'activation' ? { batches: taylorBatches(ds, c, step) } : {}),
         });
         // the drop the cut alone causes, before training wins it back (the report draws both)
         const cutVal = await evaluateShared(r.graph, ds, 'val', c.device, par);

@@ -3,11 +3,13 @@ import { countMacs } from '../exec/index.js';
 import type { Cut } from './layer-pruners.js';
 import { FROZEN, frozenAtoms, sourceAtoms } from './index-mapping.js';
 import type { DependencyGraph } from './dependency-graph.js';
+import type { GroupKind } from './group.js';
 
 /** The state of one analysis pass and the map operations the op rules share (channel-rules.ts, layer-rules.ts, shape-rules.ts). */
 export class Analyzer {
   readonly #noted = new Set<string>();
   readonly consumers: Map<string, Node[]>;
+  #producers: Map<string, Node> | undefined;
   readonly #macs: Map<string, number>;
   /** Values made by Constant nodes. */
   readonly constNodes = new Set<string>();
@@ -44,6 +46,11 @@ export class Analyzer {
     }
   }
 
+  /** The node that makes value `v` (undefined for inputs and initializers). */
+  producer(v: string): Node | undefined {
+    return (this.#producers ??= this.g.producers()).get(v);
+  }
+
   dims(v: string | undefined): number[] | null {
     if (!v) return null;
     const init = this.g.initializers.get(v);
@@ -71,6 +78,12 @@ export class Analyzer {
 
   atoms(map: number): Int32Array {
     return this.dg.maps[map]!;
+  }
+
+  /** A channel map that no value holds (e.g. the gate rows of a recurrent layer's W). */
+  newMap(atoms: Int32Array): number {
+    this.dg.maps.push(atoms);
+    return this.dg.maps.length - 1;
   }
 
   setMap(v: string, atoms: Int32Array, axis = 1): number {
@@ -142,11 +155,13 @@ export class Analyzer {
     for (let i = 0; i < ax.length; i++) this.dg.union(ax[i]!, ay[i]!);
   }
 
-  newSource(n: Node, size: number, axis = 1): number {
+  /** New atoms for the `size` output channels of `n` (its first output's, on `axis`, unless `o.value` names another). */
+  newSource(n: Node, size: number, axis = 1, o: { kind?: GroupKind; value?: string; batchAxis?: number } = {}): number {
     const base = this.dg.parent.length;
     for (let i = 0; i < size; i++) this.dg.parent.push(base + i);
-    this.dg.sources.push({ node: n.name, value: n.outputs[0]!, base, size });
-    return this.setMap(n.outputs[0]!, sourceAtoms(base, size), axis);
+    const value = o.value ?? n.outputs[0]!;
+    this.dg.sources.push({ node: n.name, value, base, size, kind: o.kind ?? 'channels', batchAxis: o.batchAxis ?? 0 });
+    return this.setMap(value, sourceAtoms(base, size), axis);
   }
 
   cut(n: Node, cuts: readonly Cut[], map: number, side: 'out' | 'in' = 'out'): void {
@@ -156,6 +171,11 @@ export class Analyzer {
   mac(n: Node, maps: number[]): void {
     const macs = this.#macs.get(n.name);
     if (macs) this.dg.macTerms.push({ node: n.name, macs, maps });
+  }
+
+  /** The MACs countMacs gives node `n` (0 for ops it does not count). */
+  macsOf(n: Node): number {
+    return this.#macs.get(n.name) ?? 0;
   }
 
 }

@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import type { Cut } from './layer-pruners.js';
 import { FROZEN } from './index-mapping.js';
-import type { Group } from './group.js';
+import type { Group, GroupKind } from './group.js';
 import type { ChannelNorm } from './channel-norm.js';
 
 /** A node left as it is, and why (it mixes channels, is unknown, is ignored, makes the network output...). */
@@ -15,10 +15,18 @@ export type Rewrite =
   | { kind: 'group'; node: string; map: number; perGroup: number }
   | { kind: 'split'; node: string; maps: number[] }
   | { kind: 'slice'; node: string; map: number; at: number; start: number; end: number }
-  | { kind: 'reshape'; node: string; map: number };
+  | { kind: 'reshape'; node: string; map: number; at?: number }
+  /** A GRU/LSTM/RNN's hidden_size attribute follows its hidden units. */
+  | { kind: 'hidden-size'; node: string; map: number }
+  /** An optional input (a recurrent layer's zero initial state) is dropped: its default has the kept width. */
+  | { kind: 'drop-input'; node: string; map: number; index: number };
 
-/** A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul): the roots of groups. */
-export type Source = { node: string; value: string; base: number; size: number };
+/**
+ * A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul, GRU/LSTM/RNN): the roots of groups.
+ * `value` holds the channels (on the value's channel axis); its batch is on `batchAxis` (0 unless, as in a recurrent
+ * layer's Y [T, directions, N, H], the time axis comes first).
+ */
+export type Source = { node: string; value: string; base: number; size: number; kind: GroupKind; batchAxis: number };
 
 export type { ChannelNorm } from './channel-norm.js';
 

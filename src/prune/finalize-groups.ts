@@ -74,6 +74,8 @@ export function finalizeGroups(dg: DependencyGraph): void {
       frozen = Math.max(frozen, f);
     }
     const names = sources.map((si) => dg.sources[si]!.node);
-    return { index, name: names[0]!, sources: names, members: [...new Set([...names, ...p.members])], units: p.units, frozen };
+    // a group holding a recurrent layer's hidden units (or, say, heads) is of that kind, whatever linears it couples
+    const kind = sources.map((si) => dg.sources[si]!.kind).find((k) => k !== 'channels') ?? 'channels';
+    return { index, kind, name: names[0]!, sources: names, members: [...new Set([...names, ...p.members])], units: p.units, frozen };
   });
 }

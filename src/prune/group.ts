@@ -6,8 +6,13 @@
  * [conv1 (out-channels), bn (all four vectors), conv2 (in-channels)]; removing unit 1 cuts conv1.weight[1],
  * bn.*[1] and conv2.weight[:, 1].
  */
+/** What a group's units are: channels of convs and linears, attention heads or head dims, MLP or embedding widths, recurrent hidden units. */
+export type GroupKind = 'channels' | 'heads' | 'head-dims' | 'mlp' | 'embedding' | 'hidden';
+
 export interface Group {
   readonly index: number;
+  /** What its units are (a GRU/LSTM/RNN's hidden units: 'hidden'; a conv's or linear's output channels: 'channels'). */
+  readonly kind: GroupKind;
   /** The first source layer (Conv/Gemm/MatMul whose output channels the group removes). */
   readonly name: string;
   /** Source layers whose output channels are coupled in this group. */
@@ -23,4 +28,9 @@ export interface Group {
 /** A group's channels: its prunable units plus the ones that may never be removed. */
 export function groupWidth(g: Group): number {
   return g.units.length + g.frozen;
+}
+
+/** A group's width as inspect prints it: the kind, then its widths (`channels 32`, `hidden 64`, `heads 4 x 16`). */
+export function formatWidth(kind: GroupKind, widths: readonly number[]): string {
+  return `${kind} ${widths.join(' x ')}`;
 }

@@ -6,7 +6,7 @@ import { buildDependencyGraph } from './build-dependency-graph.js';
 import { CostModel, type Metric } from './cost-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
 import { allocate, allocateWidths, checkGroupNames } from './allocate.js';
-import { groupWidth } from './group.js';
+import { groupWidth, type GroupKind } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
 import { cuttable } from './untie.js';
 
@@ -31,7 +31,7 @@ export type PruneOptions = PruneTarget & {
   ignore?: readonly string[];
   /** How a unit's scores over the group members combine (default 'sum'). */
   reduction?: GroupReduction;
-  /** Data for 'taylor': returns a few {x, y} batches. */
+  /** Data for 'taylor' and 'activation': returns a few {x, y} batches. */
   batches?: () => Iterable<Batch>;
   /** Seed of 'random' (default 0). */
   seed?: number;
@@ -50,8 +50,8 @@ export type PruneOptions = PruneTarget & {
   minWidths?: Readonly<Record<string, number>>;
 };
 
-/** One group in the result: kept and total channels (units), and every node the removal touched. */
-export type GroupReport = { name: string; kept: number; total: number; members: string[] };
+/** One group in the result: what its units are, kept and total units, and every node the removal touched. */
+export type GroupReport = { name: string; kind: GroupKind; kept: number; total: number; members: string[] };
 
 export type PruneResult = {
   /** The pruned graph (new tensors; the input graph is unchanged). */
@@ -103,7 +103,7 @@ export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Require
   const tolerance = o.tolerance ?? 0.01;
   if (!(tolerance > 0 && tolerance < 1)) throw new ConfigError('tolerance', `must be in (0, 1), got ${String(tolerance)}`);
   checkIgnored(g, o.ignore ?? []);
-  if (criterion === 'taylor' && typeof o.batches !== 'function') throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
+  if ((criterion === 'taylor' || criterion === 'activation') && typeof o.batches !== 'function') throw new ConfigError('batches', `criterion '${criterion}' needs data: pass \`batches\` (a function returning {x, y} batches)`);
   const seed = o.seed ?? 0;
   if (!isInt(seed)) throw new ConfigError('seed', `must be an integer, got ${String(seed)}`);
   const ref = o.referenceWidths;
@@ -170,7 +170,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     for (let i = 0; i < s.size; i++) if (!survives(s.base + i)) gone.push(i);
     if (gone.length) removed[s.node] = gone;
   }
-  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kept: alloc.keptCounts[i]!, total: groupWidth(gr), members: [...gr.members] }));
+  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kind: gr.kind, kept: alloc.keptCounts[i]!, total: groupWidth(gr), members: [...gr.members] }));
   return {
     graph: pruned,
     params,

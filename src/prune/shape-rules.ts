@@ -100,7 +100,8 @@ export function transpose(an: Analyzer, n: Node): void {
   const perm = attrInts(n, 'perm', Array.from({ length: rank }, (_, i) => rank - 1 - i));
   if (m === undefined) return an.frozenOutputs(n);
   const to = perm.indexOf(an.axisOf(x));
-  if (to <= 0 || perm[0] !== 0) return an.unknown(n, 'Transpose moves the batch axis or drops the channel axis');
+  // The batch may move (a recurrent layer's [T, N, C] to [N, T, C]); the channels may not land on axis 0.
+  if (to <= 0) return an.unknown(n, 'Transpose moves the channel axis to the front');
   an.shareMap(n.outputs[0]!, m, to);
 }
 
@@ -152,14 +153,15 @@ export function slice(an: Analyzer, n: Node): void {
   const axes = n.inputs[3] ? an.ints(n.inputs[3]) : starts?.map((_, i) => i) ?? null;
   const steps = n.inputs[4] ? an.ints(n.inputs[4]) : starts?.map(() => 1) ?? null;
   if (!starts || !ends || !axes || !steps) return an.unknown(n, 'Slice with computed bounds');
-  const at = axes.findIndex((x) => (x < 0 ? x + rank : x) === 1);
+  const chan = an.axisOf(n.inputs[0]!);
+  const at = axes.findIndex((x) => (x < 0 ? x + rank : x) === chan);
   if (at < 0) return an.passThrough(n);
   if (steps[at] !== 1) return an.unknown(n, 'Slice on channels with a step other than 1');
   const c = an.atoms(m).length;
   const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + c : v, 0), c);
   const start = clamp(starts[at]!);
   const end = Math.max(start, clamp(ends[at]!));
-  an.setMap(n.outputs[0]!, sliceAtoms(an.atoms(m), start, end));
+  an.setMap(n.outputs[0]!, sliceAtoms(an.atoms(m), start, end), chan);
   an.dg.rewrites.push({ kind: 'slice', node: n.name, map: m, at, start, end });
 }
 
@@ -198,26 +200,90 @@ export function reshape(an: Analyzer, n: Node): void {
   if (an.axisOf(n.inputs[0]!) === 1 && s[1] === t[1] && ones(s.slice(2)) && ones(t.slice(2))) out = an.atoms(m);
   else if (t.length === 2 && t[1] === all) out = flattenedAtoms(an, n.inputs[0]!, s, m);
   else out = null;
-  if (!out) return an.unknown(n, 'Reshape that mixes channels');
+  if (!out) {
+    const merged = mergeTrailing(an, n, target);
+    if (!merged) return an.unknown(n, 'Reshape that mixes channels');
+    const id = merged.shared ? merged.map : an.setMap(n.outputs[0]!, merged.atoms, merged.axis);
+    if (merged.shared) an.shareMap(n.outputs[0]!, merged.map, merged.axis);
+    an.dg.rewrites.push({ kind: 'reshape', node: n.name, map: id, at: merged.axis });
+    return;
+  }
   const id = an.setMap(n.outputs[0]!, out);
   an.dg.rewrites.push({ kind: 'reshape', node: n.name, map: id });
 }
 
+/** Squeeze and Unsqueeze away from the batch (axis 0) and channel axes: the channel axis shifts by the axes before it. */
 export function squeeze(an: Analyzer, n: Node): void {
-  const inRank = an.dims(n.inputs[0])?.length ?? 0;
+  const x = n.inputs[0];
+  const inRank = an.dims(x)?.length ?? 0;
   const outRank = an.dims(n.outputs[0])?.length ?? 0;
-  const axes = n.inputs[1] ? an.ints(n.inputs[1]) : [...attrInts(n, 'axes', [])];
+  const axes0 = n.inputs[1] ? an.ints(n.inputs[1]) : [...attrInts(n, 'axes', [])];
   const rank = n.opType === 'Squeeze' ? inRank : outRank;
-  if (!axes || axes.length === 0 || axes.some((x) => (x < 0 ? x + rank : x) < 2)) return an.unknown(n, `${n.opType} on the batch or channel axis`);
-  an.passThrough(n);
+  const m = an.mapOf(x);
+  const chan = m === undefined ? 1 : an.axisOf(x!);
+  const axes = axes0?.map((a) => (a < 0 ? a + rank : a)) ?? null;
+  if (!axes || axes.length === 0 || axes.includes(0) || (n.opType === 'Squeeze' && axes.includes(chan))) return an.unknown(n, `${n.opType} on the batch or channel axis`);
+  if (m === undefined) return an.passThrough(n);
+  let to = chan;
+  if (n.opType === 'Squeeze') to -= axes.filter((a) => a < chan).length;
+  else for (const a of [...axes].sort((p, q) => p - q)) if (a <= to) to++;
+  if (to < 1) return an.unknown(n, `${n.opType} moves the channel axis to the front`);
+  an.shareMap(n.outputs[0]!, m, to);
 }
 
-/** Shape reads dims; only the batch dim (Gather index 0) is safe to read when channels change. */
+/**
+ * Gather along an axis that is not the channel axis (a time step of a recurrent layer's output, whatever the
+ * indices): the channels stay apart, their axis shifts by the rank the indices replace the gathered axis with.
+ */
+export function gather(an: Analyzer, n: Node): void {
+  const [x, idx] = n.inputs;
+  const m = an.mapOf(x);
+  const rank = an.dims(x)?.length ?? 0;
+  const ir = an.dims(idx)?.length;
+  if (m === undefined || ir === undefined) return an.unknown(n, 'op Gather is not known to keep channels apart');
+  const a0 = attrInt(n, 'axis', 0);
+  const a = a0 < 0 ? a0 + rank : a0;
+  const chan = an.axisOf(x!);
+  if (a === chan) return an.unknown(n, 'Gather on the channel axis');
+  const to = a < chan ? chan + ir - 1 : chan;
+  if (to < 1) return an.unknown(n, 'Gather moves the channel axis to the front');
+  an.shareMap(n.outputs[0]!, m, to);
+}
+
+/**
+ * Reshape that keeps a prefix of axes and merges the rest into one (a recurrent layer's [T, N, dirs, H] into
+ * [T, N, dirs x H]): channels in the prefix keep their axis; channels among the merged axes (of known sizes) become
+ * blocks of the merged axis. The prefix is kept by copying (target 0) or by equal known sizes.
+ */
+function mergeTrailing(an: Analyzer, n: Node, target: readonly number[]): { shared: true; map: number; axis: number } | { shared: false; atoms: Int32Array; axis: number } | null {
+  const x = n.inputs[0]!;
+  const m = an.mapOf(x)!;
+  const sv = an.g.valueInfo.get(x)?.shape;
+  const tv = an.g.valueInfo.get(n.outputs[0]!)?.shape;
+  if (!sv || !tv || tv.length < 2 || tv.length > sv.length || attrInt(n, 'allowzero', 0) !== 0) return null;
+  const k = tv.length - 1;
+  for (let i = 0; i < k; i++) if (!(target[i] === 0 || (typeof sv[i] === 'number' && sv[i] === tv[i]))) return null;
+  const rest = sv.slice(k);
+  if (rest.some((d) => typeof d !== 'number')) return null;
+  const sizes = rest as number[];
+  if (tv[k] !== sizes.reduce((p, q) => p * q, 1)) return null;
+  const chan = an.axisOf(x);
+  if (chan < k) return { shared: true, map: m, axis: chan };
+  const c = chan - k;
+  const inner = sizes.slice(c + 1).reduce((p, q) => p * q, 1);
+  const outer = sizes.slice(0, c).reduce((p, q) => p * q, 1);
+  return { shared: false, atoms: tile(repeatEach(an.atoms(m), inner), outer), axis: k };
+}
+
+/** Shape reads dims; only dims other than the channel axis (Gather of constant indices) are safe to read when channels change. */
 export function shape(an: Analyzer, n: Node): void {
   const start = attrInt(n, 'start', 0);
   const end = n.attrs['end'] ? attrInt(n, 'end', 0) : undefined;
   if (start === 0 && end === 1) return;
+  const x = n.inputs[0]!;
+  const rank = an.dims(x)?.length ?? 0;
+  const chan = an.mapOf(x) === undefined ? 1 : an.axisOf(x);
   const uses = an.consumers.get(n.outputs[0]!) ?? [];
-  const batchOnly = uses.every((u) => u.opType === 'Gather' && attrInt(u, 'axis', 0) === 0 && an.ints(u.inputs[1])?.every((i) => i === 0) === true);
+  const batchOnly = start === 0 && uses.every((u) => u.opType === 'Gather' && attrInt(u, 'axis', 0) === 0 && an.ints(u.inputs[1])?.every((i) => (i < 0 ? i + rank : i) !== chan) === true);
   if (!batchOnly) an.freezeValue(n.inputs[0]!, n.name, 'its shape is read by a Shape op');
 }

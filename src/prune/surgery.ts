@@ -96,21 +96,39 @@ export function applyPlan(plan: PruningPlan): Graph {
         ends[r.at] = end;
         return withInput(withInput(n, 1, constant(`${n.name}::starts`, starts)), 2, constant(`${n.name}::ends`, ends));
       });
-    } else {
+    } else if (r.kind === 'reshape') {
       const c = count(r.map);
+      const at = r.at ?? 1;
       edits.set(r.node, (n) => {
         const shape = intsOf(n.inputs[1]!);
-        if (shape[1]! <= 0) return n;
-        shape[1] = c;
+        if (shape[at]! <= 0) return n;
+        shape[at] = c;
         return withInput(n, 1, constant(`${n.name}::shape`, shape));
+      });
+    } else if (r.kind === 'hidden-size') {
+      const c = count(r.map);
+      const prev = edits.get(r.node);
+      edits.set(r.node, (n) => {
+        const m = prev ? prev(n) : n;
+        return { ...m, attrs: { ...m.attrs, hidden_size: int(c) } };
+      });
+    } else {
+      const prev = edits.get(r.node);
+      edits.set(r.node, (n) => {
+        const m = prev ? prev(n) : n;
+        const inputs = [...m.inputs];
+        inputs[r.index] = '';
+        while (inputs.length && !inputs[inputs.length - 1]) inputs.pop();
+        return { ...m, inputs };
       });
     }
   }
-  const nodes = g.nodes.map((n) => {
+  const dropped = dg.rewrites.flatMap((r) => (r.kind === 'drop-input' ? [g.nodes.find((n) => n.name === r.node)!.inputs[r.index]!] : []));
+  const nodes = withoutDeadCode(g.nodes.map((n) => {
     const e = edits.get(n.name);
     const copy: Node = { ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } };
     return e ? e(copy) : copy;
-  });
+  }), dropped, new Set(g.outputs.map((o) => o.name)));
   // Constants replaced by rewrites and read by nobody else are dropped.
   const used = new Set(nodes.flatMap((n) => n.inputs));
   for (const [name, it] of inits) {
@@ -137,6 +155,23 @@ export function applyPlan(plan: PruningPlan): Graph {
   return pruned;
 }
 
+/**
+ * The nodes without those that only computed `dropped` values (a recurrent layer's zero initial state and the
+ * Shape/Gather/Concat that sized it): a node goes when nothing reads its outputs any more.
+ */
+function withoutDeadCode(nodes: Node[], dropped: readonly string[], outputs: ReadonlySet<string>): Node[] {
+  let live = nodes;
+  let candidates = new Set(dropped);
+  while (candidates.size) {
+    const read = new Set(live.flatMap((n) => n.inputs));
+    const dead = new Set(live.filter((n) => n.outputs.some((o) => candidates.has(o)) && n.outputs.every((o) => !o || (!read.has(o) && !outputs.has(o)))));
+    if (!dead.size) break;
+    live = live.filter((n) => !dead.has(n));
+    candidates = new Set([...dead].flatMap((n) => n.inputs));
+  }
+  return live;
+}
+
 /** Runs shape inference on the pruned graph and checks every channel map's count and the output shapes. */
 function checkShapes(plan: PruningPlan, pruned: Graph, count: (map: number) => number): void {
   const { dg } = plan;
@@ -145,6 +180,8 @@ function checkShapes(plan: PruningPlan, pruned: Graph, count: (map: number) => n
     const s = info.get(v)?.shape;
     if (!s || pruned.initializers.has(v)) continue;
     const ax = dg.axisOf(v);
+    // a frozen map on a symbolic axis (the batch, where an op the analysis does not know put it) is not cut
+    if (typeof s[ax] !== 'number' && dg.maps[map]!.every((a) => !dg.prunable(a))) continue;
     if (s[ax] !== count(map)) throw new GraphError(`prune: after surgery '${v}' has ${String(s[ax])} channels on axis ${ax}, expected ${count(map)}`);
   }
   for (const o of dg.graph.outputs) {

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Sequence classifiers for the pruning tests of recurrent hidden units (issue 34), exported by PyTorch.
+
+Writes test/fixtures/prune-seq/<name>-<fixed|dynamic>.onnx (opset 13, input 'input' [N, 16, 6], output 'output'):
+  convgru   Conv1d(6 -> 16, k 3) + ReLU over time, then a bidirectional GRU (hidden 24, batch_first) whose last
+            step feeds a Linear: the GRU's input features are the conv's channels, so both are cut together
+  lstmlast  a unidirectional LSTM (hidden 20) whose final hidden state h_n[-1] feeds a Linear (Y_h, not Y)
+'fixed' is the exporter's default (batch 1 baked in), 'dynamic' names dim 0 'N'. Weights are seeded, so the files are
+reproducible. Run: /usr/bin/python3 scripts/gen-seq-prune-models.py (Debian's python3-torch 1.13).
+"""
+import os
+import warnings
+
+import torch
+import torch.nn as nn
+
+OUT = os.path.join(os.path.dirname(__file__), '..', 'test', 'fixtures', 'prune-seq')
+
+
+class ConvGru(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(6, 16, 3, padding=1)
+        self.rnn = nn.GRU(16, 24, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(48, 4)
+
+    def forward(self, x):  # x [N, T, F]
+        h = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)
+        y, _ = self.rnn(h)
+        return self.fc(y[:, -1])
+
+
+class LstmLast(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(6, 20, batch_first=True)
+        self.fc = nn.Linear(20, 4)
+
+    def forward(self, x):
+        _, (h, _) = self.rnn(x)
+        return self.fc(h[-1])
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    warnings.filterwarnings('ignore')
+    for i, (name, make) in enumerate([('convgru', ConvGru), ('lstmlast', LstmLast)]):
+        torch.manual_seed(34 + i)
+        model = make().eval()
+        x = torch.randn(1, 16, 6)
+        for batch in ('fixed', 'dynamic'):
+            path = os.path.join(OUT, f'{name}-{batch}.onnx')
+            extra = {'dynamic_axes': {'input': {0: 'N'}, 'output': {0: 'N'}}} if batch == 'dynamic' else {}
+            torch.onnx.export(model, x, path, opset_version=13, input_names=['input'], output_names=['output'], **extra)
+            print(f'{path}: {os.path.getsize(path) // 1024} KB')
+
+
+if __name__ == '__main__':
+    main()
