@@ -5,6 +5,8 @@ Writes test/fixtures/prune-seq/<name>-<fixed|dynamic>.onnx (opset 13, input 'inp
   convgru   Conv1d(6 -> 16, k 3) + ReLU over time, then a bidirectional GRU (hidden 24, batch_first) whose last
             step feeds a Linear: the GRU's input features are the conv's channels, so both are cut together
   lstmlast  a unidirectional LSTM (hidden 20) whose final hidden state h_n[-1] feeds a Linear (Y_h, not Y)
+  rnnlast   a unidirectional tanh RNN (hidden 16) whose last step y[:, -1] feeds a Linear (Y through Squeeze)
+  stacked   a 2-layer bidirectional GRU (hidden 12): the second layer's input features are the first's [fwd | bwd]
 'fixed' is the exporter's default (batch 1 baked in), 'dynamic' names dim 0 'N'. Weights are seeded, so the files are
 reproducible.
 
@@ -47,10 +49,32 @@ class LstmLast(nn.Module):
         return self.fc(h[-1])
 
 
+class RnnLast(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(6, 16, batch_first=True)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.fc(y[:, -1])
+
+
+class Stacked(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(6, 12, num_layers=2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(24, 4)
+
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.fc(y[:, -1])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     warnings.filterwarnings('ignore')
-    for i, (name, make) in enumerate([('convgru', ConvGru), ('lstmlast', LstmLast)]):
+    for i, (name, make) in enumerate([('convgru', ConvGru), ('lstmlast', LstmLast), ('rnnlast', RnnLast), ('stacked', Stacked)]):
         torch.manual_seed(34 + i)
         model = make().eval()
         x = torch.randn(1, 16, 6)

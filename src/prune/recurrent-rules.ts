@@ -62,14 +62,20 @@ export function recurrent(an: Analyzer, n: Node): void {
   }
 }
 
-/** True when `v` is provably all zeros: ConstantOfShape of 0, or an Expand of a zero constant. */
-function zeroState(an: Analyzer, v: string): boolean {
+/** Ops whose output holds only elements of their first input (so zeros in give zeros out). */
+const SELECTS = new Set(['Expand', 'Slice', 'Gather', 'Split', 'Reshape', 'Squeeze', 'Unsqueeze', 'Identity', 'Transpose']);
+
+/**
+ * True when `v` is provably all zeros: a zero initializer, ConstantOfShape of 0, or an Expand, Slice, Gather, Split or
+ * reshape of those (a stacked layer's initial state is a Slice of one zero tensor for all layers).
+ */
+function zeroState(an: Analyzer, v: string, depth = 0): boolean {
+  if (an.isInit(v)) return an.g.initializers.get(v)!.tensor.toArray().every((e: number) => e === 0);
   const p = an.producer(v);
-  if (!p) return false;
+  if (!p || depth > 8) return false;
   if (p.opType === 'ConstantOfShape') {
     const t = attrTensor(p, 'value');
     return !t || Array.prototype.every.call(t.data, (e: number | bigint) => Number(e) === 0);
   }
-  if (p.opType === 'Expand' && an.isInit(p.inputs[0])) return an.g.initializers.get(p.inputs[0]!)!.tensor.toArray().every((e: number) => e === 0);
-  return false;
+  return SELECTS.has(p.opType) && !!p.inputs[0] && zeroState(an, p.inputs[0], depth + 1);
 }

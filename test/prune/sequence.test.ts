@@ -53,6 +53,7 @@ for (const [name, path, rnn] of [
   ['gru-op13-fixed', wild('gru-op13-fixed'), '/rnn/GRU'], ['gru-op17-fixed', wild('gru-op17-fixed'), '/rnn/GRU'],
   ['lstm-op13-fixed', wild('lstm-op13-fixed'), '/rnn/LSTM'], ['lstm-op17-fixed', wild('lstm-op17-fixed'), '/rnn/LSTM'],
   ['lstmlast-fixed', seq('lstmlast-fixed'), '/rnn/LSTM'], ['lstmlast-dynamic', seq('lstmlast-dynamic'), '/rnn/LSTM'],
+  ['rnnlast-fixed', seq('rnnlast-fixed'), '/rnn/RNN'], ['rnnlast-dynamic', seq('rnnlast-dynamic'), '/rnn/RNN'],
 ] as const) {
   test(`${name}: the hidden units are one group (both directions, Y's consumer included) and cut as zeroing them computes`, async () => {
     const g = loadOnnx(path);
@@ -90,9 +91,12 @@ test('the zero initial state is not a parameter: params as PyTorch counts them',
 
 // Every target each model reaches within 1%, and the ones too coarse for its few channels (the error names the
 // closest reachable ratio).
-const unreachable: Record<string, string[]> = { 'conv1d-op13-fixed': ['macs 0.5'], 'conv3d-op17-fixed': ['params 0.5'] };
+const unreachable: Record<string, string[]> = {
+  'conv1d-op13-fixed': ['macs 0.5'], 'conv3d-op17-fixed': ['params 0.5'], 'rnnlast-dynamic': ['macs 0.5', 'macs 0.25'],
+};
 for (const [name, path] of [
-  ['convgru-fixed', seq('convgru-fixed')], ['convgru-dynamic', seq('convgru-dynamic')],
+  ['convgru-fixed', seq('convgru-fixed')], ['convgru-dynamic', seq('convgru-dynamic')], ['stacked-fixed', seq('stacked-fixed')],
+  ['stacked-dynamic', seq('stacked-dynamic')], ['rnnlast-dynamic', seq('rnnlast-dynamic')],
   ['conv1d-op13-fixed', wild('conv1d-op13-fixed')], ['conv3d-op17-fixed', wild('conv3d-op17-fixed')], ['unet-op13-fixed', wild('unet-op13-fixed')],
 ] as const) {
   test(`${name}: pruned to 0.5 and 0.25 of params and of MACs within 1%, equivalent to zeroing, runs in onnxruntime`, async () => {
@@ -158,6 +162,39 @@ test('criterion activation ranks hidden units by mean |Y| (Minitron); taylor pro
     }
   } finally {
     for (const b of batches) (b.x.dispose(), b.y.dispose());
+    g.dispose();
+  }
+});
+
+test("stacked GRUs: the second layer reads the first layer's [forward | backward] units, its zero state sliced from one tensor is dropped", () => {
+  const g = loadOnnx(seq('stacked-dynamic'));
+  try {
+    const dg = analyzeGroups(g);
+    assert.deepEqual(dg.groups.map((x) => [x.name, x.kind]), [['/rnn/GRU', 'hidden'], ['/rnn/GRU_1', 'hidden']]);
+    assert.ok(dg.groups[0]!.members.includes('/rnn/GRU_1'), "the first layer's units are the second's input features");
+    const r = prune(g, { widths: { '/rnn/GRU': 5, '/rnn/GRU_1': 7 } });
+    try {
+      assert.deepEqual(r.graph.initializers.get(r.graph.nodes.find((n) => n.name === '/rnn/GRU_1')!.inputs[1]!)!.tensor.shape, [2, 21, 10]);
+      assert.ok(!r.graph.nodes.some((n) => n.opType === 'ConstantOfShape' || n.opType === 'Slice'));
+    } finally {
+      r.graph.dispose();
+    }
+  } finally {
+    g.dispose();
+  }
+});
+
+test('--round-to applies to hidden units as to channels', () => {
+  const g = loadOnnx(seq('convgru-dynamic'));
+  try {
+    const r = prune(g, { ratio: 0.5, metric: 'macs', roundTo: 4, tolerance: 0.05 });
+    try {
+      for (const grp of r.groups) assert.ok(grp.kept % 4 === 0 || grp.kept === grp.total, `${grp.kind} ${grp.kept} / ${grp.total}`);
+      assert.deepEqual(r.groups.map((x) => x.kind), ['channels', 'hidden']);
+    } finally {
+      r.graph.dispose();
+    }
+  } finally {
     g.dispose();
   }
 });
