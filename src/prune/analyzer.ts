@@ -129,11 +129,15 @@ export class Analyzer {
     }
   }
 
-  /** Leaves a node as it is: none of its input or output channels may be removed. */
+  /**
+   * Leaves a node as it is: none of its input or output channels may be removed. A node that reads no value with
+   * channels (shape arithmetic: Gather of a Shape, Concat of sizes, ConstantOfShape) is not reported: it cuts nothing.
+   */
   unknown(n: Node, reason: string): void {
+    const reads = n.inputs.some((i) => i && this.mapOf(i) !== undefined);
     for (const i of n.inputs) if (i) this.freezeValue(i, n.name, reason);
     this.frozenOutputs(n);
-    this.note(n.name, reason);
+    if (reads || n.inputs.every((i) => !i)) this.note(n.name, reason);
   }
 
   passThrough(n: Node, from = n.inputs[0]): void {
