@@ -4,8 +4,8 @@
 // and the GRU's hidden units to their MACs ratio, ranked by mean |activation|, and the student runs in onnxruntime.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { compress } from '../../src/pipeline/compress.js';
 import { loadOnnx } from '../../src/onnx/index.js';
@@ -13,6 +13,7 @@ import { analyzeGroups } from '../../src/prune/index.js';
 import { parseNpy } from '../../src/data/npy.js';
 import { packageRoot } from '../helpers/fixtures.js';
 import { newRun } from './fixtures.js';
+import { runCli } from '../cli/run-cli.js';
 
 const dir = join(packageRoot(), 'test', 'fixtures', 'seq-npy');
 
@@ -44,4 +45,23 @@ test('compress on an npy: sequence dataset cuts a GRU classifier to 0.5 x 0.5 of
   } finally {
     await session.release();
   }
+});
+
+test('prune --criterion activation --data npy:... ranks by mean |activation| and reports each group kind; without --data: one line, exit 2', () => {
+  const out = join(dirname(newRun()), 'half.onnx');
+  const teacher = join(dir, 'teacher.onnx');
+  const r = runCli(['prune', teacher, '-o', out, '--ratio', '0.5', '--metric', 'macs', '--criterion', 'activation', '--data', `npy:${dir}`, '--calibration-batches', '2', '--mean', '0', '--std', '1', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const j = r.lastJson() as { criterion: string; achievedRatio: number; groups: { name: string; kind: string; kept: number; total: number }[] };
+  assert.equal(j.criterion, 'activation');
+  assert.ok(Math.abs(j.achievedRatio - 0.5) <= 0.005, `achieved ${j.achievedRatio}`);
+  assert.deepEqual(j.groups.map((g) => [g.name, g.kind, g.total]), [['/conv/Conv', 'channels', 16], ['/rnn/GRU', 'hidden', 24]]);
+  assert.ok(existsSync(out));
+  for (const cmd of [['prune', teacher, '-o', join(dirname(out), 'never.onnx'), '--ratio', '0.5'], ['compress', '--teacher', teacher, '--ratios', '0.5', '-o', join(dirname(out), 'never')]]) {
+    const bad = runCli([...cmd, '--criterion', 'activation']);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^whittle: error\[E_CONFIG\]: --(criterion: activation needs data|data: is required)/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  }
+  assert.ok(!existsSync(join(dirname(out), 'never.onnx')) && !existsSync(join(dirname(out), 'never')));
 });
