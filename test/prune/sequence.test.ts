@@ -3,7 +3,8 @@
 // Gather), Conv1d/Conv3d channels and U-Net skips group as in 2-D. Pruned graphs compute what the original computes
 // with the removed units zeroed (to 1e-4, fixed-batch and dynamic exports), land within 1% of 0.5 and 0.25 of params
 // and MACs where the model has the steps to, and run in onnxruntime-node with the same output shape.
-// Fixtures: test/fixtures/wild (scripts/gen-wild-models.py) and test/fixtures/prune-seq (scripts/gen-seq-prune-models.py).
+// Fixtures: test/fixtures/wild (scripts/gen-wild-models.py), test/fixtures/prune-seq (scripts/gen-seq-prune-models.py;
+// its gru-op13-dynamic and lstm-op17-dynamic are the model.onnx of those variants of scripts/gen-wild-models.py).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -54,6 +55,7 @@ for (const [name, path, rnn] of [
   ['lstm-op13-fixed', wild('lstm-op13-fixed'), '/rnn/LSTM'], ['lstm-op17-fixed', wild('lstm-op17-fixed'), '/rnn/LSTM'],
   ['lstmlast-fixed', seq('lstmlast-fixed'), '/rnn/LSTM'], ['lstmlast-dynamic', seq('lstmlast-dynamic'), '/rnn/LSTM'],
   ['rnnlast-fixed', seq('rnnlast-fixed'), '/rnn/RNN'], ['rnnlast-dynamic', seq('rnnlast-dynamic'), '/rnn/RNN'],
+  ['gru-op13-dynamic', seq('gru-op13-dynamic'), '/rnn/GRU'], ['lstm-op17-dynamic', seq('lstm-op17-dynamic'), '/rnn/LSTM'],
 ] as const) {
   test(`${name}: the hidden units are one group (both directions, Y's consumer included) and cut as zeroing them computes`, async () => {
     const g = loadOnnx(path);
