@@ -6,6 +6,13 @@
  * [conv1 (out-channels), bn (all four vectors), conv2 (in-channels)]; removing unit 1 cuts conv1.weight[1],
  * bn.*[1] and conv2.weight[:, 1].
  */
+/**
+ * What a group's units are: output channels of convs (`channels`), whole attention heads (`heads`, a unit is D
+ * channels of each of Q, K and V), one dimension inside every head (`head-dims`, a unit is H channels), hidden units
+ * of an MLP (`mlp`), channels of a transformer's residual stream (`embedding`), recurrent hidden units (`hidden`).
+ */
+export type GroupKind = 'channels' | 'heads' | 'head-dims' | 'mlp' | 'embedding' | 'hidden';
+
 export interface Group {
   readonly index: number;
   /** The first source layer (Conv/Gemm/MatMul whose output channels the group removes). */
@@ -18,6 +25,9 @@ export interface Group {
   readonly units: readonly number[];
   /** Channels of the group that may never be removed (counted in `kept` and `total`). */
   readonly frozen: number;
+  readonly kind: GroupKind;
+  /** Channels of one unit in each coupled projection: D for `heads`, H for `head-dims`, else 1. */
+  readonly unitSize: number;
 }
 
 /** A group's channels: its prunable units plus the ones that may never be removed. */

@@ -15,7 +15,7 @@ export function zeroRemovedChannels(plan: PruningPlan): Graph {
   const { dg } = plan;
   const copy = dg.graph.clone();
   const survives = survivor(plan);
-  const constOps = new Set(['Add', 'Sub', 'Mul', 'PRelu']);
+  const constOps = new Set(['Add', 'Sub', 'Mul', 'PRelu', 'Concat']);
   const nodes = new Map(dg.graph.nodes.map((n) => [n.name, n]));
   noGrad(() => {
     for (const c of dg.cuts) {
