@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, GraphError, type Dim } from '../graph/index.js';
-import { analyzeGroups, groupWidth } from '../prune/index.js';
+import { analyzeGroups, groupWidth, type GroupKind } from '../prune/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
 /** What inspect() returns and `whittle inspect --json` prints. */
@@ -24,7 +24,7 @@ export interface ModelReport {
   /** The input shape the MACs were counted at (batch 1). */
   macsInput: number[] | null;
   /** Prunable channel groups (channels removed together) and what pruning leaves untouched, with why; null without shapes. */
-  groups: { name: string; channels: number; members: string[] }[] | null;
+  groups: { name: string; kind: GroupKind; channels: number; unitSize: number; members: string[] }[] | null;
   untouched: { node: string; reason: string }[] | null;
   /** The file's metadata_props: for whittle's outputs `whittle.preprocess` and `whittle.labels`, what feeding the model takes. */
   metadata: Record<string, string>;
@@ -71,7 +71,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   let untouched: ModelReport['untouched'] = null;
   if (macs !== null) {
     const dg = analyzeGroups(g);
-    groups = dg.groups.map((grp) => ({ name: grp.name, channels: groupWidth(grp), members: [...grp.members] }));
+    groups = dg.groups.map((grp) => ({ name: grp.name, kind: grp.kind, channels: groupWidth(grp), unitSize: grp.unitSize, members: [...grp.members] }));
     untouched = dg.untouched.map((u) => ({ ...u }));
   }
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');

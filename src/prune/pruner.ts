@@ -6,7 +6,7 @@ import { buildDependencyGraph } from './build-dependency-graph.js';
 import { CostModel, type Metric } from './cost-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
 import { allocate, allocateWidths, checkGroupNames } from './allocate.js';
-import { groupWidth } from './group.js';
+import { groupWidth, type GroupKind } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
 import { cuttable } from './untie.js';
 import type { AttentionMode } from './attention.js';
@@ -56,8 +56,8 @@ export type PruneOptions = PruneTarget & {
   minWidths?: Readonly<Record<string, number>>;
 };
 
-/** One group in the result: kept and total channels (units), and every node the removal touched. */
-export type GroupReport = { name: string; kept: number; total: number; members: string[] };
+/** One group in the result: its kind, kept and total units (heads for a head group, of `unitSize` channels each), and every node the removal touched. */
+export type GroupReport = { name: string; kind: GroupKind; kept: number; total: number; unitSize: number; members: string[] };
 
 export type PruneResult = {
   /** The pruned graph (new tensors; the input graph is unchanged). */
@@ -183,7 +183,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     for (let i = 0; i < s.size; i++) if (!survives(s.base + i)) gone.push(i);
     if (gone.length) removed[s.node] = gone;
   }
-  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kept: alloc.keptCounts[i]!, total: groupWidth(gr), members: [...gr.members] }));
+  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kind: gr.kind, kept: alloc.keptCounts[i]!, total: groupWidth(gr), unitSize: gr.unitSize, members: [...gr.members] }));
   return {
     graph: pruned,
     params,

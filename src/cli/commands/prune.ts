@@ -30,7 +30,7 @@ export function registerPrune(p: Command): void {
           console.log(JSON.stringify(summary));
         } else {
           console.log(`wrote ${out}: ${r.metric} ${r.metric === 'params' ? `${r.params.before} -> ${r.params.after}` : `${r.macs.before} -> ${r.macs.after}`} (ratio ${r.achievedRatio.toFixed(4)}, ${options.ratio !== undefined ? `target ${options.ratio}` : `the widths of ${String(options.widthsOf)}`})`);
-          for (const grp of r.groups) console.log(`  ${grp.name.padEnd(28)} ${String(grp.kept).padStart(5)} / ${grp.total} channels`);
+          for (const grp of r.groups) console.log(`  ${grp.name.padEnd(28)} ${String(grp.kept).padStart(5)} / ${grp.total} ${grp.kind}${grp.unitSize > 1 ? ` x ${grp.unitSize}` : ''}`);
           for (const u of r.untouched) console.log(`  untouched ${u.node}: ${u.reason}`);
           if (r.untied.length) console.log(`  untied ${r.untied.length} initializer${r.untied.length > 1 ? 's' : ''} that layers with different channels shared (the exporter stored equal tensors once; each layer now has its own): ${r.untied.slice(0, 3).map((n) => `'${n}'`).join(', ')}${r.untied.length > 3 ? ', ...' : ''}`);
         }
