@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, GraphError, type Dim } from '../graph/index.js';
-import { analyzeGroups, groupWidth, type GroupKind } from '../prune/index.js';
+import { analyzeGroups, groupWidth, groupWidths, type GroupKind } from '../prune/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
 /** What inspect() returns and `whittle inspect --json` prints. */
@@ -26,9 +26,10 @@ export interface ModelReport {
   /**
    * Prunable groups (units removed together) and what pruning leaves untouched, with why; null without shapes. `kind`
    * says what the units are (channels, heads, head-dims, mlp, embedding, hidden), `widths` the group's size as inspect
-   * prints it (`[32]`; heads x dims for heads), `channels` its positions on the channel axis.
+   * prints it (`[32]`; heads x dims for attention, `[4, 16]`), `channels` its units (whole heads for `heads`, one
+   * dimension in every head for `head-dims`), `unitSize` the channels of one unit in each projection (D, H, else 1).
    */
-  groups: { name: string; kind: GroupKind; widths: number[]; channels: number; members: string[] }[] | null;
+  groups: { name: string; kind: GroupKind; widths: number[]; channels: number; unitSize: number; members: string[] }[] | null;
   untouched: { node: string; reason: string }[] | null;
   /** The file's metadata_props: for whittle's outputs `whittle.preprocess` and `whittle.labels`, what feeding the model takes. */
   metadata: Record<string, string>;
@@ -75,7 +76,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   let untouched: ModelReport['untouched'] = null;
   if (macs !== null) {
     const dg = analyzeGroups(g);
-    groups = dg.groups.map((grp) => ({ name: grp.name, kind: grp.kind, widths: [groupWidth(grp)], channels: groupWidth(grp), members: [...grp.members] }));
+    groups = dg.groups.map((grp) => ({ name: grp.name, kind: grp.kind, widths: groupWidths({ kind: grp.kind, unitSize: grp.unitSize, width: groupWidth(grp) }), channels: groupWidth(grp), unitSize: grp.unitSize, members: [...grp.members] }));
     untouched = dg.untouched.map((u) => ({ ...u }));
   }
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');

@@ -40,13 +40,15 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
   if (o.ratio !== undefined && o.widthsOf !== undefined) throw new ConfigError('widthsOf', 'cannot be combined with ratio', 'give either the ratio to solve for or the model whose widths to keep');
   const batches = o.criterion === 'taylor' || o.criterion === 'activation' ? await dataBatches(model, o) : undefined;
   const r = asWidthsOf(() => pruneGraph(model, {
-    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, o.ignore ?? []) } : { ratio: o.ratio! }),
+    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, { ignore: o.ignore ?? [], ...(o.attention ? { attention: o.attention } : {}), pruneEmbedding: o.pruneEmbedding === 'on' }) } : { ratio: o.ratio! }),
     metric: o.metric,
     criterion: o.criterion,
     global: o.uniform !== true,
     roundTo: o.roundTo,
     minChannels: o.minChannels,
     ignore: o.ignore ?? [],
+    ...(o.attention ? { attention: o.attention } : {}),
+    pruneEmbedding: o.pruneEmbedding === 'on',
     reduction: o.reduction,
     seed: o.seed,
     ...(batches ? { batches } : {}),

@@ -3,7 +3,7 @@ import type { CompressEvent } from './events.js';
 import { CRITERIA } from '../prune/index.js';
 import { VIEWS } from '../distill/views.js';
 import { apiOnly, choice, flag, int, num, numList, optional, placed, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
+import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, transformerOptions, type LrDefaults } from './common.js';
 
 /** compress's peak learning rate when `lr` is not given. */
 export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
@@ -38,6 +38,7 @@ export const compressSpec = {
   allocation: placed('pruning', withDefault(choice("how a step's ratio is spread over the layers: global (one importance threshold over all channel groups) or uniform (the same fraction of every group)", ['global', 'uniform'] as const), 'uniform')),
   uniformOf: placed('pruning', withDefault(choice("uniform allocation over several steps: the same fraction of each step's current widths (current), or of the first student's (first), so that rounding (roundTo) does not pile up on a few layers over the steps", ['current', 'first'] as const), 'current')),
   ignore: placed('pruning', optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' }))),
+  ...transformerOptions,
   roundTo: placed('pruning', withDefault(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>' }), 1)),
   fadeEpochs: placed('pruning', optional(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>', defaultText: '1 when every step trains at least 2 epochs, else 0' }))),
   widthsOf: placed('pruning', optional(modelOption("the last step cuts to this model's channel widths (same architecture as the student: a progressive run's final student, or widths measured fast) instead of solving for its ratio, and earlier steps keep at least them; with --mode oneshot a baseline that differs from that run by its schedule alone"))),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CRITERIA } from '../prune/index.js';
 import type { Dataset } from '../data/index.js';
 import { choice, flag, int, num, optional, placed, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, modelOption, normalizationOptions } from './common.js';
+import { dataOption, datasetOptions, modelOption, normalizationOptions, transformerOptions } from './common.js';
 
 /** prune()'s options and `whittle prune`'s flags. */
 export const pruneSpec = {
@@ -15,6 +15,7 @@ export const pruneSpec = {
   roundTo: placed('pruning', withDefault(int('keep channel counts that are multiples of N', 1), 1)),
   minChannels: placed('pruning', withDefault(int('the fewest channels a group keeps', 1), 1)),
   ignore: placed('pruning', optional(textList('node names to leave untouched (comma-separated on the command line)', { arg: '<names>' }))),
+  ...transformerOptions,
   reduction: placed('pruning', withDefault(choice('how scores combine over a group: sum, mean or max', ['sum', 'mean', 'max'] as const), 'sum')),
   data: optional({
     ...dataOption,

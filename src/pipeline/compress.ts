@@ -11,7 +11,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, checkWidths, cuttable, prune, removedSlices } from '../prune/index.js';
-import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from './widths-of.js';
+import { analysisOf, asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from './widths-of.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
@@ -49,7 +49,7 @@ async function startRun(o: RankOptions): Promise<Started> {
   if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
   const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
   const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
-  if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
+  if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, analysisOf(config));
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
   await checkNewRunFolder(o.out);
   const models: [string | Graph, string, string][] = [[o.teacher, config.teacher, 'teacher'], ...(o.student !== undefined ? [[o.student, studentPath!, 'student'] as [Graph | string, string, string]] : [])];
@@ -72,7 +72,7 @@ async function startRun(o: RankOptions): Promise<Started> {
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
     const widths = config.widths;
     if (widths) {
-      asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
+      asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore, analysisOf(config)));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
     await makeFolder(o.out).catch((e: NodeJS.ErrnoException) => {
@@ -169,7 +169,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     }
     if (!steps.length) {
       // an exporter stores equal tensors once; layers cut differently need their own (and fade slices name them)
-      const u = cuttable(student, { ignore: c.ignore });
+      const u = cuttable(student, analysisOf(c));
       if (u.untied.length) {
         student.dispose();
         student = u.graph;
@@ -258,11 +258,11 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         const cutAt = Math.ceil(c.fadeEpochs);
         const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, ema: 0, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
         // hint adapters lose the input columns of their student values' cut channels, as does their optimizer state
-        const hintKept = hints ? keptChannelsAsPlanned(next, fade.kept, hints.studentValues, c.ignore) : [];
-        const state = cutOptimizerState(first.state!, next, fade.kept, c.ignore, hints ? hints.cutters(hintKept) : []);
+        const hintKept = hints ? keptChannelsAsPlanned(next, fade.kept, hints.studentValues, analysisOf(c)) : [];
+        const state = cutOptimizerState(first.state!, next, fade.kept, analysisOf(c), hints ? hints.cutters(hintKept) : []);
         disposeState(first.state);
         hints?.cut(hintKept);
-        const cut = cutAsPlanned(next, fade.kept, c.ignore);
+        const cut = cutAsPlanned(next, fade.kept, analysisOf(c));
         next.dispose();
         next = cut;
         if (first.stopped || cutAt >= epochs) {

@@ -24,6 +24,8 @@ export type RunConfig = {
   uniformOf: 'current' | 'first';
   /** Node names whose channels are never cut (the pruner's `ignore`). */
   ignore: string[]; roundTo: number;
+  /** Attention pruned by whole heads or by dims inside every head (null: heads, the flag not given); the embedding width pruned or kept. */
+  attention: 'heads' | 'dims' | null; pruneEmbedding: 'on' | 'off';
   /**
    * Channel widths by group name that the last step cuts to (null: solved for its ratio), earlier steps keeping at
    * least them; and the model they came from.
@@ -77,6 +79,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan,
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo,
+    attention: o.attention ?? null, pruneEmbedding: o.pruneEmbedding,
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
     fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
@@ -125,8 +128,8 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
   // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision'> = {
-    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32',
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'attention' | 'pruneEmbedding'> = {
+    allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32', attention: null, pruneEmbedding: 'on',
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

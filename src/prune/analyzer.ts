@@ -9,15 +9,18 @@ import type { GroupKind } from './group.js';
 export class Analyzer {
   readonly #noted = new Set<string>();
   readonly consumers: Map<string, Node[]>;
-  #producers: Map<string, Node> | undefined;
   readonly #macs: Map<string, number>;
+  readonly #producers: Map<string, Node>;
   /** Values made by Constant nodes. */
   readonly constNodes = new Set<string>();
+  /** Nodes of a matched pattern analysed as one (attention): what visiting each does instead of its op rule. */
+  readonly patterns = new Map<string, () => void>();
   /** Nodes of a matched channel normalisation that read every channel (their outputs get no map). */
   readonly stats = new Set<string>();
 
   constructor(readonly g: Graph, readonly dg: DependencyGraph) {
     this.consumers = g.consumers();
+    this.#producers = g.producers();
     const m = countMacs(g);
     this.#macs = m.byNode;
     this.dg.macsTotal = m.total;
@@ -46,11 +49,6 @@ export class Analyzer {
     }
   }
 
-  /** The node that makes value `v` (undefined for inputs and initializers). */
-  producer(v: string): Node | undefined {
-    return (this.#producers ??= this.g.producers()).get(v);
-  }
-
   dims(v: string | undefined): number[] | null {
     if (!v) return null;
     const init = this.g.initializers.get(v);
@@ -67,6 +65,55 @@ export class Analyzer {
     return !!v && (this.g.initializers.has(v) || this.constNodes.has(v));
   }
 
+  /**
+   * The entries of a shape operand: an int64 initializer, or a Concat (axis 0) of pieces where the computed ones
+   * (Shape-derived batch sizes) read as null; `locate` names the initializer input holding one entry (to rewrite it),
+   * or null when computed or read by more than this node.
+   */
+  shapeEntries(reader: Node, input: number): { values: (number | null)[]; locate: (at: number) => { node: string; input: number; at: number } | null } | null {
+    const v = reader.inputs[input];
+    if (!v) return null;
+    const own = this.ints(v);
+    if (own) return { values: own, locate: (at) => ({ node: reader.name, input, at }) };
+    const p = this.producer(v);
+    if (p?.opType !== 'Concat' || (this.consumers.get(v) ?? []).length !== 1) return null;
+    const values: (number | null)[] = [];
+    const where: { node: string; input: number; at: number }[] = [];
+    for (let k = 0; k < p.inputs.length; k++) {
+      const piece = p.inputs[k]!;
+      const len = this.dims(piece)?.[0] ?? (this.dims(piece)?.length === 0 ? 1 : null);
+      if (len === null || len === undefined) return null;
+      const vals = this.ints(piece);
+      for (let i = 0; i < len; i++) {
+        values.push(vals ? vals[i]! : null);
+        where.push({ node: p.name, input: k, at: i });
+      }
+    }
+    return { values, locate: (at) => (this.ints(p.inputs[where[at]!.input]) ? where[at]! : null) };
+  }
+
+  /** The node that makes value `v` (undefined for inputs and initializers). */
+  producer(v: string | undefined): Node | undefined {
+    return v ? this.#producers.get(v) : undefined;
+  }
+
+  /**
+   * The initializer a value is (or broadcasts without changing any of its axes longer than 1, by Expand), with its
+   * axes aligned to the value's; null otherwise.
+   */
+  constOrigin(v: string): string | null {
+    if (this.isInit(v)) return v;
+    const p = this.producer(v);
+    if (p?.opType !== 'Expand') return null;
+    const init = this.constOrigin(p.inputs[0]!);
+    const d = init ? this.dims(p.inputs[0]) : null;
+    const shape = this.shapeEntries(p, 1);
+    const out = this.dims(v);
+    if (!init || !d || !shape || !out || d.length !== out.length) return null;
+    const off = out.length - shape.values.length;
+    return d.every((x, i) => x === 1 || i < off || shape.values[i - off] === 1) ? init : null;
+  }
+
   ints(v: string | undefined): number[] | null {
     const t = v ? this.g.initializers.get(v)?.tensor : undefined;
     return t ? t.toArray() : null;
@@ -80,7 +127,7 @@ export class Analyzer {
     return this.dg.maps[map]!;
   }
 
-  /** A channel map that no value holds (e.g. the gate rows of a recurrent layer's W). */
+  /** A channel map that no value holds (the gate rows of a recurrent layer's W; head and dimension counts of attention). */
   newMap(atoms: Int32Array): number {
     this.dg.maps.push(atoms);
     return this.dg.maps.length - 1;

@@ -19,7 +19,9 @@ export type Rewrite =
   /** A GRU/LSTM/RNN's hidden_size attribute follows its hidden units. */
   | { kind: 'hidden-size'; node: string; map: number }
   /** An optional input (a recurrent layer's zero initial state) is dropped: its default has the kept width. */
-  | { kind: 'drop-input'; node: string; map: number; index: number };
+  | { kind: 'drop-input'; node: string; map: number; index: number }
+  /** Entry `at` of the int64 initializer input `input` of `node` becomes `orig / len(map) * kept(map)`. */
+  | { kind: 'entry'; node: string; input: number; at: number; map: number };
 
 /**
  * A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul, GRU/LSTM/RNN): the roots of groups.
@@ -56,12 +58,16 @@ export class DependencyGraph {
   readonly rewrites: Rewrite[] = [];
   readonly macTerms: MacTerm[] = [];
   readonly untouched: Untouched[] = [];
+  /** Channel maps whose units are of a known kind (attention Q maps, embedding tables, the stream attention reads). */
+  readonly kindHints: { map: number; kind: GroupKind; unitSize: number }[] = [];
   /** Union-find parents over atoms; atom 0 is FROZEN and always its own root. */
   readonly parent: number[] = [FROZEN];
   /** Unit of each atom (-1 when frozen), and the groups, set by finalize(). */
   unitOf = new Int32Array(0);
   unitCount = 0;
   groups: Group[] = [];
+  /** Multi-head attentions recognised (pruned by heads or by dims). */
+  attentionCount = 0;
   /** Total MACs counted at the graph's input shape (thop convention). */
   macsTotal = 0;
 

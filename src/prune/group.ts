@@ -6,12 +6,16 @@
  * [conv1 (out-channels), bn (all four vectors), conv2 (in-channels)]; removing unit 1 cuts conv1.weight[1],
  * bn.*[1] and conv2.weight[:, 1].
  */
-/** What a group's units are: channels of convs and linears, attention heads or head dims, MLP or embedding widths, recurrent hidden units. */
+/**
+ * What a group's units are: output channels of convs (`channels`), whole attention heads (`heads`, a unit is D
+ * channels of each of Q, K and V), one dimension inside every head (`head-dims`, a unit is H channels), hidden units
+ * of an MLP (`mlp`), channels of a transformer's residual stream (`embedding`), recurrent hidden units (`hidden`).
+ */
 export type GroupKind = 'channels' | 'heads' | 'head-dims' | 'mlp' | 'embedding' | 'hidden';
 
 export interface Group {
   readonly index: number;
-  /** What its units are (a GRU/LSTM/RNN's hidden units: 'hidden'; a conv's or linear's output channels: 'channels'). */
+  /** What its units are (a GRU/LSTM/RNN's hidden units: 'hidden'; a head group's: whole heads; a conv's output channels: 'channels'). */
   readonly kind: GroupKind;
   /** The first source layer (Conv/Gemm/MatMul whose output channels the group removes). */
   readonly name: string;
@@ -23,11 +27,23 @@ export interface Group {
   readonly units: readonly number[];
   /** Channels of the group that may never be removed (counted in `kept` and `total`). */
   readonly frozen: number;
+  /** Channels of one unit in each coupled projection: D for `heads`, H for `head-dims`, else 1. */
+  readonly unitSize: number;
 }
 
 /** A group's channels: its prunable units plus the ones that may never be removed. */
 export function groupWidth(g: Group): number {
   return g.units.length + g.frozen;
+}
+
+/**
+ * A group's size as inspect prints it: its width, or for attention heads by dims (`[4, 16]`: 4 heads of 16 whether the
+ * units are the heads or the dims inside every head).
+ */
+export function groupWidths(g: Pick<Group, 'kind' | 'unitSize'> & { width: number }): number[] {
+  if (g.kind === 'heads') return [g.width, g.unitSize];
+  if (g.kind === 'head-dims') return [g.unitSize, g.width];
+  return [g.width];
 }
 
 /** A group's width as inspect prints it: the kind, then its widths (`channels 32`, `hidden 64`, `heads 4 x 16`). */

@@ -110,13 +110,43 @@ export function concat(an: Analyzer, n: Node): void {
   const ax0 = attrInt(n, 'axis', 0);
   const ax = ax0 < 0 ? ax0 + rank : ax0;
   const ins = n.inputs.filter((i) => i);
-  if (ax !== 1) return elementwiseSameShape(an, n, ins);
+  const chan = ins.map((i) => (an.mapOf(i) === undefined ? undefined : an.axisOf(i))).find((a) => a !== undefined);
+  if (chan !== undefined && chan !== 1 && ax !== chan) return concatTokens(an, n, ins, chan);
+  if (chan === undefined && (an.dims(n.outputs[0])?.length ?? 0) < 2) return; // shape arithmetic
+  const on = chan ?? 1;
+  if (ax !== on) return elementwiseSameShape(an, n, ins);
   const parts: Int32Array[] = [];
   for (const i of ins) {
     const m = an.mapOf(i);
-    parts.push(m === undefined ? frozenAtoms(an.dims(i)?.[1] ?? 0) : an.atoms(m));
+    if (m !== undefined && an.axisOf(i) !== on) return an.unknown(n, 'Concat of inputs with channels on different axes');
+    parts.push(m === undefined ? frozenAtoms(an.dims(i)?.[on] ?? 0) : an.atoms(m));
   }
-  an.setMap(n.outputs[0]!, concatAtoms(parts));
+  an.setMap(n.outputs[0]!, concatAtoms(parts), on);
+}
+
+/**
+ * Concat on a token axis of a channels-last stream: mapped inputs are coupled; a constant input (a class token, also
+ * broadcast by Expand) is cut along the channel axis with them.
+ */
+function concatTokens(an: Analyzer, n: Node, ins: string[], chan: number): void {
+  const rank = an.dims(n.outputs[0])!.length;
+  const maps: number[] = [];
+  const constants: string[] = [];
+  for (const i of ins) {
+    const m = an.mapOf(i);
+    if (m !== undefined) {
+      if (an.axisOf(i) !== chan) return an.unknown(n, `Concat of inputs with channels on different axes`);
+      maps.push(m);
+      continue;
+    }
+    const init = an.constOrigin(i);
+    const d = init ? an.dims(init) : null;
+    if (!init || !d || d.length !== rank || d[chan] !== an.dims(n.outputs[0])![chan]) return an.unknown(n, `Concat of '${i}', neither a mapped value nor a constant with the channels on axis ${chan}`);
+    constants.push(init);
+  }
+  for (const m of maps.slice(1)) an.unionMaps(maps[0]!, m);
+  for (const k of constants) an.cut(n, [{ init: k, axis: chan, role: 'constant' }], maps[0]!);
+  an.shareMap(n.outputs[0]!, maps[0]!, chan);
 }
 
 /** Concat on a non-channel axis: every input's channels line up with the output's. */
@@ -132,13 +162,14 @@ export function split(an: Analyzer, n: Node): void {
   const rank = an.dims(n.inputs[0])?.length ?? 0;
   const ax0 = attrInt(n, 'axis', 0);
   if (m === undefined) return an.unknown(n, 'Split of a value without channels');
-  if ((ax0 < 0 ? ax0 + rank : ax0) !== 1) return an.passThrough(n);
+  const chan = an.axisOf(n.inputs[0]!);
+  if ((ax0 < 0 ? ax0 + rank : ax0) !== chan) return an.passThrough(n);
   if (n.inputs[1] && !an.isInit(n.inputs[1])) return an.unknown(n, 'Split with computed sizes');
   let at = 0;
   const maps: number[] = [];
   for (const o of n.outputs) {
-    const size = an.dims(o)?.[1] ?? 0;
-    maps.push(an.setMap(o, sliceAtoms(an.atoms(m), at, at + size)));
+    const size = an.dims(o)?.[chan] ?? 0;
+    maps.push(an.setMap(o, sliceAtoms(an.atoms(m), at, at + size), chan));
     at += size;
   }
   an.dg.rewrites.push({ kind: 'split', node: n.name, maps });
@@ -191,17 +222,37 @@ export function reshape(an: Analyzer, n: Node): void {
   const t = an.dims(n.outputs[0]);
   const m = an.mapOf(n.inputs[0]);
   if (!s || !t || m === undefined) return an.unknown(n, 'Reshape of a value without channels');
+  const chan = an.axisOf(n.inputs[0]!);
+  const target = an.shapeEntries(n, 1);
+  if (!target) return an.unknown(n, 'Reshape with a computed shape');
+  if (target.values.length !== t.length) return an.unknown(n, 'Reshape with a target of unknown length');
+  const c = s[chan]!;
+  // The channel axis kept whole: channels last in and out with the same width (only the leading axes regroup),
+  // or the axes before it keep their product (symbols alike) and only those after it regroup.
+  let to = -1;
+  if (chan === s.length - 1 && t[t.length - 1] === c) to = t.length - 1;
+  else {
+    const full = an.g.valueInfo.get(n.inputs[0]!)?.shape;
+    const fullT = an.g.valueInfo.get(n.outputs[0]!)?.shape;
+    for (let k = 1; k < t.length && full && fullT; k++) if (t[k] === c && sameProduct(full.slice(0, chan), fullT.slice(0, k))) to = k;
+  }
+  if (to > 0 && c > 1) {
+    const entry = target.values[to];
+    if (entry === 0 && to !== chan) return an.unknown(n, 'Reshape copies the channel count from another axis');
+    if (entry !== -1 && entry !== 0) {
+      const at = target.locate(to);
+      if (!at || entry !== c) return an.unknown(n, 'Reshape whose channel entry is computed');
+      an.dg.rewrites.push({ kind: 'entry', ...at, map: m });
+    }
+    an.shareMap(n.outputs[0]!, m, to);
+    return;
+  }
   if (!an.isInit(n.inputs[1])) return an.unknown(n, 'Reshape with a computed shape');
-  const target = an.ints(n.inputs[1])!;
-  const ones = (xs: number[]): boolean => xs.every((x) => x === 1);
   const all = s.slice(1).reduce((p, q) => p * q, 1);
-  if (target.length !== t.length || s[0] !== t[0] || s.length < 2 || t.length < 2) return an.unknown(n, 'Reshape that moves the channel axis');
-  let out: Int32Array | null;
-  if (an.axisOf(n.inputs[0]!) === 1 && s[1] === t[1] && ones(s.slice(2)) && ones(t.slice(2))) out = an.atoms(m);
-  else if (t.length === 2 && t[1] === all) out = flattenedAtoms(an, n.inputs[0]!, s, m);
-  else out = null;
+  if (s[0] !== t[0] || s.length < 2 || t.length < 2) return an.unknown(n, 'Reshape that moves the channel axis');
+  const out = t.length === 2 && t[1] === all ? flattenedAtoms(an, n.inputs[0]!, s, m) : null;
   if (!out) {
-    const merged = mergeTrailing(an, n, target);
+    const merged = mergeTrailing(an, n, an.ints(n.inputs[1])!);
     if (!merged) return an.unknown(n, 'Reshape that mixes channels');
     const id = merged.shared ? merged.map : an.setMap(n.outputs[0]!, merged.atoms, merged.axis);
     if (merged.shared) an.shareMap(n.outputs[0]!, merged.map, merged.axis);
@@ -210,6 +261,13 @@ export function reshape(an: Analyzer, n: Node): void {
   }
   const id = an.setMap(n.outputs[0]!, out);
   an.dg.rewrites.push({ kind: 'reshape', node: n.name, map: id });
+}
+
+/** Products of two lists of dims are equal: numbers multiply, symbols (the batch) must appear alike. */
+function sameProduct(a: readonly (number | string)[], b: readonly (number | string)[]): boolean {
+  const num = (xs: readonly (number | string)[]): number => xs.reduce<number>((p, x) => (typeof x === 'number' ? p * x : p), 1);
+  const sym = (xs: readonly (number | string)[]): string => xs.filter((x) => typeof x === 'string').sort().join('*');
+  return num(a) === num(b) && sym(a) === sym(b);
 }
 
 /** Squeeze and Unsqueeze away from the batch (axis 0) and channel axes: the channel axis shifts by the axes before it. */
@@ -228,25 +286,6 @@ export function squeeze(an: Analyzer, n: Node): void {
   if (n.opType === 'Squeeze') to -= axes.filter((a) => a < chan).length;
   else for (const a of [...axes].sort((p, q) => p - q)) if (a <= to) to++;
   if (to < 1) return an.unknown(n, `${n.opType} moves the channel axis to the front`);
-  an.shareMap(n.outputs[0]!, m, to);
-}
-
-/**
- * Gather along an axis that is not the channel axis (a time step of a recurrent layer's output, whatever the
- * indices): the channels stay apart, their axis shifts by the rank the indices replace the gathered axis with.
- */
-export function gather(an: Analyzer, n: Node): void {
-  const [x, idx] = n.inputs;
-  const m = an.mapOf(x);
-  const rank = an.dims(x)?.length ?? 0;
-  const ir = an.dims(idx)?.length;
-  if (m === undefined || ir === undefined) return an.unknown(n, 'op Gather is not known to keep channels apart');
-  const a0 = attrInt(n, 'axis', 0);
-  const a = a0 < 0 ? a0 + rank : a0;
-  const chan = an.axisOf(x!);
-  if (a === chan) return an.unknown(n, 'Gather on the channel axis');
-  const to = a < chan ? chan + ir - 1 : chan;
-  if (to < 1) return an.unknown(n, 'Gather moves the channel axis to the front');
   an.shareMap(n.outputs[0]!, m, to);
 }
 

@@ -1,14 +1,8 @@
 import { Graph, GraphBuilder } from '../graph/index.js';
+import { vitTiny } from './vit.js';
+import type { ZooSpec } from './spec.js';
 
-/** Input shape [C, H, W] and class count shared by every zoo constructor. */
-export type ZooSpec = {
-  input: readonly [number, number, number];
-  classes: number;
-  /** Channel widths instead of the defaults (vgg-small: its 5 convs, default 32,32,64,64,128; resnets: the 3 stages, 16,32,64). */
-  widths?: readonly number[];
-  /** resnets only: the width of each BasicBlock's inner conv, in block order (default: its stage's width). */
-  blockWidths?: readonly number[];
-};
+export type { ZooSpec } from './spec.js';
 
 /** `w`, checked to be `count` whole numbers >= 1 (`key` names it in the error). */
 function checkWidths(arch: string, key: 'widths' | 'blockWidths', w: readonly number[], count: number): readonly number[] {
@@ -20,7 +14,7 @@ function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): rea
   return checkWidths(arch, 'widths', spec.widths ?? defaults, defaults.length);
 }
 
-export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56'] as const;
+export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56', 'vit-tiny'] as const;
 export type ZooArch = (typeof ZOO)[number];
 
 /** Two hidden layers of 256 and 128 units on the flattened input. */
@@ -125,5 +119,6 @@ export function buildZooGraph(arch: ZooArch, spec: ZooSpec): Graph {
     case 'mobilenetv2-small': return mobilenetv2Small(spec);
     case 'resnet20': return resnet('resnet20', spec, widthsOf('resnet20', spec, [16, 32, 64]), 3);
     case 'resnet56': return resnet('resnet56', spec, widthsOf('resnet56', spec, [16, 32, 64]), 9);
+    case 'vit-tiny': return vitTiny(spec);
   }
 }

@@ -24,7 +24,7 @@ function printText(r: ModelReport): void {
   console.log(`params   ${fmtInt(r.params)}${r.buffers ? ` (+ ${fmtInt(r.buffers)} BatchNorm running statistics, not counted)` : ''}`);
   if (r.macs !== null) console.log(`MACs     ${fmtInt(r.macs)} per sample at ${r.macsInput?.join('x') ?? '?'} (Conv, ConvTranspose, Gemm, MatMul, RNN/GRU/LSTM; 1 multiply-add = 1 MAC)`);
   if (r.groups) console.log(`groups   ${r.groups.length} prunable groups${kindCounts(r.groups)}`);
-  for (const grp of r.groups ?? []) console.log(`  ${grp.name.padEnd(30)} ${formatWidth(grp.kind, grp.widths).padEnd(14)} ${grp.members.length} nodes: ${grp.members.slice(0, 6).join(', ')}${grp.members.length > 6 ? ', ...' : ''}`);
+  for (const grp of r.groups ?? []) console.log(`  ${grp.name.padEnd(30)} ${formatWidth(grp.kind, grp.widths).padEnd(16)} ${grp.members.length} nodes: ${grp.members.slice(0, 6).join(', ')}${grp.members.length > 6 ? ', ...' : ''}`);
   for (const u of r.untouched ?? []) console.log(`  untouched ${u.node}: ${u.reason}`);
   for (const [k, v] of Object.entries(r.metadata)) console.log(`metadata ${k} = ${v.length > 120 ? `${v.slice(0, 117)}...` : v}`);
   for (const n of r.notes) console.log(`note     ${n}`);
