@@ -21,7 +21,7 @@ const err = (fn: () => unknown): ConfigError => {
 
 test('checkOptions fills defaults, and rejects unknown keys and bad values naming the option', () => {
   assert.deepEqual(checkOptions(pruneSpec, { ratio: 0.5 }, apiNaming), {
-    ratio: 0.5, metric: 'params', criterion: 'l1', roundTo: 1, minChannels: 1, pruneEmbedding: 'on', reduction: 'sum', batches: 8, batchSize: 64, seed: 0,
+    ratio: 0.5, metric: 'params', criterion: 'l1', roundTo: 1, minChannels: 1, pruneEmbedding: 'on', reduction: 'sum', batches: 8, calibrationBatches: 8, batchSize: 64, seed: 0,
   });
   const cases: [Record<string, unknown>, string, RegExp][] = [
     [{ ratio: 0.5, ratoi: 1 }, 'ratoi', /unknown option/],
