@@ -66,7 +66,7 @@ export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, Valu
 const atBatch1 = new WeakMap<Graph, Map<string, readonly number[]>>();
 
 /** A value's shape at batch 1 (as measured, else symbols read as 1). */
-function shape1(g: Graph, name: string): number[] {
+export function shapeAtBatch1(g: Graph, name: string): number[] {
   const measured = atBatch1.get(g)?.get(name);
   if (measured) return [...measured];
   const v = g.valueInfo.get(name);
@@ -86,18 +86,18 @@ export function countMacs(g: Graph): { total: number; byNode: Map<string, number
   for (const n of g.nodes) {
     let macs = 0;
     if (n.opType === 'Conv') {
-      const w = shape1(g, n.inputs[1]!);
-      macs = prod(shape1(g, n.outputs[0]!)) * prod(w.slice(1));
+      const w = shapeAtBatch1(g, n.inputs[1]!);
+      macs = prod(shapeAtBatch1(g, n.outputs[0]!)) * prod(w.slice(1));
     } else if (n.opType === 'ConvTranspose') {
-      const w = shape1(g, n.inputs[1]!);
-      macs = prod(shape1(g, n.inputs[0]!)) * prod(w.slice(1));
+      const w = shapeAtBatch1(g, n.inputs[1]!);
+      macs = prod(shapeAtBatch1(g, n.inputs[0]!)) * prod(w.slice(1));
     } else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
-      const a = shape1(g, n.inputs[0]!);
+      const a = shapeAtBatch1(g, n.inputs[0]!);
       const transA = n.opType === 'Gemm' && n.attrs['transA']?.kind === 'int' && n.attrs['transA'].value === 1;
       const k = transA ? a[0]! : a[a.length - 1]!;
-      macs = prod(shape1(g, n.outputs[0]!)) * k;
+      macs = prod(shapeAtBatch1(g, n.outputs[0]!)) * k;
     } else if (n.opType === 'RNN' || n.opType === 'GRU' || n.opType === 'LSTM') {
-      macs = recurrentMacs(n, shape1(g, n.inputs[0]!), shape1(g, n.inputs[1]!));
+      macs = recurrentMacs(n, shapeAtBatch1(g, n.inputs[0]!), shapeAtBatch1(g, n.inputs[1]!));
     }
     if (macs) byNode.set(n.name, macs);
   }

@@ -1,5 +1,5 @@
 import { attrInts, type Graph, type Node } from '../graph/index.js';
-import { countMacs } from '../exec/index.js';
+import { countMacs, shapeAtBatch1 } from '../exec/index.js';
 import type { Cut } from './layer-pruners.js';
 import { FROZEN, frozenAtoms, sourceAtoms } from './index-mapping.js';
 import type { DependencyGraph } from './dependency-graph.js';
@@ -206,12 +206,23 @@ export class Analyzer {
     for (let i = 0; i < ax.length; i++) this.dg.union(ax[i]!, ay[i]!);
   }
 
+  /**
+   * The axis of `v` that holds the batch: where the inputs' batch symbol is in its shape (a tokens-first [T, N, E]: 1;
+   * 0 when no axis has it), or -1 when that axis folds the batch with another (T·N tokens into a Gemm).
+   */
+  batchAxis(v: string): number {
+    const sym = this.g.inputs[0]?.shape?.[0];
+    const at = typeof sym === 'string' ? this.g.valueInfo.get(v)?.shape?.indexOf(sym) ?? -1 : -1;
+    if (at < 0) return 0;
+    return shapeAtBatch1(this.g, v)[at] === 1 ? at : -1;
+  }
+
   /** New atoms for the `size` output channels of `n` (its first output's, on `axis`, unless `o.value` names another). */
   newSource(n: Node, size: number, axis = 1, o: { kind?: GroupKind; value?: string; batchAxis?: number } = {}): number {
     const base = this.dg.parent.length;
     for (let i = 0; i < size; i++) this.dg.parent.push(base + i);
     const value = o.value ?? n.outputs[0]!;
-    this.dg.sources.push({ node: n.name, value, base, size, kind: o.kind ?? 'channels', batchAxis: o.batchAxis ?? 0 });
+    this.dg.sources.push({ node: n.name, value, base, size, kind: o.kind ?? 'channels', batchAxis: o.batchAxis ?? this.batchAxis(value) });
     return this.setMap(value, sourceAtoms(base, size), axis);
   }
 

@@ -26,7 +26,7 @@ export type Rewrite =
 /**
  * A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul, GRU/LSTM/RNN): the roots of groups.
  * `value` holds the channels (on the value's channel axis); its batch is on `batchAxis` (0 unless, as in a recurrent
- * layer's Y [T, directions, N, H], the time axis comes first).
+ * layer's Y [T, directions, N, H], the time axis comes first; -1 where one axis folds the batch with the tokens).
  */
 export type Source = { node: string; value: string; base: number; size: number; kind: GroupKind; batchAxis: number };
 

@@ -175,8 +175,10 @@ const taylor: Importance = (dg, o) => {
           const grad = p.grad;
           if (!grad) return;
           const b = probed.probes[i]!.shape.indexOf(-1);
-          const first = b === 0 ? grad : permute(grad, [b, ...grad.shape.map((_, k) => k).filter((k) => k !== b)]);
-          const v = mean(abs(reshape(first, [grad.shape[b]!, -1])), 0).toArray();
+          // a value whose batch is folded with its tokens has a probe shared by the batch: |its gradient| / N
+          const v = b < 0
+            ? abs(reshape(grad, [-1])).toArray().map((e: number) => e / x.shape[0]!)
+            : mean(abs(reshape(b === 0 ? grad : permute(grad, [b, ...grad.shape.map((_, k) => k).filter((k) => k !== b)]), [grad.shape[b]!, -1])), 0).toArray();
           const a = acc[i]!;
           for (let k = 0; k < a.length; k++) a[k]! += v[k]!;
           grad.dispose();
@@ -194,7 +196,7 @@ const taylor: Importance = (dg, o) => {
 /**
  * The graph with each named value multiplied by a ones probe input of its channels (size 1 on every other axis but the
  * batch; the channels are on `axis`, 1 unless a Transpose moved them; the batch on `batchAxis`, -1 in the probe's
- * shape). Shares the original's tensors: never dispose it.
+ * shape; no batch axis when `batchAxis` is -1, the batch folded with tokens). Shares the original's tensors: never dispose it.
  */
 function probeGraph(g: Graph, values: readonly { value: string; axis: number; batchAxis: number }[]): { graph: Graph; probes: { name: string; shape: number[] }[] } {
   const probes: { name: string; shape: number[] }[] = [];
