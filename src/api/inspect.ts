@@ -26,8 +26,9 @@ export interface ModelReport {
   /**
    * Prunable groups (units removed together) and what pruning leaves untouched, with why; null without shapes. `kind`
    * says what the units are (channels, heads, head-dims, mlp, embedding, hidden), `widths` the group's size as inspect
-   * prints it (`[32]`; heads x dims for attention, `[4, 16]`), `channels` its units (whole heads for `heads`, one
-   * dimension in every head for `head-dims`), `unitSize` the channels of one unit in each projection (D, H, else 1).
+   * prints it (`[32]`; units x unitSize for attention: `[4, 16]` heads of 16 dims, `[16, 4]` dims in 4 heads),
+   * `channels` its units (whole heads for `heads`, one dimension in every head for `head-dims`), `unitSize` the
+   * channels of one unit in each projection (D, H, else 1).
    */
   groups: { name: string; kind: GroupKind; widths: number[]; channels: number; unitSize: number; members: string[] }[] | null;
   untouched: { node: string; reason: string }[] | null;
@@ -76,7 +77,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   let untouched: ModelReport['untouched'] = null;
   if (macs !== null) {
     const dg = analyzeGroups(g);
-    groups = dg.groups.map((grp) => ({ name: grp.name, kind: grp.kind, widths: groupWidths({ kind: grp.kind, unitSize: grp.unitSize, width: groupWidth(grp) }), channels: groupWidth(grp), unitSize: grp.unitSize, members: [...grp.members] }));
+    groups = dg.groups.map((grp) => ({ name: grp.name, kind: grp.kind, widths: groupWidths({ unitSize: grp.unitSize, width: groupWidth(grp) }), channels: groupWidth(grp), unitSize: grp.unitSize, members: [...grp.members] }));
     untouched = dg.untouched.map((u) => ({ ...u }));
   }
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');

@@ -120,6 +120,9 @@ function matchAt(an: Analyzer, softmax: Node): Attention | string {
     const E = q.heads * q.dim;
     if (!t || x !== s.length - 2 || d !== s.length - 1 || out[out.length - 1] !== E) return 'heads not merged back into the last axis';
     nodes.add(u.name);
+    const outs = new Set(an.g.outputs.map((o) => o.name));
+    const seen = an.g.nodes.filter((nd) => nodes.has(nd.name) && nd !== u && nd.outputs.some((o) => outs.has(o)));
+    if (seen.length) return `'${seen[0]!.outputs[0]!}' inside it is a network output`;
     return { q: q.split, k: k.split, v: vv.split, heads: q.heads, dim: q.dim, scores, context: attn, merge: u, mergeTarget: t.values, tables, nodes };
   }
 }

@@ -37,16 +37,14 @@ export function groupWidth(g: Group): number {
 }
 
 /**
- * A group's size as inspect prints it: its width, or for attention heads by dims (`[4, 16]`: 4 heads of 16 whether the
- * units are the heads or the dims inside every head).
+ * A group's size as inspect prints it: its units, then the channels of one unit where that is more than one
+ * (`[4, 16]`: 4 heads of 16 dims; `[16, 4]`: 16 dims in each of 4 heads).
  */
-export function groupWidths(g: Pick<Group, 'kind' | 'unitSize'> & { width: number }): number[] {
-  if (g.kind === 'heads') return [g.width, g.unitSize];
-  if (g.kind === 'head-dims') return [g.unitSize, g.width];
-  return [g.width];
+export function groupWidths(g: Pick<Group, 'unitSize'> & { width: number }): number[] {
+  return g.unitSize > 1 ? [g.width, g.unitSize] : [g.width];
 }
 
-/** A group's width as inspect prints it: the kind, then its widths (`channels 32`, `hidden 64`, `heads 4 x 16`). */
+/** A group's width as inspect prints it: the kind, then its widths (`channels 32`, `hidden 64`, `heads 4 x 16`, `head-dims 16 x 4`). */
 export function formatWidth(kind: GroupKind, widths: readonly number[]): string {
   return `${kind} ${widths.join(' x ')}`;
 }
