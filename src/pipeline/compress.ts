@@ -204,7 +204,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         });
         // the drop the cut alone causes, before training wins it back (the report draws both)
         const cutVal = await evaluateShared(r.graph, ds, 'val', c.device, par);
-        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy };
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kind: g.kind, kept: g.kept, total: g.total })), cutValAccuracy: cutVal.accuracy };
         if (c.fadeEpochs > 0 && epochs > 0) {
           fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
           r.graph.dispose();

@@ -20,7 +20,8 @@ export type StepReport = {
   seconds: number;
   imagesPerSec: number;
   epochs: EpochRow[];
-  groups: { name: string; kept: number; total: number }[];
+  /** Kept and total units per pruned group; `kind` what they are (channels, hidden, heads...; absent in reports written before kinds). */
+  groups: { name: string; kind?: string; kept: number; total: number }[];
   stopped?: string;
   /** BatchNorms re-inserted after bare convs for this step's training (folded back before saving). */
   batchNormInserted?: number;

@@ -24,7 +24,10 @@ test('compress on an npy: sequence dataset cuts a GRU classifier to 0.5 x 0.5 of
     epochsPerStep: 3, augment: 'off', valSize: 40, batchSize: 32, threads: 1, precision: 'fp32', mean: [0], std: [1],
   });
   assert.ok(report.teacher.testAccuracy >= 0.85, `the teacher was trained: ${report.teacher.testAccuracy}`);
-  for (const s of report.steps) assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `step ${s.step}: ${s.achievedRatio}`);
+  for (const s of report.steps) {
+    assert.ok(Math.abs(s.achievedRatio - 0.5) <= 0.005, `step ${s.step}: ${s.achievedRatio}`);
+    assert.deepEqual(s.groups.map((g) => g.kind), ['channels', 'hidden'], 'report.json names each group\'s kind');
+  }
   assert.ok(Math.abs(report.final.macsRatio - 0.25) <= 0.0075, `final MACs ratio ${report.final.macsRatio}`);
   assert.ok(report.final.testAccuracy >= 0.5, `the student is far above chance (0.25): ${report.final.testAccuracy}`);
 
