@@ -45,7 +45,6 @@ export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, Valu
   const first = g.inputs[0]?.shape?.[0];
   const sym = typeof first === 'string' ? first : 'N';
   g.valueInfo.clear();
-  atBatch1.set(g, new Map([...one].map(([name, a]) => [name, a.shape])));
   for (const i of g.inputs) {
     const s = concrete(g, given, fixed ?? 1)[i.name]!;
     g.valueInfo.set(i.name, { name: i.name, dtype: i.dtype, shape: [fixed ?? sym, ...s.slice(1)] });
@@ -54,22 +53,19 @@ export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, Valu
   for (const [name, a] of one) {
     const b = two.get(name)!;
     const shape: Dim[] = a.shape.map((d, k) => (b.shape[k] !== d ? sym : d));
-    g.valueInfo.set(name, { name, dtype: a.dtype, shape });
+    const folded = shape.some((d, k) => typeof d === 'string' && a.shape[k] !== 1);
+    g.valueInfo.set(name, { name, dtype: a.dtype, shape, ...(folded ? { atBatch1: a.shape } : {}) });
   }
   return g.valueInfo;
 }
 
 /**
- * Each graph's value shapes at batch 1 as inferShapes measured them: a dim that grows with the batch but is not the
- * batch itself (N·H heads folded by attention, T·N tokens) has the symbol in valueInfo and its true size here.
+ * A value's shape at batch 1: as inferShapes measured it where a dim grows with the batch but is not the batch itself
+ * (N·H heads folded by attention, T·N tokens; kept in the valueInfo, so clones keep it too), else symbols read as 1.
  */
-const atBatch1 = new WeakMap<Graph, Map<string, readonly number[]>>();
-
-/** A value's shape at batch 1 (as measured, else symbols read as 1). */
 export function shapeAtBatch1(g: Graph, name: string): number[] {
-  const measured = atBatch1.get(g)?.get(name);
-  if (measured) return [...measured];
   const v = g.valueInfo.get(name);
+  if (v?.atBatch1) return [...v.atBatch1];
   if (!v?.shape) throw new GraphError(`no shape for '${name}'; run inferShapes first`);
   return v.shape.map((d) => (typeof d === 'number' ? d : 1));
 }
