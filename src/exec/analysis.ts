@@ -68,6 +68,16 @@ const atBatch1 = new WeakMap<Graph, Map<string, readonly number[]>>();
 /** A value's shape at batch 1 (as measured, else symbols read as 1). */
 function shape1(g: Graph, name: string): number[] {
   const measured = atBatch1.get(g)?.get(name);
+  if (!measured && !atBatch1.has(g) && !g.initializers.has(name)) {
+    // valueInfo that came with the graph (a clone's, a file's): measure once, else read symbols as 1
+    try {
+      inferShapes(g);
+      return shape1(g, name);
+    } catch (e) {
+      if (!(e instanceof GraphError)) throw e;
+      atBatch1.set(g, new Map());
+    }
+  }
   if (measured) return [...measured];
   const v = g.valueInfo.get(name);
   if (!v?.shape) throw new GraphError(`no shape for '${name}'; run inferShapes first`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseNpy } from '../../src/data/npy.js';
 import { loadOnnx, toOnnxBytes } from '../../src/onnx/index.js';
-import { runGraph } from '../../src/exec/index.js';
+import { inferShapes, runGraph } from '../../src/exec/index.js';
 import { tensor, tidy, type Tensor } from '../../src/tensor/index.js';
 import type { Graph } from '../../src/graph/index.js';
 import { ConfigError } from '../../src/errors.js';
@@ -134,6 +134,24 @@ test('attention asked of a model without it: a ConfigError on attention', () => 
   try {
     assert.throws(() => prune(g, { ratio: 0.5, attention: 'heads' }), (e: unknown) => e instanceof ConfigError && e.path === 'attention' && /no multi-head attention/.test(e.message));
   } finally {
+    g.dispose();
+  }
+});
+
+test('a clone that carries its valueInfo counts the attention products at their batch-1 size (the MACs compress solves for)', () => {
+  const g = loadOnnx(join(wild, 'vit-op13-fixed', 'model.onnx'));
+  inferShapes(g);
+  const c = g.clone();
+  try {
+    const r = prune(c, { ratio: 0.25, metric: 'macs', attention: 'dims' });
+    try {
+      assert.equal(r.macs.before, 1_704_384);
+      assert.ok(Math.abs(r.achievedRatio - 0.25) <= 0.0025, String(r.achievedRatio));
+    } finally {
+      r.graph.dispose();
+    }
+  } finally {
+    c.dispose();
     g.dispose();
   }
 });
