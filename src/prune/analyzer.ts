@@ -76,6 +76,12 @@ export class Analyzer {
     const own = this.ints(v);
     if (own) return { values: own, locate: (at) => ({ node: reader.name, input, at }) };
     const p = this.producer(v);
+    // torch's expand(-1, ...) exports Where(shape == -1, 1, shape): where the condition is constant the entry is known
+    if (p?.opType === 'Where') {
+      const [cond, a, b] = [this.ints(p.inputs[0]), this.ints(p.inputs[1]), this.ints(p.inputs[2])];
+      if (!cond || !a || a.length !== cond.length) return null;
+      return { values: cond.map((c, i) => (c ? a[i]! : b ? b[i]! : null)), locate: () => null };
+    }
     if (p?.opType !== 'Concat' || (this.consumers.get(v) ?? []).length !== 1) return null;
     const values: (number | null)[] = [];
     const where: { node: string; input: number; at: number }[] = [];

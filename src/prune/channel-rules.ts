@@ -31,6 +31,8 @@ export function visit(an: Analyzer, n: Node): void {
     for (const o of n.outputs) if (o) an.constNodes.add(o);
     return;
   }
+  // shape arithmetic (Shape → Gather → Unsqueeze → Concat → Where ...): no channels in, none out
+  if (n.inputs.every((i) => !i || an.mapOf(i) === undefined) && n.outputs.every((o) => !o || (an.dims(o)?.length ?? 0) < 2)) return;
   const moved = n.inputs.find((i) => i && an.mapOf(i) !== undefined && an.axisOf(i) !== 1);
   if (moved && !AXIS_AWARE.has(op) && !UNARY.has(op) && !ELEMENTWISE.has(op) && !REDUCE.has(op)) {
     return an.unknown(n, `${op} on a value whose channels are on axis ${an.axisOf(moved)}, not 1`);
