@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, GraphError, type Dim } from '../graph/index.js';
-import { analyzeGroups, groupWidth } from '../prune/index.js';
+import { analyzeGroups, groupWidth, groupWidths, type GroupKind } from '../prune/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
 /** What inspect() returns and `whittle inspect --json` prints. */
@@ -23,8 +23,14 @@ export interface ModelReport {
   macs: number | null;
   /** The input shape the MACs were counted at (batch 1). */
   macsInput: number[] | null;
-  /** Prunable channel groups (channels removed together) and what pruning leaves untouched, with why; null without shapes. */
-  groups: { name: string; channels: number; members: string[] }[] | null;
+  /**
+   * Prunable groups (units removed together) and what pruning leaves untouched, with why; null without shapes. `kind`
+   * says what the units are (channels, heads, head-dims, mlp, embedding, hidden), `widths` the group's size as inspect
+   * prints it (`[32]`; units x unitSize for attention: `[4, 16]` heads of 16 dims, `[16, 4]` dims in 4 heads),
+   * `channels` its units (whole heads for `heads`, one dimension in every head for `head-dims`), `unitSize` the
+   * channels of one unit in each projection (D, H, else 1).
+   */
+  groups: { name: string; kind: GroupKind; widths: number[]; channels: number; unitSize: number; members: string[] }[] | null;
   untouched: { node: string; reason: string }[] | null;
   /** The file's metadata_props: for whittle's outputs `whittle.preprocess` and `whittle.labels`, what feeding the model takes. */
   metadata: Record<string, string>;
@@ -71,7 +77,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
   let untouched: ModelReport['untouched'] = null;
   if (macs !== null) {
     const dg = analyzeGroups(g);
-    groups = dg.groups.map((grp) => ({ name: grp.name, channels: groupWidth(grp), members: [...grp.members] }));
+    groups = dg.groups.map((grp) => ({ name: grp.name, kind: grp.kind, widths: groupWidths({ unitSize: grp.unitSize, width: groupWidth(grp) }), channels: groupWidth(grp), unitSize: grp.unitSize, members: [...grp.members] }));
     untouched = dg.untouched.map((u) => ({ ...u }));
   }
   const producer = [g.metadata['producer_name'], g.metadata['producer_version']].filter((s) => s).join(' ');

@@ -19,13 +19,13 @@ export type PruneOutcome = Pick<PruneResult, 'params' | 'macs' | 'achievedRatio'
   latency?: { runtime: string; beforeMs: number; requestedMs: number; measuredMs: number };
 };
 
-/** A few training batches for the taylor criterion, from a dataset spec or an open Dataset. */
-async function taylorBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
-  if (o.data === undefined) throw new ConfigError('criterion', 'taylor needs data: add data (--data SPEC, e.g. mnist)');
+/** A few training batches for the taylor or activation criterion, from a dataset spec or an open Dataset. */
+async function dataBatches(g: Graph, o: CheckedPruneOptions): Promise<() => Iterable<Batch>> {
+  if (o.data === undefined) throw new ConfigError('criterion', `${o.criterion} needs data: add data (--data SPEC, e.g. mnist)`);
   const ds = await openFor(g, o.data, datasetOptions({ seed: o.seed, imageSize: o.imageSize, channels: o.channels }), o);
   checkModelFits(g, ds);
   const loader = BatchLoader.of(ds, 'train', { batchSize: o.batchSize, seed: o.seed, augment: null });
-  const n = Math.min(o.batches, loader.batchesPerEpoch);
+  const n = Math.min(o.criterion === 'activation' ? o.calibrationBatches : o.batches, loader.batchesPerEpoch);
   return function* () {
     for (let i = 0; i < n; i++) yield batchOnDevice(loader.batchAt(0, i), 'cpu');
   };
@@ -53,13 +53,15 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
   if (o.global && o.uniform) throw new ConfigError('uniform', 'cannot be combined with global');
   if (o.ratio === undefined && o.widthsOf === undefined) throw new ConfigError('ratio', 'is required, unless the widths of another model are given', 'the ratio is the fraction of the model to keep, e.g. 0.5; or name a model of the same architecture whose channel widths to keep (widthsOf, --widths-of)');
   if (o.ratio !== undefined && o.widthsOf !== undefined) throw new ConfigError('widthsOf', 'cannot be combined with ratio', 'give either the ratio to solve for or the model whose widths to keep');
-  const batches = o.criterion === 'taylor' ? await taylorBatches(model, o) : undefined;
+  const batches = o.criterion === 'taylor' || o.criterion === 'activation' ? await dataBatches(model, o) : undefined;
   const shared = {
     criterion: o.criterion,
     global: o.uniform !== true,
     roundTo: o.roundTo ?? (o.metric === 'latency' && o.widthsOf === undefined ? 8 : 1),
     minChannels: o.minChannels,
     ignore: o.ignore ?? [],
+    ...(o.attention ? { attention: o.attention } : {}),
+    pruneEmbedding: o.pruneEmbedding === 'on',
     reduction: o.reduction,
     seed: o.seed,
     ...(batches ? { batches } : {}),
@@ -75,7 +77,7 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
     };
   }
   const r = asWidthsOf(() => pruneGraph(model, {
-    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, o.ignore ?? []) } : { ratio: o.ratio! }),
+    ...(o.widthsOf !== undefined ? { widths: widthsOf(o.widthsOf, { ignore: o.ignore ?? [], ...(o.attention ? { attention: o.attention } : {}), pruneEmbedding: o.pruneEmbedding === 'on' }) } : { ratio: o.ratio! }),
     metric: o.metric === 'latency' ? 'params' : o.metric,
     ...shared,
   }));

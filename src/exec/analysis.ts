@@ -57,14 +57,19 @@ export function inferShapes(g: Graph, given: InputShapes = {}): Map<string, Valu
   for (const [name, a] of one) {
     const b = two.get(name)!;
     const shape: Dim[] = a.shape.map((d, k) => (b.shape[k] !== d ? sym : d));
-    g.valueInfo.set(name, { name, dtype: a.dtype, shape });
+    const folded = shape.some((d, k) => typeof d === 'string' && a.shape[k] !== 1);
+    g.valueInfo.set(name, { name, dtype: a.dtype, shape, ...(folded ? { atBatch1: a.shape } : {}) });
   }
   return g.valueInfo;
 }
 
-/** A value's shape at batch 1 (symbols read as 1). */
-function shape1(g: Graph, name: string): number[] {
+/**
+ * A value's shape at batch 1: as inferShapes measured it where a dim grows with the batch but is not the batch itself
+ * (N·H heads folded by attention, T·N tokens; kept in the valueInfo, so clones keep it too), else symbols read as 1.
+ */
+export function shapeAtBatch1(g: Graph, name: string): number[] {
   const v = g.valueInfo.get(name);
+  if (v?.atBatch1) return [...v.atBatch1];
   if (!v?.shape) throw new GraphError(`no shape for '${name}'; run inferShapes first`);
   return v.shape.map((d) => (typeof d === 'number' ? d : 1));
 }
@@ -81,18 +86,18 @@ export function countMacs(g: Graph): { total: number; byNode: Map<string, number
   for (const n of g.nodes) {
     let macs = 0;
     if (n.opType === 'Conv') {
-      const w = shape1(g, n.inputs[1]!);
-      macs = prod(shape1(g, n.outputs[0]!)) * prod(w.slice(1));
+      const w = shapeAtBatch1(g, n.inputs[1]!);
+      macs = prod(shapeAtBatch1(g, n.outputs[0]!)) * prod(w.slice(1));
     } else if (n.opType === 'ConvTranspose') {
-      const w = shape1(g, n.inputs[1]!);
-      macs = prod(shape1(g, n.inputs[0]!)) * prod(w.slice(1));
+      const w = shapeAtBatch1(g, n.inputs[1]!);
+      macs = prod(shapeAtBatch1(g, n.inputs[0]!)) * prod(w.slice(1));
     } else if (n.opType === 'Gemm' || n.opType === 'MatMul') {
-      const a = shape1(g, n.inputs[0]!);
+      const a = shapeAtBatch1(g, n.inputs[0]!);
       const transA = n.opType === 'Gemm' && n.attrs['transA']?.kind === 'int' && n.attrs['transA'].value === 1;
       const k = transA ? a[0]! : a[a.length - 1]!;
-      macs = prod(shape1(g, n.outputs[0]!)) * k;
+      macs = prod(shapeAtBatch1(g, n.outputs[0]!)) * k;
     } else if (n.opType === 'RNN' || n.opType === 'GRU' || n.opType === 'LSTM') {
-      macs = recurrentMacs(n, shape1(g, n.inputs[0]!), shape1(g, n.inputs[1]!));
+      macs = recurrentMacs(n, shapeAtBatch1(g, n.inputs[0]!), shapeAtBatch1(g, n.inputs[1]!));
     }
     if (macs) byNode.set(n.name, macs);
   }

@@ -1,7 +1,7 @@
 /** Runs graph IR models on the engine: kernels by ONNX op type, the executor, shape inference and MAC counting. */
 export { runGraph, unsupportedNodes, type RunOptions } from './executor.js';
 export { registerKernels, kernelFor, supportedOps, type BatchRows, type Kernel, type KernelContext } from './kernel.js';
-export { inferShapes, countMacs, type InputShapes } from './analysis.js';
+export { inferShapes, countMacs, shapeAtBatch1, type InputShapes } from './analysis.js';
 export { ruleShapes, SHAPE_ONLY, type ShapeOf } from './shape-rules.js';
 export { walkShapes } from './shape-walk.js';
 export { imageFeeds, imageInputShape, inputLayout, logitsValue, type InputLayout } from './classifier-io.js';

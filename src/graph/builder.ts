@@ -27,6 +27,11 @@ export class GraphBuilder {
     return c;
   }
 
+  /** Adds an initializer (a parameter, buffer or constant) and returns its name. */
+  tensor(name: string, t: Tensor, kind: InitializerKind): string {
+    return this.#tensor(name, t, kind);
+  }
+
   #tensor(name: string, t: Tensor, kind: InitializerKind): string {
     if (kind === 'param') t.requiresGrad = true;
     this.#inits.set(name, { tensor: t, kind });

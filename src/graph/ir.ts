@@ -20,6 +20,11 @@ export interface ValueInfo {
   readonly dtype: DType;
   /** null when unknown (before shape inference). */
   readonly shape: readonly Dim[] | null;
+  /**
+   * The shape measured at batch 1, where it differs from `shape` with its symbols read as 1: a dim that grows with the
+   * batch but is not the batch itself (N·H heads folded by attention, T·N tokens) has the symbol in `shape`.
+   */
+  readonly atBatch1?: readonly number[];
 }
 
 /** Raw tensor data carried in an attribute (ONNX `Constant.value`, ConstantOfShape's value). */

@@ -19,6 +19,8 @@ function split(n: Node, isInit: (v: string) => boolean): [string, string] | unde
   return undefined;
 }
 
+const RECURRENT = new Set(['RNN', 'GRU', 'LSTM']);
+
 /**
  * What each initializer is to training and counting. A float tensor read as a Conv/ConvTranspose/Gemm/MatMul weight
  * or bias (including an Add right after a MatMul or Conv), or as a normalisation scale/bias (also the Mul/Add after
@@ -29,8 +31,12 @@ function split(n: Node, isInit: (v: string) => boolean): [string, string] | unde
  */
 export function classifyInitializers(
   nodes: readonly Node[], dtypes: ReadonlyMap<string, string>, numels: ReadonlyMap<string, number> = new Map(), shapes: ReadonlyMap<string, readonly number[]> = new Map(),
+  zeros: ReadonlySet<string> = new Set(),
 ): Map<string, InitializerKind> {
   const kinds = new Map<string, InitializerKind>();
+  const readers = new Map<string, { n: Node; i: number }[]>();
+  for (const n of nodes) n.inputs.forEach((v, i) => v && readers.set(v, [...(readers.get(v) ?? []), { n, i }]));
+  const onlyInitialState = (v: string): boolean => (readers.get(v) ?? []).every(({ n, i }) => RECURRENT.has(n.opType) && (i === 5 || i === 6));
   for (const name of dtypes.keys()) kinds.set(name, 'constant');
   const producer = new Map<string, Node>();
   for (const n of nodes) for (const o of n.outputs) if (o) producer.set(o, n);
@@ -46,7 +52,8 @@ export function classifyInitializers(
     // An embedding table: float data gathered by computed indices (token ids).
     if (n.opType === 'Gather' && kinds.has(n.inputs[0] ?? '') && !kinds.has(n.inputs[1] ?? '')) mark(n.inputs[0], 'param');
     // A learned token broadcast over the batch (ViT's class token).
-    if (n.opType === 'Expand') mark(n.inputs[0], 'param');
+    // (Zeros broadcast into a GRU/LSTM/RNN's initial state are no parameter: PyTorch's default h0 and c0.)
+    if (n.opType === 'Expand' && !(zeros.has(n.inputs[0] ?? '') && onlyInitialState(n.outputs[0]!))) mark(n.inputs[0], 'param');
     const io = split(n, (v) => kinds.has(v));
     if (!io) continue;
     const [w, x] = io;

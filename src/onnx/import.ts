@@ -211,7 +211,7 @@ function buildGraph(m: ModelProto, src: TensorSource, options: LoadOptions): Gra
   // The walks that freed a batch of 1 are the ones folding makes, unless other input shapes were given.
   const folded = foldDraft(freed.draft, byName, Object.keys(byName).length === 0 ? freed.walks : undefined);
 
-  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape])));
+  const kinds = classifyInitializers(folded.nodes, new Map([...folded.inits].map(([k, v]) => [k, v.data.dtype])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape.reduce((a, b) => a * b, 1)])), new Map([...folded.inits].map(([k, v]) => [k, v.data.shape])), allZero(folded.inits));
   const initializers = new Map<string, Initializer>();
   let graph: Graph | undefined;
   try {
@@ -246,4 +246,11 @@ function metadataOf(m: ModelProto): Record<string, string> {
   if (num(m.modelVersion)) md['model_version'] = String(num(m.modelVersion));
   if (m.docString) md['doc_string'] = m.docString;
   return md;
+}
+
+/** The float initializers whose every element is 0. */
+function allZero(inits: ReadonlyMap<string, { data: TensorData }>): Set<string> {
+  const out = new Set<string>();
+  for (const [name, { data }] of inits) if (data.dtype.startsWith('float') && (data.data as ArrayLike<number>).length > 0 && Array.prototype.every.call(data.data, (v: number) => v === 0)) out.add(name);
+  return out;
 }

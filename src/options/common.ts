@@ -29,6 +29,12 @@ export const datasetOptions = {
  * How images are normalised for the model: input = (pixel * scale - mean) / std per channel, scale 1/255 for 8-bit
  * images. Unset: the model's own whittle.preprocess metadata when it fits the data, else the dataset's statistics.
  */
+/** How a transformer is pruned (prune and compress): attention by heads or by dims, the embedding width on or off. */
+export const transformerOptions = {
+  attention: placed('pruning', optional(choice('multi-head attention: remove whole heads (heads, what happens without the flag) or the same dimensions inside every head (dims); an error on a model without attention', ['heads', 'dims'] as const, { arg: '<heads|dims>' }))),
+  pruneEmbedding: placed('pruning', withDefault(choice("prune a transformer's embedding width (its residual stream: patch or token embedding, class and position embeddings, every LayerNorm and projection on it): on or off", ['on', 'off'] as const, { arg: '<on|off>' }), 'on')),
+} as const;
+
 export const normalizationOptions = {
   mean: placed('data', optional(numList("per-channel mean the model was trained with, on pixels scaled to [0, 1] (one value: every channel), e.g. 0.485,0.456,0.406; default the model's whittle.preprocess, else the dataset's",
     Number.isFinite, 'each mean must be a finite number'))),

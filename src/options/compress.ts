@@ -4,7 +4,7 @@ import { CRITERIA } from '../prune/index.js';
 import { VIEWS } from '../distill/views.js';
 import { RUNTIMES } from '../runtime/index.js';
 import { apiOnly, choice, flag, int, num, numList, optional, placed, text, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, taskOptions, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
+import { dataOption, taskOptions, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, transformerOptions, type LrDefaults } from './common.js';
 
 /** compress's peak learning rate when `lr` is not given. */
 export const COMPRESS_LR: LrDefaults = { sgd: 0.02, adamw: 0.001 };
@@ -37,11 +37,13 @@ export const compressSpec = {
   runtime: placed('pruning', withDefault(choice('with --metric latency: the runtime latency is measured on (onnxruntime-web: its WebAssembly backend, run in Node)', RUNTIMES), 'onnxruntime-node')),
   latencyBatch: placed('pruning', withDefault(int('with --metric latency: the batch size latency is measured at', 1), 1)),
   latencyThreads: placed('pruning', withDefault(int('with --metric latency: the runtime\'s intra-op threads (--threads stays the training threads)', 1), 1)),
-  criterion: placed('pruning', withDefault(choice('channel importance (taylor uses taylorBatches of training data)', CRITERIA), 'l1')),
+  criterion: placed('pruning', withDefault(choice('channel importance (taylor uses taylorBatches of training data, activation calibrationBatches)', CRITERIA), 'l1')),
   taylorBatches: placed('pruning', withDefault(int('batches of training data for criterion taylor', 1), 8)),
+  calibrationBatches: placed('pruning', withDefault(int('batches of training data whose mean |activation| ranks the units, for criterion activation', 1), 8)),
   allocation: placed('pruning', withDefault(choice("how a step's ratio is spread over the layers: global (one importance threshold over all channel groups) or uniform (the same fraction of every group)", ['global', 'uniform'] as const), 'uniform')),
   uniformOf: placed('pruning', withDefault(choice("uniform allocation over several steps: the same fraction of each step's current widths (current), or of the first student's (first), so that rounding (roundTo) does not pile up on a few layers over the steps", ['current', 'first'] as const), 'current')),
   ignore: placed('pruning', optional(textList("node names whose channels are never cut, e.g. the first conv (comma-separated on the command line; `whittle inspect` lists the names)", { arg: '<names>' }))),
+  ...transformerOptions,
   roundTo: placed('pruning', optional(num('keep channel counts that are multiples of N', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>', defaultText: '1, 8 with --metric latency' }))),
   fadeEpochs: placed('pruning', optional(num("soft cuts: epochs at the start of each step over which the channels its cut removes are faded to 0 while the uncut student trains; the cut follows at the end of the epoch the fade ends in (0: cut at once)", (n) => n >= 0, 'must be >= 0', { arg: '<n>', defaultText: '1 when every step trains at least 2 epochs, else 0' }))),
   widthsOf: placed('pruning', optional(modelOption("the last step cuts to this model's channel widths (same architecture as the student: a progressive run's final student, or widths measured fast) instead of solving for its ratio, and earlier steps keep at least them; with --mode oneshot a baseline that differs from that run by its schedule alone"))),

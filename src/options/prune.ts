@@ -3,7 +3,7 @@ import { CRITERIA } from '../prune/index.js';
 import { RUNTIMES } from '../runtime/index.js';
 import type { Dataset } from '../data/index.js';
 import { choice, flag, int, num, optional, placed, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, modelOption, normalizationOptions } from './common.js';
+import { dataOption, datasetOptions, modelOption, normalizationOptions, transformerOptions } from './common.js';
 
 /** prune()'s options and `whittle prune`'s flags. */
 export const pruneSpec = {
@@ -19,17 +19,19 @@ export const pruneSpec = {
   roundTo: placed('pruning', optional(int('keep channel counts that are multiples of N', 1, { defaultText: '1, 8 with --metric latency' }))),
   minChannels: placed('pruning', withDefault(int('the fewest channels a group keeps', 1), 1)),
   ignore: placed('pruning', optional(textList('node names to leave untouched (comma-separated on the command line)', { arg: '<names>' }))),
+  ...transformerOptions,
   reduction: placed('pruning', withDefault(choice('how scores combine over a group: sum, mean or max', ['sum', 'mean', 'max'] as const), 'sum')),
   data: optional({
     ...dataOption,
-    help: 'dataset for criterion taylor (a spec, or an open Dataset)',
+    help: 'dataset for criterion taylor or activation (a spec, or an open Dataset)',
     schema: z.union([z.string().min(1), z.custom<Dataset>((v) => typeof v === 'object' && v !== null && 'train' in v && 'classes' in v)], { error: 'expected a dataset spec or a Dataset' }),
   }),
   imageSize: placed('data', datasetOptions.imageSize),
   channels: placed('data', datasetOptions.channels),
   ...normalizationOptions,
   batches: placed('pruning', withDefault(int('batches of data for taylor', 1), 8)),
-  batchSize: placed('pruning', withDefault(int('batch size for taylor', 1), 64)),
+  calibrationBatches: placed('pruning', withDefault(int('batches of data whose mean |activation| ranks the units, for criterion activation', 1), 8)),
+  batchSize: placed('pruning', withDefault(int('batch size for taylor and activation', 1), 64)),
   seed: placed('run', withDefault(int('seed for random and the data', 0, { max: 0xffffffff }), 0)),
 } as const;
 

@@ -11,7 +11,7 @@ import { countMacs } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, checkWidths, cuttable, prune, removedSlices } from '../prune/index.js';
-import { asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from './widths-of.js';
+import { analysisOf, asWidthsOf, checkStepsReachWidths, stepPruneOptions, widthsOf } from './widths-of.js';
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
@@ -54,7 +54,7 @@ async function startRun(o: RankOptions): Promise<Started> {
   if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
   const studentPath = o.student === undefined ? null : typeof o.student === 'string' ? o.student : join(o.out, 'student-0.onnx');
   const config = resolveConfig(typeof o.teacher === 'string' ? o.teacher : join(o.out, 'teacher.onnx'), { ...o, data: o.data }, studentPath);
-  if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, config.ignore);
+  if (o.widthsOf !== undefined) config.widths = widthsOf(o.widthsOf, analysisOf(config));
   // each process would time its own students and choose differently
   if (config.metric === 'latency' && (o.parallel?.worldSize ?? 1) > 1) throw new ConfigError('metric', 'latency is measured by one process, and this run has several', 'run --metric latency without --nproc (or --world-size 1)');
   if ((o.parallel?.rank ?? 0) !== 0) return { out: o.out, config, checkpoint: null, done: null };
@@ -82,7 +82,7 @@ async function startRun(o: RankOptions): Promise<Started> {
     if (config.quantize === 'int8') checkQuantizable(graphs[graphs.length - 1]!);
     const widths = config.widths;
     if (widths) {
-      asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore));
+      asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore, analysisOf(config)));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
     const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened.shape) : null;
@@ -136,10 +136,10 @@ async function readFinished(out: string): Promise<CompressReport | null> {
   }
 }
 
-/** A few batches of training data for Taylor importance at a step (seeded, un-augmented). */
+/** A few batches of training data for Taylor or activation importance at a step (seeded, un-augmented). */
 function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: Tensor; y: Tensor }> {
   const loader = BatchLoader.of(ds, 'train', { batchSize: Math.min(64, c.batchSize), seed: c.seed + step, augment: null });
-  const n = Math.min(c.taylorBatches, loader.batchesPerEpoch);
+  const n = Math.min(c.criterion === 'activation' ? c.calibrationBatches ?? 8 : c.taylorBatches, loader.batchesPerEpoch);
   return function* () {
     for (let i = 0; i < n; i++) yield batchOnDevice(loader.batchAt(0, i), c.device);
   };
@@ -209,7 +209,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     const scoreOn = (g: Graph, split: 'val' | 'test'): Promise<number> => measureHeads(g, teacher, ds, split, sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews }).then((m) => selectionScore(heads, m));
     if (!steps.length) {
       // an exporter stores equal tensors once; layers cut differently need their own (and fade slices name them)
-      const u = cuttable(student, { ignore: c.ignore });
+      const u = cuttable(student, analysisOf(c));
       if (u.untied.length) {
         student.dispose();
         student = u.graph;
@@ -242,7 +242,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         reinsertBatchNorm(student, ds, c.reinsertBn, { device: c.device, seed: c.seed + step });
         const options = {
           ...stepPruneOptions(c, i, steps.length ? Object.fromEntries(steps[0]!.groups.map((g) => [g.name, g.total])) : null), criterion: c.criterion, seed: c.seed,
-          ...(c.criterion === 'taylor' ? { batches: taylorBatches(ds, c, step) } : {}),
+          ...(c.criterion === 'taylor' || c.criterion === 'activation' ? { batches: taylorBatches(ds, c, step) } : {}),
         };
         // --metric latency: the step's target is a latency in ms, the first student's times the ratios so far
         const cut = latency ? await pruneToLatency(student, options, latency.table, latency.table.baseMs * c.plan.slice(0, i + 1).reduce((a, b) => a * b, 1), latency.meter, latency.reference) : null;
@@ -252,7 +252,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         }
         // the drop the cut alone causes, before training wins it back (the report draws both)
         const cutVal = classic ? (await evaluateShared(r.graph, ds, 'val', c.device, par)).accuracy : await scoreOn(r.graph, 'val');
-        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kept: g.kept, total: g.total })), cutValAccuracy: cutVal, ...(cut ? { latency: { requestedMs: cut.requestedMs, measuredMs: cut.measuredMs } } : {}) };
+        pruned = { achievedRatio: r.achievedRatio, params: r.params.after, macs: r.macs.after, groups: r.groups.map((g) => ({ name: g.name, kind: g.kind, kept: g.kept, total: g.total })), cutValAccuracy: cutVal, ...(cut ? { latency: { requestedMs: cut.requestedMs, measuredMs: cut.measuredMs } } : {}) };
         if (c.fadeEpochs > 0 && epochs > 0) {
           fade = { slices: removedSlices(r.plan), kept: Array.from(r.plan.kept) };
           r.graph.dispose();
@@ -313,11 +313,11 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         const cutAt = Math.ceil(c.fadeEpochs);
         const first = await train(next, resume, { until: cutAt, selectFrom: cutAt, ema: 0, afterUpdate: fadeChannels(next, fade.slices, c.fadeEpochs / epochs, c.device) }, fade);
         // hint adapters lose the input columns of their student values' cut channels, as does their optimizer state
-        const hintKept = hints ? keptChannelsAsPlanned(next, fade.kept, hints.studentValues, c.ignore) : [];
-        const state = cutOptimizerState(first.state!, next, fade.kept, c.ignore, hints ? hints.cutters(hintKept) : []);
+        const hintKept = hints ? keptChannelsAsPlanned(next, fade.kept, hints.studentValues, analysisOf(c)) : [];
+        const state = cutOptimizerState(first.state!, next, fade.kept, analysisOf(c), hints ? hints.cutters(hintKept) : []);
         disposeState(first.state);
         hints?.cut(hintKept);
-        const cut = cutAsPlanned(next, fade.kept, c.ignore);
+        const cut = cutAsPlanned(next, fade.kept, analysisOf(c));
         next.dispose();
         next = cut;
         if (first.stopped || cutAt >= epochs) {

@@ -1,7 +1,7 @@
 import { copyInto, mul, noGrad, tensor, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import { Graph, GraphError, type Initializer } from '../graph/index.js';
 import type { OptimizerState } from '../optim/index.js';
-import { analyzeGroups, applyPlan, keptChannels, type PruningPlan, type RemovedSlice } from '../prune/index.js';
+import { analyzeGroups, applyPlan, keptChannels, type AnalyzeOptions, type PruningPlan, type RemovedSlice } from '../prune/index.js';
 
 /**
  * A soft cut: over the first `fraction` of a step's `total` optimizer updates (F of them) the channels its cut
@@ -30,19 +30,23 @@ export function fadeChannels(g: Graph, slices: readonly RemovedSlice[], fraction
  * `kept` is the plan's per-unit survival, over the unit numbering that the analysis gives both graphs alike (with the
  * same `ignore`d nodes as the plan's).
  */
-function planOn(g: Graph, kept: ArrayLike<number>, ignore: readonly string[]): PruningPlan {
-  const dg = analyzeGroups(g, { ignore });
+function planOn(g: Graph, kept: ArrayLike<number>, analysis: Analysis): PruningPlan {
+  const dg = analyzeGroups(g, isNames(analysis) ? { ignore: analysis } : analysis);
   if (dg.unitCount !== kept.length) throw new GraphError(`fade: the trained student has ${dg.unitCount} channel units but the step's plan has ${kept.length} (an analysis bug; please report it)`);
   return { dg, kept: Uint8Array.from(kept) };
 }
 
+/** The plan's analysis options (ignored nodes, attention mode, embedding), or only the ignored node names. */
+export type Analysis = AnalyzeOptions | readonly string[];
+const isNames = (a: Analysis): a is readonly string[] => Array.isArray(a);
+
 /** Cuts a graph by a plan made on a graph of the same structure (see planOn). */
-export function cutAsPlanned(g: Graph, kept: ArrayLike<number>, ignore: readonly string[] = []): Graph {
+export function cutAsPlanned(g: Graph, kept: ArrayLike<number>, ignore: Analysis = []): Graph {
   return applyPlan(planOn(g, kept, ignore));
 }
 
 /** The channels of each named value that the planned cut keeps (null: not cut), e.g. to cut hint adapters alike. */
-export function keptChannelsAsPlanned(g: Graph, kept: ArrayLike<number>, values: readonly string[], ignore: readonly string[] = []): (number[] | null)[] {
+export function keptChannelsAsPlanned(g: Graph, kept: ArrayLike<number>, values: readonly string[], ignore: Analysis = []): (number[] | null)[] {
   const plan = planOn(g, kept, ignore);
   return values.map((v) => keptChannels(plan, v));
 }
@@ -53,7 +57,7 @@ export function keptChannelsAsPlanned(g: Graph, kept: ArrayLike<number>, values:
  * of tensors trained beside the graph's parameters (`prefix.(P + k)`, P the graph's parameter count: hint adapters)
  * is cut by `extra[k]`, which returns a new tensor.
  */
-export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>, ignore: readonly string[] = [], extra: readonly ((t: Tensor) => Tensor)[] = []): OptimizerState {
+export function cutOptimizerState(s: OptimizerState, uncut: Graph, kept: ArrayLike<number>, ignore: Analysis = [], extra: readonly ((t: Tensor) => Tensor)[] = []): OptimizerState {
   const params = uncut.tensorsOf('param').map(([name]) => name);
   const prefixes = new Set(Object.keys(s.tensors).map((k) => k.slice(0, k.lastIndexOf('.'))));
   const tensors: Record<string, Tensor> = {};

@@ -25,6 +25,8 @@ export type RunConfig = {
   uniformOf: 'current' | 'first';
   /** Node names whose channels are never cut (the pruner's `ignore`). */
   ignore: string[]; roundTo: number;
+  /** Attention pruned by whole heads or by dims inside every head (null: heads, the flag not given); the embedding width pruned or kept. */
+  attention: 'heads' | 'dims' | null; pruneEmbedding: 'on' | 'off';
   /**
    * Channel widths by group name that the last step cuts to (null: solved for its ratio), earlier steps keeping at
    * least them; and the model they came from.
@@ -44,6 +46,8 @@ export type RunConfig = {
   /** Decay of the weights' moving average (null: off). */
   ema: number | null; clipNorm: number | null; patience: number | null; warmupSteps: number | null;
   augment: 'default' | 'off'; taylorBatches: number;
+  /** Batches for criterion activation (absent in run.json files written before it existed). */
+  calibrationBatches?: number;
   /** BatchNorm re-insertion; feature distillation ('named': hintLayers), its pairs and weight. */
   reinsertBn: ReinsertBnMode; featureDistill: 'off' | 'auto' | 'named'; hintLayers: HintPair[] | null; hintWeight: number;
   seed: number; threads: number; device: string;
@@ -89,13 +93,14 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   return {
     teacher, student, data: settings.data, mode: o.mode, ratios, plan,
     metric: o.metric, criterion: o.criterion, allocation: o.allocation, uniformOf: o.uniformOf, ignore: [...(o.ignore ?? [])], roundTo: o.roundTo ?? (o.metric === 'latency' ? 8 : 1),
+    attention: o.attention ?? null, pruneEmbedding: o.pruneEmbedding,
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
     fadeEpochs, distill: o.distill,
     temperature: o.temperature, alpha: o.alpha, task: [...o.task], loss: [...(o.loss ?? [])], teacherCacheMemory: o.teacherCacheMemory, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, schedule: o.schedule, ema: o.ema === 0 ? null : o.ema, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
-    taylorBatches: o.taylorBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
+    taylorBatches: o.taylorBatches, calibrationBatches: o.calibrationBatches, reinsertBn: o.reinsertBn, featureDistill: hintLayers ? 'named' : o.featureDistill, hintLayers, hintWeight: o.hintWeight,
     seed: o.seed, threads: o.threads, device: o.device, precision: o.precision,
     trainSubset: o.trainSubset ?? null, valSize: o.valSize ?? null, imageSize: o.imageSize ?? null, channels: o.channels ?? null,
     mean: o.mean ? [...o.mean] : null, std: o.std ? [...o.std] : null,
@@ -139,9 +144,9 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
   // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency' | 'task' | 'loss' | 'teacherCacheMemory'> = {
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency' | 'task' | 'loss' | 'teacherCacheMemory' | 'attention' | 'pruneEmbedding'> = {
     allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32', quantize: null, qatEpochs: 1, runtime: 'onnxruntime-node', latencyBatch: 1, latencyThreads: 1, targetLatency: null,
-    task: ['auto'], loss: [], teacherCacheMemory: 2048,
+    task: ['auto'], loss: [], teacherCacheMemory: 2048, attention: null, pruneEmbedding: 'on',
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

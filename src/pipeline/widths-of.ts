@@ -1,14 +1,19 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { loadOnnx } from '../onnx/index.js';
-import { channelWidths, prune, type PruneOptions, type PruneTarget } from '../prune/index.js';
+import { channelWidths, prune, type AnalyzeOptions, type PruneOptions, type PruneTarget } from '../prune/index.js';
 import type { RunConfig } from './run-config.js';
 
+/** What a run's analysis of its students takes: the ignored nodes, the attention mode, the embedding on or off. */
+export function analysisOf(c: Pick<RunConfig, 'ignore' | 'attention' | 'pruneEmbedding'>): AnalyzeOptions {
+  return { ignore: c.ignore, ...(c.attention ? { attention: c.attention } : {}), ...(c.pruneEmbedding === 'off' ? { pruneEmbedding: false } : {}) };
+}
+
 /** The channel widths of a model by group name (a file is loaded, read and freed): what the widthsOf option gives. */
-export function widthsOf(m: Graph | string, ignore: readonly string[]): Record<string, number> {
+export function widthsOf(m: Graph | string, analysis: AnalyzeOptions): Record<string, number> {
   const g = typeof m === 'string' ? loadOnnx(m) : m;
   try {
-    return channelWidths(g, { ignore });
+    return channelWidths(g, analysis);
   } finally {
     if (typeof m === 'string') g.dispose();
   }
@@ -36,7 +41,7 @@ function stepTarget(c: Pick<RunConfig, 'plan' | 'widths'>, i: number): PruneTarg
  */
 export function stepPruneOptions(c: RunConfig, i: number, first: Readonly<Record<string, number>> | null): PruneOptions {
   return {
-    ...stepTarget(c, i), metric: c.metric, global: c.allocation === 'global', roundTo: c.roundTo, ignore: c.ignore,
+    ...stepTarget(c, i), metric: c.metric, global: c.allocation === 'global', roundTo: c.roundTo, ...analysisOf(c),
     ...(c.allocation === 'uniform' && c.uniformOf === 'first' && first ? { referenceWidths: first } : {}),
   };
 }
@@ -47,7 +52,7 @@ export function stepPruneOptions(c: RunConfig, i: number, first: Readonly<Record
  */
 export function checkStepsReachWidths(g: Graph, c: RunConfig): void {
   if (!c.widths || c.plan.length < 2) return;
-  const first = channelWidths(g, { ignore: c.ignore });
+  const first = channelWidths(g, analysisOf(c));
   let cur = g;
   try {
     for (let i = 0; i < c.plan.length - 1; i++) {

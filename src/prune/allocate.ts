@@ -40,13 +40,16 @@ export function allocate(dg: DependencyGraph, scores: Float64Array, cost: Cost, 
   const groups = dg.groups.map((g, gi) => {
     const order = [...g.units].sort((a, b) => scores[b]! - scores[a]! || a - b);
     const total = groupWidth(g);
-    const minKeep = Math.min(total, Math.max(1, o.minChannels, g.frozen, o.floors?.[gi] ?? 0));
-    return { order, frozen: g.frozen, total, minKeep };
+    // a head group counts whole heads: minChannels in channels becomes heads; roundTo applies to every other kind's
+    // width (channels, hidden units, MLP, embedding, head dims) but not to a count of whole heads
+    const heads = g.kind === 'heads';
+    const minKeep = Math.min(total, Math.max(1, heads ? Math.ceil(o.minChannels / g.unitSize) : o.minChannels, g.frozen, o.floors?.[gi] ?? 0));
+    return { order, frozen: g.frozen, total, minKeep, roundTo: heads ? 1 : o.roundTo };
   });
   type G = (typeof groups)[number];
   const ref = o.reference ?? groups.map((g) => g.total);
   if (ref.length !== groups.length || ref.some((w) => !(w > 0))) throw new ConfigError('reference', `expected ${groups.length} positive widths, one per group, got [${ref.join(', ')}]`);
-  const allowed = (g: G, k: number): boolean => k === g.total || (k >= g.minKeep && k % o.roundTo === 0);
+  const allowed = (g: G, k: number): boolean => k === g.total || (k >= g.minKeep && k % g.roundTo === 0);
   const up = (g: G, k: number): number => {
     let x = Math.max(k, g.minKeep);
     while (!allowed(g, x)) x++;

@@ -1,7 +1,9 @@
 import { attrInt, attrInts, type Node } from '../graph/index.js';
 import type { Analyzer } from './analyzer.js';
 import { conv, convTranspose, layerNorm, linear, norm } from './layer-rules.js';
+import { expand, gather } from './stream-rules.js';
 import { concat, elementwise, flatten, reduce, reshape, shape, slice, split, squeeze, transpose } from './shape-rules.js';
+import { recurrent } from './recurrent-rules.js';
 
 /** Element-wise on one input: the output's channels are the input's, on the same axis. */
 const UNARY = new Set([
@@ -12,7 +14,10 @@ const UNARY = new Set([
 const POOLS = new Set(['MaxPool', 'AveragePool', 'LpPool', 'GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool']);
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'Clip', 'Where', 'PRelu']);
 /** Ops that follow a channel axis other than 1; every other op needs its inputs' channels on axis 1. */
-const AXIS_AWARE = new Set(['Transpose', 'MatMul', 'Softmax', 'LogSoftmax', 'Hardmax', 'Shape', 'LayerNormalization', 'Constant', 'Flatten', 'Reshape']);
+const AXIS_AWARE = new Set([
+  'Transpose', 'MatMul', 'Softmax', 'LogSoftmax', 'Hardmax', 'Shape', 'LayerNormalization', 'Constant', 'Flatten', 'Reshape',
+  'Gather', 'Expand', 'Concat', 'Split', 'Slice', 'Gemm', 'Squeeze', 'Unsqueeze', 'GRU', 'LSTM', 'RNN',
+]);
 const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
 /** Relates one node's channels to its inputs' (the dispatch over op types; anything not known is left untouched). */
@@ -20,10 +25,14 @@ export function visit(an: Analyzer, n: Node): void {
   const op = n.opType;
   if (n.domain !== '' && n.domain !== 'ai.onnx') return an.unknown(n, `op ${n.domain}::${op} is not known to keep channels apart`);
   if (an.stats.has(n.name)) return; // inside a matched LayerNorm: statistics over all channels, no map
+  const pattern = an.patterns.get(n.name);
+  if (pattern) return pattern();
   if (op === 'Constant') {
     for (const o of n.outputs) if (o) an.constNodes.add(o);
     return;
   }
+  // shape arithmetic (Shape → Gather → Unsqueeze → Concat → Where ...): no channels in, none out
+  if (n.inputs.every((i) => !i || an.mapOf(i) === undefined) && n.outputs.every((o) => !o || (an.dims(o)?.length ?? 0) < 2)) return;
   const moved = n.inputs.find((i) => i && an.mapOf(i) !== undefined && an.axisOf(i) !== 1);
   if (moved && !AXIS_AWARE.has(op) && !UNARY.has(op) && !ELEMENTWISE.has(op) && !REDUCE.has(op)) {
     return an.unknown(n, `${op} on a value whose channels are on axis ${an.axisOf(moved)}, not 1`);
@@ -45,6 +54,9 @@ export function visit(an: Analyzer, n: Node): void {
     case 'Reshape': return reshape(an, n);
     case 'Squeeze': case 'Unsqueeze': return squeeze(an, n);
     case 'Transpose': return transpose(an, n);
+    case 'Gather': return gather(an, n);
+    case 'GRU': case 'LSTM': case 'RNN': return recurrent(an, n);
+    case 'Expand': return expand(an, n);
     case 'Softmax': case 'LogSoftmax': case 'Hardmax': {
       const rank = an.dims(n.inputs[0])?.length ?? 2;
       const ax = attrInt(n, 'axis', an.g.opset >= 13 ? -1 : 1);

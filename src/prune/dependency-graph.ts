@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import type { Cut } from './layer-pruners.js';
 import { FROZEN } from './index-mapping.js';
-import type { Group } from './group.js';
+import type { Group, GroupKind } from './group.js';
 import type { ChannelNorm } from './channel-norm.js';
 
 /** A node left as it is, and why (it mixes channels, is unknown, is ignored, makes the network output...). */
@@ -15,10 +15,20 @@ export type Rewrite =
   | { kind: 'group'; node: string; map: number; perGroup: number }
   | { kind: 'split'; node: string; maps: number[] }
   | { kind: 'slice'; node: string; map: number; at: number; start: number; end: number }
-  | { kind: 'reshape'; node: string; map: number };
+  | { kind: 'reshape'; node: string; map: number; at?: number }
+  /** A GRU/LSTM/RNN's hidden_size attribute follows its hidden units. */
+  | { kind: 'hidden-size'; node: string; map: number }
+  /** An optional input (a recurrent layer's zero initial state) is dropped: its default has the kept width. */
+  | { kind: 'drop-input'; node: string; map: number; index: number }
+  /** Entry `at` of the int64 initializer input `input` of `node` becomes `orig / len(map) * kept(map)`. */
+  | { kind: 'entry'; node: string; input: number; at: number; map: number };
 
-/** A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul): the roots of groups. */
-export type Source = { node: string; value: string; base: number; size: number };
+/**
+ * A layer whose output channels are new atoms (Conv, ConvTranspose, Gemm, MatMul, GRU/LSTM/RNN): the roots of groups.
+ * `value` holds the channels (on the value's channel axis); its batch is on `batchAxis` (0 unless, as in a recurrent
+ * layer's Y [T, directions, N, H], the time axis comes first; -1 where one axis folds the batch with the tokens).
+ */
+export type Source = { node: string; value: string; base: number; size: number; kind: GroupKind; batchAxis: number };
 
 export type { ChannelNorm } from './channel-norm.js';
 
@@ -48,12 +58,16 @@ export class DependencyGraph {
   readonly rewrites: Rewrite[] = [];
   readonly macTerms: MacTerm[] = [];
   readonly untouched: Untouched[] = [];
+  /** Channel maps whose units are of a known kind (attention Q maps, embedding tables, the stream attention reads). */
+  readonly kindHints: { map: number; kind: GroupKind; unitSize: number }[] = [];
   /** Union-find parents over atoms; atom 0 is FROZEN and always its own root. */
   readonly parent: number[] = [FROZEN];
   /** Unit of each atom (-1 when frozen), and the groups, set by finalize(). */
   unitOf = new Int32Array(0);
   unitCount = 0;
   groups: Group[] = [];
+  /** Multi-head attentions recognised (pruned by heads or by dims). */
+  attentionCount = 0;
   /** Total MACs counted at the graph's input shape (thop convention). */
   macsTotal = 0;
 

@@ -1,4 +1,8 @@
 import type { DependencyGraph } from './dependency-graph.js';
+import type { GroupKind } from './group.js';
+
+/** Which hint wins when a group's units carry several (attention beats the stream it reads). */
+const RANK: Record<GroupKind, number> = { heads: 5, 'head-dims': 5, hidden: 4, embedding: 3, mlp: 2, channels: 1 };
 
 /** Numbers the units (merged sets of prunable atoms) and gathers the sources that share them into groups. */
 export function finalizeGroups(dg: DependencyGraph): void {
@@ -64,6 +68,22 @@ export function finalizeGroups(dg: DependencyGraph): void {
   for (const c of dg.cuts) touch(c.map, c.node);
   for (const r of dg.rewrites) for (const m of r.kind === 'split' ? r.maps : [r.map]) touch(m, r.node);
   for (const ln of dg.norms) for (const node of ln.stats) touch(ln.map, node);
+  // A group's kind: the highest ranked of its hints and of its sources' own kinds (a recurrent layer's hidden units).
+  const hinted = new Map<number, { kind: GroupKind; unitSize: number }>();
+  const hint = (gi: number, kind: GroupKind, unitSize: number): void => {
+    const prev = hinted.get(gi);
+    if (!prev || RANK[kind] > RANK[prev.kind]) hinted.set(gi, { kind, unitSize });
+  };
+  for (const h of dg.kindHints) {
+    for (const atom of dg.maps[h.map]!) {
+      const u = unitOf[atom]!;
+      if (u >= 0) hint(unitGroup[u]!, h.kind, h.unitSize);
+    }
+  }
+  parts.forEach((p, gi) => {
+    for (const si of p.sources) if (dg.sources[si]!.kind !== 'channels') hint(gi, dg.sources[si]!.kind, 1);
+  });
+  const ops = new Map(dg.graph.nodes.map((nd) => [nd.name, nd.opType]));
   dg.groups = parts.map((p, index) => {
     const sources = [...p.sources].sort((a, b) => a - b);
     let frozen = 0;
@@ -74,6 +94,9 @@ export function finalizeGroups(dg: DependencyGraph): void {
       frozen = Math.max(frozen, f);
     }
     const names = sources.map((si) => dg.sources[si]!.node);
-    return { index, name: names[0]!, sources: names, members: [...new Set([...names, ...p.members])], units: p.units, frozen };
+    // Linear layers with no other kind: the hidden units of an MLP (Linear → activation → Linear).
+    const linear = names.every((nm) => ops.get(nm) === 'MatMul' || ops.get(nm) === 'Gemm');
+    const { kind, unitSize } = hinted.get(index) ?? { kind: linear ? 'mlp' : 'channels', unitSize: 1 };
+    return { index, name: names[0]!, sources: names, members: [...new Set([...names, ...p.members])], units: p.units, frozen, kind, unitSize };
   });
 }

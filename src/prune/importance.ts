@@ -6,8 +6,11 @@ import { imageFeeds, logitsValue, runGraph } from '../exec/index.js';
 import { ConfigError } from '../errors.js';
 import type { DependencyGraph } from './dependency-graph.js';
 
-export const CRITERIA = ['l1', 'l2', 'bn-scale', 'taylor', 'fpgm', 'random'] as const;
-/** How channels are scored: filter norms, |BN gamma|, first-order Taylor, distance to the geometric median, random. */
+export const CRITERIA = ['l1', 'l2', 'bn-scale', 'taylor', 'fpgm', 'random', 'activation'] as const;
+/**
+ * How units are scored: filter norms, |BN gamma|, first-order Taylor, distance to the geometric median, random, or
+ * the mean |activation| on data (Minitron's ranking of heads, MLP neurons, embedding channels and hidden units).
+ */
 export type Criterion = (typeof CRITERIA)[number];
 /** How a unit's scores over the group's members are combined. */
 export type GroupReduction = 'sum' | 'mean' | 'max';
@@ -16,7 +19,7 @@ export type Batch = { x: Tensor; y: Tensor };
 
 export type ImportanceOptions = {
   reduction: GroupReduction;
-  /** Taylor only: returns the batches to accumulate over (a few are enough). */
+  /** Taylor and activation: returns the batches to accumulate over (a few are enough; activation reads only x). */
   batches?: () => Iterable<Batch>;
   seed?: number;
 };
@@ -29,10 +32,14 @@ export type ImportanceOptions = {
 export type Importance = (dg: DependencyGraph, o: ImportanceOptions) => Float64Array;
 
 /** Per-position scores of one member (a layer's slice along a channel map) and how to finish a unit's sum. */
-type Member = { map: number; values: ArrayLike<number>; finish?: (v: number) => number };
+export type Member = { map: number; values: ArrayLike<number>; finish?: (v: number) => number };
 
-/** Combines member scores per unit: within a member positions of a unit add up; across members `reduction`. */
-function combine(dg: DependencyGraph, members: readonly Member[], reduction: GroupReduction): Float64Array {
+/**
+ * Combines member scores per unit, for every group kind alike: within a member the positions of one unit add up (a
+ * head's D dims, a hidden unit's rows in every gate, a channel's H x W block after Flatten), across members
+ * `reduction`. A new kind needs only per-position scores on its channel maps.
+ */
+export function combine(dg: DependencyGraph, members: readonly Member[], reduction: GroupReduction): Float64Array {
   const total = new Float64Array(dg.unitCount);
   const seen = new Uint32Array(dg.unitCount);
   const per = new Float64Array(dg.unitCount);
@@ -144,7 +151,7 @@ const random: Importance = (dg, o) => {
 const taylor: Importance = (dg, o) => {
   if (!o.batches) throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
   const g = dg.graph;
-  const probed = probeGraph(g, dg.sources.map((s) => ({ value: s.value, axis: dg.axisOf(s.value) })));
+  const probed = probeGraph(g, dg.sources.map((s) => ({ value: s.value, axis: dg.axisOf(s.value), batchAxis: s.batchAxis })));
   const acc = dg.sources.map((s) => new Float64Array(s.size));
   const params = g.parameters().filter((t) => t.requiresGrad);
   for (const t of params) t.requiresGrad = false;
@@ -155,7 +162,7 @@ const taylor: Importance = (dg, o) => {
       enableGrad(() => tidy(() => {
         const feeds: Record<string, Tensor> = imageFeeds(g, x);
         const probes = probed.probes.map((p) => {
-          const t = ones([x.shape[0]!, ...p.shape]);
+          const t = ones(p.shape.map((d) => (d < 0 ? x.shape[0]! : d)));
           t.requiresGrad = true;
           feeds[p.name] = t;
           return t;
@@ -167,7 +174,11 @@ const taylor: Importance = (dg, o) => {
         probes.forEach((p, i) => {
           const grad = p.grad;
           if (!grad) return;
-          const v = mean(abs(reshape(grad, [grad.shape[0]!, -1])), 0).toArray();
+          const b = probed.probes[i]!.shape.indexOf(-1);
+          // a value whose batch is folded with its tokens has a probe shared by the batch: |its gradient| / N
+          const v = b < 0
+            ? abs(reshape(grad, [-1])).toArray().map((e: number) => e / x.shape[0]!)
+            : mean(abs(reshape(b === 0 ? grad : permute(grad, [b, ...grad.shape.map((_, k) => k).filter((k) => k !== b)]), [grad.shape[b]!, -1])), 0).toArray();
           const a = acc[i]!;
           for (let k = 0; k < a.length; k++) a[k]! += v[k]!;
           grad.dispose();
@@ -184,19 +195,20 @@ const taylor: Importance = (dg, o) => {
 
 /**
  * The graph with each named value multiplied by a ones probe input of its channels (size 1 on every other axis but the
- * batch; the channels are on `axis`, 1 unless a Transpose moved them). Shares the original's tensors: never dispose it.
+ * batch; the channels are on `axis`, 1 unless a Transpose moved them; the batch on `batchAxis`, -1 in the probe's
+ * shape; no batch axis when `batchAxis` is -1, the batch folded with tokens). Shares the original's tensors: never dispose it.
  */
-function probeGraph(g: Graph, values: readonly { value: string; axis: number }[]): { graph: Graph; probes: { name: string; shape: number[] }[] } {
+function probeGraph(g: Graph, values: readonly { value: string; axis: number; batchAxis: number }[]): { graph: Graph; probes: { name: string; shape: number[] }[] } {
   const probes: { name: string; shape: number[] }[] = [];
   const rename = new Map<string, string>();
   const extra: Node[] = [];
   const inputs: ValueInfo[] = [...g.inputs];
-  for (const { value: v, axis } of values) {
+  for (const { value: v, axis, batchAxis } of values) {
     const shape = g.valueInfo.get(v)!.shape!;
-    const probeShape = shape.slice(1).map((d, i) => (i + 1 === axis ? (d as number) : 1));
+    const probeShape = shape.map((d, i) => (i === batchAxis ? -1 : i === axis ? (d as number) : 1));
     const name = `${v}::probe`;
     probes.push({ name, shape: probeShape });
-    inputs.push({ name, dtype: 'float32', shape: ['N', ...probeShape] });
+    inputs.push({ name, dtype: 'float32', shape: probeShape.map((d) => (d < 0 ? 'N' : d)) });
     rename.set(v, `${v}::pre`);
     extra.push({ name: `${v}::taylor`, opType: 'Mul', domain: '', inputs: [`${v}::pre`, name], outputs: [v], attrs: {} });
   }
@@ -204,6 +216,35 @@ function probeGraph(g: Graph, values: readonly { value: string; axis: number }[]
   const graph = new Graph({ name: g.name, inputs, outputs: g.outputs, nodes: [...nodes, ...extra], initializers: g.initializers, opset: g.opset });
   return { graph, probes };
 }
+
+/**
+ * Mean |activation| of each unit (Minitron): every source layer's output (a recurrent layer's Y) on the given
+ * batches, averaged over every axis but its channel axis, in eval mode; combined over the group's sources.
+ */
+const activation: Importance = (dg, o) => {
+  if (!o.batches) throw new ConfigError('batches', "criterion 'activation' needs data: pass `batches` (a function returning {x, y} batches)");
+  const g = dg.graph;
+  const acc = dg.sources.map((s) => new Float64Array(s.size));
+  let count = 0;
+  noGrad(() => {
+    for (const { x } of o.batches!()) {
+      count++;
+      tidy(() => {
+        const out = runGraph(g, imageFeeds(g, x), { training: false, extraOutputs: dg.sources.map((s) => s.value) });
+        dg.sources.forEach((s, i) => {
+          const a = out[s.value]!;
+          const axis = dg.axisOf(s.value);
+          const v = mean(abs(a), a.shape.map((_, k) => k).filter((k) => k !== axis)).toArray();
+          const t = acc[i]!;
+          for (let k = 0; k < t.length; k++) t[k]! += v[k]!;
+        });
+      });
+    }
+  });
+  if (count === 0) throw new ConfigError('batches', "criterion 'activation' got no batches from `batches()`");
+  const members: Member[] = dg.sources.map((s, i) => ({ map: dg.valueMaps.get(s.value)!, values: acc[i]!.map((v) => v / count) }));
+  return normalizePerGroup(dg, combine(dg, members, o.reduction));
+};
 
 /** The Importance for a criterion name. */
 export const IMPORTANCE: Readonly<Record<Criterion, Importance>> = {
@@ -213,4 +254,5 @@ export const IMPORTANCE: Readonly<Record<Criterion, Importance>> = {
   taylor,
   fpgm,
   random,
+  activation,
 };

@@ -6,7 +6,8 @@
 export { prune, predictLatency, analyzeGroups, channelWidths, checkIgnored, checkWidths, resolveOptions, type PruneOptions, type PruneTarget, type PruneResult, type GroupReport } from './pruner.js';
 export { DependencyGraph, type Untouched, type CutRule, type Rewrite, type Source } from './dependency-graph.js';
 export { buildDependencyGraph, type AnalyzeOptions } from './build-dependency-graph.js';
-export { groupWidth, type Group } from './group.js';
+export { groupWidth, groupWidths, formatWidth, type Group, type GroupKind } from './group.js';
+export type { AttentionMode } from './attention.js';
 export { PRUNERS, type LayerPruner, type Cut, type Role } from './layer-pruners.js';
 export { IMPORTANCE, CRITERIA, normalizePerGroup, type Criterion, type Importance, type ImportanceOptions, type GroupReduction, type Batch } from './importance.js';
 export { CostModel, type Metric } from './cost-model.js';

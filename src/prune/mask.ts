@@ -15,7 +15,9 @@ export function zeroRemovedChannels(plan: PruningPlan): Graph {
   const { dg } = plan;
   const copy = dg.graph.clone();
   const survives = survivor(plan);
-  const constOps = new Set(['Add', 'Sub', 'Mul', 'PRelu']);
+  // (a recurrent layer's initial state: a removed unit starts at 0, so it stays 0 with its gate rows zeroed; a class
+  // token concatenated to the tokens)
+  const constOps = new Set(['Add', 'Sub', 'Mul', 'PRelu', 'Concat', 'GRU', 'LSTM', 'RNN']);
   const nodes = new Map(dg.graph.nodes.map((n) => [n.name, n]));
   noGrad(() => {
     for (const c of dg.cuts) {

@@ -7,9 +7,11 @@ import { CostModel, type Metric } from './cost-model.js';
 import { LatencyCost, type LatencyTable } from './latency-model.js';
 import { CRITERIA, IMPORTANCE, type Batch, type Criterion, type GroupReduction } from './importance.js';
 import { allocate, allocateWidths, checkGroupNames } from './allocate.js';
-import { groupWidth } from './group.js';
+import { groupWidth, type GroupKind } from './group.js';
 import { applyPlan, survivor, type PruningPlan } from './surgery.js';
 import { cuttable } from './untie.js';
+import type { AttentionMode } from './attention.js';
+import type { AnalyzeOptions } from './build-dependency-graph.js';
 
 /**
  * What to prune to: a size (`ratio`, solved for by the allocation policy), or given channel widths per group name
@@ -32,9 +34,13 @@ export type PruneOptions = PruneTarget & {
   minChannels?: number;
   /** Node names to leave untouched (none of their channels change). */
   ignore?: readonly string[];
+  /** Multi-head attention: remove whole heads (default) or the same dimensions inside every head. */
+  attention?: AttentionMode;
+  /** Prune the width of a transformer's residual stream (its embedding; default true). */
+  pruneEmbedding?: boolean;
   /** How a unit's scores over the group members combine (default 'sum'). */
   reduction?: GroupReduction;
-  /** Data for 'taylor': returns a few {x, y} batches. */
+  /** Data for 'taylor' and 'activation': returns a few {x, y} batches. */
   batches?: () => Iterable<Batch>;
   /** Seed of 'random' (default 0). */
   seed?: number;
@@ -53,8 +59,8 @@ export type PruneOptions = PruneTarget & {
   minWidths?: Readonly<Record<string, number>>;
 };
 
-/** One group in the result: kept and total channels (units), and every node the removal touched. */
-export type GroupReport = { name: string; kept: number; total: number; members: string[] };
+/** One group in the result: its kind, kept and total units (heads for a head group, of `unitSize` channels each), and every node the removal touched. */
+export type GroupReport = { name: string; kind: GroupKind; kept: number; total: number; unitSize: number; members: string[] };
 
 export type PruneResult = {
   /** The pruned graph (new tensors; the input graph is unchanged). */
@@ -88,7 +94,7 @@ export function checkIgnored(g: Graph, ignore: readonly string[]): void {
 }
 
 /** Checks options and fills defaults; every problem is a ConfigError naming the option. */
-export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'ratio' | 'widths' | 'latency'>> & Pick<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'latency'> {
+export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Required<Omit<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'ratio' | 'widths' | 'latency' | 'attention' | 'pruneEmbedding'>> & Pick<PruneOptions, 'batches' | 'referenceWidths' | 'minWidths' | 'latency' | 'attention' | 'pruneEmbedding'> {
   if (o.widths !== undefined) {
     if (o.ratio !== undefined) throw new ConfigError('widths', 'cannot be combined with a ratio', 'give either the ratio to solve for or the widths to keep');
     if (typeof o.widths !== 'object' || o.widths === null) throw new ConfigError('widths', 'expected widths by group name, e.g. { conv1: 8 }');
@@ -107,7 +113,8 @@ export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Require
   const tolerance = o.tolerance ?? 0.01;
   if (!(tolerance > 0 && tolerance < 1)) throw new ConfigError('tolerance', `must be in (0, 1), got ${String(tolerance)}`);
   checkIgnored(g, o.ignore ?? []);
-  if (criterion === 'taylor' && typeof o.batches !== 'function') throw new ConfigError('batches', "criterion 'taylor' needs data: pass `batches` (a function returning {x, y} batches)");
+  if ((criterion === 'taylor' || criterion === 'activation') && typeof o.batches !== 'function') throw new ConfigError('batches', `criterion '${criterion}' needs data: pass \`batches\` (a function returning {x, y} batches)`);
+  if (o.attention !== undefined && o.attention !== 'heads' && o.attention !== 'dims') throw new ConfigError('attention', `unknown mode '${String(o.attention)}' (expected heads or dims)`);
   const seed = o.seed ?? 0;
   if (!isInt(seed)) throw new ConfigError('seed', `must be an integer, got ${String(seed)}`);
   const ref = o.referenceWidths;
@@ -117,17 +124,22 @@ export function resolveOptions(g: Graph, o: PruneOptions): PruneTarget & Require
   if (floors !== undefined && o.widths !== undefined) throw new ConfigError('minWidths', 'goes with a ratio, and the widths are given');
   const badFloor = floors === undefined ? [] : Object.entries(floors).filter(([, w]) => !(isInt(w) && w >= 1));
   if (badFloor.length) throw new ConfigError('minWidths', `widths must be whole numbers >= 1, got ${badFloor.map(([n, w]) => `${n}: ${String(w)}`).join(', ')}`);
-  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}), ...(floors ? { minWidths: floors } : {}), ...(o.latency ? { latency: o.latency } : {}) };
+  return { ...(o.widths !== undefined ? { widths: o.widths } : { ratio: o.ratio }), metric, criterion, global: o.global ?? true, roundTo, minChannels, ignore: o.ignore ?? [], reduction, seed, tolerance, ...(o.batches ? { batches: o.batches } : {}), ...(ref ? { referenceWidths: ref } : {}), ...(floors ? { minWidths: floors } : {}), ...(o.latency ? { latency: o.latency } : {}), ...(o.attention ? { attention: o.attention } : {}), ...(o.pruneEmbedding === false ? { pruneEmbedding: false } : {}) };
+}
+
+/** The analysis options that a prune call carries (ignore, attention mode, embedding on or off). */
+function analysisOf(o: { ignore?: readonly string[]; attention?: AttentionMode; pruneEmbedding?: boolean }): AnalyzeOptions {
+  return { ignore: o.ignore ?? [], ...(o.attention ? { attention: o.attention } : {}), ...(o.pruneEmbedding === false ? { pruneEmbedding: false } : {}) };
 }
 
 /** Each channel group's width by group name: what `widths` takes to prune another model of this architecture alike. */
-export function channelWidths(g: Graph, o: { ignore?: readonly string[] } = {}): Record<string, number> {
-  return Object.fromEntries(buildDependencyGraph(g, o).groups.map((gr) => [gr.name, groupWidth(gr)]));
+export function channelWidths(g: Graph, o: AnalyzeOptions = {}): Record<string, number> {
+  return Object.fromEntries(buildDependencyGraph(g, analysisOf(o)).groups.map((gr) => [gr.name, groupWidth(gr)]));
 }
 
 /** Checks that a graph can be cut to these widths (as prune() with `widths` would), without cutting it. */
-export function checkWidths(g: Graph, widths: Readonly<Record<string, number>>, ignore: readonly string[] = []): void {
-  const { dg } = cuttable(g, { ignore });
+export function checkWidths(g: Graph, widths: Readonly<Record<string, number>>, ignore: readonly string[] = [], o: AnalyzeOptions = {}): void {
+  const { dg } = cuttable(g, analysisOf({ ...o, ignore }));
   allocateWidths(dg, new Float64Array(dg.unitCount), new CostModel(dg, 'params'), widths);
 }
 
@@ -148,8 +160,8 @@ export function predictLatency(g: Graph, table: LatencyTable, o: { ignore?: read
 }
 
 /** The channel groups of a graph, with what is left untouched and why (infers shapes first when needed). */
-export function analyzeGroups(g: Graph, o: { ignore?: readonly string[] } = {}): DependencyGraph {
-  return buildDependencyGraph(g, o);
+export function analyzeGroups(g: Graph, o: AnalyzeOptions = {}): DependencyGraph {
+  return buildDependencyGraph(g, analysisOf(o));
 }
 
 /**
@@ -161,7 +173,8 @@ export function analyzeGroups(g: Graph, o: { ignore?: readonly string[] } = {}):
  */
 export function prune(g: Graph, options: PruneOptions): PruneResult {
   const o = resolveOptions(g, options);
-  const { graph: work, dg, untied } = cuttable(g, { ignore: o.ignore });
+  const { graph: work, dg, untied } = cuttable(g, analysisOf(o));
+  if (o.attention && dg.attentionCount === 0) throw new ConfigError('attention', 'the model has no multi-head attention that whittle recognises (`whittle inspect` lists what it found)', 'leave --attention out for this model');
   const scores = IMPORTANCE[o.criterion](dg, { reduction: o.reduction, seed: o.seed, ...(o.batches ? { batches: o.batches } : {}) });
   const model = o.metric === 'latency' && o.latency ? new LatencyCost(dg, o.latency) : new CostModel(dg, o.metric === 'latency' ? 'params' : o.metric);
   const ref = o.referenceWidths;
@@ -184,7 +197,7 @@ export function prune(g: Graph, options: PruneOptions): PruneResult {
     for (let i = 0; i < s.size; i++) if (!survives(s.base + i)) gone.push(i);
     if (gone.length) removed[s.node] = gone;
   }
-  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kept: alloc.keptCounts[i]!, total: groupWidth(gr), members: [...gr.members] }));
+  const groups = dg.groups.map((gr, i) => ({ name: gr.name, kind: gr.kind, kept: alloc.keptCounts[i]!, total: groupWidth(gr), unitSize: gr.unitSize, members: [...gr.members] }));
   return {
     graph: pruned,
     params,

@@ -60,8 +60,14 @@ export function applyPlan(plan: PruningPlan): Graph {
     }
   });
 
-  const edits = new Map<string, (n: Node) => Node>();
+  const edits = new Map<string, ((n: Node) => Node)[]>();
+  const edit = (node: string, f: (n: Node) => Node): void => {
+    const fs = edits.get(node);
+    if (fs) fs.push(f);
+    else edits.set(node, [f]);
+  };
   const constant = (name: string, values: number[]): string => {
+    inits.get(name)?.tensor.dispose();
     inits.set(name, { tensor: keep(tensor(values.map(safeInt), [values.length], 'int64')), kind: 'constant' });
     return name;
   };
@@ -71,14 +77,15 @@ export function applyPlan(plan: PruningPlan): Graph {
     inputs[i] = v;
     return { ...n, inputs };
   };
-  const intsOf = (v: string): number[] => g.initializers.get(v)!.tensor.toArray();
+  // read from the new initializers: an earlier edit of the same node may have replaced the constant
+  const intsOf = (v: string): number[] => inits.get(v)!.tensor.toArray();
   for (const r of dg.rewrites) {
     if (r.kind === 'group') {
       const groups = count(r.map) / r.perGroup;
-      edits.set(r.node, (n) => ({ ...n, attrs: { ...n.attrs, group: int(groups) } }));
+      edit(r.node, (n) => ({ ...n, attrs: { ...n.attrs, group: int(groups) } }));
     } else if (r.kind === 'split') {
       const sizes = r.maps.map(count);
-      edits.set(r.node, (n) => {
+      edit(r.node, (n) => {
         const { num_outputs: _drop, split: _old, ...attrs } = n.attrs;
         void _drop;
         void _old;
@@ -89,28 +96,49 @@ export function applyPlan(plan: PruningPlan): Graph {
       const atoms = dg.maps[r.map]!;
       const start = countKept(atoms, survives, 0, r.start);
       const end = start + countKept(atoms, survives, r.start, r.end);
-      edits.set(r.node, (n) => {
+      edit(r.node, (n) => {
         const starts = intsOf(n.inputs[1]!);
         const ends = intsOf(n.inputs[2]!);
         starts[r.at] = start;
         ends[r.at] = end;
         return withInput(withInput(n, 1, constant(`${n.name}::starts`, starts)), 2, constant(`${n.name}::ends`, ends));
       });
-    } else {
+    } else if (r.kind === 'entry') {
+      const len = dg.maps[r.map]!.length;
       const c = count(r.map);
-      edits.set(r.node, (n) => {
+      if (c === len) continue;
+      edit(r.node, (n) => {
+        const values = intsOf(n.inputs[r.input]!);
+        if (values[r.at]! <= 0 || values[r.at]! % len !== 0) throw new GraphError(`prune: entry ${r.at} of '${n.inputs[r.input]!}' (${values[r.at]!}) is not a multiple of ${len}`);
+        values[r.at] = (values[r.at]! / len) * c;
+        return withInput(n, r.input, constant(`${n.name}::in${r.input}`, values));
+      });
+    } else if (r.kind === 'reshape') {
+      const c = count(r.map);
+      const at = r.at ?? 1;
+      edit(r.node, (n) => {
         const shape = intsOf(n.inputs[1]!);
-        if (shape[1]! <= 0) return n;
-        shape[1] = c;
+        if (shape[at]! <= 0) return n;
+        shape[at] = c;
         return withInput(n, 1, constant(`${n.name}::shape`, shape));
+      });
+    } else if (r.kind === 'hidden-size') {
+      const c = count(r.map);
+      edit(r.node, (n) => ({ ...n, attrs: { ...n.attrs, hidden_size: int(c) } }));
+    } else {
+      edit(r.node, (n) => {
+        const inputs = [...n.inputs];
+        inputs[r.index] = '';
+        while (inputs.length && !inputs[inputs.length - 1]) inputs.pop();
+        return { ...n, inputs };
       });
     }
   }
-  const nodes = g.nodes.map((n) => {
-    const e = edits.get(n.name);
+  const dropped = dg.rewrites.flatMap((r) => (r.kind === 'drop-input' ? [g.nodes.find((n) => n.name === r.node)!.inputs[r.index]!] : []));
+  const nodes = withoutDeadCode(g.nodes.map((n) => {
     const copy: Node = { ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } };
-    return e ? e(copy) : copy;
-  });
+    return (edits.get(n.name) ?? []).reduce((m, f) => f(m), copy);
+  }), dropped, new Set(g.outputs.map((o) => o.name)));
   // Constants replaced by rewrites and read by nobody else are dropped.
   const used = new Set(nodes.flatMap((n) => n.inputs));
   for (const [name, it] of inits) {
@@ -137,6 +165,23 @@ export function applyPlan(plan: PruningPlan): Graph {
   return pruned;
 }
 
+/**
+ * The nodes without those that only computed `dropped` values (a recurrent layer's zero initial state and the
+ * Shape/Gather/Concat that sized it): a node goes when nothing reads its outputs any more.
+ */
+function withoutDeadCode(nodes: Node[], dropped: readonly string[], outputs: ReadonlySet<string>): Node[] {
+  let live = nodes;
+  let candidates = new Set(dropped);
+  while (candidates.size) {
+    const read = new Set(live.flatMap((n) => n.inputs));
+    const dead = new Set(live.filter((n) => n.outputs.some((o) => candidates.has(o)) && n.outputs.every((o) => !o || (!read.has(o) && !outputs.has(o)))));
+    if (!dead.size) break;
+    live = live.filter((n) => !dead.has(n));
+    candidates = new Set([...dead].flatMap((n) => n.inputs));
+  }
+  return live;
+}
+
 /** Runs shape inference on the pruned graph and checks every channel map's count and the output shapes. */
 function checkShapes(plan: PruningPlan, pruned: Graph, count: (map: number) => number): void {
   const { dg } = plan;
@@ -145,6 +190,8 @@ function checkShapes(plan: PruningPlan, pruned: Graph, count: (map: number) => n
     const s = info.get(v)?.shape;
     if (!s || pruned.initializers.has(v)) continue;
     const ax = dg.axisOf(v);
+    // a frozen map on a symbolic axis (the batch, where an op the analysis does not know put it) is not cut
+    if (typeof s[ax] !== 'number' && dg.maps[map]!.every((a) => !dg.prunable(a))) continue;
     if (s[ax] !== count(map)) throw new GraphError(`prune: after surgery '${v}' has ${String(s[ax])} channels on axis ${ax}, expected ${count(map)}`);
   }
   for (const o of dg.graph.outputs) {

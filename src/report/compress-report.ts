@@ -20,7 +20,8 @@ export type StepReport = {
   seconds: number;
   imagesPerSec: number;
   epochs: EpochRow[];
-  groups: { name: string; kept: number; total: number }[];
+  /** Kept and total units per pruned group; `kind` what they are (channels, hidden, heads...; absent in reports written before kinds). */
+  groups: { name: string; kind?: string; kept: number; total: number }[];
   stopped?: string;
   /** --metric latency: the step's target latency and the cut student's measured latency, ms (on config.runtime). */
   latency?: { requestedMs: number; measuredMs: number };

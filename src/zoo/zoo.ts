@@ -1,14 +1,8 @@
 import { Graph, GraphBuilder } from '../graph/index.js';
+import { vitTiny } from './vit.js';
+import type { ZooSpec } from './spec.js';
 
-/** Input shape [C, H, W] and class count shared by every zoo constructor. */
-export type ZooSpec = {
-  input: readonly [number, number, number];
-  classes: number;
-  /** Channel widths instead of the defaults (vgg-small: its 5 convs, default 32,32,64,64,128; resnets and unet-small: the 3 levels, 16,32,64). */
-  widths?: readonly number[];
-  /** resnets only: the width of each BasicBlock's inner conv, in block order (default: its stage's width). */
-  blockWidths?: readonly number[];
-};
+export type { ZooSpec } from './spec.js';
 
 /** `w`, checked to be `count` whole numbers >= 1 (`key` names it in the error). */
 function checkWidths(arch: string, key: 'widths' | 'blockWidths', w: readonly number[], count: number): readonly number[] {
@@ -21,7 +15,7 @@ function widthsOf(arch: string, spec: ZooSpec, defaults: readonly number[]): rea
 }
 
 /** The classifiers: N x classes logits. */
-export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56'] as const;
+export const ZOO = ['mlp', 'lenet5', 'vgg-small', 'resnet-small', 'mobilenetv2-small', 'resnet20', 'resnet56', 'vit-tiny'] as const;
 /** The segmentation nets: N x classes x H x W per-pixel logits. */
 export const SEGMENT_ZOO = ['unet-small'] as const;
 /** Every architecture train-teacher builds. */
@@ -155,5 +149,6 @@ export function buildZooGraph(arch: ZooArch, spec: ZooSpec): Graph {
     case 'resnet20': return resnet('resnet20', spec, widthsOf('resnet20', spec, [16, 32, 64]), 3);
     case 'resnet56': return resnet('resnet56', spec, widthsOf('resnet56', spec, [16, 32, 64]), 9);
     case 'unet-small': return unetSmall(spec);
+    case 'vit-tiny': return vitTiny(spec);
   }
 }

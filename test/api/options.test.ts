@@ -21,7 +21,7 @@ const err = (fn: () => unknown): ConfigError => {
 
 test('checkOptions fills defaults, and rejects unknown keys and bad values naming the option', () => {
   assert.deepEqual(checkOptions(pruneSpec, { ratio: 0.5 }, apiNaming), {
-    ratio: 0.5, metric: 'params', criterion: 'l1', roundTo: 1, minChannels: 1, reduction: 'sum', batches: 8, batchSize: 64, seed: 0,
+    ratio: 0.5, metric: 'params', criterion: 'l1', roundTo: 1, minChannels: 1, pruneEmbedding: 'on', reduction: 'sum', batches: 8, calibrationBatches: 8, batchSize: 64, seed: 0,
   });
   const cases: [Record<string, unknown>, string, RegExp][] = [
     [{ ratio: 0.5, ratoi: 1 }, 'ratoi', /unknown option/],
@@ -31,6 +31,8 @@ test('checkOptions fills defaults, and rejects unknown keys and bad values namin
     [{ ratio: 0.5, metric: 'flops' }, 'metric', /expected one of params, macs, got 'flops'/],
     [{ ratio: 0.5, roundTo: 2.5 }, 'roundTo', /expected an integer >= 1, got 2\.5/],
     [{ ratio: 0.5, ignore: 'conv1' }, 'ignore', /expected a list of names, got 'conv1'/],
+    [{ ratio: 0.5, attention: 'head' }, 'attention', /expected one of heads, dims, got 'head'/],
+    [{ ratio: 0.5, pruneEmbedding: true }, 'pruneEmbedding', /expected one of on, off/],
   ];
   for (const [values, path, msg] of cases) {
     const e = err(() => checkOptions(pruneSpec, values, apiNaming));

@@ -70,8 +70,9 @@ test('prune rejects bad options with one line, exit 2 and no output file', async
   const cases: [string[], RegExp][] = [
     [['--ratio', '0'], /--ratio: must be in \(0, 1\], got '0'/],
     [['--ratio', '1.5'], /--ratio: must be in \(0, 1\], got '1.5'/],
-    [['--ratio', '0.5', '--criterion', 'l3'], /--criterion: expected one of l1, l2, bn-scale, taylor, fpgm, random, got 'l3'/],
+    [['--ratio', '0.5', '--criterion', 'l3'], /--criterion: expected one of l1, l2, bn-scale, taylor, fpgm, random, activation, got 'l3'/],
     [['--ratio', '0.5', '--criterion', 'taylor'], /--criterion: taylor needs data: add data \(--data SPEC/],
+    [['--ratio', '0.5', '--criterion', 'activation'], /--criterion: activation needs data: add data \(--data SPEC/],
     [['--ratio', '0.5', '--ignore', 'no_such_node'], /no_such_node/],
     [['--ratio', '0.5', '--metric', 'flops'], /--metric: expected one of params, macs/],
   ];

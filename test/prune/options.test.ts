@@ -178,7 +178,7 @@ test('bad options throw ConfigError naming the option', () => {
     [{ ratio: 0 }, /^ratio: must be in \(0, 1\], got 0$/],
     [{ ratio: 1.5 }, /^ratio: must be in \(0, 1\], got 1.5$/],
     [{ ratio: Number.NaN }, /^ratio: must be in \(0, 1\]/],
-    [{ ratio: 0.5, criterion: 'l3' }, /^criterion: unknown criterion 'l3' \(expected one of l1, l2, bn-scale, taylor, fpgm, random\)$/],
+    [{ ratio: 0.5, criterion: 'l3' }, /^criterion: unknown criterion 'l3' \(expected one of l1, l2, bn-scale, taylor, fpgm, random, activation\)$/],
     [{ ratio: 0.5, metric: 'flops' }, /^metric: unknown metric 'flops'/],
     [{ ratio: 0.5, ignore: ['nope', '1'] }, /^ignore: unknown node name 'nope'$/],
     [{ ratio: 0.5, criterion: 'taylor' }, /^batches: criterion 'taylor' needs data/],

@@ -7,6 +7,13 @@ import { addOptions, namingErrors, readOptions } from '../options.js';
 import { twoTierHelp } from '../help.js';
 
 /** Adds `whittle prune MODEL -o OUT --ratio R`: prune() on an ONNX file, written back as ONNX. */
+/** ` (x 16 dims)` after a head group's kept / total heads, ` (x 4 heads)` after head dims; nothing for other kinds. */
+function unitNote(grp: { kind: string; unitSize: number }): string {
+  if (grp.kind === 'heads') return ` (x ${grp.unitSize} dims)`;
+  if (grp.kind === 'head-dims') return ` (x ${grp.unitSize} heads)`;
+  return '';
+}
+
 export function registerPrune(p: Command): void {
   const c = p.command('prune')
     .description('remove whole channels so the model has exactly RATIO of its size, or the widths of another model (dependency-aware; a dense, smaller model)')
@@ -31,7 +38,7 @@ export function registerPrune(p: Command): void {
         } else {
           if (r.latency) console.log(`wrote ${out}: latency ${r.latency.beforeMs.toFixed(3)} -> ${r.latency.measuredMs.toFixed(3)} ms on ${r.latency.runtime} (asked ${r.latency.requestedMs.toFixed(3)} ms, ratio ${r.achievedRatio.toFixed(4)})`);
           else console.log(`wrote ${out}: ${r.metric} ${r.metric === 'params' ? `${r.params.before} -> ${r.params.after}` : `${r.macs.before} -> ${r.macs.after}`} (ratio ${r.achievedRatio.toFixed(4)}, ${options.ratio !== undefined ? `target ${options.ratio}` : `the widths of ${String(options.widthsOf)}`})`);
-          for (const grp of r.groups) console.log(`  ${grp.name.padEnd(28)} ${String(grp.kept).padStart(5)} / ${grp.total} channels`);
+          for (const grp of r.groups) console.log(`  ${grp.name.padEnd(28)} ${grp.kind} ${grp.kept} / ${grp.total}${unitNote(grp)}`);
           for (const u of r.untouched) console.log(`  untouched ${u.node}: ${u.reason}`);
           if (r.untied.length) console.log(`  untied ${r.untied.length} initializer${r.untied.length > 1 ? 's' : ''} that layers with different channels shared (the exporter stored equal tensors once; each layer now has its own): ${r.untied.slice(0, 3).map((n) => `'${n}'`).join(', ')}${r.untied.length > 3 ? ', ...' : ''}`);
         }
