@@ -21,14 +21,14 @@ const err = (fn: () => unknown): ConfigError => {
 
 test('checkOptions fills defaults, and rejects unknown keys and bad values naming the option', () => {
   assert.deepEqual(checkOptions(pruneSpec, { ratio: 0.5 }, apiNaming), {
-    ratio: 0.5, metric: 'params', criterion: 'l1', roundTo: 1, minChannels: 1, pruneEmbedding: 'on', reduction: 'sum', batches: 8, calibrationBatches: 8, batchSize: 64, seed: 0,
+    ratio: 0.5, metric: 'params', runtime: 'onnxruntime-node', latencyBatch: 1, latencyThreads: 1, criterion: 'l1', minChannels: 1, pruneEmbedding: 'on', reduction: 'sum', batches: 8, calibrationBatches: 8, batchSize: 64, seed: 0,
   });
   const cases: [Record<string, unknown>, string, RegExp][] = [
     [{ ratio: 0.5, ratoi: 1 }, 'ratoi', /unknown option/],
     [{ ratio: 1.5 }, 'ratio', /must be in \(0, 1\], got 1\.5/],
     [{ ratio: '0.5' }, 'ratio', /must be in \(0, 1\], got '0\.5'/],
     [{ widthsOf: 3 }, 'widthsOf', /expected an ONNX file path or a model/],
-    [{ ratio: 0.5, metric: 'flops' }, 'metric', /expected one of params, macs, got 'flops'/],
+    [{ ratio: 0.5, metric: 'flops' }, 'metric', /expected one of params, macs, latency, got 'flops'/],
     [{ ratio: 0.5, roundTo: 2.5 }, 'roundTo', /expected an integer >= 1, got 2\.5/],
     [{ ratio: 0.5, ignore: 'conv1' }, 'ignore', /expected a list of names, got 'conv1'/],
     [{ ratio: 0.5, attention: 'head' }, 'attention', /expected one of heads, dims, got 'head'/],
