@@ -61,6 +61,8 @@ export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Gra
 export function teacherWarnings(valAccuracy: number, ds: Dataset): string[] {
   const k = ds.classes.length;
   if (k < 2 || valAccuracy >= 2 / k) return [];
+  // a tensor set is fed as stored (no normalisation to blame)
+  if (ds.inputs.every((i) => !i.image)) return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: are the inputs and labels (y.npy) the ones it was trained on?`];
   const how = { known: "the dataset's known statistics", computed: "the statistics of the dataset's training images", given: '--mean/--std', model: "its whittle.preprocess metadata", raw: 'none (its input is uint8: pixels as they are)' }[ds.statsSource];
   return [`the teacher scores ${(100 * valAccuracy).toFixed(2)}% on validation, near chance for ${k} classes: is it fed as it was trained? Its inputs are normalised with ${how} (mean ${ds.mean.map((v) => +v.toFixed(4)).join(',')}, std ${ds.std.map((v) => +v.toFixed(4)).join(',')}); give the ones it was trained with as --mean and --std`];
 }

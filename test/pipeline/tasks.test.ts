@@ -158,16 +158,23 @@ function npySet(descr: string, shape: number[], x: ArrayBufferView, y?: BigInt64
 
 const wild = (name: string): string => join(repoRoot, 'test', 'fixtures', 'wild', name, 'model.onnx');
 
-test('sequences: a text classifier on int64 token ids with labels measured against its teacher, and a Conv1d model compressed from unlabelled npy features with fidelity', async () => {
+test('sequences: a text classifier on int64 token ids with labels measured against its teacher and compressed (heads, MLP, embedding), and a Conv1d model compressed from unlabelled npy features with fidelity', async () => {
   const n = 300;
   const tokens = npySet('<i8', [n, 12], BigInt64Array.from({ length: n * 12 }, (_, i) => BigInt((i * 7919) % 50)), BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 3)));
   const seq = { valSize: 50, batchSize: 50, epochsPerStep: 1, threads: 2, precision: 'fp32' } as const;
-  // the transformer's attention cannot be cut yet (the pruner refuses it): its tokens are measured against the teacher
+  // eval measures any model against its teacher on the tokens
   const text = runCli(['eval', wild('text_transformer-op13-fixed'), '--teacher', wild('text_transformer-op13-fixed'), '--data', tokens, '--val-size', '50', '--no-latency', '--precision', 'fp32', '--json']);
   assert.equal(text.status, 0, text.stderr);
   const tj = text.lastJson() as { fidelity: Record<string, Record<string, number>>; metrics: Record<string, Record<string, number>>; accuracy: number };
   assert.deepEqual(tj.fidelity, { output: { agreement: 1 } });
   assert.equal(tj.metrics['output']!['accuracy'], tj.accuracy);
+  // and compress cuts its embedding width, heads and MLP widths, distilling on the int64 tokens
+  const tr = await compress({ ...seq, teacher: wild('text_transformer-op13-fixed'), data: tokens, out: newRun(), ratios: [0.5] });
+  assert.deepEqual(tr.tasks, [{ output: 'output', task: 'classify', loss: 'kl', labelled: true, shape: ['N', '3'] }]);
+  assert.deepEqual([...new Set(tr.steps[0]!.groups.map((g) => g.kind))].sort(), ['embedding', 'heads', 'mlp']);
+  const agreement = tr.final.fidelity!['output']!['agreement']!;
+  assert.ok(agreement >= 0 && agreement <= 1, String(agreement));
+  assert.ok(Math.abs(tr.final.paramsRatio - 0.5) <= 0.01, String(tr.final.paramsRatio));
   const features = npySet('<f4', [n, 2, 32], Float32Array.from({ length: n * 64 }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13));
   const out = newRun();
   const conv = await compress({ ...seq, teacher: wild('conv1d-op13-fixed'), data: features, out, ratios: [0.5089] });
