@@ -9,6 +9,7 @@ import { toOnnxBytes } from '../src/onnx/index.js';
 import { prune } from '../src/prune/index.js';
 import { manualSeed } from '../src/tensor/index.js';
 import { median } from './run-peers.js';
+import { timeRuns } from './ort-timing.js';
 
 const input = (process.argv[2] ?? '1x28x28').split('x').map(Number) as [number, number, number];
 const roundTo = Number(process.argv[3] ?? 1);
@@ -16,17 +17,6 @@ const rounds = Number(process.argv[4] ?? 20);
 const threads = Number(process.argv[5] ?? 1);
 const policy = process.argv[6] ?? 'global';
 if (policy !== 'global' && policy !== 'uniform') throw new Error(`policy must be global or uniform, got ${policy}`);
-
-/** Milliseconds per run: wall clock and CPU time. */
-async function timeRuns(s: ort.InferenceSession, x: ort.Tensor, n: number): Promise<{ wall: number; cpu: number }> {
-  const feeds = { [s.inputNames[0]!]: x };
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await s.run(feeds);
-  const wall = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-  const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1e3 / n };
-}
 
 const results: Record<string, unknown>[] = [];
 for (const arch of ['vgg-small', 'resnet-small'] as const) {

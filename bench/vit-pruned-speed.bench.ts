@@ -10,19 +10,10 @@ import { toOnnxBytes } from '../src/onnx/index.js';
 import { prune } from '../src/prune/index.js';
 import { manualSeed } from '../src/tensor/index.js';
 import { median } from './run-peers.js';
+import { timeRuns } from './ort-timing.js';
 
 const rounds = Number(process.argv[2] ?? 7);
 const threads = Number(process.argv[3] ?? 1);
-
-async function timeRuns(s: ort.InferenceSession, x: ort.Tensor, n: number): Promise<{ wall: number; cpu: number }> {
-  const feeds = { [s.inputNames[0]!]: x };
-  const c0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await s.run(feeds);
-  const wall = Number(process.hrtime.bigint() - t0) / 1e6 / n;
-  const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1e3 / n };
-}
 
 manualSeed(0);
 const g = buildZooGraph('vit-tiny', { input: [1, 28, 28], classes: 10 });
