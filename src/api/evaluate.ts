@@ -5,7 +5,7 @@ import { startPrecision } from '../pipeline/precision.js';
 import { checkViews, evaluateGraph, measureHeads, metricsByOutput, type Views } from '../distill/index.js';
 import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.js';
 import { headsFor, studentHeads } from '../pipeline/heads.js';
-import { isLabelledClassifier, type Head } from '../task/index.js';
+import { isLabelledClassifier, scoresWithLabels, type Head } from '../task/index.js';
 import { loadOnnx } from '../onnx/index.js';
 import { openFor } from '../pipeline/normalization.js';
 import { labelWarnings } from '../pipeline/metadata.js';
@@ -22,11 +22,14 @@ export interface Evaluation {
   accuracy: number;
   /** Mean cross-entropy on that split; NaN (null in JSON) with `teacher` or for a model that is not a labelled classifier. */
   loss: number;
-  /** Each output's task, loss and whether the labels score it (with `teacher`, or a model that is not a labelled classifier). */
-  tasks?: { output: string; task: string; labelled: boolean }[];
+  /**
+   * Each output's task and whether the labels are its task's labels (`labelled`) or score it otherwise (`scored`: an
+   * embedding's k-NN accuracy on class labels); with `teacher`, or a model that is not a labelled classifier.
+   */
+  tasks?: { output: string; task: string; labelled: boolean; scored?: boolean }[];
   /** With `teacher`: per output name, the model's fidelity to the teacher on the split (docs/tasks.md). */
   fidelity?: Record<string, Record<string, number>>;
-  /** Per labelled output: its task metrics against the labels (accuracy, mIoU against masks, R² against targets). */
+  /** Per output the labels score: its task metrics against them (accuracy, mIoU against masks, R² against targets, an embedding's knnAccuracy). */
   metrics?: Record<string, Record<string, number>>;
   /** Images in that split. */
   count: number;
@@ -64,7 +67,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
     const heads = headsFor(teacher ?? model, ds, { task, loss: loss ?? [], distill: true }, teacher ? 'teacher' : 'model');
     const own = teacher ? studentHeads(model, ds, heads, 'model') : heads;
     if (teacher || !isLabelledClassifier(heads)) {
-      if (!teacher && !heads.some((h) => h.labelled)) throw new ConfigError('teacher', `is needed: ${ds.spec}'s labels score none of the model's outputs (${heads.map((h) => `${h.output}: ${h.task}`).join(', ')})`, "give --teacher TEACHER.onnx to measure the model's fidelity to it");
+      if (!teacher && !heads.some(scoresWithLabels)) throw new ConfigError('teacher', `is needed: ${ds.spec}'s labels score none of the model's outputs (${heads.map((h) => `${h.output}: ${h.task}`).join(', ')})`, "give --teacher TEACHER.onnx to measure the model's fidelity to it");
       if (views !== 'off' && heads.some((h) => h.task !== 'classify')) throw new ConfigError('views', "'flip' averages class logits over mirror images", 'leave it off (the default)');
       return await measureAll(model, teacher, ds, own, heads, { split, views, device, asked, latency, threads, onProgress });
     }
@@ -116,7 +119,7 @@ async function measureAll(model: Graph, teacher: Graph | null, ds: Dataset, own:
     params: model.parameterCount(), macs: countMacs(model).total,
     latencyMs: o.latency ? await onnxruntimeLatency(model, ds.shape, o.threads) : null,
     warnings: [...ds.warnings],
-    tasks: heads.map((h) => ({ output: h.output, task: h.task, labelled: h.labelled })),
+    tasks: heads.map((h) => ({ output: h.output, task: h.task, labelled: h.labelled, ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}) })),
     ...(teacher ? { fidelity } : {}), ...(metrics ? { metrics } : {}),
   };
 }

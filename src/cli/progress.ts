@@ -18,7 +18,7 @@ const PASS_LABELS: Record<PassName, string> = {
 export function describe(e: CompressEvent): string | null {
   switch (e.type) {
     case 'precision': return `precision: ${e.precision} (${e.reason})`;
-    case 'tasks': return `${e.heads.map((h) => `task: ${h}`).join('\n')}\nbest epoch by: ${e.score}${e.score === 'accuracy' ? '' : ' (the val and test figures below)'}`;
+    case 'tasks': return `${e.labels ? `labels: ${e.labels}\n` : ''}${e.heads.map((h) => `task: ${h}`).join('\n')}\nbest epoch by: ${e.score}${e.score === 'accuracy' ? '' : ' (the val and test figures below)'}`;
     case 'teacher': return `teacher: ${e.params} params, ${e.macs} MACs, val ${pct(e.valAccuracy)}, test ${pct(e.testAccuracy)}`;
     case 'untied': return `student: ${e.names.length} initializer${e.names.length > 1 ? 's' : ''} shared by layers cut differently, or read as BatchNorm running statistics too (the exporter stored equal tensors once), copied per layer: ${e.params} params`;
     case 'warning': return `warning: ${e.message}`;

@@ -1,6 +1,6 @@
 import { add, flip, mul, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { TASKS, type Head, type HeadMetrics } from '../task/index.js';
+import { TASKS, scoresWithLabels, type Head, type HeadMetrics } from '../task/index.js';
 import { imageFeeds } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, type Dataset, type Split } from '../data/index.js';
 import { batchOnDevice, runAtPrecision } from './evaluate.js';
@@ -35,7 +35,7 @@ export type MeasureOptions = {
 
 /**
  * Each head's metrics for `student` on a split, in eval mode: fidelity to `teacher` (the same graph gives 1s) and,
- * where the head is labelled, its task metric against the labels. `teacherHeads` name the teacher's values when they
+ * where the labels score the head, its task metrics against them. `teacherHeads` name the teacher's values when they
  * differ from the student's. Every sample of the split counts (in a
  * data-parallel run each rank measures the whole split, so nearest neighbours and R² see all of it).
  */
@@ -49,7 +49,7 @@ export async function measureHeads(student: Graph, teacher: Graph, ds: Dataset, 
         const { x, y, target } = batchOnDevice(b, o.device);
         const s = headValues(student, x, heads);
         const t = teacher === student ? s : headValuesOverViews(teacher, x, o.teacherHeads ?? heads, o.views ?? 'off');
-        meters.forEach((m, i) => m.add(s[i]!, t[i]!, heads[i]!.labelled ? labelsOf(heads[i]!, y, target) : null));
+        meters.forEach((m, i) => m.add(s[i]!, t[i]!, scoresWithLabels(heads[i]!) ? labelsOf(heads[i]!, y, target) : null));
       }));
     }
     o.onBatch?.(++done, loader.batchesPerEpoch);

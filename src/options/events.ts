@@ -10,8 +10,8 @@ export type PassName = 'teacher-val' | 'teacher-test' | 'teacher-cache';
 export type CompressEvent =
   /** At the start: the arithmetic of the forward passes and why (e.g. 'auto: the CPU has AVX512-BF16 or AMX'). */
   | { type: 'precision'; precision: Precision; reason: string }
-  /** At the start: each output's task, loss and labels in words, and what picks the best epoch. */
-  | { type: 'tasks'; heads: string[]; score: string }
+  /** At the start: each output's task, loss and labels in words, and what picks the best epoch; with --labels ignore, what the labels still do. */
+  | { type: 'tasks'; heads: string[]; score: string; labels?: string }
   | { type: 'teacher'; params: number; macs: number; valAccuracy: number; testAccuracy: number }
   | { type: 'resumed'; step: number; epoch: number; of: number }
   /** Something the run goes on with but the user should see: skipped images, a teacher that scores near chance. */

@@ -17,8 +17,8 @@ import type { OptimizerState } from '../optim/index.js';
 import {
   AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
-import { headsFor, studentHeads } from './heads.js';
-import { describeHeads, headsLoss, isLabelledClassifier, scoreName, selectionScore, type Head } from '../task/index.js';
+import { headsFor, ignoredLabels, studentHeads } from './heads.js';
+import { describeHeads, headsLoss, isLabelledClassifier, scoreName, scoresWithLabels, selectionScore, type Head } from '../task/index.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
@@ -190,7 +190,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     checkTaskSettings(heads, c);
     // a labelled classifier trains and is scored as before tasks (accuracy picks the epochs); any other run by its heads
     const classic = isLabelledClassifier(heads) && heads[0]!.loss === 'kl';
-    emit({ type: 'tasks', heads: describeHeads(heads), score: classic ? 'accuracy' : scoreName(heads) });
+    emit({ type: 'tasks', heads: describeHeads(heads), score: classic ? 'accuracy' : scoreName(heads), ...(c.labels === 'ignore' ? { labels: ignoredLabels(heads, ds) } : {}) });
     toChannelsLast(teacher);
     const passEvents = (pass: PassName) => (done: number, of: number): void => emit({ type: 'pass', pass, index: done - 1, of });
     const teacherInfo = started.checkpoint?.teacher ?? await summarizeTeacher(teacher, ds, c.device, par, passEvents, classic ? null : heads);
@@ -370,7 +370,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
     }
     const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision);
-    report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, shape: h.shape.map(String) }));
+    report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}), shape: h.shape.map(String) }));
     report.score = classic ? 'accuracy' : scoreName(heads);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));

@@ -33,6 +33,8 @@ export type RunConfig = {
    */
   widths: Record<string, number> | null; widthsOf: string | null;
   fadeEpochs: number; distill: boolean; temperature: number; alpha: number;
+  /** Whether the data's labels train and pick epochs (use), or only score the teacher and the steps (ignore). */
+  labels: 'use' | 'ignore';
   /** Each output's task and distillation loss as asked ('auto', TASK or NAME=TASK; NAME=LOSS), resolved per output in report.json's `tasks`. */
   task: string[]; loss: string[];
   /** MiB of cached teacher outputs held in memory (the rest in teacher-cache.bin in the run folder). */
@@ -87,6 +89,11 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (o.schedule === 'onecycle' && o.warmupSteps !== undefined) throw new ConfigError('warmupSteps', "is the cosine schedule's warmup; the one-cycle schedule warms up over its first 30% of the batches", 'drop --warmup-steps, or use --schedule cosine');
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   if (o.teacherViews === 'flip' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('teacherViews', "'flip' averages the teacher's logits over two views, and feature distillation matches its features from one", 'drop --teacher-views, or the feature distillation');
+  if (o.labels === 'ignore' && !o.distill) throw new ConfigError('labels', "'ignore' trains by distillation alone, and --no-distill trains on the labels alone", 'drop one of --labels ignore and --no-distill');
+  // the quantization-aware epochs and feature hints train a classifier on its labels (its classic loss)
+  if (o.labels === 'ignore' && o.quantize === 'int8') throw new ConfigError('labels', "'ignore' is not taken by the quantization-aware epochs yet (they train and pick epochs on the labels)", 'drop --quantize int8, and quantize the student with whittle quantize');
+  if (o.labels === 'ignore' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('labels', "'ignore' is not taken by feature distillation yet (its hint losses train with the labels)", 'drop --feature-distill / --hint-layers');
+  if (o.labels === 'ignore' && settings.alpha !== undefined) throw new ConfigError('labels', "'ignore' trains by distillation alone, and --alpha weighs the labels' loss against it", 'drop one of --labels ignore and --alpha');
   resolvePrecision(o.precision, o.device); // bf16 on a CPU without it is refused before anything is made
   const plan = o.mode === 'oneshot' ? [ratios.reduce((a, b) => a * b, 1)] : ratios;
   const hintLayers = o.hintLayers?.length ? o.hintLayers.map((p) => ({ teacher: p.teacher, student: p.student })) : null;
@@ -96,7 +103,7 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
     attention: o.attention ?? null, pruneEmbedding: o.pruneEmbedding,
     widths: null, widthsOf: o.widthsOf === undefined ? null : typeof o.widthsOf === 'string' ? o.widthsOf : '(a model passed to compress)',
     fadeEpochs, distill: o.distill,
-    temperature: o.temperature, alpha: o.alpha, task: [...o.task], loss: [...(o.loss ?? [])], teacherCacheMemory: o.teacherCacheMemory, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
+    temperature: o.temperature, alpha: o.alpha, labels: o.labels, task: [...o.task], loss: [...(o.loss ?? [])], teacherCacheMemory: o.teacherCacheMemory, teacherViews: o.teacherViews, teacherMode: o.teacherMode,
     epochsPerStep: stepEpochs,
     optimizer: o.optimizer, lr: o.lr ?? COMPRESS_LR[o.optimizer], batchSize: o.batchSize, weightDecay: o.weightDecay,
     momentum: o.momentum, schedule: o.schedule, ema: o.ema === 0 ? null : o.ema, clipNorm: o.clipNorm ?? null, patience: o.patience ?? null, warmupSteps: o.warmupSteps ?? null, augment: o.augment,
@@ -144,9 +151,9 @@ export async function readRunConfig(out: string): Promise<RunConfig> {
   if (!existsSync(path)) throw new ConfigError('--resume', `${out} is not a whittle run folder (no run.json)`, 'pass the -o folder of an earlier whittle compress');
   // runs started before the allocation, fadeEpochs, ignore, uniformOf, ema, schedule and teacherViews options existed
   // used global allocation, hard cuts, current widths, no average, the cosine schedule, one teacher view and fp32
-  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency' | 'task' | 'loss' | 'teacherCacheMemory' | 'attention' | 'pruneEmbedding'> = {
+  const defaults: Pick<RunConfig, 'allocation' | 'fadeEpochs' | 'ignore' | 'uniformOf' | 'ema' | 'widths' | 'widthsOf' | 'schedule' | 'teacherViews' | 'precision' | 'quantize' | 'qatEpochs' | 'runtime' | 'latencyBatch' | 'latencyThreads' | 'targetLatency' | 'task' | 'loss' | 'teacherCacheMemory' | 'attention' | 'pruneEmbedding' | 'labels'> = {
     allocation: 'global', fadeEpochs: 0, ignore: [], uniformOf: 'current', ema: null, widths: null, widthsOf: null, schedule: 'cosine', teacherViews: 'off', precision: 'fp32', quantize: null, qatEpochs: 1, runtime: 'onnxruntime-node', latencyBatch: 1, latencyThreads: 1, targetLatency: null,
-    task: ['auto'], loss: [], teacherCacheMemory: 2048, attention: null, pruneEmbedding: 'on',
+    task: ['auto'], loss: [], teacherCacheMemory: 2048, attention: null, pruneEmbedding: 'on', labels: 'use',
   };
   return { ...defaults, ...(JSON.parse(await readFile(path, 'utf8')) as Omit<RunConfig, keyof typeof defaults>) };
 }

@@ -31,15 +31,18 @@ export type StepReport = {
   hints?: { teacher: string; student: string }[];
   /** On the test split, per output name: the student's fidelity to the teacher (e.g. { agreement }, { mIoU }, { cosine, neighbourAgreement }, { r2, relativeMse }). */
   fidelity?: Record<string, Metrics>;
-  /** On the test split, per labelled output: its task metrics against the labels (e.g. { accuracy }, { mIoU }, { r2 }). */
+  /** On the test split, per output the labels score: its task metrics against them (e.g. { accuracy }, { mIoU }, { r2 }, { knnAccuracy }). */
   metrics?: Record<string, Metrics>;
 };
 
 /** Named metric values. */
 export type Metrics = Record<string, number>;
 
-/** One output of the teacher as the run treated it (docs/tasks.md): its task, distillation loss and whether labels trained it. */
-export type TaskSummary = { output: string; task: string; loss: string; labelled: boolean; shape: string[] };
+/**
+ * One output of the teacher as the run treated it (docs/tasks.md): its task, distillation loss, whether labels trained
+ * it, and `scored` when they scored it without training it (an embedding's k-NN accuracy, --labels ignore).
+ */
+export type TaskSummary = { output: string; task: string; loss: string; labelled: boolean; scored?: boolean; shape: string[] };
 
 /**
  * The teacher's size and scores. valAccuracy and testAccuracy are accuracies for a labelled classifier, else the run's

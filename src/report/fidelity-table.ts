@@ -15,6 +15,6 @@ export function fidelityTable({ name, report }: NamedReport): string {
     `<tr><td>teacher</td>${tasks.map((t) => `<td></td><td>${cell(report.teacher.metrics?.[t.output])}</td>`).join('')}</tr>`,
     ...report.steps.map((s) => `<tr><td>step ${s.step}</td>${tasks.map((t) => `<td>${cell(s.fidelity?.[t.output])}</td><td>${cell(s.metrics?.[t.output])}</td>`).join('')}</tr>`),
   ];
-  const about = tasks.map((t) => `${t.output} [${t.shape.join(', ')}]: ${t.task}, loss ${t.loss}, ${t.labelled ? 'with labels' : 'distillation alone'}`).join('; ');
+  const about = tasks.map((t) => `${t.output} [${t.shape.join(', ')}]: ${t.task}, loss ${t.loss}, ${t.labelled ? 'with labels' : t.scored ? 'distillation alone, scored by the labels' : 'distillation alone'}`).join('; ');
   return `<p class="cfg">${esc(name)}: ${esc(about)}; best epochs by ${esc(report.score ?? 'accuracy')}</p><table>${head}${rows.join('')}</table>`;
 }

@@ -1,15 +1,16 @@
 import { argmax, crossEntropy, eq, sum, type Tensor } from '../tensor/index.js';
 import type { Dim } from '../graph/index.js';
-import type { Meter, Task } from './task.js';
+import { scoresWithLabels, type Meter, type Task } from './task.js';
 
 /** Class logits [N, K]: distilled by T²·KL, trained on class ids by cross-entropy, scored by top-1 agreement and accuracy. */
 export const classify: Task = {
   name: 'classify',
   misfit: (shape: readonly Dim[]) => (shape.length === 2 ? null : `classify needs an output [N, K] (class logits), got [${shape.join(', ')}]`),
   labelKind: 'class',
+  scoredBy: null,
   defaultLoss: (activation) => (activation === 'sigmoid' ? 'bce' : 'kl'),
   labelLoss: (s, y) => crossEntropy(s, y),
-  meter: (head) => new ClassifyMeter(head.labelled),
+  meter: (head) => new ClassifyMeter(scoresWithLabels(head)),
   fidelityMetric: 'agreement',
   taskMetric: 'accuracy',
   cacheInBf16: true,

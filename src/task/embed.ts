@@ -1,20 +1,22 @@
-import { argmax, callAten, cat, div, eq, fillInto, keep, matmul, narrow, norm, reshape, sum, tidy, transpose, type Tensor } from '../tensor/index.js';
+import { argmax, callAten, cast, cat, div, eq, fillInto, gather, indexSelect, keep, matmul, mul, narrow, norm, reshape, sum, tensor, tidy, toDevice, topk, transpose, unsqueeze, type Tensor } from '../tensor/index.js';
 import type { Dim } from '../graph/index.js';
-import type { Meter, Task } from './task.js';
+import { scoresWithLabels, type Meter, type Task } from './task.js';
 
 /**
  * A vector per sample [N, D] (features, sentence or image embeddings): distilled by 1 − cosine plus normalised MSE,
- * scored by the mean cosine to the teacher's vector and nearest-neighbour agreement. It has no label loss.
+ * scored by the mean cosine to the teacher's vector and nearest-neighbour agreement and, on class labels, by k-NN
+ * accuracy (for information: the labels neither train it nor pick its epochs). It has no label loss.
  */
 export const embed: Task = {
   name: 'embed',
   misfit: (shape: readonly Dim[]) => (shape.length === 2 ? null : `embed needs an output [N, D] (a vector per sample), got [${shape.join(', ')}]`),
   labelKind: null,
+  scoredBy: 'class',
   defaultLoss: (activation) => (activation === 'sigmoid' ? 'bce' : 'cosine'),
   labelLoss: () => {
     throw new Error('embed: no label loss');
   },
-  meter: () => new EmbedMeter(),
+  meter: (head) => new EmbedMeter(scoresWithLabels(head)),
   fidelityMetric: 'cosine',
   taskMetric: null,
   cacheInBf16: false,
@@ -23,6 +25,27 @@ export const embed: Task = {
 /** Rows scaled to unit length. */
 const unit = (x: Tensor): Tensor => div(x, callAten('clamp_min', '', norm(x, 2, 1, true), 1e-12));
 
+/** Rows a block of the neighbour search compares with every row: 1024 · N cosines at a time. */
+const BLOCK = 1024;
+
+/** The cosines of rows [start, start + rows) of the unit rows `u` to every row, a row's to itself -inf (it is not its own neighbour). */
+function blockCosines(u: Tensor, start: number, rows: number): Tensor {
+  const sim = matmul(narrow(u, 0, start, rows), transpose(u, 0, 1));
+  // -inf on the block's diagonal, written through the view into sim
+  fillInto(callAten('diagonal', '', narrow(sim, 1, start, rows), 0, 0, 1), -Infinity);
+  return sim;
+}
+
+/** The sum of `each(start, rows)` over blocks of BLOCK rows of `n`, each in its own tidy scope. */
+function sumOverBlocks(n: number, each: (start: number, rows: number) => number): number {
+  let total = 0;
+  for (let start = 0; start < n; start += BLOCK) {
+    const rows = Math.min(BLOCK, n - start);
+    total += tidy(() => each(start, rows));
+  }
+  return total;
+}
+
 /**
  * The share of rows whose nearest neighbour (by cosine, among the other rows) is the same row in `a` as in `b`:
  * [agreeing rows, rows], in blocks of 1024 rows.
@@ -30,50 +53,80 @@ const unit = (x: Tensor): Tensor => div(x, callAten('clamp_min', '', norm(x, 2, 
 export function neighbourAgreement(a: Tensor, b: Tensor): [number, number] {
   const n = a.shape[0]!;
   if (n < 2) return [0, 0];
-  let agree = 0;
   const ua = unit(a);
   const ub = unit(b);
-  for (let start = 0; start < n; start += 1024) {
-    const rows = Math.min(1024, n - start);
-    agree += tidy(() => {
-      const nearest = (u: Tensor): Tensor => {
-        const sim = matmul(narrow(u, 0, start, rows), transpose(u, 0, 1));
-        // a row is not its own neighbour: -inf on the block's diagonal, written through the view into sim
-        fillInto(callAten('diagonal', '', narrow(sim, 1, start, rows), 0, 0, 1), -Infinity);
-        return argmax(sim, 1);
-      };
-      return sum(eq(nearest(ua), nearest(ub))).item();
-    });
-  }
+  const agree = sumOverBlocks(n, (start, rows) => sum(eq(argmax(blockCosines(ua, start, rows), 1), argmax(blockCosines(ub, start, rows), 1))).item());
   ua.dispose();
   ub.dispose();
   return [agree, n];
 }
 
-/** The cosine sum and count, plus nearest-neighbour agreement over every vector seen (the split's, or a rank's share). */
+/** The neighbours that vote in k-NN accuracy. */
+export const KNN_K = 5;
+
+/**
+ * Leave-one-out k-NN classification of each row of `x` [N, D] by its `k` nearest other rows (by cosine; k is N − 1
+ * when fewer): the class most of them hold, a tie going to the tied class of the nearest neighbour. Returns [rows
+ * whose predicted class is their label, rows], in blocks of 1024 rows.
+ */
+export function knnCorrect(x: Tensor, labels: Tensor, k = KNN_K): [number, number] {
+  const n = x.shape[0]!;
+  if (n < 2) return [0, 0];
+  const kk = Math.min(k, n - 1);
+  return tidy(() => {
+    const u = unit(x);
+    const y = reshape(cast(labels, 'int64'), [-1]);
+    // the neighbour of rank r (0: the nearest) votes 1 + 2^-(r+1): the count decides, and among classes of equal
+    // count the one whose nearest member ranks first has the larger sum (2^-(r+1) exceeds all later ranks' together)
+    const weights = toDevice(tensor(Array.from({ length: kk }, (_, r) => 1 + 2 ** -(r + 1)), [1, 1, kk]), x.device);
+    const correct = sumOverBlocks(n, (start, rows) => {
+      const nearest = topk(blockCosines(u, start, rows), kk, 1).indices;
+      const votes = reshape(indexSelect(y, 0, reshape(nearest, [-1])), [rows, kk]);
+      // per neighbour: the votes of its class, the sum over the neighbours holding it
+      const support = sum(mul(cast(eq(unsqueeze(votes, 2), unsqueeze(votes, 1)), 'float32'), weights), 2);
+      const predicted = gather(votes, 1, argmax(support, 1, true));
+      return sum(eq(reshape(predicted, [-1]), narrow(y, 0, start, rows))).item();
+    });
+    return [correct, n];
+  });
+}
+
+/**
+ * The cosine sum and count, plus nearest-neighbour agreement over every vector seen (the split's, or a rank's share),
+ * and with class labels the student's k-NN accuracy among them.
+ */
 class EmbedMeter implements Meter {
   #cosine = 0;
   #count = 0;
   #student: Tensor[] = [];
   #teacher: Tensor[] = [];
+  #labels: Tensor[] = [];
+  constructor(readonly scored: boolean) {}
 
-  add(s: Tensor, t: Tensor): void {
+  add(s: Tensor, t: Tensor, y: Tensor | null): void {
     const flat = (x: Tensor): Tensor => reshape(x, [x.shape[0]!, -1]);
     this.#cosine += sum(callAten('cosine_similarity', '', flat(s), flat(t), 1, 1e-8)).item();
     this.#count += s.shape[0]!;
     this.#student.push(keep(flat(s)));
     this.#teacher.push(keep(flat(t)));
+    if (this.scored && y) this.#labels.push(keep(y));
   }
 
   sums(): number[] {
-    const [agree, rows] = this.#student.length ? tidy(() => neighbourAgreement(cat(this.#student), cat(this.#teacher))) : [0, 0];
-    for (const x of [...this.#student, ...this.#teacher]) x.dispose();
+    const seen = this.#student.length > 0;
+    const [agree, rows] = seen ? tidy(() => neighbourAgreement(cat(this.#student), cat(this.#teacher))) : [0, 0];
+    const knn = !this.scored ? [] : seen && this.#labels.length === this.#student.length ? tidy(() => knnCorrect(cat(this.#student), cat(this.#labels))) : [0, 0];
+    for (const x of [...this.#student, ...this.#teacher, ...this.#labels]) x.dispose();
     this.#student = [];
     this.#teacher = [];
-    return [this.#cosine, this.#count, agree, rows];
+    this.#labels = [];
+    return [this.#cosine, this.#count, agree, rows, ...knn];
   }
 
-  result([cosine = 0, count = 0, agree = 0, rows = 0]: readonly number[]): ReturnType<Meter['result']> {
-    return { fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) } };
+  result([cosine = 0, count = 0, agree = 0, rows = 0, correct = 0, labelled = 0]: readonly number[]): ReturnType<Meter['result']> {
+    return {
+      fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) },
+      ...(this.scored ? { task: { knnAccuracy: correct / Math.max(1, labelled) } } : {}),
+    };
   }
 }

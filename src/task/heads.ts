@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { attrInt, type Dim, type Graph, type ValueInfo } from '../graph/index.js';
-import { LOSS_NAMES, TASK_NAMES, type Activation, type Head, type LabelKind, type LossName, type Task, type TaskName } from './task.js';
+import { LOSS_NAMES, TASK_NAMES, scoresWithLabels, type Activation, type Head, type LabelKind, type LossName, type Task, type TaskName } from './task.js';
 import { TASKS } from './tasks.js';
 
 /** How a run picks each output's task and loss: `task` and `loss` as the options give them, and the data's labels. */
@@ -14,6 +14,11 @@ export type HeadOptions = {
   readonly classes: number;
   /** Which model, in errors ('teacher'). */
   readonly what: string;
+  /**
+   * --labels ignore: the heads are resolved as for data without labels (none trains on them or picks epochs by them),
+   * and the labels only score the output they would have trained, when they fit it.
+   */
+  readonly ignoreLabels?: boolean;
 };
 
 const isTask = (s: string): s is TaskName => (TASK_NAMES as readonly string[]).includes(s);
@@ -69,9 +74,10 @@ export function autoTask(g: Graph, output: string, shape: readonly Dim[], activa
 
 /**
  * Every output of `g` as a Head: its task (the options', else auto), its loss (the options', else the task's
- * default), and whether the data's labels train it (the first output whose task takes the kind of labels the data
- * has). `shapes` are the inferred value shapes. Throws a ConfigError for a loss or task naming a missing output, a
- * task the output's shape cannot be, or class labels that do not match a classifier's classes.
+ * default), whether the data's labels train it (the first output whose task takes the kind of labels the data
+ * has) and whether they score it (that output, and embeddings on class labels). `shapes` are the inferred value
+ * shapes. Throws a ConfigError for a loss or task naming a missing output, a task the output's shape cannot be, or
+ * class labels that do not match a classifier's classes (unless the labels are ignored: then they score nothing).
  */
 export function resolveHeads(g: Graph, shapes: ReadonlyMap<string, ValueInfo>, o: HeadOptions): Head[] {
   const names = g.outputs.map((v) => v.name);
@@ -81,20 +87,31 @@ export function resolveHeads(g: Graph, shapes: ReadonlyMap<string, ValueInfo>, o
   return names.map((output) => {
     const shape = shapes.get(output)?.shape ?? g.outputs.find((v) => v.name === output)!.shape ?? [];
     const { value, activation } = finalActivation(g, output, shape.length);
-    const name = tasks.get(output) ?? autoTask(g, output, shape, activation, o.labels);
+    const name = tasks.get(output) ?? autoTask(g, output, shape, activation, o.ignoreLabels ? null : o.labels);
     const task: Task = TASKS[name];
     const misfit = task.misfit(shape);
     if (misfit) throw new ConfigError('task', `the ${o.what}'s output '${output}': ${misfit}`, 'choose the task that fits it, or leave --task auto');
-    const labelled = !labelsTaken && o.labels !== null && task.labelKind === o.labels;
-    if (labelled) labelsTaken = true;
-    if (labelled && name === 'classify' && shape[1] !== o.classes) {
+    const takes = !labelsTaken && o.labels !== null && task.labelKind === o.labels;
+    if (takes) labelsTaken = true;
+    const classesDiffer = takes && name === 'classify' && shape[1] !== o.classes;
+    if (classesDiffer && !o.ignoreLabels) {
       throw new ConfigError(o.what, `predicts ${String(shape[1] ?? '?')} classes (output [${shape.join(', ')}]) but the dataset has ${o.classes}`);
     }
-    return { output, value, activation, shape, task: name, loss: losses.get(output) ?? task.defaultLoss(activation), labelled };
+    const labelled = takes && !o.ignoreLabels;
+    const scored = (takes && !classesDiffer) || (o.labels !== null && task.scoredBy === o.labels);
+    return { output, value, activation, shape, task: name, loss: losses.get(output) ?? task.defaultLoss(activation), labelled, scored };
   });
 }
 
-/** One line per head for the start of a run, e.g. "output 'logits' [N, 10]: classify, loss kl, with labels". */
+/**
+ * One line per head for the start of a run, e.g. "output 'logits' [N, 10]: classify, loss kl, with labels", or
+ * "..., distillation alone, scored by the labels" where they score it without training it.
+ */
 export function describeHeads(heads: readonly Head[]): string[] {
-  return heads.map((h) => `output '${h.output}' [${h.shape.join(', ')}]: ${h.task}, loss ${h.loss}${h.activation ? ` (through its ${h.activation})` : ''}, ${h.labelled ? 'with labels' : 'distillation alone'}`);
+  return heads.map((h) => `output '${h.output}' [${h.shape.join(', ')}]: ${h.task}, loss ${h.loss}${h.activation ? ` (through its ${h.activation})` : ''}, ${labelsInWords(h)}`);
+}
+
+/** How a head uses the labels, in words: 'with labels', 'distillation alone' or 'distillation alone, scored by the labels'. */
+function labelsInWords(h: Head): string {
+  return h.labelled ? 'with labels' : scoresWithLabels(h) ? 'distillation alone, scored by the labels' : 'distillation alone';
 }

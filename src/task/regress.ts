@@ -1,7 +1,7 @@
 import { cast, keep, mul, reshape, square, sub, sum, tidy, type Tensor } from '../tensor/index.js';
 import { accumulate } from './segment.js';
 import { normalizedMse } from './losses.js';
-import type { Meter, Task } from './task.js';
+import { scoresWithLabels, type Meter, type Task } from './task.js';
 
 /**
  * Any other tensor (scores, boxes, keypoints, maps, several outputs): distilled by MSE normalised by the teacher's
@@ -12,9 +12,10 @@ export const regress: Task = {
   name: 'regress',
   misfit: () => null,
   labelKind: 'tensor',
+  scoredBy: null,
   defaultLoss: (activation) => (activation === 'sigmoid' ? 'bce' : 'mse'),
   labelLoss: (s, y) => normalizedMse(s, reshape(cast(y, 'float32'), s.shape)),
-  meter: (head) => new RegressMeter(head.labelled),
+  meter: (head) => new RegressMeter(scoresWithLabels(head)),
   fidelityMetric: 'r2',
   taskMetric: 'r2',
   cacheInBf16: false,

@@ -1,6 +1,6 @@
 import { add, argmax, callAten, cast, keep, lt, mul, reshape, tidy, type Tensor } from '../tensor/index.js';
 import type { Dim } from '../graph/index.js';
-import type { Meter, Task } from './task.js';
+import { scoresWithLabels, type Meter, type Task } from './task.js';
 
 /** Mask pixels with this label are left out of the loss and the metrics (e.g. object borders). */
 export const IGNORE_LABEL = 255;
@@ -15,9 +15,10 @@ export const segment: Task = {
     ? null
     : `segment needs an output [N, K, H, W] of K >= 2 class maps, got [${shape.join(', ')}]`),
   labelKind: 'mask',
+  scoredBy: null,
   defaultLoss: (activation) => (activation === 'sigmoid' ? 'bce' : 'kl'),
   labelLoss: (s, y) => callAten('cross_entropy_loss', '', s, y, null, 1, IGNORE_LABEL, 0),
-  meter: (head) => new SegmentMeter(Number(head.shape[1]), head.labelled),
+  meter: (head) => new SegmentMeter(Number(head.shape[1]), scoresWithLabels(head)),
   fidelityMetric: 'mIoU',
   taskMetric: 'mIoU',
   cacheInBf16: true,

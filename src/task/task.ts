@@ -30,14 +30,23 @@ export type Head = {
   readonly shape: readonly Dim[];
   readonly task: TaskName;
   readonly loss: LossName;
-  /** Whether the dataset's labels train and score this output (its task loss and task metric). */
+  /** Whether the dataset's labels train this output (its task loss) and pick its best epoch (its task metric). */
   readonly labelled: boolean;
+  /**
+   * Whether the labels score this output (its task metrics against them, for information): every labelled output,
+   * an embedding on class labels (k-NN accuracy), and under `--labels ignore` the output they would have trained.
+   * Absent: as `labelled`.
+   */
+  readonly scored?: boolean;
 };
+
+/** Whether the labels score a head (its task metrics are measured against them). */
+export const scoresWithLabels = (h: Head): boolean => h.scored ?? h.labelled;
 
 /** Named metric values, e.g. { agreement: 0.97 }. */
 export type Metrics = Record<string, number>;
 
-/** A head's metrics: against the teacher (fidelity), and against the labels when it is labelled (task). */
+/** A head's metrics: against the teacher (fidelity), and against the labels when they score it (task). */
 export type HeadMetrics = { fidelity: Metrics; task?: Metrics };
 
 /**
@@ -45,7 +54,7 @@ export type HeadMetrics = { fidelity: Metrics; task?: Metrics };
  * turns the sums into metrics.
  */
 export interface Meter {
-  /** Adds one batch: the student's and the teacher's values of the head (float32), and the labels when it is labelled. */
+  /** Adds one batch: the student's and the teacher's values of the head (float32), and the labels when they score it. */
   add(student: Tensor, teacher: Tensor, labels: Tensor | null): void;
   /** The running sums, in a fixed order and length for a head. */
   sums(): number[];
@@ -63,6 +72,8 @@ export interface Task {
   misfit(shape: readonly Dim[]): string | null;
   /** The labels its task loss and task metric use. */
   readonly labelKind: Exclude<LabelKind, null> | null;
+  /** Labels that score it without training it (an embedding's k-NN accuracy on class ids), or null. */
+  readonly scoredBy: Exclude<LabelKind, null> | null;
   /** The distillation loss for an output with this final activation. */
   defaultLoss(activation: Activation): LossName;
   /** The loss against the labels (mean over samples, or pixels), for labelled heads. */

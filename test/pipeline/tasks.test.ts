@@ -35,23 +35,28 @@ async function truncatedVgg(value: string): Promise<string> {
   return path;
 }
 
-test('an embedding model (a classifier cut at its pooled features) compresses from distillation alone, with fidelity in report.json', async () => {
+test('an embedding model (a classifier cut at its pooled features) compresses from distillation alone, with fidelity and k-NN accuracy in report.json', async () => {
   const out = newRun();
   const report = await compress({ ...quick, teacher: await truncatedVgg('flatten_9'), out, ratios: [0.5], metric: 'params' });
   const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof report;
-  assert.deepEqual(json.tasks, [{ output: 'flatten_9', task: 'embed', loss: 'cosine', labelled: false, shape: ['N', '128'] }]);
+  assert.deepEqual(json.tasks, [{ output: 'flatten_9', task: 'embed', loss: 'cosine', labelled: false, scored: true, shape: ['N', '128'] }]);
   assert.match(json.score!, /^cosine \(output 'flatten_9', against the teacher\)$/);
   const f = json.steps[0]!.fidelity!['flatten_9']!;
   assert.deepEqual(Object.keys(f).sort(), ['cosine', 'neighbourAgreement']);
   assert.ok(f['cosine']! > 0 && f['cosine']! <= 1 && f['neighbourAgreement']! >= 0 && f['neighbourAgreement']! <= 1, JSON.stringify(f));
   assert.equal(json.steps[0]!.testAccuracy, f['cosine'], 'the test figure is the score: cosine to the teacher');
   assert.deepEqual(json.final.fidelity, json.steps[0]!.fidelity);
-  assert.equal(json.steps[0]!.metrics, undefined, 'class labels do not score an embedding');
+  // class labels score an embedding by k-NN accuracy (the teacher's and every step's), without picking its epochs
+  for (const m of [json.teacher.metrics, json.steps[0]!.metrics]) {
+    assert.deepEqual(Object.keys(m!['flatten_9']!), ['knnAccuracy']);
+    assert.ok(m!['flatten_9']!['knnAccuracy']! >= 0 && m!['flatten_9']!['knnAccuracy']! <= 1, JSON.stringify(m));
+  }
+  assert.deepEqual(json.final.metrics, json.steps[0]!.metrics);
   assert.equal(json.teacher.testAccuracy, 1, "the teacher's cosine to itself");
   assert.ok(Math.abs(json.final.paramsRatio - 0.5) < 0.02);
   const html = readFileSync(join(out, 'report.html'), 'utf8');
   assert.match(html, /<th>flatten_9 fidelity<\/th>/);
-  assert.match(html, /<td>step 1<\/td><td>cosine 0\.\d{4}, neighbourAgreement [01]\.\d{4}<\/td>/);
+  assert.match(html, /<td>step 1<\/td><td>cosine 0\.\d{4}, neighbourAgreement [01]\.\d{4}<\/td><td>knnAccuracy [01]\.\d{4}<\/td>/);
   assert.match(html, /best epochs by cosine \(output 'flatten_9', against the teacher\)/);
   const student = loadOnnx(join(out, 'student.onnx'));
   assert.deepEqual(student.outputs.map((o) => o.name), ['flatten_9']);
@@ -133,19 +138,25 @@ test('the teacher cache beyond its memory budget spills rows to teacher-cache.bi
   assert.deepEqual(readdirSync(dir), [], 'disposing removes the file');
 });
 
-test('whittle eval --teacher prints the fidelity per output (--json: a fidelity object per output); alone, an embedding has nothing to score', async () => {
+test('whittle eval --teacher prints the fidelity per output (--json: a fidelity object per output) and an embedding\'s k-NN accuracy on class labels, also alone; alone on unlabelled data, an embedding has nothing to score', async () => {
   const embed = await truncatedVgg('flatten_9');
   const r = runCli(['eval', embed, '--teacher', embed, '--data', DATA, '--no-latency', '--precision', 'fp32', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  const j = r.lastJson() as { fidelity: Record<string, Record<string, number>>; tasks: unknown[]; accuracy: unknown };
+  const j = r.lastJson() as { fidelity: Record<string, Record<string, number>>; metrics: Record<string, Record<string, number>>; tasks: unknown[]; accuracy: unknown };
   assert.deepEqual(j.fidelity, { flatten_9: { cosine: 1, neighbourAgreement: 1 } });
-  assert.deepEqual(j.tasks, [{ output: 'flatten_9', task: 'embed', labelled: false }]);
+  assert.deepEqual(j.tasks, [{ output: 'flatten_9', task: 'embed', labelled: false, scored: true }]);
+  const knn = j.metrics['flatten_9']!['knnAccuracy']!;
+  assert.ok(knn >= 0 && knn <= 1, String(knn));
   assert.equal(j.accuracy, null);
   const text = runCli(['eval', embed, '--teacher', embed, '--data', DATA, '--no-latency', '--precision', 'fp32']);
-  assert.match(text.stdout, /: test split \(100 samples, fp32\), \d+ params, \d+ MACs\n {2}flatten_9 \(embed\): fidelity cosine 1\.0000, neighbourAgreement 1\.0000\n$/);
-  const alone = runCli(['eval', embed, '--data', DATA, '--no-latency']);
-  assert.equal(alone.status, 2);
-  assert.match(alone.stderr, /^whittle: error\[E_CONFIG\]: --teacher: is needed: .* labels score none of the model's outputs \(flatten_9: embed\)\n/);
+  assert.match(text.stdout, /: test split \(100 samples, fp32\), \d+ params, \d+ MACs\n {2}flatten_9 \(embed\): fidelity cosine 1\.0000, neighbourAgreement 1\.0000; labels knnAccuracy [01]\.\d{4}\n$/);
+  const alone = runCli(['eval', embed, '--data', DATA, '--no-latency', '--precision', 'fp32', '--json']);
+  assert.equal(alone.status, 0, alone.stderr);
+  assert.deepEqual((alone.lastJson() as { metrics: unknown }).metrics, { flatten_9: { knnAccuracy: knn } });
+  const unlabelled = npySet('<f4', [20, 1, 12, 12], new Float32Array(20 * 144).map((_, i) => (i % 13) / 13));
+  const nothing = runCli(['eval', embed, '--data', unlabelled, '--no-latency']);
+  assert.equal(nothing.status, 2);
+  assert.match(nothing.stderr, /^whittle: error\[E_CONFIG\]: --teacher: is needed: .* labels score none of the model's outputs \(flatten_9: embed\)\n/);
 });
 
 /** An npy: tensor set of `n` rows: x.npy from `x` ([n, ...shape]) and, when given, y.npy class ids. */
