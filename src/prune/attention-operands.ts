@@ -18,25 +18,46 @@ export const only = (an: Analyzer, v: string): Node | null => {
 
 const isScalar = (an: Analyzer, v: string | undefined): boolean => !!v && an.isConst(v) && (an.dims(v) ?? []).reduce((p, q) => p * q, 1) === 1;
 
-/** A Gather of one part of a packed projection: a scalar constant index, so the axis it picks goes away. */
-const isPick = (an: Analyzer, n: Node): boolean => n.opType === 'Gather' && an.isConst(n.inputs[1]) && (an.dims(n.inputs[1])?.length ?? -1) === 0;
+/**
+ * One part picked from a packed value on `axis`: a Gather of a scalar constant index (Swin's `qkv[0]`), or a Squeeze
+ * of one output of a Split into parts of 1 on that axis (timm's `qkv.unbind(0)`); `from` is the packed value.
+ */
+type Pick = { node: Node; axis: number; index: number; from: string; split?: Node };
+
+function pickOf(an: Analyzer, n: Node): Pick | null {
+  const rank = an.dims(n.inputs[0])?.length ?? 0;
+  const norm = (a: number): number => (a < 0 ? a + rank : a);
+  if (n.opType === 'Gather') {
+    const idx = an.isConst(n.inputs[1]) && an.dims(n.inputs[1])?.length === 0 ? an.ints(n.inputs[1])?.[0] : undefined;
+    return idx === undefined ? null : { node: n, axis: norm(attrInt(n, 'axis', 0)), index: idx, from: n.inputs[0]! };
+  }
+  if (n.opType !== 'Squeeze') return null;
+  const split = an.producer(n.inputs[0]);
+  const axes = n.inputs[1] ? an.ints(n.inputs[1]) : [...attrInts(n, 'axes', [])];
+  if (split?.opType !== 'Split' || axes?.length !== 1 || only(an, n.inputs[0]!) !== n) return null;
+  const axis = norm(attrInt(split, 'axis', 0));
+  if (norm(axes[0]!) !== axis || !split.outputs.every((o) => an.dims(o)?.[axis] === 1)) return null;
+  return { node: n, axis, index: split.outputs.indexOf(n.inputs[0]!), from: split.inputs[0]!, split };
+}
 
 /**
  * Back from a product operand through Transposes, scalar scales and (for a packed projection, as Swin and timm
- * write `qkv.reshape(B, N, 3, H, D).permute(2, 0, 3, 1, 4)` and pick q, k, v by index) one Gather, to the Reshape
- * that splits heads.
+ * write `qkv.reshape(B, N, 3, H, D).permute(2, 0, 3, 1, 4)` and pick q, k, v by index or unbind) one pick, to the
+ * Reshape that splits heads.
  */
 export function back(an: Analyzer, v: string, nodes: Set<string>): Operand | string {
   const path: Node[] = [];
   let p = an.producer(v);
   let cur = v;
-  let pick: Node | null = null;
-  while (p && (p.opType === 'Transpose' || ((p.opType === 'Mul' || p.opType === 'Div') && isScalar(an, p.inputs[1])) || (!pick && isPick(an, p)))) {
+  let pick: Pick | null = null;
+  for (;;) {
+    const picked: Pick | null = !pick && p ? pickOf(an, p) : null;
+    if (!p || !(p.opType === 'Transpose' || ((p.opType === 'Mul' || p.opType === 'Div') && isScalar(an, p.inputs[1])) || picked)) break;
     // the packed value a Gather picks from is read by the Gathers of all parts (samePacking checks them)
-    if (only(an, cur) === null && !(pick && cur === pick.inputs[0])) return `'${cur}' is read elsewhere`;
-    if (p.opType === 'Gather') pick = p;
+    if (only(an, cur) === null && !(pick && pick.split === undefined && cur === pick.from)) return `'${cur}' is read elsewhere`;
+    if (picked) pick = picked;
     path.unshift(p);
-    cur = p.inputs[0]!;
+    cur = picked ? picked.from : p.inputs[0]!;
     p = an.producer(cur);
   }
   // the packed value is read by the Gathers of its parts (checked together by samePacking), the rest by one node
@@ -59,19 +80,17 @@ export function back(an: Analyzer, v: string, nodes: Set<string>): Operand | str
   if (res[R - 2]! % H !== 0) return 'a head Reshape that folds the heads with other axes';
   if (pick && (R < 4 || !(t.values[R - 3]! > 0) || res[R - 2] !== H)) return 'a packed head Reshape that does not split the last axis into (parts, heads, dim)';
   nodes.add(p.name);
+  if (pick?.split) nodes.add(pick.split.name);
   // follow the Reshape's axes forward through the path: pos[i] is the Reshape axis now at i
   let pos = Array.from({ length: R }, (_, i) => i);
   let part = 0;
   for (const n of path) {
     nodes.add(n.name);
     if (n.opType === 'Transpose') pos = attrInts(n, 'perm', []).map((i) => pos[i]!);
-    else if (n === pick) {
-      const a0 = attrInt(n, 'axis', 0);
-      const a = a0 < 0 ? a0 + pos.length : a0;
-      const idx = an.ints(n.inputs[1])?.[0];
-      if (pos[a] !== R - 3 || idx === undefined || idx < 0 || idx >= parts) return 'a Gather that does not pick one part of a packed (parts, heads, dim) Reshape';
-      part = idx;
-      pos.splice(a, 1);
+    else if (n === pick?.node) {
+      if (pos[pick.axis] !== R - 3 || pick.index < 0 || pick.index >= parts) return 'a Gather or Split that does not pick one part of a packed (parts, heads, dim) Reshape';
+      part = pick.index;
+      pos.splice(pick.axis, 1);
     }
   }
   return { split: { node: p, value: p.inputs[0]!, target: t.values, part, parts }, heads: H, dim: D, rank: pos.length, x: pos.indexOf(R - 2), d: pos.indexOf(R - 1), xSize: res[R - 2]! };
@@ -79,7 +98,7 @@ export function back(an: Analyzer, v: string, nodes: Set<string>): Operand | str
 
 /**
  * Q, K and V split alike: each by its own Reshape, or all three picked from one packed Reshape whose output (through
- * its Transposes) is read by exactly their Gathers, each part once.
+ * its Transposes) is read by exactly their Gathers, or by one Split whose parts they are, each part once.
  */
 export function samePacking(an: Analyzer, ops: readonly Operand[]): string | null {
   const packed = ops.filter((o) => o.split.parts > 1);
@@ -91,6 +110,7 @@ export function samePacking(an: Analyzer, ops: readonly Operand[]): string | nul
   let v = node.outputs[0]!;
   for (let u = only(an, v); u?.opType === 'Transpose'; u = only(an, v)) v = u.outputs[0]!;
   const readers = an.consumers.get(v) ?? [];
-  if (readers.length !== ops.length || !readers.every((r) => isPick(an, r))) return 'the packed Q, K, V are read by something other than the Gathers of its parts';
+  const split = readers.length === 1 && readers[0]!.opType === 'Split' && readers[0]!.outputs.length === ops.length;
+  if (!split && (readers.length !== ops.length || !readers.every((r) => pickOf(an, r) !== null))) return 'the packed Q, K, V are read by something other than the Gathers or the Split of its parts';
   return null;
 }
