@@ -1,6 +1,7 @@
 // Issue 34 on torchvision's Swin Transformer (test/fixtures/wild/swin_tiny-op17-fixed: swin_t's blocks at a fixture's
 // size, two stages of shifted 4x4 windows joined by patch merging; with WHITTLE_WILD_DIR set, as
-// scripts/check-wild-models.sh sets it, the other swin_tiny exports there too, dynamic batch included): the window
+// scripts/check-wild-models.sh sets it, the other swin_tiny exports there too, dynamic batch included, and the full
+// swin_t at 64x64): the window
 // attention's packed qkv (Reshape to (3, H, D), Transpose, Gather), its relative position bias (a per-head table
 // added to the scores) and its shifted-window mask (added between Reshapes of the scores) are proven, so every block's
 // heads, MLP width and each stage's embedding width are groups; pruning by heads or dims to 0.5 and 0.25 of params and
@@ -22,6 +23,7 @@ const FIXED = 'swin_tiny-op17-fixed';
 const generated = process.env['WHITTLE_WILD_DIR'];
 const OTHERS = generated ? ['swin_tiny-op13-fixed', 'swin_tiny-op13-dynamic', 'swin_tiny-op17-dynamic'].filter((d) => existsSync(join(generated, d, 'model.onnx'))) : [];
 const folder = (dir: string): string => join(dir === FIXED ? wild : generated!, dir);
+const FULL = generated ? ['swin_t-op17-fixed', 'swin_t-op17-dynamic'].filter((d) => existsSync(join(generated, d, 'model.onnx'))) : [];
 
 function input(dir: string): Tensor {
   const a = parseNpy(readFileSync(join(folder(dir), 'x3.npy')), 'x3.npy');
@@ -48,6 +50,24 @@ for (const dir of [FIXED, ...OTHERS]) {
     }
   });
 
+  checkRatios(dir, 4);
+}
+
+for (const dir of FULL) {
+  test(`${dir}: the heads and MLP of its 12 blocks and the embedding width of its 4 stages`, () => {
+    const g = loadOnnx(join(folder(dir), 'model.onnx'));
+    try {
+      const count = (kind: string): number => analyzeGroups(g).groups.filter((gr) => gr.kind === kind).length;
+      assert.deepEqual([count('heads'), count('mlp'), count('embedding')], [12, 12, 4]);
+    } finally {
+      g.dispose();
+    }
+  });
+  checkRatios(dir, 12);
+}
+
+/** Pruned by heads and by dims to 0.5 and 0.25 of params and MACs: within 1%, exact against zeroing, onnxruntime. */
+function checkRatios(dir: string, blocks: number): void {
   for (const attention of ['heads', 'dims'] as const) {
     test(`${dir}, ${attention}: 0.5 and 0.25 of params and MACs within 1%, exact against zeroing, runs in onnxruntime`, async () => {
       const g = loadOnnx(join(folder(dir), 'model.onnx'));
@@ -59,7 +79,7 @@ for (const dir of [FIXED, ...OTHERS]) {
             try {
               assert.ok(Math.abs(r.achievedRatio - ratio) <= 0.01 * ratio, `${metric} ${ratio}: achieved ${r.achievedRatio}`);
               const kind = attention === 'heads' ? 'heads' : 'head-dims';
-              assert.equal(r.groups.filter((gr) => gr.kind === kind).length, 4);
+              assert.equal(r.groups.filter((gr) => gr.kind === kind).length, blocks);
               if (ratio === 0.25) assert.ok(r.groups.some((gr) => gr.kind === kind && gr.kept < gr.total), `no ${attention} removed: ${JSON.stringify(r.groups.map((gr) => [gr.kind, gr.kept, gr.total]))}`);
               await checkPruned(r, g, x);
             } finally {
