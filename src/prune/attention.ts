@@ -141,7 +141,9 @@ function scoreOps(an: Analyzer, pre: readonly Node[], q: Operand, R: number): { 
       if (!s || !o || !t || t.values.length !== o.length) return 'a Reshape of the scores with a computed target';
       const keep = s.length - axis;
       const to = o.length - keep;
-      if (to < 0 || s.slice(axis).join() !== o.slice(to).join() || t.values[to] !== q.heads || !t.locate(to)) return 'a Reshape of the scores that does not keep the heads and the axes after them';
+      // a 0 entry copies the input's dim: only the leading ones, which pruning leaves as they are
+      const copies = t.values.some((e, i) => e === 0 && i >= axis);
+      if (to < 0 || copies || s.slice(axis).join() !== o.slice(to).join() || t.values[to] !== q.heads || !t.locate(to)) return 'a Reshape of the scores that does not keep the heads and the axes after them';
       headEntries.push({ node, at: to });
       rank = o.length;
       axis = to;
