@@ -190,7 +190,23 @@ export class Analyzer {
     const reads = n.inputs.some((i) => i && this.mapOf(i) !== undefined);
     for (const i of n.inputs) if (i) this.freezeValue(i, n.name, reason);
     this.frozenOutputs(n);
-    if (reads || n.inputs.every((i) => !i)) this.note(n.name, reason);
+    // a node computing from constants only (Swin's shifted-window mask: ScatterND, Equal, Where ...) cuts nothing
+    if ((reads && !n.inputs.every((i) => !i || this.fromConstants(i))) || n.inputs.every((i) => !i)) this.note(n.name, reason);
+  }
+
+  #fromConstants: Set<string> | null = null;
+
+  /** True when `v` is computed from initializers and Constant nodes only (no network input reaches it). */
+  fromConstants(v: string): boolean {
+    if (this.isConst(v)) return true;
+    if (!this.#fromConstants) {
+      // one pass in topological order
+      const set = new Set<string>();
+      const known = (i: string): boolean => !i || this.g.initializers.has(i) || set.has(i);
+      for (const n of this.g.nodes) if (n.opType === 'Constant' || (n.inputs.length > 0 && n.inputs.every(known))) for (const o of n.outputs) if (o) set.add(o);
+      this.#fromConstants = set;
+    }
+    return this.#fromConstants.has(v);
   }
 
   passThrough(n: Node, from = n.inputs[0]): void {

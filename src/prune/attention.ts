@@ -1,11 +1,9 @@
 import { attrInt, attrInts, type Node } from '../graph/index.js';
 import type { Analyzer } from './analyzer.js';
+import { back, only, samePacking, type Operand, type Split } from './attention-operands.js';
 
 /** How attention is pruned: whole heads, or the same dimensions inside every head. */
 export type AttentionMode = 'heads' | 'dims';
-
-/** A Reshape that splits channels [..., H·D] into [..., X, D] with X a multiple of H (heads minor). */
-type Split = { node: Node; value: string; target: (number | null)[] };
 
 /**
  * One multi-head attention as exporters write it (scaled dot-product over heads split by Reshape):
@@ -23,6 +21,8 @@ export type Attention = {
   scores: Node; context: Node; merge: Node; mergeTarget: (number | null)[];
   /** Per-head tables added to the scores: initializer and its head axis. */
   tables: { node: Node; init: string; axis: number }[];
+  /** Reshapes of the scores: the target entry that holds H. */
+  headEntries: { node: Node; at: number }[];
   nodes: Set<string>;
 };
 
@@ -41,28 +41,21 @@ export function findAttention(an: Analyzer): { blocks: Attention[]; rejected: { 
   return { blocks, rejected };
 }
 
-const only = (an: Analyzer, v: string): Node | null => {
-  const u = an.consumers.get(v) ?? [];
-  return u.length === 1 ? u[0]! : null;
-};
-
-const isScalar = (an: Analyzer, v: string | undefined): boolean => !!v && an.isConst(v) && (an.dims(v) ?? []).reduce((p, q) => p * q, 1) === 1;
-
 function matchAt(an: Analyzer, softmax: Node): Attention | string {
   const nodes = new Set<string>([softmax.name]);
   const rankS = an.dims(softmax.inputs[0])?.length ?? 0;
   const sAxis = attrInt(softmax, 'axis', an.g.opset >= 13 ? -1 : 1);
-  // back from the Softmax: mask, bias and scale ops to the scores MatMul
+  // back from the Softmax: mask, bias and scale ops (and Reshapes that regroup the leading axes) to the scores MatMul
   const pre: Node[] = [];
   let v = softmax.inputs[0]!;
   let p = an.producer(v);
-  while (p && p.opType !== 'MatMul' && ['Add', 'Sub', 'Mul', 'Div'].includes(p.opType)) {
+  while (p && (SCORE_OPS.has(p.opType) || p.opType === 'Reshape')) {
     if (only(an, v) === null) return 'the scores are read elsewhere';
-    pre.push(p);
+    pre.unshift(p);
     nodes.add(p.name);
     // follow the operand that leads to the MatMul (the other one is the mask, the bias or the scale)
-    const next = p.inputs.find((i) => i && !an.isConst(i) && leadsToMatMul(an, i));
-    if (!next || p.inputs.filter((i) => i && leadsToMatMul(an, i)).length !== 1) return 'scores combined in an unknown way';
+    const next = p.opType === 'Reshape' ? p.inputs[0] : p.inputs.find((i) => i && !an.isConst(i) && leadsToMatMul(an, i));
+    if (!next || (p.opType !== 'Reshape' && p.inputs.filter((i) => i && leadsToMatMul(an, i)).length !== 1)) return 'scores combined in an unknown way';
     v = next;
     p = an.producer(v);
   }
@@ -71,8 +64,15 @@ function matchAt(an: Analyzer, softmax: Node): Attention | string {
   const scores = p;
   nodes.add(scores.name);
   if ((sAxis < 0 ? sAxis + rankS : sAxis) !== rankS - 1 || (an.g.opset < 13 && rankS !== 2)) return 'Softmax not over the last axis';
-  const attn = only(an, softmax.outputs[0]!);
-  if (attn?.opType !== 'MatMul' || attn.inputs[0] !== softmax.outputs[0]) return 'the weights are read by something other than the value MatMul';
+  let attn = only(an, softmax.outputs[0]!);
+  let weights = softmax.outputs[0]!;
+  // dropout on the weights (an identity at inference) whose mask nobody reads
+  if (attn?.opType === 'Dropout' && !attn.outputs.slice(1).some((o) => o && (an.consumers.get(o) ?? []).length)) {
+    nodes.add(attn.name);
+    weights = attn.outputs[0]!;
+    attn = only(an, weights);
+  }
+  if (attn?.opType !== 'MatMul' || attn.inputs[0] !== weights) return 'the weights are read by something other than the value MatMul';
   nodes.add(attn.name);
   const q = back(an, scores.inputs[0]!, nodes);
   const k = back(an, scores.inputs[1]!, nodes);
@@ -80,27 +80,21 @@ function matchAt(an: Analyzer, softmax: Node): Attention | string {
   if (typeof q === 'string') return q;
   if (typeof k === 'string') return k;
   if (typeof vv === 'string') return vv;
+  const packing = samePacking(an, [q, k, vv]);
+  if (packing) return packing;
   const hd = [q, k, vv].map((x) => x.heads * 1000003 + x.dim);
   if (hd[0] !== hd[1] || hd[1] !== hd[2]) return 'Q, K and V split into different heads';
   const R = q.rank;
   // where X (heads) and D sit at each MatMul
   if (q.d !== R - 1 || vv.d !== R - 1 || k.d !== R - 2 || k.rank !== R || vv.rank !== R) return 'head dimensions not contracted as q @ kᵀ and weights @ v';
   if (q.x !== k.x || q.x !== vv.x || q.x >= R - 2) return 'heads not on the same batch axis of the products';
-  const xAxis = q.x;
-  const tables: Attention['tables'] = [];
-  for (const node of pre) {
-    for (const i of node.inputs) {
-      if (!i || leadsToMatMul(an, i)) continue;
-      const d = an.dims(i) ?? [];
-      const ax = xAxis - (R - d.length);
-      if (ax < 0 || d[ax] === 1) continue;
-      if (!an.isInit(i) || d[ax] !== q.heads || q.xSize !== q.heads) return `'${i}' adds a value per head that is computed, or heads folded with other axes`;
-      tables.push({ node, init: i, axis: ax });
-    }
-  }
+  const scored = scoreOps(an, pre, q, R);
+  if (typeof scored === 'string') return scored;
+  if (scored.rank !== rankS || scored.axis !== q.x) return 'the scores reach the Softmax with their heads moved';
+  const { tables, headEntries } = scored;
   // forward from the context to the merge Reshape
   let c = attn.outputs[0]!;
-  let x = xAxis;
+  let x = q.x;
   let d = R - 1;
   for (;;) {
     const u = only(an, c);
@@ -123,60 +117,57 @@ function matchAt(an: Analyzer, softmax: Node): Attention | string {
     const outs = new Set(an.g.outputs.map((o) => o.name));
     const seen = an.g.nodes.filter((nd) => nodes.has(nd.name) && nd !== u && nd.outputs.some((o) => outs.has(o)));
     if (seen.length) return `'${seen[0]!.outputs[0]!}' inside it is a network output`;
-    return { q: q.split, k: k.split, v: vv.split, heads: q.heads, dim: q.dim, scores, context: attn, merge: u, mergeTarget: t.values, tables, nodes };
+    return { q: q.split, k: k.split, v: vv.split, heads: q.heads, dim: q.dim, scores, context: attn, merge: u, mergeTarget: t.values, tables, headEntries, nodes };
   }
 }
 
-/** True when `v` is made, through element-wise ops, by a MatMul of two computed values. */
-function leadsToMatMul(an: Analyzer, v: string): boolean {
-  for (let p = an.producer(v), i = 0; p && i < 8; p = an.producer(p.inputs.find((x) => x && !an.isConst(x))), i++) {
-    if (p.opType === 'MatMul') return !an.isConst(p.inputs[1]);
-    if (!['Add', 'Sub', 'Mul', 'Div'].includes(p.opType)) return false;
-  }
-  return false;
-}
+const SCORE_OPS = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-type Operand = { split: Split; heads: number; dim: number; rank: number; x: number; d: number; xSize: number };
-
-/** Back from a product operand through Transposes and scalar scales to the Reshape that splits heads. */
-function back(an: Analyzer, v: string, nodes: Set<string>): Operand | string {
-  const path: Node[] = [];
-  let p = an.producer(v);
-  let cur = v;
-  while (p && (p.opType === 'Transpose' || ((p.opType === 'Mul' || p.opType === 'Div') && isScalar(an, p.inputs[1])))) {
-    if (only(an, cur) === null) return `'${cur}' is read elsewhere`;
-    path.unshift(p);
-    cur = p.inputs[0]!;
-    p = an.producer(cur);
-  }
-  if (p?.opType !== 'Reshape' || only(an, cur) === null) return 'Q, K or V not split into heads by a Reshape';
-  const s = an.dims(p.inputs[0]);
-  const t = an.shapeEntries(p, 1);
-  if (!s || !t || s.length < 2) return 'a head Reshape with a computed target';
-  const R = t.values.length;
-  // the target at batch 1: 0 copies the input's entry, -1 is inferred
-  const vals = t.values.map((e, i) => (e === 0 ? s[i]! : e));
-  if (vals.some((e) => e === null)) return 'a head Reshape with a computed target';
-  const total = s.reduce((a, b) => a * b, 1);
-  const known = (vals as number[]).reduce((a, b) => (b === -1 ? a : a * b), 1);
-  const res = (vals as number[]).map((e) => (e === -1 ? total / known : e));
-  const D = res[R - 1]!;
-  const E = s[s.length - 1]!;
-  if (R < 3 || !(D > 0) || E % D !== 0 || t.values[R - 1] === 0 || t.values[R - 2] === 0) return 'a head Reshape that does not split the last axis into (heads, dim)';
-  const H = E / D;
-  if (res[R - 2]! % H !== 0) return 'a head Reshape that folds the heads with other axes';
-  nodes.add(p.name);
-  let x = R - 2;
-  let d = R - 1;
-  for (const n of path) {
-    nodes.add(n.name);
-    if (n.opType === 'Transpose') {
-      const perm = attrInts(n, 'perm', []);
-      x = perm.indexOf(x);
-      d = perm.indexOf(d);
+/**
+ * The ops between the scores MatMul and the Softmax, forward: per-head initializers added (cut with their heads), and
+ * Reshapes that keep the heads and every axis after them (Swin's [B·nW, H, N, N] ↔ [B, nW, H, N, N] around its
+ * shifted-window mask), whose head entry is rewritten. Returns where the heads are at the end.
+ */
+function scoreOps(an: Analyzer, pre: readonly Node[], q: Operand, R: number): { rank: number; axis: number; tables: Attention['tables']; headEntries: Attention['headEntries'] } | string {
+  const tables: Attention['tables'] = [];
+  const headEntries: Attention['headEntries'] = [];
+  let rank = R;
+  let axis = q.x;
+  for (const node of pre) {
+    if (node.opType === 'Reshape') {
+      const s = an.dims(node.inputs[0]);
+      const o = an.dims(node.outputs[0]);
+      const t = an.shapeEntries(node, 1);
+      if (!s || !o || !t || t.values.length !== o.length) return 'a Reshape of the scores with a computed target';
+      const keep = s.length - axis;
+      const to = o.length - keep;
+      // a 0 entry copies the input's dim: only the leading ones, which pruning leaves as they are
+      const copies = t.values.some((e, i) => e === 0 && i >= axis);
+      if (to < 0 || copies || s.slice(axis).join() !== o.slice(to).join() || t.values[to] !== q.heads || !t.locate(to)) return 'a Reshape of the scores that does not keep the heads and the axes after them';
+      headEntries.push({ node, at: to });
+      rank = o.length;
+      axis = to;
+      continue;
+    }
+    for (const i of node.inputs) {
+      if (!i || leadsToMatMul(an, i)) continue;
+      const d = an.dims(i) ?? [];
+      const ax = axis - (rank - d.length);
+      if (ax < 0 || d[ax] === 1) continue;
+      if (!an.isInit(i) || d[ax] !== q.heads || q.xSize !== q.heads) return `'${i}' adds a value per head that is computed, or heads folded with other axes`;
+      tables.push({ node, init: i, axis: ax });
     }
   }
-  return { split: { node: p, value: p.inputs[0]!, target: t.values }, heads: H, dim: D, rank: R, x, d, xSize: res[R - 2]! };
+  return { rank, axis, tables, headEntries };
+}
+
+/** True when `v` is made, through element-wise ops and Reshapes, by a MatMul of two computed values. */
+function leadsToMatMul(an: Analyzer, v: string): boolean {
+  for (let p = an.producer(v), i = 0; p && i < 8; p = an.producer(p.opType === 'Reshape' ? p.inputs[0] : p.inputs.find((x) => x && !an.isConst(x))), i++) {
+    if (p.opType === 'MatMul') return !an.isConst(p.inputs[1]);
+    if (!SCORE_OPS.has(p.opType) && p.opType !== 'Reshape') return false;
+  }
+  return false;
 }
 
 /**
@@ -188,7 +179,8 @@ export function relateAttention(an: Analyzer, a: Attention, mode: AttentionMode)
   const ins = [a.q, a.k, a.v].map((s) => s.value);
   const maps = ins.map((v) => an.mapOf(v));
   const E = a.heads * a.dim;
-  const bad = ins.find((v, i) => maps[i] === undefined || an.axisOf(v) !== (an.dims(v)?.length ?? 0) - 1 || an.atoms(maps[i]!).length !== E);
+  const parts = a.q.parts;
+  const bad = ins.find((v, i) => maps[i] === undefined || an.axisOf(v) !== (an.dims(v)?.length ?? 0) - 1 || an.atoms(maps[i]!).length !== E * parts);
   const outRank = an.dims(a.merge.outputs[0])?.length ?? 0;
   if (bad !== undefined) {
     for (const v of ins) an.freezeValue(v, a.merge.name, 'attention over channels that are not last');
@@ -196,7 +188,8 @@ export function relateAttention(an: Analyzer, a: Attention, mode: AttentionMode)
     if (outRank >= 2) an.frozenOutputs(a.merge);
     return;
   }
-  const [qm, km, vm] = maps as [number, number, number];
+  // a packed projection's parts are consecutive blocks of E channels of its one value
+  const [qm, km, vm] = [a.q, a.k, a.v].map((s, i) => (parts === 1 ? maps[i]! : an.newMap(an.atoms(maps[i]!).slice(s.part * E, (s.part + 1) * E)))) as [number, number, number];
   const [qa, ka, va] = [an.atoms(qm), an.atoms(km), an.atoms(vm)];
   for (let h = 0; h < a.heads; h++) {
     for (let j = 0; j < a.dim; j++) {
@@ -214,12 +207,14 @@ export function relateAttention(an: Analyzer, a: Attention, mode: AttentionMode)
     const where = an.shapeEntries(s.node, 1)!.locate(at);
     if (where) an.dg.rewrites.push({ kind: 'entry', ...where, map });
   };
-  for (const s of [a.q, a.k, a.v]) {
+  // a packed Reshape is one node for Q, K and V: its entry is rewritten once
+  for (const s of new Set([a.q, a.k, a.v].map((x) => x.node)).size === 1 ? [a.q] : [a.q, a.k, a.v]) {
     const R = s.target.length;
     if (mode === 'heads') entry(s, s.target, R - 2, headMap);
     else entry(s, s.target, R - 1, dimMap);
   }
   entry({ node: a.merge }, a.mergeTarget, a.mergeTarget.length - 1, qm);
+  if (mode === 'heads') for (const h of a.headEntries) entry({ node: h.node }, an.shapeEntries(h.node, 1)!.values, h.at, headMap);
   if (mode === 'heads') for (const t of a.tables) an.cut(t.node, [{ init: t.init, axis: t.axis, role: 'constant' }], headMap);
   an.mac(a.scores, [qm]);
   an.mac(a.context, [vm]);

@@ -16,7 +16,7 @@ const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'S
 /** Ops that follow a channel axis other than 1; every other op needs its inputs' channels on axis 1. */
 const AXIS_AWARE = new Set([
   'Transpose', 'MatMul', 'Softmax', 'LogSoftmax', 'Hardmax', 'Shape', 'LayerNormalization', 'Constant', 'Flatten', 'Reshape',
-  'Gather', 'Expand', 'Concat', 'Split', 'Slice', 'Gemm', 'Squeeze', 'Unsqueeze', 'GRU', 'LSTM', 'RNN',
+  'Gather', 'Expand', 'Concat', 'Split', 'Slice', 'Gemm', 'Squeeze', 'Unsqueeze', 'GRU', 'LSTM', 'RNN', 'Pad',
 ]);
 const REDUCE = new Set(['ReduceMean', 'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']);
 
@@ -69,7 +69,9 @@ export function visit(an: Analyzer, n: Node): void {
     case 'Pad': {
       const pads = n.inputs[1] ? an.ints(n.inputs[1]) : [...attrInts(n, 'pads', [])];
       const rank = an.dims(n.inputs[0])?.length ?? 0;
-      const ok = pads !== null && pads[0] === 0 && pads[1] === 0 && pads[rank] === 0 && pads[rank + 1] === 0 && (!n.inputs[3] || an.isConst(n.inputs[3]));
+      const chan = n.inputs[0] && an.mapOf(n.inputs[0]) !== undefined ? an.axisOf(n.inputs[0]) : 1;
+      // pads on the batch and channel axes stay 0 (inputs[3], the axes of opset 18, would reorder them)
+      const ok = pads !== null && !n.inputs[3] && [0, chan].every((a) => pads[a] === 0 && pads[rank + a] === 0) && (!n.inputs[2] || an.isConst(n.inputs[2]));
       return ok ? an.passThrough(n) : an.unknown(n, 'Pad on the batch or channel axis, or with computed pads');
     }
     case 'Resize': case 'Upsample':

@@ -1,6 +1,6 @@
 // Issue 33 on every export of scripts/gen-wild-models.py (swin_t and shufflenet_v2_x0_5 included, too large to
-// commit): the checks of test/helpers/wild.ts on each folder under WHITTLE_WILD_DIR, and for the fixed-batch CNNs
-// `whittle prune --ratio 0.5`, whose student onnxruntime runs at batch 3 with the symbolic batch N. Runs only when
+// commit): the checks of test/helpers/wild.ts on each folder under WHITTLE_WILD_DIR, and for the fixed-batch CNNs and
+// Swins `whittle prune --ratio 0.5`, whose student onnxruntime runs at batch 3 with the symbolic batch N. Runs only when
 // that variable names the folder (bash scripts/check-wild-models.sh does both), so npm test skips it at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,8 +15,8 @@ import { whittle } from '../onnx/helpers.js';
 
 const dir = process.env['WHITTLE_WILD_DIR'];
 const GENERATE = '/usr/bin/python3 scripts/gen-wild-models.py';
-/** The CNNs whose fixed-batch exports are pruned here (pruning transformers and RNNs is a later issue). */
-const PRUNED = new Set(['lenet', 'shufflenet_tiny', 'shufflenet_v2_x0_5']);
+/** The models whose fixed-batch exports are pruned here (the other transformers: test/prune/transformer.test.ts). */
+const PRUNED = new Set(['lenet', 'shufflenet_tiny', 'shufflenet_v2_x0_5', 'swin_tiny', 'swin_t']);
 
 if (!dir || !existsSync(dir)) {
   const skip = dir
