@@ -15,10 +15,10 @@ import { analysisOf, asWidthsOf, checkStepsReachWidths, stepPruneOptions, widths
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
-  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, TeacherOutputs, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { headsFor, studentHeads } from './heads.js';
-import { describeHeads, headsLoss, isLabelledClassifier, scoreName, selectionScore, type Head } from '../task/index.js';
+import { describeHeads, headsLoss, isLabelledClassifier, scoreName, selectionScore, type Head, type HeadMetrics } from '../task/index.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
@@ -185,6 +185,9 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
   let reference: Graph | null = null;
+  // the teacher's values on the validation and test splits, computed once per run for measuring the students
+  const budget = { bytes: c.teacherCacheMemory * 2 ** 20 };
+  const held = { val: new TeacherOutputs(budget), test: new TeacherOutputs(budget) };
   try {
     const heads = headsFor(teacher, ds, c);
     checkTaskSettings(heads, c);
@@ -206,7 +209,9 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     if (!steps.length && c.student !== null) toChannelsLast(student);
     // the student's values that the heads read (another architecture may name them otherwise than the teacher)
     const sHeads = c.student !== null || steps.length ? studentHeads(student, ds, heads) : heads;
-    const scoreOn = (g: Graph, split: 'val' | 'test'): Promise<number> => measureHeads(g, teacher, ds, split, sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews }).then((m) => selectionScore(heads, m));
+    // every rank measures its share of the split (a collective): each calls these at the same points
+    const measure = (g: Graph, split: 'val' | 'test'): Promise<HeadMetrics[]> => measureHeads(g, teacher, ds, split, sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews, teacherOutputs: held[split], ...(par ? { parallel: par } : {}) });
+    const scoreOn = (g: Graph, split: 'val' | 'test'): Promise<number> => measure(g, split).then((m) => selectionScore(heads, m));
     if (!steps.length) {
       // an exporter stores equal tensors once; layers cut differently need their own (and fade slices name them)
       const u = cuttable(student, analysisOf(c));
@@ -335,9 +340,10 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       foldBatchNorm(next, insertedBn);
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
       const val = epochs > 0 ? result.bestValAccuracy : classic ? (await evaluateShared(next, ds, 'val', c.device, par)).accuracy : await scoreOn(next, 'val');
-      // fidelity to the teacher (and task metrics against labels) on the held-out split, for every run
-      const held = await measureHeads(next, teacher, ds, 'test', sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews });
-      const test = { accuracy: classic ? (await evaluateShared(next, ds, 'test', c.device, par)).accuracy : selectionScore(heads, held) };
+      // fidelity to the teacher and task metrics against labels on the held-out split, for every run; the score is
+      // a labelled classifier's accuracy (its one head's task metric), else the heads' selection score
+      const onTest = await measure(next, 'test');
+      const test = { accuracy: selectionScore(heads, onTest) };
       const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
       const report: StepReport = {
         step, targetRatio: c.plan[i]!, ...pruned, valAccuracy: val, testAccuracy: test.accuracy, seconds: elapsed(),
@@ -346,7 +352,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         ...(result.stopped ? { stopped: result.stopped } : {}),
         ...(insertedBn.length ? { batchNormInserted: insertedBn.length } : {}),
         ...(hints ? { hints: [...hints.pairs] } : {}),
-        ...metricsByOutput(heads, held),
+        ...metricsByOutput(heads, onTest),
       };
       const dir = join(out, `step-${step}`);
       // The next step starts from the file just written, as a resumed run does: both go on from the same bytes
@@ -388,6 +394,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     return report;
   } finally {
     cache?.dispose();
+    held.val.dispose();
+    held.test.dispose();
     if (reference && reference !== teacher) reference.dispose();
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
@@ -448,8 +456,9 @@ async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par
     const test = await evaluateShared(teacher, ds, 'test', device, par, progress('teacher-test'));
     return { ...size, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
   }
-  const val = await measureHeads(teacher, teacher, ds, 'val', heads, { device, onBatch: progress('teacher-val') });
-  const test = await measureHeads(teacher, teacher, ds, 'test', heads, { device, onBatch: progress('teacher-test') });
+  const shared = par ? { parallel: par } : {};
+  const val = await measureHeads(teacher, teacher, ds, 'val', heads, { device, ...shared, onBatch: progress('teacher-val') });
+  const test = await measureHeads(teacher, teacher, ds, 'test', heads, { device, ...shared, onBatch: progress('teacher-test') });
   const { metrics } = metricsByOutput(heads, test);
   return { ...size, valAccuracy: selectionScore(heads, val), testAccuracy: selectionScore(heads, test), ...(metrics ? { metrics } : {}) };
 }

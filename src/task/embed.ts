@@ -1,4 +1,4 @@
-import { argmax, callAten, cat, div, eq, fillInto, keep, matmul, narrow, norm, reshape, sum, tidy, transpose, type Tensor } from '../tensor/index.js';
+import { argmax, callAten, div, eq, fillInto, matmul, narrow, norm, reshape, sum, tensor, tidy, transpose, type Tensor } from '../tensor/index.js';
 import type { Dim } from '../graph/index.js';
 import type { Meter, Task } from './task.js';
 
@@ -50,30 +50,47 @@ export function neighbourAgreement(a: Tensor, b: Tensor): [number, number] {
   return [agree, n];
 }
 
-/** The cosine sum and count, plus nearest-neighbour agreement over every vector seen (the split's, or a rank's share). */
+/**
+ * Per batch [cosine sum, rows, the student's vectors, the teacher's vectors] (rows · D each); over the split the mean
+ * cosine, and nearest-neighbour agreement among every vector of the split.
+ */
 class EmbedMeter implements Meter {
-  #cosine = 0;
-  #count = 0;
-  #student: Tensor[] = [];
-  #teacher: Tensor[] = [];
-
-  add(s: Tensor, t: Tensor): void {
-    const flat = (x: Tensor): Tensor => reshape(x, [x.shape[0]!, -1]);
-    this.#cosine += sum(callAten('cosine_similarity', '', flat(s), flat(t), 1, 1e-8)).item();
-    this.#count += s.shape[0]!;
-    this.#student.push(keep(flat(s)));
-    this.#teacher.push(keep(flat(t)));
+  part(s: Tensor, t: Tensor): Float64Array {
+    return tidy(() => {
+      const flat = (x: Tensor): Tensor => reshape(x, [x.shape[0]!, -1]);
+      const [a, b] = [flat(s), flat(t)];
+      const n = a.shape[0]!;
+      const out = new Float64Array(2 + 2 * a.numel);
+      out[0] = sum(callAten('cosine_similarity', '', a, b, 1, 1e-8)).item();
+      out[1] = n;
+      out.set(a.data() as Float32Array, 2);
+      out.set(b.data() as Float32Array, 2 + a.numel);
+      return out;
+    });
   }
 
-  sums(): number[] {
-    const [agree, rows] = this.#student.length ? tidy(() => neighbourAgreement(cat(this.#student), cat(this.#teacher))) : [0, 0];
-    for (const x of [...this.#student, ...this.#teacher]) x.dispose();
-    this.#student = [];
-    this.#teacher = [];
-    return [this.#cosine, this.#count, agree, rows];
-  }
-
-  result([cosine = 0, count = 0, agree = 0, rows = 0]: readonly number[]): ReturnType<Meter['result']> {
+  result(parts: readonly Float64Array[]): ReturnType<Meter['result']> {
+    let cosine = 0;
+    let count = 0;
+    for (const p of parts) {
+      cosine += p[0]!;
+      count += p[1]!;
+    }
+    const [agree, rows] = count ? tidy(() => neighbourAgreement(vectors(parts, 0), vectors(parts, 1))) : [0, 0];
     return { fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) } };
   }
+}
+
+/** The parts' student (`which` 0) or teacher (1) vectors, [rows, D] float32. */
+function vectors(parts: readonly Float64Array[], which: 0 | 1): Tensor {
+  const rows = parts.reduce((n, p) => n + p[1]!, 0);
+  const d = (parts[0]!.length - 2) / 2 / parts[0]![1]!;
+  const out = new Float32Array(rows * d);
+  let at = 0;
+  for (const p of parts) {
+    const size = p[1]! * d;
+    out.set(p.subarray(2 + which * size, 2 + (which + 1) * size), at);
+    at += size;
+  }
+  return tensor(out, [rows, d]);
 }
