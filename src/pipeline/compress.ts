@@ -28,7 +28,7 @@ import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatRe
 import { int8Summary } from './int8-summary.js';
 import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
 import type { LatencyTable } from '../prune/index.js';
-import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
+import { checkNewRunFolder, datasetSettings, defaultConfigFor, floatEpochsOf, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
 import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type QatProgress, type SoftCut } from './checkpoint.js';
 import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
@@ -235,12 +235,14 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       let resume: FitCheckpoint | undefined;
       // a soft cut (fadeEpochs > 0) trains the uncut student while fading out what the plan removes, then cuts
       let fade: SoftCut | undefined;
-      const epochs = c.epochsPerStep[i]!;
+      // the epochs trained here, in float: with --quantize int8 the last step's final ones are quantization-aware (below)
+      const epochs = floatEpochsOf(c, i);
+      const stepEpochs = c.epochsPerStep[i]!;
       if (cur) {
         ({ graph: next, fit: resume } = loadFitState(out, cur));
         pruned = cur.pruned;
         fade = cur.fade;
-        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: epochs });
+        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: stepEpochs });
       } else {
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
@@ -302,7 +304,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         ...(from ? { resume: from } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
-        onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+        onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs: stepEpochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
         ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, g, { step, pruned, seconds: elapsed(), ...(fading ? { fade: fading } : {}) }, fc) } : {}),
         ...(par ? { parallel: par } : {}),
         ...phase,
@@ -371,11 +373,24 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       emit({ type: 'step-end', step, report });
     }
     let qat: QatResult | null = null;
+    let final: FinalStudent | null = null;
     if (c.quantize === 'int8') {
       check('the start of the quantization-aware epochs');
       qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
+      // the run's student is the last step's, trained through its quantization-aware epochs (BatchNorm folded), read
+      // back from its bytes as a saved model is
+      if (student !== teacher) student.dispose();
+      student = loadOnnx(toOnnxBytes(qat.float));
+      qat.float.dispose();
+      Object.assign(student.metadata, modelMetadata(ds));
+      const onTest = await measure(student, 'test');
+      final = {
+        // folding BatchNorm leaves the convs' MACs as they were (BatchNorm's are not counted)
+        params: student.parameterCount(), macs: steps[steps.length - 1]!.macs, testAccuracy: selectionScore(heads, onTest), ...metricsByOutput(heads, onTest),
+        valAccuracy: classic ? (await evaluateShared(student, ds, 'val', c.device, par)).accuracy : await scoreOn(student, 'val'),
+      };
     }
-    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision);
+    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision, final);
     report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, shape: h.shape.map(String) }));
     report.score = classic ? 'accuracy' : scoreName(heads);
     if (main) {
@@ -384,7 +399,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
       report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds.shape, 300, qat ? { graph: student, bytes: qat.bytes } : null);
       if (qat) {
-        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
+        const before = floatEpochsOf(c, c.plan.length - 1);
+        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: before + e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
         emit({ type: 'qat-end', int8: report.int8 });
       }
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -403,14 +419,17 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
 }
 
 /**
- * --quantize int8 after the last step: quantization-aware distillation of the final student from the teacher (see
- * qat.ts), its progress kept in the run's checkpoint; returns the int8 model.
+ * --quantize int8, the last step's final --qat-epochs: quantization-aware distillation of its student from the teacher
+ * (see qat.ts), its progress kept in the run's checkpoint; returns the int8 model and the trained float one. Its
+ * epochs are numbered on from the step's float epochs.
  */
 async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary): Promise<QatResult> {
   const { out, config: c } = started;
   const emit = o.onEvent ?? (() => undefined);
   const main = (o.parallel?.rank ?? 0) === 0;
   const step = c.plan.length;
+  const before = floatEpochsOf(c, step - 1);
+  const epochs = c.epochsPerStep[step - 1]!;
   const progress = started.checkpoint?.qat ?? null;
   const loss = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
     if (!c.distill) return crossEntropy(logits, y);
@@ -421,11 +440,11 @@ async function quantizeAware(o: RankOptions, started: Started, student: Graph, d
     out, config: c, ds, loss, progress,
     onStart: (s) => {
       emit({ type: 'qat-start', epochs: c.qatEpochs, ...s });
-      if (progress?.current) emit({ type: 'resumed', step, epoch: progress.current.epochs.length, of: c.qatEpochs });
+      if (progress?.current) emit({ type: 'resumed', step, epoch: before + progress.current.epochs.length, of: epochs });
     },
     ...(main ? { save: (p: QatProgress) => writeCheckpoint(out, { teacher: teacherInfo, steps, current: null, qat: p }) } : {}),
-    onBatch: (b) => emit({ type: 'batch', step, ...b }),
-    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs: c.qatEpochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+    onBatch: (b) => emit({ type: 'batch', step, ...b, epoch: before + b.epoch }),
+    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: before + e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.parallel ? { parallel: o.parallel } : {}),
   }).catch((e: unknown) => {
@@ -475,8 +494,11 @@ function dataSummary(ds: Dataset, warnings: string[]): DataSummary {
   return { spec: ds.spec, classes: ds.classes, shape: [...ds.shape], storedChannels: ds.storedChannels, mean: ds.mean, std: ds.std, statsSource: ds.statsSource, warnings };
 }
 
-function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], cache: { teacherCache: boolean; teacherCacheSpilled?: boolean }, worldSize: number, precision: Precision): CompressReport {
-  const last = steps[steps.length - 1]!;
+/** The run's student measured after the quantization-aware epochs, when it is not the last step's. */
+type FinalStudent = Pick<StepReport, 'params' | 'macs' | 'valAccuracy' | 'testAccuracy' | 'fidelity' | 'metrics'>;
+
+function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], cache: { teacherCache: boolean; teacherCacheSpilled?: boolean }, worldSize: number, precision: Precision, final: FinalStudent | null): CompressReport {
+  const last = final ?? steps[steps.length - 1]!;
   return {
     teacher,
     data,
