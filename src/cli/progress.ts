@@ -28,7 +28,7 @@ export function describe(e: CompressEvent): string | null {
     case 'batch': return null;
     case 'pass': return null;
     case 'epoch-end': return `  epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)}, val ${pct(e.valAccuracy)}, ${e.imagesPerSec.toFixed(0)} images/s`;
-    case 'qat-start': return `int8: ${e.epochs} epoch(s) of quantization-aware distillation, ${e.layers} layers and ${e.activations} activations fake-quantized`;
+    case 'qat-start': return `int8: the last step's final ${e.epochs} epoch(s) are quantization-aware distillation, ${e.layers} layers and ${e.activations} activations fake-quantized`;
     case 'qat-end': return `  int8: val ${pct(e.int8.valAccuracy)} fake-quantized; test ${pct(e.int8.testAccuracy)} in onnxruntime-node (float ${pct(e.int8.floatTestAccuracy)}), ${e.int8.bytes} bytes, ${e.int8.fused} int8 kernels`;
     case 'step-end': return `  step ${e.step}: val ${pct(e.report.valAccuracy)}, test ${pct(e.report.testAccuracy)}, ${e.report.seconds.toFixed(1)} s${e.report.stopped ? ` (${e.report.stopped})` : ''}`;
   }

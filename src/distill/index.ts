@@ -10,3 +10,4 @@ export { evaluateShared } from './evaluate-shared.js';
 export { checkViews, VIEWS, type Views } from './views.js';
 export type { DataParallel } from './data-parallel.js';
 export { headValues, headValuesOverViews, measureHeads, metricsByOutput, labelsOf } from './heads.js';
+export { TeacherOutputs } from './teacher-outputs.js';

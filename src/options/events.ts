@@ -26,7 +26,10 @@ export type CompressEvent =
   | { type: 'pass'; pass: PassName; index: number; of: number }
   | { type: 'epoch-end'; step: number; epoch: number; epochs: number; trainLoss: number; valAccuracy: number; imagesPerSec: number }
   | { type: 'step-end'; step: number; report: StepReport }
-  /** --quantize int8: the quantization-aware epochs begin (their batches and epoch ends are reported under the last step). */
+  /**
+   * --quantize int8: the last step's quantization-aware epochs begin, after its step-end (their batches and epoch ends
+   * are reported under the last step, numbered on from its float epochs).
+   */
   | { type: 'qat-start'; epochs: number; layers: number; activations: number }
   | { type: 'qat-end'; int8: Int8Summary };
 

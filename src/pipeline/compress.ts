@@ -15,10 +15,10 @@ import { analysisOf, asWidthsOf, checkStepsReachWidths, stepPruneOptions, widths
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
-  AbortedError, FeatureDistiller, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, TeacherOutputs, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { headsFor, ignoredLabels, studentHeads } from './heads.js';
-import { describeHeads, headsLoss, isLabelledClassifier, scoreName, scoresWithLabels, selectionScore, type Head } from '../task/index.js';
+import { describeHeads, headsLoss, isLabelledClassifier, scoreName, scoresWithLabels, selectionScore, type Head, type HeadMetrics } from '../task/index.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
@@ -28,7 +28,7 @@ import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatRe
 import { int8Summary } from './int8-summary.js';
 import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
 import type { LatencyTable } from '../prune/index.js';
-import { checkNewRunFolder, datasetSettings, defaultConfigFor, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
+import { checkNewRunFolder, datasetSettings, defaultConfigFor, floatEpochsOf, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
 import type { CompressOptions } from '../options/compress.js';
 import { loadFitState, readCheckpoint, removeCheckpoint, writeCheckpoint, writeStepCheckpoint, type Checkpoint, type PrunedInfo, type QatProgress, type SoftCut } from './checkpoint.js';
 import type { CompressReport, DataSummary, StepReport, TeacherSummary } from './report.js';
@@ -185,6 +185,9 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
   let student: Graph | null = null;
   let cache: TeacherCache | null = null;
   let reference: Graph | null = null;
+  // the teacher's values on the validation and test splits, computed once per run for measuring the students
+  const budget = { bytes: c.teacherCacheMemory * 2 ** 20 };
+  const held = { val: new TeacherOutputs(budget), test: new TeacherOutputs(budget) };
   try {
     const heads = headsFor(teacher, ds, c);
     checkTaskSettings(heads, c);
@@ -206,7 +209,9 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     if (!steps.length && c.student !== null) toChannelsLast(student);
     // the student's values that the heads read (another architecture may name them otherwise than the teacher)
     const sHeads = c.student !== null || steps.length ? studentHeads(student, ds, heads) : heads;
-    const scoreOn = (g: Graph, split: 'val' | 'test'): Promise<number> => measureHeads(g, teacher, ds, split, sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews }).then((m) => selectionScore(heads, m));
+    // every rank measures its share of the split (a collective): each calls these at the same points
+    const measure = (g: Graph, split: 'val' | 'test'): Promise<HeadMetrics[]> => measureHeads(g, teacher, ds, split, sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews, teacherOutputs: held[split], ...(par ? { parallel: par } : {}) });
+    const scoreOn = (g: Graph, split: 'val' | 'test'): Promise<number> => measure(g, split).then((m) => selectionScore(heads, m));
     if (!steps.length) {
       // an exporter stores equal tensors once; layers cut differently need their own (and fade slices name them)
       const u = cuttable(student, analysisOf(c));
@@ -230,12 +235,14 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       let resume: FitCheckpoint | undefined;
       // a soft cut (fadeEpochs > 0) trains the uncut student while fading out what the plan removes, then cuts
       let fade: SoftCut | undefined;
-      const epochs = c.epochsPerStep[i]!;
+      // the epochs trained here, in float: with --quantize int8 the last step's final ones are quantization-aware (below)
+      const epochs = floatEpochsOf(c, i);
+      const stepEpochs = c.epochsPerStep[i]!;
       if (cur) {
         ({ graph: next, fit: resume } = loadFitState(out, cur));
         pruned = cur.pruned;
         fade = cur.fade;
-        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: epochs });
+        emit({ type: 'resumed', step, epoch: cur.epochs.length, of: stepEpochs });
       } else {
         // BatchNorm after bare convs before pruning, so that pruning cuts it with its conv and training renormalises
         // each kept channel to its pre-pruning statistics, as a model trained with BN does (folded back after fit).
@@ -297,7 +304,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         ...(from ? { resume: from } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         onBatch: (b) => emit({ type: 'batch', step, ...b }),
-        onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+        onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs: stepEpochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
         ...(main ? { onCheckpoint: (fc: FitCheckpoint) => writeStepCheckpoint(out, { teacher: teacherInfo, steps }, g, { step, pruned, seconds: elapsed(), ...(fading ? { fade: fading } : {}) }, fc) } : {}),
         ...(par ? { parallel: par } : {}),
         ...phase,
@@ -335,9 +342,10 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       foldBatchNorm(next, insertedBn);
       if (insertedBn.length) pruned = { ...pruned, params: next.parameterCount() }; // the saved, folded student's count
       const val = epochs > 0 ? result.bestValAccuracy : classic ? (await evaluateShared(next, ds, 'val', c.device, par)).accuracy : await scoreOn(next, 'val');
-      // fidelity to the teacher (and task metrics against labels) on the held-out split, for every run
-      const held = await measureHeads(next, teacher, ds, 'test', sHeads, { device: c.device, teacherHeads: heads, views: c.teacherViews });
-      const test = { accuracy: classic ? (await evaluateShared(next, ds, 'test', c.device, par)).accuracy : selectionScore(heads, held) };
+      // fidelity to the teacher and task metrics against labels on the held-out split, for every run; the score is
+      // a labelled classifier's accuracy (its one head's task metric), else the heads' selection score
+      const onTest = await measure(next, 'test');
+      const test = { accuracy: selectionScore(heads, onTest) };
       const trainSeconds = result.epochs.reduce((s, e) => s + e.seconds, 0);
       const report: StepReport = {
         step, targetRatio: c.plan[i]!, ...pruned, valAccuracy: val, testAccuracy: test.accuracy, seconds: elapsed(),
@@ -346,7 +354,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
         ...(result.stopped ? { stopped: result.stopped } : {}),
         ...(insertedBn.length ? { batchNormInserted: insertedBn.length } : {}),
         ...(hints ? { hints: [...hints.pairs] } : {}),
-        ...metricsByOutput(heads, held),
+        ...metricsByOutput(heads, onTest),
       };
       const dir = join(out, `step-${step}`);
       // The next step starts from the file just written, as a resumed run does: both go on from the same bytes
@@ -365,11 +373,24 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       emit({ type: 'step-end', step, report });
     }
     let qat: QatResult | null = null;
+    let final: FinalStudent | null = null;
     if (c.quantize === 'int8') {
       check('the start of the quantization-aware epochs');
       qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
+      // the run's student is the last step's, trained through its quantization-aware epochs (BatchNorm folded), read
+      // back from its bytes as a saved model is
+      if (student !== teacher) student.dispose();
+      student = loadOnnx(toOnnxBytes(qat.float));
+      qat.float.dispose();
+      Object.assign(student.metadata, modelMetadata(ds));
+      const onTest = await measure(student, 'test');
+      final = {
+        // folding BatchNorm leaves the convs' MACs as they were (BatchNorm's are not counted)
+        params: student.parameterCount(), macs: steps[steps.length - 1]!.macs, testAccuracy: selectionScore(heads, onTest), ...metricsByOutput(heads, onTest),
+        valAccuracy: classic ? (await evaluateShared(student, ds, 'val', c.device, par)).accuracy : await scoreOn(student, 'val'),
+      };
     }
-    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision);
+    const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision, final);
     report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}), shape: h.shape.map(String) }));
     report.score = classic ? 'accuracy' : scoreName(heads);
     if (main) {
@@ -378,7 +399,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
       report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds.shape, 300, qat ? { graph: student, bytes: qat.bytes } : null);
       if (qat) {
-        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
+        const before = floatEpochsOf(c, c.plan.length - 1);
+        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: before + e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
         emit({ type: 'qat-end', int8: report.int8 });
       }
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -388,6 +410,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     return report;
   } finally {
     cache?.dispose();
+    held.val.dispose();
+    held.test.dispose();
     if (reference && reference !== teacher) reference.dispose();
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
@@ -395,14 +419,17 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
 }
 
 /**
- * --quantize int8 after the last step: quantization-aware distillation of the final student from the teacher (see
- * qat.ts), its progress kept in the run's checkpoint; returns the int8 model.
+ * --quantize int8, the last step's final --qat-epochs: quantization-aware distillation of its student from the teacher
+ * (see qat.ts), its progress kept in the run's checkpoint; returns the int8 model and the trained float one. Its
+ * epochs are numbered on from the step's float epochs.
  */
 async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary): Promise<QatResult> {
   const { out, config: c } = started;
   const emit = o.onEvent ?? (() => undefined);
   const main = (o.parallel?.rank ?? 0) === 0;
   const step = c.plan.length;
+  const before = floatEpochsOf(c, step - 1);
+  const epochs = c.epochsPerStep[step - 1]!;
   const progress = started.checkpoint?.qat ?? null;
   const loss = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
     if (!c.distill) return crossEntropy(logits, y);
@@ -413,11 +440,11 @@ async function quantizeAware(o: RankOptions, started: Started, student: Graph, d
     out, config: c, ds, loss, progress,
     onStart: (s) => {
       emit({ type: 'qat-start', epochs: c.qatEpochs, ...s });
-      if (progress?.current) emit({ type: 'resumed', step, epoch: progress.current.epochs.length, of: c.qatEpochs });
+      if (progress?.current) emit({ type: 'resumed', step, epoch: before + progress.current.epochs.length, of: epochs });
     },
     ...(main ? { save: (p: QatProgress) => writeCheckpoint(out, { teacher: teacherInfo, steps, current: null, qat: p }) } : {}),
-    onBatch: (b) => emit({ type: 'batch', step, ...b }),
-    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: e.epoch, epochs: c.qatEpochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
+    onBatch: (b) => emit({ type: 'batch', step, ...b, epoch: before + b.epoch }),
+    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: before + e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.parallel ? { parallel: o.parallel } : {}),
   }).catch((e: unknown) => {
@@ -448,8 +475,9 @@ async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par
     const test = await evaluateShared(teacher, ds, 'test', device, par, progress('teacher-test'));
     return { ...size, valAccuracy: val.accuracy, testAccuracy: test.accuracy };
   }
-  const val = await measureHeads(teacher, teacher, ds, 'val', heads, { device, onBatch: progress('teacher-val') });
-  const test = await measureHeads(teacher, teacher, ds, 'test', heads, { device, onBatch: progress('teacher-test') });
+  const shared = par ? { parallel: par } : {};
+  const val = await measureHeads(teacher, teacher, ds, 'val', heads, { device, ...shared, onBatch: progress('teacher-val') });
+  const test = await measureHeads(teacher, teacher, ds, 'test', heads, { device, ...shared, onBatch: progress('teacher-test') });
   const { metrics } = metricsByOutput(heads, test);
   return { ...size, valAccuracy: selectionScore(heads, val), testAccuracy: selectionScore(heads, test), ...(metrics ? { metrics } : {}) };
 }
@@ -466,8 +494,11 @@ function dataSummary(ds: Dataset, warnings: string[]): DataSummary {
   return { spec: ds.spec, classes: ds.classes, shape: [...ds.shape], storedChannels: ds.storedChannels, mean: ds.mean, std: ds.std, statsSource: ds.statsSource, warnings };
 }
 
-function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], cache: { teacherCache: boolean; teacherCacheSpilled?: boolean }, worldSize: number, precision: Precision): CompressReport {
-  const last = steps[steps.length - 1]!;
+/** The run's student measured after the quantization-aware epochs, when it is not the last step's. */
+type FinalStudent = Pick<StepReport, 'params' | 'macs' | 'valAccuracy' | 'testAccuracy' | 'fidelity' | 'metrics'>;
+
+function finalReport(c: RunConfig, teacher: TeacherSummary, data: DataSummary, steps: StepReport[], cache: { teacherCache: boolean; teacherCacheSpilled?: boolean }, worldSize: number, precision: Precision, final: FinalStudent | null): CompressReport {
+  const last = final ?? steps[steps.length - 1]!;
   return {
     teacher,
     data,

@@ -19,8 +19,11 @@ export const QAT_LR_FACTOR = 0.1;
 
 type Ranges = QatProgress['ranges'];
 
-/** What the QAT epochs give: the int8 model's bytes (QDQ) and its validation accuracy as trained (fake-quantized). */
-export type QatResult = { bytes: Uint8Array; valAccuracy: number; epochs: FitResult['epochs']; activations: number; layers: number };
+/**
+ * What the QAT epochs give: the int8 model's bytes (QDQ), its validation accuracy as trained (fake-quantized), and the
+ * trained weights as a float graph (BatchNorm folded; the caller disposes it).
+ */
+export type QatResult = { bytes: Uint8Array; float: Graph; valAccuracy: number; epochs: FitResult['epochs']; activations: number; layers: number };
 
 /** Refuses --quantize int8 for a model with no Conv, Gemm or MatMul of constant weights (before the run folder is made). */
 export function checkQuantizable(g: Graph): void {
@@ -63,7 +66,7 @@ export type QatOptions = {
 };
 
 /**
- * Quantization-aware distillation of the final float student (see docs/quantize.md): BatchNorm folded, activation
+ * Quantization-aware distillation, the last step's final epochs (see docs/quantize.md): BatchNorm folded, activation
  * ranges observed on calibration batches and then frozen, `config.qatEpochs` epochs of distillation in float32 with
  * weights (per channel, from the current weights) and activations (at the frozen ranges) fake-quantized and
  * straight-through gradients, the best epoch on validation kept; then the QDQ file `whittle quantize` writes, from
@@ -117,12 +120,13 @@ export async function quantizationAwareDistill(student: Graph, o: QatOptions): P
       const { graph } = quantizedCopy(trained, ranges, { exclude: new Set(), activations: QAT_ACTIVATIONS });
       try {
         const bytes = toOnnxBytes(graph, { opset: qdqOpset(graph) });
-        return { bytes, valAccuracy: result.bestValAccuracy, epochs: result.epochs, activations: plan.tensors.size, layers: plan.layers.length };
+        return { bytes, float: trained, valAccuracy: result.bestValAccuracy, epochs: result.epochs, activations: plan.tensors.size, layers: plan.layers.length };
       } finally {
         graph.dispose();
       }
-    } finally {
+    } catch (e) {
       trained.dispose();
+      throw e;
     }
   } finally {
     restore();

@@ -60,7 +60,7 @@ export type RunConfig = {
   channels: number | null;
   /** The normalisation given (--mean, --std); null: the teacher's whittle.preprocess, else the dataset's statistics. */
   mean: number[] | null; std: number[] | null;
-  /** --quantize int8: quantization-aware distillation after the last step, for qatEpochs epochs (null: float only). */
+  /** --quantize int8: the last step's final qatEpochs epochs are quantization-aware distillation (null: float only). */
   quantize: 'int8' | null; qatEpochs: number;
   /** --metric latency: the runtime, batch and intra-op threads it is measured at, and the final latency asked for in ms (null: ratios). */
   runtime: RuntimeName; latencyBatch: number; latencyThreads: number; targetLatency: number | null;
@@ -82,10 +82,16 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (o.epochs !== undefined && o.epochsPerStep !== undefined) throw new ConfigError('epochs', 'is the total that epochsPerStep would set step by step', 'give one of --epochs and --epochs-per-step');
   const perStep = o.epochsPerStep === undefined ? splitEpochs(o.epochs ?? COMPRESS_EPOCHS, ratios.length) : resolveEpochs(o.epochsPerStep, ratios.length);
   const stepEpochs = o.mode === 'oneshot' ? [perStep.reduce((a, b) => a + b, 0)] : perStep;
+  const last = stepEpochs[stepEpochs.length - 1]!;
+  if (o.quantize === 'int8' && o.qatEpochs > last) {
+    throw new ConfigError('qatEpochs', `${o.qatEpochs} is more than the last step's ${last} epochs: the quantization-aware epochs are its final ones`, last > 0 ? `ask for --qat-epochs ${last} or fewer, or more epochs in the last step` : `give the last step at least ${o.qatEpochs} epochs`);
+  }
+  // the epochs each step trains in float (the cut and its fade come before the quantization-aware ones)
+  const floatEpochs = stepEpochs.map((e, i) => (o.quantize === 'int8' && i === stepEpochs.length - 1 ? e - o.qatEpochs : e));
   // soft cuts by default where each step has an epoch left after a one-epoch fade (fading a whole step cost MNIST's 1-epoch steps)
-  const fadeEpochs = o.fadeEpochs ?? (stepEpochs.every((e) => e === 0 || e >= 2) ? 1 : 0);
-  const short = stepEpochs.findIndex((e) => e > 0 && e < fadeEpochs);
-  if (short >= 0) throw new ConfigError('fadeEpochs', `${fadeEpochs} is more than step ${short + 1}'s ${stepEpochs[short]} epochs`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
+  const fadeEpochs = o.fadeEpochs ?? (floatEpochs.every((e) => e === 0 || e >= 2) ? 1 : 0);
+  const short = floatEpochs.findIndex((e) => e > 0 && e < fadeEpochs);
+  if (short >= 0) throw new ConfigError('fadeEpochs', `${fadeEpochs} is more than step ${short + 1}'s ${floatEpochs[short]} epochs${floatEpochs[short] !== stepEpochs[short] ? ' before its quantization-aware ones' : ''}`, "fade over at most each step's epochs (a step of 0 epochs cuts at once)");
   if (o.schedule === 'onecycle' && o.warmupSteps !== undefined) throw new ConfigError('warmupSteps', "is the cosine schedule's warmup; the one-cycle schedule warms up over its first 30% of the batches", 'drop --warmup-steps, or use --schedule cosine');
   if (o.uniformOf === 'first' && o.allocation !== 'uniform') throw new ConfigError('uniformOf', `'first' measures uniform allocation's fractions, and allocation is '${o.allocation}'`, 'drop --uniform-of, or add --allocation uniform');
   if (o.teacherViews === 'flip' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('teacherViews', "'flip' averages the teacher's logits over two views, and feature distillation matches its features from one", 'drop --teacher-views, or the feature distillation');
@@ -169,3 +175,6 @@ export function defaultConfigFor(c: Pick<RunConfig, 'teacher' | 'student' | 'dat
     return null;
   }
 }
+
+/** The epochs step `i` (0-based) trains in float: all of them, but the last step's quantization-aware ones with --quantize int8. */
+export const floatEpochsOf = (c: Pick<RunConfig, 'epochsPerStep' | 'quantize' | 'qatEpochs'>, i: number): number => c.epochsPerStep[i]! - (c.quantize === 'int8' && i === c.epochsPerStep.length - 1 ? c.qatEpochs : 0);

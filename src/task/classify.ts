@@ -16,26 +16,25 @@ export const classify: Task = {
   cacheInBf16: true,
 };
 
-/** Top-1 agreement with the teacher ([agree, count]) and, with labels, accuracy ([..., correct]). */
+/** Per batch [agree, count, correct]: top-1 agreement with the teacher and, with labels, accuracy. */
 class ClassifyMeter implements Meter {
-  #agree = 0;
-  #correct = 0;
-  #count = 0;
   constructor(readonly labelled: boolean) {}
 
-  add(s: Tensor, t: Tensor, y: Tensor | null): void {
+  part(s: Tensor, t: Tensor, y: Tensor | null): Float64Array {
     const top = argmax(s, 1);
-    this.#agree += sum(eq(top, argmax(t, 1))).item();
-    if (this.labelled && y) this.#correct += sum(eq(top, y)).item();
-    this.#count += s.shape[0]!;
+    return Float64Array.of(sum(eq(top, argmax(t, 1))).item(), s.shape[0]!, this.labelled && y ? sum(eq(top, y)).item() : 0);
   }
 
-  sums(): number[] {
-    return [this.#agree, this.#count, this.#correct];
-  }
-
-  result([agree = 0, count = 0, correct = 0]: readonly number[]): ReturnType<Meter['result']> {
+  result(parts: readonly Float64Array[]): ReturnType<Meter['result']> {
+    const [agree = 0, count = 0, correct = 0] = addUp(parts, 3);
     const n = Math.max(1, count);
     return { fidelity: { agreement: agree / n }, ...(this.labelled ? { task: { accuracy: correct / n } } : {}) };
   }
+}
+
+/** The element-wise sum of equal-length parts, added in order. */
+export function addUp(parts: readonly Float64Array[], length: number): Float64Array {
+  const total = new Float64Array(length);
+  for (const p of parts) for (let i = 0; i < length; i++) total[i] += p[i]!;
+  return total;
 }

@@ -1,4 +1,4 @@
-import { argmax, callAten, cast, cat, div, eq, fillInto, gather, indexSelect, keep, matmul, mul, narrow, norm, reshape, sum, tensor, tidy, toDevice, topk, transpose, unsqueeze, type Tensor } from '../tensor/index.js';
+import { argmax, callAten, cast, div, eq, fillInto, gather, indexSelect, matmul, mul, narrow, norm, reshape, sum, tensor, tidy, toDevice, topk, transpose, unsqueeze, type Tensor } from '../tensor/index.js';
 import type { Dim } from '../graph/index.js';
 import { scoresWithLabels, type Meter, type Task } from './task.js';
 
@@ -92,41 +92,70 @@ export function knnCorrect(x: Tensor, labels: Tensor, k = KNN_K): [number, numbe
 }
 
 /**
- * The cosine sum and count, plus nearest-neighbour agreement over every vector seen (the split's, or a rank's share),
- * and with class labels the student's k-NN accuracy among them.
+ * Per batch [cosine sum, rows, labels' count, the student's vectors, the teacher's vectors (rows · D each), and the class labels
+ * (rows) when they score the head]; over the split the mean cosine, nearest-neighbour agreement among every vector of
+ * the split and, with labels, the student's k-NN accuracy among them.
  */
 class EmbedMeter implements Meter {
-  #cosine = 0;
-  #count = 0;
-  #student: Tensor[] = [];
-  #teacher: Tensor[] = [];
-  #labels: Tensor[] = [];
   constructor(readonly scored: boolean) {}
 
-  add(s: Tensor, t: Tensor, y: Tensor | null): void {
-    const flat = (x: Tensor): Tensor => reshape(x, [x.shape[0]!, -1]);
-    this.#cosine += sum(callAten('cosine_similarity', '', flat(s), flat(t), 1, 1e-8)).item();
-    this.#count += s.shape[0]!;
-    this.#student.push(keep(flat(s)));
-    this.#teacher.push(keep(flat(t)));
-    if (this.scored && y) this.#labels.push(keep(y));
+  part(s: Tensor, t: Tensor, y: Tensor | null): Float64Array {
+    return tidy(() => {
+      const flat = (x: Tensor): Tensor => reshape(x, [x.shape[0]!, -1]);
+      const [a, b] = [flat(s), flat(t)];
+      const n = a.shape[0]!;
+      const labels = this.scored && y ? n : 0;
+      const out = new Float64Array(HEADER + 2 * a.numel + labels);
+      out[0] = sum(callAten('cosine_similarity', '', a, b, 1, 1e-8)).item();
+      out[1] = n;
+      out[2] = labels;
+      out.set(a.data() as Float32Array, HEADER);
+      out.set(b.data() as Float32Array, HEADER + a.numel);
+      if (labels) out.set(reshape(cast(y!, 'float32'), [-1]).data() as Float32Array, HEADER + 2 * a.numel);
+      return out;
+    });
   }
 
-  sums(): number[] {
-    const seen = this.#student.length > 0;
-    const [agree, rows] = seen ? tidy(() => neighbourAgreement(cat(this.#student), cat(this.#teacher))) : [0, 0];
-    const knn = !this.scored ? [] : seen && this.#labels.length === this.#student.length ? tidy(() => knnCorrect(cat(this.#student), cat(this.#labels))) : [0, 0];
-    for (const x of [...this.#student, ...this.#teacher, ...this.#labels]) x.dispose();
-    this.#student = [];
-    this.#teacher = [];
-    this.#labels = [];
-    return [this.#cosine, this.#count, agree, rows, ...knn];
-  }
-
-  result([cosine = 0, count = 0, agree = 0, rows = 0, correct = 0, labelled = 0]: readonly number[]): ReturnType<Meter['result']> {
+  result(parts: readonly Float64Array[]): ReturnType<Meter['result']> {
+    let cosine = 0;
+    let count = 0;
+    for (const p of parts) {
+      cosine += p[0]!;
+      count += p[1]!;
+    }
+    const [agree, rows] = count ? tidy(() => neighbourAgreement(vectors(parts, 0), vectors(parts, 1))) : [0, 0];
+    if (!this.scored || parts.some((p) => !p[2])) return { fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) } };
+    const [correct, labelled] = count ? tidy(() => knnCorrect(vectors(parts, 0), classLabels(parts))) : [0, 0];
     return {
       fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) },
-      ...(this.scored ? { task: { knnAccuracy: correct / Math.max(1, labelled) } } : {}),
+      task: { knnAccuracy: correct / Math.max(1, labelled) },
     };
   }
+}
+
+/** A part's leading numbers: the cosine sum, its rows, and its labels' count (0 or the rows). */
+const HEADER = 3;
+
+/** A part's vector width D: the part holds two vectors per row, and the labels. */
+const widthOf = (p: Float64Array): number => (p.length - HEADER - p[2]!) / 2 / p[1]!;
+
+/** The parts' student (`which` 0) or teacher (1) vectors, [rows, D] float32. */
+function vectors(parts: readonly Float64Array[], which: 0 | 1): Tensor {
+  const rows = parts.reduce((n, p) => n + p[1]!, 0);
+  const d = widthOf(parts.find((p) => p[1]! > 0)!);
+  const out = new Float32Array(rows * d);
+  let at = 0;
+  for (const p of parts) {
+    const size = p[1]! * d;
+    out.set(p.subarray(HEADER + which * size, HEADER + (which + 1) * size), at);
+    at += size;
+  }
+  return tensor(out, [rows, d]);
+}
+
+/** The parts' class labels, [rows] int64. */
+function classLabels(parts: readonly Float64Array[]): Tensor {
+  const out: number[] = [];
+  for (const p of parts) out.push(...p.subarray(p.length - p[1]!));
+  return cast(tensor(Float32Array.from(out), [out.length]), 'int64');
 }

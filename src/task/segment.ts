@@ -1,6 +1,7 @@
-import { add, argmax, callAten, cast, keep, lt, mul, reshape, tidy, type Tensor } from '../tensor/index.js';
+import { add, argmax, callAten, cast, lt, mul, reshape, tidy, type Tensor } from '../tensor/index.js';
 import type { Dim } from '../graph/index.js';
 import { scoresWithLabels, type Meter, type Task } from './task.js';
+import { addUp } from './classify.js';
 
 /** Mask pixels with this label are left out of the loss and the metrics (e.g. object borders). */
 export const IGNORE_LABEL = 255;
@@ -56,44 +57,28 @@ export function meanIoU(counts: readonly number[], k: number): number {
   return classes ? total / classes : 0;
 }
 
-/** Confusion of the student's argmax against the teacher's ([K·K]) and, with masks, against them ([K·K] more). */
+/** Per batch, the confusion of the student's argmax against the teacher's ([K·K]) and, with masks, against them ([K·K] more). */
 class SegmentMeter implements Meter {
-  #teacher: Tensor | null = null;
-  #labels: Tensor | null = null;
   constructor(readonly k: number, readonly labelled: boolean) {}
 
-  add(s: Tensor, t: Tensor, y: Tensor | null): void {
+  part(s: Tensor, t: Tensor, y: Tensor | null): Float64Array {
+    const kk = this.k * this.k;
+    const out = new Float64Array(this.labelled ? 2 * kk : kk);
     const top = argmax(s, 1);
-    this.#teacher = accumulate(this.#teacher, confusion(top, argmax(t, 1), this.k));
-    if (this.labelled && y) this.#labels = accumulate(this.#labels, confusion(top, y, this.k));
-  }
-
-  sums(): number[] {
-    const zeros = new Array<number>(this.k * this.k).fill(0);
-    const out = [...(this.#teacher?.toArray() ?? zeros), ...(this.labelled ? this.#labels?.toArray() ?? zeros : [])];
-    this.#teacher?.dispose();
-    this.#labels?.dispose();
-    this.#teacher = this.#labels = null;
+    out.set(confusion(top, argmax(t, 1), this.k).data() as Float64Array);
+    if (this.labelled && y) out.set(confusion(top, y, this.k).data() as Float64Array, kk);
     return out;
   }
 
-  result(sums: readonly number[]): ReturnType<Meter['result']> {
+  result(parts: readonly Float64Array[]): ReturnType<Meter['result']> {
     const kk = this.k * this.k;
-    const agree = sums.slice(0, kk);
+    const sums = addUp(parts, this.labelled ? 2 * kk : kk);
+    const agree = Array.from(sums.subarray(0, kk));
     const pixels = agree.reduce((a, b) => a + b, 0);
     const diagonal = Array.from({ length: this.k }, (_, c) => agree[c * this.k + c]!).reduce((a, b) => a + b, 0);
     return {
       fidelity: { mIoU: meanIoU(agree, this.k), pixelAgreement: pixels ? diagonal / pixels : 0 },
-      ...(this.labelled ? { task: { mIoU: meanIoU(sums.slice(kk, 2 * kk), this.k) } } : {}),
+      ...(this.labelled ? { task: { mIoU: meanIoU(Array.from(sums.subarray(kk)), this.k) } } : {}),
     };
   }
-}
-
-/** `sum` + `part` (kept out of any tidy scope), disposing both operands. */
-export function accumulate(sum: Tensor | null, part: Tensor): Tensor {
-  if (!sum) return keep(part);
-  const next = keep(add(sum, part));
-  sum.dispose();
-  part.dispose();
-  return next;
 }

@@ -50,16 +50,15 @@ export type Metrics = Record<string, number>;
 export type HeadMetrics = { fidelity: Metrics; task?: Metrics };
 
 /**
- * Accumulates a task's metrics over batches as sums (so that ranks of a data-parallel run can add them up), then
- * turns the sums into metrics.
+ * A task's metrics over a split: each batch gives its part as numbers, and the parts of every batch, folded in the
+ * split's order, give the metrics. Folding in order makes them the same whether one process measured every batch or
+ * the ranks of a data-parallel run measured theirs and gathered the parts.
  */
 export interface Meter {
-  /** Adds one batch: the student's and the teacher's values of the head (float32), and the labels when they score it. */
-  add(student: Tensor, teacher: Tensor, labels: Tensor | null): void;
-  /** The running sums, in a fixed order and length for a head. */
-  sums(): number[];
-  /** The metrics from (reduced) sums. */
-  result(sums: readonly number[]): HeadMetrics;
+  /** One batch's part: from the student's and the teacher's values of the head (float32), and the labels when it is labelled. */
+  part(student: Tensor, teacher: Tensor, labels: Tensor | null): Float64Array;
+  /** The metrics from every batch's part, in the split's order. */
+  result(parts: readonly Float64Array[]): HeadMetrics;
 }
 
 /** The options a distillation loss takes: its temperature (kl, cwd) and a weight it is multiplied by. */

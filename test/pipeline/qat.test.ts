@@ -1,5 +1,6 @@
-// compress --quantize int8: quantization-aware distillation after the last step writes a fused int8 student beside
-// the float one, close to it in accuracy; a run stopped inside the quantization-aware epochs resumes to the same report.
+// compress --quantize int8: the last step's final epochs, quantization-aware, write a fused int8 student beside the
+// float one, close to it in accuracy, in as many epochs as a run without it; a run stopped inside the
+// quantization-aware epochs resumes to the same report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import { AbortedError } from '../../src/distill/index.js';
 import { trainTeacher } from '../../src/api/index.js';
-import { saveOnnx } from '../../src/onnx/index.js';
+import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { idxBytes } from '../data/fixtures.js';
 import { runCli } from '../cli/run-cli.js';
 import { newRun } from './fixtures.js';
@@ -71,7 +72,12 @@ test('--quantize int8 writes student.int8.onnx, fused by onnxruntime, close to t
   assert.ok(r.footprint!.student.bytes / q.bytes > 3, `${r.footprint!.student.bytes} -> ${q.bytes} bytes`);
   assert.equal(q.floatLayers, 0, 'no Conv or Gemm left in float');
   assert.ok(q.fused >= 7, `5 convs and 2 Gemms fused into int8 kernels (${q.fused} int8 kernels)`);
-  assert.equal(q.epochs.length, 1, 'one quantization-aware epoch by default');
+  assert.deepEqual(q.epochs.map((e) => e.epoch), [2], "one quantization-aware epoch by default: the step's second and last");
+  assert.deepEqual(r.steps[0]!.epochs.map((e) => e.epoch), [1], 'the step trains its first epoch in float');
+  assert.deepEqual(events.flatMap((e) => (e.type === 'epoch-end' ? [`${e.epoch}/${e.epochs}`] : [])), ['1/2', '2/2']);
+  const student = loadOnnx(join(out, 'student.onnx'));
+  assert.equal(r.final.params, student.parameterCount(), 'final describes student.onnx, the quantization-aware weights in float');
+  student.dispose();
   assert.ok(r.final.testAccuracy > 0.5, `the float student learned the stripes (${r.final.testAccuracy})`);
   assert.equal(q.floatTestAccuracy, r.final.testAccuracy, 'the float student scores the same in onnxruntime as on the engine');
   assert.ok(Math.abs(q.testAccuracy - q.floatTestAccuracy) <= 0.03, `int8 ${q.testAccuracy} against float ${q.floatTestAccuracy} on 200 test images`);
@@ -80,6 +86,7 @@ test('--quantize int8 writes student.int8.onnx, fused by onnxruntime, close to t
 });
 
 test('a run stopped inside the quantization-aware epochs resumes to the report of an uninterrupted run', async () => {
+  // both of the step's epochs quantization-aware
   const o = { ...settings, teacher: await teacher(), qatEpochs: 2 };
   const reference = await compress({ ...o, out: newRun() });
   const out = newRun();
@@ -106,9 +113,14 @@ test('a run stopped inside the quantization-aware epochs resumes to the report o
 });
 
 test('--quantize and --qat-epochs refuse what they cannot do: one line, exit 2, no run folder', async () => {
-  for (const [flag, value, says] of [['--quantize', 'fp16', /quantize/], ['--qat-epochs', '0', /qat-epochs/]] as const) {
+  const cases = [
+    [['--quantize', 'fp16'], /quantize/],
+    [['--qat-epochs', '0'], /qat-epochs/],
+    [['--epochs-per-step', '1', '--qat-epochs', '2'], /--qat-epochs: 2 is more than the last step's 1 epochs: the quantization-aware epochs are its final ones/],
+  ] as const;
+  for (const [flags, says] of cases) {
     const out = newRun();
-    const r = runCli(['compress', '--teacher', await teacher(), '--data', DATA, '--ratios', '0.5', '--quantize', 'int8', flag, value, '-o', out]);
+    const r = runCli(['compress', '--teacher', await teacher(), '--data', DATA, '--ratios', '0.5', '--quantize', 'int8', ...flags, '-o', out]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, says);
     assert.equal(r.stderr.trim().split('\n').length <= 2, true, r.stderr);

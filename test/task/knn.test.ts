@@ -65,12 +65,13 @@ test("an embedding's meter gives knnAccuracy as a task metric where class labels
   const head = (scored: boolean): Head => ({ output: 'v', value: 'v', activation: null, shape: ['N', 2], task: 'embed', loss: 'cosine', labelled: false, scored });
   tidy(() => {
     const m = TASKS.embed.meter(head(true));
-    // two batches: the meter holds every row and searches them all
-    m.add(narrow(points(), 0, 0, 4), narrow(points(), 0, 0, 4), narrow(labels(), 0, 0, 4));
-    m.add(narrow(points(), 0, 4, 3), narrow(points(), 0, 4, 3), narrow(labels(), 0, 4, 3));
-    assert.deepEqual(m.result(m.sums()), { fidelity: { cosine: 1, neighbourAgreement: 1 }, task: { knnAccuracy: 0 } });
+    // two batches: the parts carry every row and the result searches them all
+    const parts = [
+      m.part(narrow(points(), 0, 0, 4), narrow(points(), 0, 0, 4), narrow(labels(), 0, 0, 4)),
+      m.part(narrow(points(), 0, 4, 3), narrow(points(), 0, 4, 3), narrow(labels(), 0, 4, 3)),
+    ];
+    assert.deepEqual(m.result(parts), { fidelity: { cosine: 1, neighbourAgreement: 1 }, task: { knnAccuracy: 0 } });
     const plain = TASKS.embed.meter(head(false));
-    plain.add(points(), points(), null);
-    assert.deepEqual(plain.result(plain.sums()), { fidelity: { cosine: 1, neighbourAgreement: 1 } });
+    assert.deepEqual(plain.result([plain.part(points(), points(), null)]), { fidelity: { cosine: 1, neighbourAgreement: 1 } });
   });
 });

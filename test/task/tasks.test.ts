@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tensor, tidy } from '../../src/tensor/index.js';
+import { narrow, tensor, tidy } from '../../src/tensor/index.js';
 import { TASKS, distillLoss, meanIoU, neighbourAgreement, resolveHeads, headsLoss, type Head, type LossName } from '../../src/task/index.js';
 import { distillationLoss } from '../../src/distill/index.js';
 import { buildZooGraph } from '../../src/zoo/index.js';
@@ -57,29 +57,32 @@ test('one labelled classifier head with kl is Hinton\'s loss, bit for bit; witho
 test('metrics: agreement and accuracy, mIoU, nearest-neighbour agreement, R² and relative MSE by hand', () => {
   tidy(() => {
     const c = TASKS.classify.meter(head('classify', ['N', 2], true));
-    c.add(tensor([1, 0, 0, 1, 1, 0], [3, 2]), tensor([2, 0, 0, 3, 0, 1], [3, 2]), tensor(BigInt64Array.from([0n, 0n, 0n]), [3], 'int64'));
-    assert.deepEqual(c.result(c.sums()), { fidelity: { agreement: 2 / 3 }, task: { accuracy: 2 / 3 } });
+    const cp = c.part(tensor([1, 0, 0, 1, 1, 0], [3, 2]), tensor([2, 0, 0, 3, 0, 1], [3, 2]), tensor(BigInt64Array.from([0n, 0n, 0n]), [3], 'int64'));
+    assert.deepEqual(c.result([cp]), { fidelity: { agreement: 2 / 3 }, task: { accuracy: 2 / 3 } });
+    assert.deepEqual(c.result([cp, cp]), c.result([cp]), 'parts of batches add up');
     // two classes: class 0 IoU 1/2 (1 shared of 2), class 1 IoU 2/3 (2 shared of 3)
     assert.equal(meanIoU([1, 1, 0, 2], 2), (1 / 2 + 2 / 3) / 2);
     const seg = TASKS.segment.meter(head('segment', ['N', 2, 1, 4], true));
     const map = (cls: number[]): number[] => [...cls.map((k) => (k === 0 ? 1 : 0)), ...cls.map((k) => (k === 1 ? 1 : 0))];
-    seg.add(tensor(map([0, 1, 1, 1]), [1, 2, 1, 4]), tensor(map([0, 0, 1, 1]), [1, 2, 1, 4]), tensor(BigInt64Array.from([0n, 1n, 255n, 0n]), [1, 1, 4], 'int64'));
-    const m = seg.result(seg.sums());
+    const m = seg.result([seg.part(tensor(map([0, 1, 1, 1]), [1, 2, 1, 4]), tensor(map([0, 0, 1, 1]), [1, 2, 1, 4]), tensor(BigInt64Array.from([0n, 1n, 255n, 0n]), [1, 1, 4], 'int64'))]);
     assert.equal(m.fidelity['mIoU'], (1 / 2 + 2 / 3) / 2);
     assert.equal(m.fidelity['pixelAgreement'], 3 / 4);
     // against the mask (pixel 3 ignored): class 0 IoU 1/2, class 1 IoU 1/2
     assert.equal(m.task!['mIoU'], 1 / 2);
     const r = TASKS.regress.meter(head('regress', ['N', 1], false));
-    r.add(tensor([1, 2, 4], [3, 1]), tensor([1, 2, 3], [3, 1]), null);
-    // Σ(s−t)² = 1, Σ(t − 2)² = 2, Σt² = 14
-    assert.deepEqual(r.result(r.sums()), { fidelity: { r2: 1 - 1 / 2, relativeMse: 1 / 14 } });
+    // Σ(s−t)² = 1, Σ(t − 2)² = 2, Σt² = 14: in one batch, and in two (the mean of t over the whole split)
+    assert.deepEqual(r.result([r.part(tensor([1, 2, 4], [3, 1]), tensor([1, 2, 3], [3, 1]), null)]), { fidelity: { r2: 1 - 1 / 2, relativeMse: 1 / 14 } });
+    assert.deepEqual(r.result([r.part(tensor([1, 2], [2, 1]), tensor([1, 2], [2, 1]), null), r.part(tensor([4], [1, 1]), tensor([3], [1, 1]), null)]), { fidelity: { r2: 1 - 1 / 2, relativeMse: 1 / 14 } });
     // rows 0 and 1 are each other's neighbours in both; row 2's neighbour is row 1 in a, row 0 in b
     const a = tensor([1, 0, 0.9, 0.1, 0, 1], [3, 2]);
     const b = tensor([1, 0, 0.9, 0.1, 0.5, 0.1], [3, 2]);
     assert.deepEqual(neighbourAgreement(a, b), [2, 3]);
     const e = TASKS.embed.meter(head('embed', ['N', 2], false));
-    e.add(a, a, null);
-    assert.deepEqual(e.result(e.sums()).fidelity, { cosine: 1, neighbourAgreement: 1 });
+    assert.deepEqual(e.result([e.part(a, a, null)]).fidelity, { cosine: 1, neighbourAgreement: 1 });
+    // neighbours are found among the vectors of every batch: rows 0-1 in one batch, row 2 in the next
+    const rows = (t: typeof a, from: number, n: number): typeof a => narrow(t, 0, from, n);
+    const two = e.result([e.part(rows(a, 0, 2), rows(b, 0, 2), null), e.part(rows(a, 2, 1), rows(b, 2, 1), null)]).fidelity;
+    assert.equal(two['neighbourAgreement'], 2 / 3);
   });
 });
 
