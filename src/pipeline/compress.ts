@@ -7,7 +7,7 @@ import { WHITTLE_VERSION } from '../version.js';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Precision, type Tensor } from '../tensor/index.js';
 import { startPrecision } from './precision.js';
 import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js';
-import { countMacs } from '../exec/index.js';
+import { countMacs, type ModelInput } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, checkWidths, cuttable, prune, removedSlices } from '../prune/index.js';
@@ -137,7 +137,7 @@ async function readFinished(out: string): Promise<CompressReport | null> {
 }
 
 /** A few batches of training data for Taylor or activation importance at a step (seeded, un-augmented). */
-function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: Tensor; y: Tensor }> {
+function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: ModelInput; y: Tensor }> {
   const loader = BatchLoader.of(ds, 'train', { batchSize: Math.min(64, c.batchSize), seed: c.seed + step, augment: null });
   const n = Math.min(c.criterion === 'activation' ? c.calibrationBatches ?? 8 : c.taylorBatches, loader.batchesPerEpoch);
   return function* () {
@@ -376,7 +376,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       await saveOnnx(student, join(out, 'student.onnx'));
       const floatBytes = await readFile(join(out, 'student.onnx'));
       if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
-      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds.shape, 300, qat ? { graph: student, bytes: qat.bytes } : null);
+      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds, 300, qat ? { graph: student, bytes: qat.bytes } : null);
       if (qat) {
         report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
         emit({ type: 'qat-end', int8: report.int8 });
