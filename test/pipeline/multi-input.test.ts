@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { noGrad, tensor, tidy } from '../../src/tensor/index.js';
+import { distributedBackends, noGrad, tensor, tidy } from '../../src/tensor/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { buildDependencyGraph } from '../../src/prune/index.js';
@@ -61,7 +61,7 @@ test("attention whose mask is folded with the batch per head (nn.MultiheadAttent
   }
 });
 
-test('compress distils a two-input model (token ids and attention mask) from NAME.npy files, without labels and with y.npy', async () => {
+test('compress distils a two-input model (token ids and attention mask) from NAME.npy files, without labels and with y.npy; eval and train-teacher take it', async () => {
   const out = newRun();
   const r = await compress({ ...quick, teacher: MODEL, data: npyDir(inputs), out });
   assert.deepEqual(r.tasks, [{ output: 'logits', task: 'classify', loss: 'kl', labelled: false, shape: ['N', '3'] }]);
@@ -92,6 +92,26 @@ test('compress distils a two-input model (token ids and attention mask) from NAM
   assert.deepEqual(Object.keys(ej.fidelity['logits']!), ['agreement']);
   assert.ok(ej.metrics['logits']!['accuracy']! >= 0);
   assert.equal(ej.count, 60);
+
+  // and train-teacher trains it on the labels
+  const trained = join(mkdtempSync(join(tmpdir(), 'whittle-tt-')), 'teacher.onnx');
+  const t = runCli(['train-teacher', '--model', MODEL, '--data', labelled, '--val-size', '50', '--batch-size', '50', '--epochs', '1', '--threads', '2', '--precision', 'fp32', '-o', trained]);
+  assert.equal(t.status, 0, t.stderr);
+  assert.match(t.stdout, /val accuracy [\d.]+% \(epoch 1\), test accuracy [\d.]+%\n$/);
+  assert.ok(existsSync(trained));
+});
+
+test('compress --nproc 2 shards both inputs alike: the training loss and figures of one process', { skip: distributedBackends().includes('gloo') ? false : 'the addon was built without c10d/Gloo' }, async () => {
+  const data = npyDir({ ...inputs, ...y });
+  const one = await compress({ ...quick, teacher: MODEL, data, out: newRun() });
+  const out = newRun();
+  const r = runCli(['compress', '--teacher', MODEL, '--data', data, '--target', '0.5', '--steps', '1', '--epochs-per-step', '1', '--val-size', '50', '--batch-size', '50', '--threads', '1', '--precision', 'fp32', '--nproc', '2', '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const two = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as typeof one;
+  const [a, b] = [one.steps[0]!.epochs[0]!.trainLoss, two.steps[0]!.epochs[0]!.trainLoss];
+  assert.ok(Math.abs(a - b) < 1e-4 * Math.abs(a), `${a} vs ${b}`);
+  assert.deepEqual(two.final.fidelity, one.final.fidelity);
+  assert.equal(two.final.testAccuracy, one.final.testAccuracy);
 });
 
 test('a two-input model refuses a missing, extra or mismatched input file, differing row counts and int8 quantization: one line, exit 2, nothing written', () => {
