@@ -24,6 +24,7 @@ import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-option
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { measureFootprints } from './footprint.js';
+import type { FedShape } from './timing-feeds.js';
 import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatResult } from './qat.js';
 import { int8Summary } from './int8-summary.js';
 import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
@@ -85,7 +86,7 @@ async function startRun(o: RankOptions): Promise<Started> {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore, analysisOf(config)));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
-    const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened.shape) : null;
+    const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened) : null;
     await makeFolder(o.out).catch((e: NodeJS.ErrnoException) => {
       throw new ConfigError('out', `cannot make ${o.out} (${e.code ?? e.message})`, 'choose an -o folder you can write to');
     });
@@ -98,16 +99,16 @@ async function startRun(o: RankOptions): Promise<Started> {
   return { out: o.out, config, checkpoint: null, done: null };
 }
 
-/** The meter --metric latency measures with: the run's runtime, batch and threads, on images of `image` = [C, H, W]. */
-const meterFor = (c: RunConfig, image: readonly number[]): LatencyMeter => runtimeMeter(c.runtime, { batch: c.latencyBatch, threads: c.latencyThreads, image });
+/** The meter --metric latency measures with: the run's runtime, batch and threads, on the dataset's images or inputs. */
+const meterFor = (c: RunConfig, fed: FedShape): LatencyMeter => runtimeMeter(c.runtime, { batch: c.latencyBatch, threads: c.latencyThreads, fed });
 
 /**
  * --metric latency, before the run folder is made: the first student's latency table; with --target-latency, the
  * check that the smallest allowed student reaches it, and the steps' ratios of latency.
  */
-async function firstLatencyTable(g: Graph, c: RunConfig, image: readonly number[]): Promise<LatencyTable & { meter: string }> {
+async function firstLatencyTable(g: Graph, c: RunConfig, fed: FedShape): Promise<LatencyTable & { meter: string }> {
   if (c.widths) throw new ConfigError('widthsOf', 'gives the widths, and --metric latency solves for them', 'drop one of --widths-of and --metric latency');
-  const meter = meterFor(c, image);
+  const meter = meterFor(c, fed);
   const table = await measureLatencyTable(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
   if (c.targetLatency !== null) {
     const least = await smallestLatency(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
@@ -218,7 +219,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     }
     Object.assign(student.metadata, modelMetadata(ds));
     // students are timed beside the first student, the model the table was measured on
-    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds.shape), reference: (reference = c.student !== null ? loadOnnx(c.student) : teacher) } : null;
+    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds), reference: (reference = c.student !== null ? loadOnnx(c.student) : teacher) } : null;
     for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
       check(`the start of step ${step}`);

@@ -9,6 +9,7 @@ import { loadOnnx } from '../../src/onnx/index.js';
 import { runGraph } from '../../src/exec/index.js';
 import { buildDependencyGraph } from '../../src/prune/index.js';
 import { compress } from '../../src/pipeline/compress.js';
+import { runtimeMeter } from '../../src/pipeline/latency.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
 import { npyBytes } from '../data/fixtures.js';
 import { newRun } from './fixtures.js';
@@ -99,6 +100,17 @@ test('compress distils a two-input model (token ids and attention mask) from NAM
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stdout, /val accuracy [\d.]+% \(epoch 1\), test accuracy [\d.]+%\n$/);
   assert.ok(existsSync(trained));
+});
+
+test('--metric latency times a two-input model with a row of each input', async () => {
+  const g = loadOnnx(MODEL);
+  try {
+    const fed = { shape: [0, 0, 0], inputs: ['input_ids', 'attention_mask'].map((name) => ({ name, dtype: 'int64' as const, shape: [L], image: false })) };
+    const [ms] = await runtimeMeter('onnxruntime-node', { batch: 1, threads: 1, fed, maxSeconds: 0.2 }).time([g]);
+    assert.ok(ms! > 0, String(ms));
+  } finally {
+    g.dispose();
+  }
 });
 
 test('compress --nproc 2 shards both inputs alike: the training loss and figures of one process', { skip: distributedBackends().includes('gloo') ? false : 'the addon was built without c10d/Gloo' }, async () => {
