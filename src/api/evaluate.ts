@@ -87,7 +87,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   });
   return {
     split, views, precision, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
-    latencyMs: latency ? await onnxruntimeLatency(model, ds.shape, threads) : null,
+    latencyMs: latency ? await onnxruntimeLatency(model, ds, threads) : null,
     warnings: [...ds.warnings, ...labelWarnings(model, ds)],
   };
 }
@@ -117,7 +117,7 @@ async function measureAll(model: Graph, teacher: Graph | null, ds: Dataset, own:
   return {
     split: o.split, views: o.views, precision, accuracy: classifier >= 0 ? m[classifier]!.task!['accuracy']! : Number.NaN, loss: Number.NaN, count: ds[o.split].indices.length,
     params: model.parameterCount(), macs: countMacs(model).total,
-    latencyMs: o.latency ? await onnxruntimeLatency(model, ds.shape, o.threads) : null,
+    latencyMs: o.latency ? await onnxruntimeLatency(model, ds, o.threads) : null,
     warnings: [...ds.warnings],
     tasks: heads.map((h) => ({ output: h.output, task: h.task, labelled: h.labelled, ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}) })),
     ...(teacher ? { fidelity } : {}), ...(metrics ? { metrics } : {}),

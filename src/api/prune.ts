@@ -67,7 +67,7 @@ export async function prune(model: Graph, options: PruneApiOptions): Promise<Pru
     ...(batches ? { batches } : {}),
   };
   if (o.metric === 'latency' && o.widthsOf === undefined) {
-    const meter = runtimeMeter(o.runtime, { batch: o.latencyBatch, threads: o.latencyThreads, image: imageOf(model) });
+    const meter = runtimeMeter(o.runtime, { batch: o.latencyBatch, threads: o.latencyThreads, fed: { shape: imageOf(model), inputs: [] } });
     const table = await measureLatencyTable(model, meter, { roundTo: shared.roundTo, ignore: shared.ignore });
     const cut = await pruneToLatency(model, shared, table, o.ratio! * table.baseMs, meter, model);
     const r = cut.result;

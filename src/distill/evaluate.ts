@@ -1,19 +1,21 @@
 import { add, argmax, autocast, cast, contiguous, crossEntropy, eq, flip, getPrecision, mul, noGrad, sum, tidy, toDevice, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import type { Views } from './views.js';
-import { imageFeeds, logitsValue, runGraph, type BatchRows, type GlobalBatchNorm, type RunOptions } from '../exec/index.js';
+import { imagesOf, logitsValue, modelFeeds, runGraph, type BatchRows, type GlobalBatchNorm, type ModelInput, type RunOptions } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, toTensors, type Batch, type Dataset, type Split } from '../data/index.js';
 
 /**
  * Moves a batch to the device, images in channels-last (the faster layout for convolutions on CPU); a tensor set's
- * inputs (`x` its first) and the masks or targets go as they are.
+ * inputs and the masks or targets go as they are: `x` is a one-input set's tensor, or the inputs by name when the
+ * set has several (what modelFeeds gives a model).
  */
-export function batchOnDevice(b: Batch, device: string): { x: Tensor; y: Tensor; inputs?: Record<string, Tensor>; target?: Tensor } {
+export function batchOnDevice(b: Batch, device: string): { x: ModelInput; y: Tensor; inputs?: Record<string, Tensor>; target?: Tensor } {
   const { x, y, inputs, target } = toTensors(b);
   const on = (t: Tensor): Tensor => (device === 'cpu' ? t : toDevice(t, device));
   if (inputs) {
     const moved = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, on(t)]));
-    return { x: Object.values(moved)[0]!, y: on(y), inputs: moved, ...(target ? { target: on(target) } : {}) };
+    const tensors = Object.values(moved);
+    return { x: tensors.length === 1 ? tensors[0]! : moved, y: on(y), inputs: moved, ...(target ? { target: on(target) } : {}) };
   }
   return { x: contiguous(on(x), 'channels_last'), y: on(y), ...(target ? { target: on(target) } : {}) };
 }
@@ -31,29 +33,29 @@ export function runAtPrecision(g: Graph, feeds: Readonly<Record<string, Tensor>>
   });
 }
 
-/** The logits of a graph with one input and one output. */
-export function forward(g: Graph, x: Tensor, training: boolean): Tensor {
+/** The logits of a graph with one output. */
+export function forward(g: Graph, x: ModelInput, training: boolean): Tensor {
   const v = logitsValue(g);
-  return runAtPrecision(g, imageFeeds(g, x), { training, ...(v === g.outputs[0]!.name ? {} : { extraOutputs: [v] }) })[v]!;
+  return runAtPrecision(g, modelFeeds(g, x), { training, ...(v === g.outputs[0]!.name ? {} : { extraOutputs: [v] }) })[v]!;
 }
 
 /**
  * A model's logits in eval mode for a batch of [N, C, H, W] images: with 'flip' the mean of its logits on the images
  * and on them mirrored left to right (a two-view ensemble, for datasets whose mirror images keep their class).
  */
-export function logitsOverViews(g: Graph, x: Tensor, views: Views): Tensor {
+export function logitsOverViews(g: Graph, x: ModelInput, views: Views): Tensor {
   if (views === 'off') return forward(g, x, false);
-  return tidy(() => mul(add(forward(g, x, false), forward(g, flip(x, [3]), false)), 0.5));
+  return tidy(() => mul(add(forward(g, x, false), forward(g, flip(imagesOf(x), [3]), false)), 0.5));
 }
 
 /**
- * The logits and the named intermediate values (e.g. feature maps for hints) of a one-input, one-output graph; in a
+ * The logits and the named intermediate values (e.g. feature maps for hints) of a graph with one output; in a
  * training pass `globalBatchNorm` computes BatchNorm on the (global) batch's statistics, and `batchRows` says where
  * x's rows lie in that batch (Dropout draws its masks for all of it).
  */
-export function forwardWith(g: Graph, x: Tensor, training: boolean, values: readonly string[], globalBatchNorm?: GlobalBatchNorm, batchRows?: BatchRows): { logits: Tensor; values: Record<string, Tensor> } {
+export function forwardWith(g: Graph, x: ModelInput, training: boolean, values: readonly string[], globalBatchNorm?: GlobalBatchNorm, batchRows?: BatchRows): { logits: Tensor; values: Record<string, Tensor> } {
   const v = logitsValue(g);
-  const out = runAtPrecision(g, imageFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}), ...(batchRows ? { batchRows } : {}) });
+  const out = runAtPrecision(g, modelFeeds(g, x), { training, extraOutputs: v === g.outputs[0]!.name ? values : [...values, v], ...(globalBatchNorm ? { globalBatchNorm } : {}), ...(batchRows ? { batchRows } : {}) });
   return { logits: out[v]!, values: out };
 }
 

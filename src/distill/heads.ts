@@ -1,7 +1,7 @@
 import { add, flip, mul, noGrad, tidy, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { TASKS, scoresWithLabels, type Head, type HeadMetrics } from '../task/index.js';
-import { imageFeeds } from '../exec/index.js';
+import { imagesOf, modelFeeds, type ModelInput } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, type Dataset, type Split } from '../data/index.js';
 import { batchOnDevice, runAtPrecision } from './evaluate.js';
 import type { Views } from './views.js';
@@ -9,19 +9,19 @@ import type { DataParallel } from './data-parallel.js';
 import type { TeacherOutputs } from './teacher-outputs.js';
 
 /** The values each head reads (logits before a final activation, else the output), in eval mode or training mode. */
-export function headValues(g: Graph, x: Tensor, heads: readonly Head[], training = false): Tensor[] {
+export function headValues(g: Graph, x: ModelInput, heads: readonly Head[], training = false): Tensor[] {
   const outputs = new Set(g.outputs.map((o) => o.name));
   const extra = heads.map((h) => h.value).filter((v) => !outputs.has(v));
-  const out = runAtPrecision(g, imageFeeds(g, x), { training, ...(extra.length ? { extraOutputs: extra } : {}) });
+  const out = runAtPrecision(g, modelFeeds(g, x), { training, ...(extra.length ? { extraOutputs: extra } : {}) });
   return heads.map((h) => out[h.value]!);
 }
 
 /** headValues in eval mode, with 'flip' the mean of each value on the images and on them mirrored (classifiers only). */
-export function headValuesOverViews(g: Graph, x: Tensor, heads: readonly Head[], views: Views): Tensor[] {
+export function headValuesOverViews(g: Graph, x: ModelInput, heads: readonly Head[], views: Views): Tensor[] {
   if (views === 'off') return headValues(g, x, heads);
   return tidy(() => {
     const a = headValues(g, x, heads);
-    const b = headValues(g, flip(x, [3]), heads);
+    const b = headValues(g, flip(imagesOf(x), [3]), heads);
     return a.map((t, i) => mul(add(t, b[i]!), 0.5));
   });
 }

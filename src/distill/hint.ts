@@ -4,7 +4,7 @@ import {
 } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { ConfigError } from '../errors.js';
-import { imageFeeds, runGraph } from '../exec/index.js';
+import { inputTensors, mapInput, modelFeeds, runGraph, type ModelInput } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { distillationLoss, type DistillLossOptions } from './losses.js';
 import { sampleTrainBatches } from './sample-batches.js';
@@ -28,11 +28,11 @@ export function parseHintPairs(spec: string, option = 'hint-layers'): HintPair[]
 }
 
 /** The 4-D feature values a graph offers as hints, in graph order, with their shapes at batch `x`. */
-function featureShapes(g: Graph, x: Tensor): { name: string; shape: number[] }[] {
+function featureShapes(g: Graph, x: ModelInput): { name: string; shape: number[] }[] {
   const names = g.nodes.filter((n) => FEATURE_OPS.has(n.opType) && n.domain === '' && n.outputs[0]).map((n) => n.outputs[0]!);
   const exclude = new Set(g.outputs.map((o) => o.name));
   return noGrad(() => tidy(() => {
-    const v = runGraph(g, imageFeeds(g, narrow(x, 0, 0, 1)), { training: false, extraOutputs: names });
+    const v = runGraph(g, modelFeeds(g, mapInput(x, (t) => narrow(t, 0, 0, 1))), { training: false, extraOutputs: names });
     return names.filter((n) => !exclude.has(n)).map((name) => ({ name, shape: v[name]!.shape })).filter((f) => f.shape.length === 4 && f.shape[2]! * f.shape[3]! > 1);
   }));
 }
@@ -50,7 +50,7 @@ function lastPerResolution(fs: readonly { name: string; shape: number[] }[]): Ma
  * these are the same values (same names); for another architecture, the stage outputs matched by size. Names alone
  * are not trusted: generated names (relu_3) can coincide across architectures. Resolutions only one has are skipped.
  */
-export function autoHintPairs(teacher: Graph, student: Graph, x: Tensor): HintPair[] {
+export function autoHintPairs(teacher: Graph, student: Graph, x: ModelInput): HintPair[] {
   const sLast = lastPerResolution(featureShapes(student, x));
   const pairs: HintPair[] = [];
   for (const [res, t] of lastPerResolution(featureShapes(teacher, x))) {
@@ -134,8 +134,8 @@ export class FeatureDistiller {
       try {
         noGrad(() => {
           for (const x of batches) {
-            const t = runGraph(teacher, { [teacher.inputs[0]!.name]: x }, { extraOutputs: pairs.map((p) => p.teacher) });
-            const s = runGraph(trainee, { [trainee.inputs[0]!.name]: x }, { training: true, extraOutputs: pairs.map((p) => p.student) });
+            const t = runGraph(teacher, modelFeeds(teacher, x), { extraOutputs: pairs.map((p) => p.teacher) });
+            const s = runGraph(trainee, modelFeeds(trainee, x), { training: true, extraOutputs: pairs.map((p) => p.student) });
             pairs.forEach((p, i) => (tMaps[i]!.push(t[p.teacher]!), sMaps[i]!.push(s[p.student]!)));
             for (const [k, v] of [...Object.entries(t), ...Object.entries(s)]) if (!pairs.some((p) => p.teacher === k || p.student === k)) v.dispose();
           }
@@ -148,7 +148,7 @@ export class FeatureDistiller {
       for (const a of adapters) (a.weight.requiresGrad = true, a.bias.requiresGrad = true);
       return new FeatureDistiller(teacher, pairs, adapters, o.weight);
     } finally {
-      for (const b of batches) b.dispose();
+      for (const t of batches.flatMap(inputTensors)) t.dispose();
     }
   }
 
@@ -173,8 +173,8 @@ export class FeatureDistiller {
    * loss with `kd` (or cross-entropy with the labels when kd is null) plus the hint term. `studentValues` are the
    * student's maps of the same batch.
    */
-  loss(logits: Tensor, labels: Tensor, x: Tensor, studentValues: Readonly<Record<string, Tensor>>, kd: DistillLossOptions | null): Tensor {
-    const t = noGrad(() => runAtPrecision(this.teacher, { [this.teacher.inputs[0]!.name]: x }, { extraOutputs: this.pairs.map((p) => p.teacher) }));
+  loss(logits: Tensor, labels: Tensor, x: ModelInput, studentValues: Readonly<Record<string, Tensor>>, kd: DistillLossOptions | null): Tensor {
+    const t = noGrad(() => runAtPrecision(this.teacher, modelFeeds(this.teacher, x), { extraOutputs: this.pairs.map((p) => p.teacher) }));
     const base = kd ? distillationLoss(logits, t[this.teacher.outputs[0]!.name]!, labels, kd) : crossEntropy(logits, labels);
     return add(base, this.hintLoss(studentValues, t));
   }
@@ -215,7 +215,7 @@ export class FeatureDistiller {
   }
 }
 
-function checkPairs(teacher: Graph, student: Graph, pairs: readonly HintPair[], x: Tensor): void {
+function checkPairs(teacher: Graph, student: Graph, pairs: readonly HintPair[], x: ModelInput): void {
   const ts = new Map(featureShapes(teacher, x).map((f) => [f.name, f.shape]));
   const ss = new Map(featureShapes(student, x).map((f) => [f.name, f.shape]));
   const issues: string[] = [];

@@ -1,6 +1,6 @@
 import { add, cast, div, keep, mul, noGrad, relu, sub, sum, tidy, type Tensor } from '../tensor/index.js';
 import { bareConvs, insertBatchNorm, insertFreshBatchNorm, reduceAxes, type ChannelStats, type Graph, type Node } from '../graph/index.js';
-import { imageFeeds, runGraph } from '../exec/index.js';
+import { inputTensors, modelFeeds, runGraph, type ModelInput } from '../exec/index.js';
 import type { Dataset } from '../data/index.js';
 import { sampleTrainBatches } from './sample-batches.js';
 
@@ -58,13 +58,13 @@ function convsOnPooled(g: Graph): Set<Node> {
  * Per-channel mean and biased variance of each conv's output over the given batches, in eval mode, accumulated in
  * float64. The caller disposes the tensors.
  */
-export function measureChannelStats(g: Graph, convs: readonly Node[], batches: readonly Tensor[]): Map<string, ChannelStats> {
+export function measureChannelStats(g: Graph, convs: readonly Node[], batches: readonly ModelInput[]): Map<string, ChannelStats> {
   const outs = convs.map((c) => c.outputs[0]!);
   const acc = new Map<string, { s: Tensor; q: Tensor; n: number }>();
   noGrad(() => {
     for (const x of batches) {
       tidy(() => {
-        const v = runGraph(g, imageFeeds(g, x), { training: false, extraOutputs: outs });
+        const v = runGraph(g, modelFeeds(g, x), { training: false, extraOutputs: outs });
         for (const name of outs) {
           const t = cast(v[name]!, 'float64');
           const dims = [0, ...Array.from({ length: t.rank - 2 }, (_, i) => i + 2)];
@@ -112,7 +112,7 @@ export function reinsertBatchNorm(g: Graph, ds: Dataset, mode: ReinsertBnMode, o
       for (const s of stats.values()) (s.mean.dispose(), s.variance.dispose());
     }
   } finally {
-    for (const b of batches) b.dispose();
+    for (const t of batches.flatMap(inputTensors)) t.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import { clone, copyInto, crossEntropy, detach, keep, lerpInto, manualSeed, mul, noGrad, tidy, type Tensor } from '../tensor/index.js';
-import { GlobalBatchNorm } from '../exec/index.js';
+import { GlobalBatchNorm, type ModelInput } from '../exec/index.js';
 import { ConfigError, WhittleError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
 import { AdamW, Sgd, clipGradNorm, cosineSchedule, oneCycleSchedule, type Optimizer, type OptimizerState, type ScheduleName } from '../optim/index.js';
@@ -11,10 +11,10 @@ import type { DataParallel } from './data-parallel.js';
 
 /**
  * Where a batch sits in training, for losses that look things up per batch (e.g. a teacher-output cache): `rows`
- * are the batch's positions in the training split, `x` its input tensor (on the device), `values` the student's
+ * are the batch's positions in the training split, `x` its input (on the device; a tensor per input for several), `values` the student's
  * values named in TrainOptions.extraOutputs (e.g. feature maps for hints), `target` its masks or target tensors.
  */
-export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: Tensor; values: Readonly<Record<string, Tensor>>; target?: Tensor };
+export type BatchInfo = { epoch: number; index: number; batch: Batch; rows: Uint32Array; x: ModelInput; values: Readonly<Record<string, Tensor>>; target?: Tensor };
 
 export type TrainOptions = {
   epochs: number;

@@ -1,7 +1,7 @@
 import { ALL_ZOO } from '../zoo/index.js';
 import type { TrainTeacherEvent } from './events.js';
 import { apiOnly, choice, flag, int, optional, placed, text, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { dataOption, datasetOptions, engineOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
+import { dataOption, datasetOptions, engineOptions, labelTaskOptions, modelOption, normalizationOptions, optimOptions, type LrDefaults } from './common.js';
 
 /** train-teacher's peak learning rate when `lr` is not given. */
 export const TEACHER_LR: LrDefaults = { sgd: 0.05, adamw: 0.002 };
@@ -16,6 +16,7 @@ export const trainTeacherSpec = {
   data: placed('data', withDefault(dataOption, 'mnist'), { tier: 'basic' }),
   epochs: placed('training', withDefault(int('training epochs', 1), 10), { tier: 'basic' }),
   ...optimOptions(TEACHER_LR),
+  ...labelTaskOptions,
   augment: placed('training', withDefault(choice("'default' (the dataset's random crop and flip, where it has them: fashion-mnist, CIFAR, image folders) or 'off' (the images as they are; on a budget of a few epochs the model fits sooner)", ['default', 'off'] as const), 'default')),
   ...datasetOptions,
   ...normalizationOptions,

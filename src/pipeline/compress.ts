@@ -7,7 +7,7 @@ import { WHITTLE_VERSION } from '../version.js';
 import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Precision, type Tensor } from '../tensor/index.js';
 import { startPrecision } from './precision.js';
 import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js';
-import { countMacs } from '../exec/index.js';
+import { countMacs, type ModelInput } from '../exec/index.js';
 import { loadOnnx, saveOnnx, toOnnxBytes } from '../onnx/index.js';
 import { BatchLoader, openDataset, type Dataset } from '../data/index.js';
 import { checkIgnored, checkWidths, cuttable, prune, removedSlices } from '../prune/index.js';
@@ -24,6 +24,7 @@ import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-option
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { measureFootprints } from './footprint.js';
+import type { FedShape } from './timing-feeds.js';
 import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatResult } from './qat.js';
 import { int8Summary } from './int8-summary.js';
 import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
@@ -85,7 +86,7 @@ async function startRun(o: RankOptions): Promise<Started> {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore, analysisOf(config)));
       checkStepsReachWidths(graphs[graphs.length - 1]!, config);
     }
-    const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened.shape) : null;
+    const latency = config.metric === 'latency' ? await firstLatencyTable(graphs[graphs.length - 1]!, config, opened) : null;
     await makeFolder(o.out).catch((e: NodeJS.ErrnoException) => {
       throw new ConfigError('out', `cannot make ${o.out} (${e.code ?? e.message})`, 'choose an -o folder you can write to');
     });
@@ -98,16 +99,16 @@ async function startRun(o: RankOptions): Promise<Started> {
   return { out: o.out, config, checkpoint: null, done: null };
 }
 
-/** The meter --metric latency measures with: the run's runtime, batch and threads, on images of `image` = [C, H, W]. */
-const meterFor = (c: RunConfig, image: readonly number[]): LatencyMeter => runtimeMeter(c.runtime, { batch: c.latencyBatch, threads: c.latencyThreads, image });
+/** The meter --metric latency measures with: the run's runtime, batch and threads, on the dataset's images or inputs. */
+const meterFor = (c: RunConfig, fed: FedShape): LatencyMeter => runtimeMeter(c.runtime, { batch: c.latencyBatch, threads: c.latencyThreads, fed });
 
 /**
  * --metric latency, before the run folder is made: the first student's latency table; with --target-latency, the
  * check that the smallest allowed student reaches it, and the steps' ratios of latency.
  */
-async function firstLatencyTable(g: Graph, c: RunConfig, image: readonly number[]): Promise<LatencyTable & { meter: string }> {
+async function firstLatencyTable(g: Graph, c: RunConfig, fed: FedShape): Promise<LatencyTable & { meter: string }> {
   if (c.widths) throw new ConfigError('widthsOf', 'gives the widths, and --metric latency solves for them', 'drop one of --widths-of and --metric latency');
-  const meter = meterFor(c, image);
+  const meter = meterFor(c, fed);
   const table = await measureLatencyTable(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
   if (c.targetLatency !== null) {
     const least = await smallestLatency(g, meter, { roundTo: c.roundTo, ignore: c.ignore });
@@ -137,7 +138,7 @@ async function readFinished(out: string): Promise<CompressReport | null> {
 }
 
 /** A few batches of training data for Taylor or activation importance at a step (seeded, un-augmented). */
-function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: Tensor; y: Tensor }> {
+function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<{ x: ModelInput; y: Tensor }> {
   const loader = BatchLoader.of(ds, 'train', { batchSize: Math.min(64, c.batchSize), seed: c.seed + step, augment: null });
   const n = Math.min(c.criterion === 'activation' ? c.calibrationBatches ?? 8 : c.taylorBatches, loader.batchesPerEpoch);
   return function* () {
@@ -223,7 +224,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     }
     Object.assign(student.metadata, modelMetadata(ds));
     // students are timed beside the first student, the model the table was measured on
-    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds.shape), reference: (reference = c.student !== null ? loadOnnx(c.student) : teacher) } : null;
+    const latency = c.metric === 'latency' ? { table: await readLatencyTable(out), meter: meterFor(c, ds), reference: (reference = c.student !== null ? loadOnnx(c.student) : teacher) } : null;
     for (let i = steps.length; i < c.plan.length; i++) {
       const step = i + 1;
       check(`the start of step ${step}`);
@@ -397,7 +398,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       await saveOnnx(student, join(out, 'student.onnx'));
       const floatBytes = await readFile(join(out, 'student.onnx'));
       if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
-      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds.shape, 300, qat ? { graph: student, bytes: qat.bytes } : null);
+      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds, 300, qat ? { graph: student, bytes: qat.bytes } : null);
       if (qat) {
         const before = floatEpochsOf(c, c.plan.length - 1);
         report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: before + e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);

@@ -1,8 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import type { Graph, ValueInfo } from '../graph/index.js';
 import { imageInputShape, inferShapes, inputLayout } from '../exec/index.js';
+import { timingFeeds, type FedShape } from './timing-feeds.js';
 import { toOnnxBytes } from '../onnx/index.js';
-import { isColorChannels, type Dataset } from '../data/index.js';
+import { isColorChannels, matchInputs, type Dataset } from '../data/index.js';
 import { ConfigError } from '../errors.js';
 import { modelChannels, modelSide } from './dataset-options.js';
 
@@ -38,13 +39,12 @@ export function checkModelTakes(g: Graph, ds: Dataset, what = 'model'): Map<stri
   return inferShapes(g, { [g.inputs[0]!.name]: imageInputShape(g, ds.shape) });
 }
 
-/** Median batch-1 latency of the graph exported to ONNX and run in onnxruntime-node, on images of `image` = [C, H, W]. */
-export async function onnxruntimeLatency(g: Graph, image: readonly number[], threads: number, runs = 50): Promise<number> {
-  const shape = imageInputShape(g, image);
+/** Median batch-1 latency of the graph exported to ONNX and run in onnxruntime-node, on the dataset's images or inputs; null for inputs it has no tensor for. */
+export async function onnxruntimeLatency(g: Graph, fed: FedShape, threads: number, runs = 50): Promise<number | null> {
+  const given = timingFeeds(g, fed);
+  if (!given) return null;
   const session = await ort.InferenceSession.create(toOnnxBytes(g), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  const n = shape.reduce((a, b) => a * b, 1);
-  const x = g.inputs[0]?.dtype === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(n).fill(25), shape) : new ort.Tensor('float32', new Float32Array(n).fill(0.1), shape);
-  const feeds = { [session.inputNames[0]!]: x };
+  const feeds = Object.fromEntries(Object.entries(given).map(([k, t]) => [k, new ort.Tensor(t.data, [...t.dims])]));
   for (let i = 0; i < 5; i++) await session.run(feeds);
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -57,16 +57,26 @@ export async function onnxruntimeLatency(g: Graph, image: readonly number[], thr
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** A tensor set's rows (token ids, features) as a one-input model takes them: its input's fixed dims and dtype must match. */
+/**
+ * A tensor set's rows (token ids, masks, features) as the model takes them: one input feeds a one-input model
+ * whatever their names; several are matched by name, each file to the input of its name, with nothing left over.
+ * Each input's fixed dims and dtype must match its file's rows.
+ */
 function checkTakesTensors(g: Graph, ds: Dataset, what: string): Map<string, ValueInfo> {
-  if (g.inputs.length !== 1 || ds.inputs.length !== 1) {
-    throw new ConfigError(what, `takes ${g.inputs.length} inputs and ${ds.spec} feeds ${ds.inputs.length} (${ds.inputs.map((i) => i.name).join(', ')})`, 'training feeds one input for now: use a model with one input and one NAME.npy or x.npy');
+  const pairs = matchInputs(g.inputs.map((i) => i.name), ds.inputs, ds.spec);
+  const unused = ds.inputs.filter((d) => ![...pairs.values()].includes(d.name));
+  if (unused.length > 0) {
+    throw new ConfigError('data', `${ds.spec} has ${unused.map((d) => `${d.name}.npy`).join(', ')}, which no input of the ${what} takes (its inputs: ${g.inputs.map((i) => i.name).join(', ')})`, 'name each NAME.npy after a model input, and leave out the others');
   }
-  const fed = ds.inputs[0]!;
-  const want = g.inputs[0]!;
-  const dims = want.shape?.slice(1) ?? null;
-  const fits = dims === null || (dims.length === fed.shape.length && dims.every((d, i) => typeof d !== 'number' || d === fed.shape[i]));
-  if (!fits) throw new ConfigError(what, `takes input [${want.shape!.join(', ')}] but ${ds.spec}'s rows are [${fed.shape.join(', ')}]`, 'give inputs of one row of the model\'s input each');
-  if (want.dtype !== fed.dtype) throw new ConfigError(what, `takes ${want.dtype} input '${want.name}' but ${ds.spec}'s '${fed.name}' holds ${fed.dtype}`, `save the .npy file as ${want.dtype}`);
-  return inferShapes(g, { [want.name]: [1, ...fed.shape] });
+  const shapes: Record<string, number[]> = {};
+  for (const want of g.inputs) {
+    const fed = ds.inputs.find((d) => d.name === pairs.get(want.name))!;
+    const dims = want.shape?.slice(1) ?? null;
+    const fits = dims === null || (dims.length === fed.shape.length && dims.every((d, i) => typeof d !== 'number' || d === fed.shape[i]));
+    const file = ds.inputs.length > 1 ? ` ${fed.name}.npy` : '';
+    if (!fits) throw new ConfigError(what, `takes input '${want.name}' [${want.shape!.join(', ')}] but ${ds.spec}'s${file} rows are [${fed.shape.join(', ')}]`, 'give inputs of one row of the model\'s input each');
+    if (want.dtype !== fed.dtype) throw new ConfigError(what, `takes ${want.dtype} input '${want.name}' but ${ds.spec}'s '${fed.name}' holds ${fed.dtype}`, `save the .npy file as ${want.dtype}`);
+    shapes[want.name] = [1, ...fed.shape];
+  }
+  return inferShapes(g, shapes);
 }

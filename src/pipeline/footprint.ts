@@ -1,22 +1,20 @@
 import * as ort from 'onnxruntime-node';
 import type { Graph } from '../graph/index.js';
-import { imageInputShape } from '../exec/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeSession, type RuntimeTensor } from '../runtime/index.js';
 import type { Footprints } from '../report/types.js';
+import { timingFeeds, type FedShape } from './timing-feeds.js';
 
 /** A model to time: its graph (for its input's shape and type) and the bytes of its ONNX file. */
 export type TimedModel = { graph: Graph; bytes: Uint8Array };
 
 const THREADS = 1;
 
-async function sessionFor(m: TimedModel, image: readonly number[]): Promise<{ session: RuntimeSession; feeds: Record<string, RuntimeTensor> } | null> {
+async function sessionFor(m: TimedModel, fed: FedShape): Promise<{ session: RuntimeSession; feeds: Record<string, RuntimeTensor> } | null> {
   let session: RuntimeSession | undefined;
   try {
+    const feeds = timingFeeds(m.graph, fed);
+    if (!feeds) return null;
     session = await runtimeNamed('onnxruntime-node').open(m.bytes, { threads: THREADS });
-    const dims = imageInputShape(m.graph, image);
-    const n = dims.reduce((a, b) => a * b, 1);
-    const data = m.graph.inputs[0]?.dtype === 'uint8' ? new Uint8Array(n).fill(25) : new Float32Array(n).fill(0.1);
-    const feeds = { [session.inputNames[0]!]: { data, dims } };
     await session.run(feeds);
     return { session, feeds };
   } catch {
@@ -28,11 +26,11 @@ async function sessionFor(m: TimedModel, image: readonly number[]): Promise<{ se
 
 /**
  * File sizes, and median batch-1 latencies in onnxruntime-node (one intra-op thread, so that a busy machine's
- * spare cores do not decide the ratio), of the teacher and the student on images of `image` = [C, H, W], timed side
+ * spare cores do not decide the ratio), of the teacher and the student on the dataset's images or inputs, timed side
  * by side by the runtime port's timeAlternating for about `budgetMs`; with `int8`, the int8 student too.
  */
-export async function measureFootprints(teacher: TimedModel, student: TimedModel, image: readonly number[], budgetMs = 300, int8: TimedModel | null = null): Promise<Footprints> {
-  const models = [await sessionFor(teacher, image), await sessionFor(student, image), ...(int8 ? [await sessionFor(int8, image)] : [])];
+export async function measureFootprints(teacher: TimedModel, student: TimedModel, fed: FedShape, budgetMs = 300, int8: TimedModel | null = null): Promise<Footprints> {
+  const models = [await sessionFor(teacher, fed), await sessionFor(student, fed), ...(int8 ? [await sessionFor(int8, fed)] : [])];
   const latencies: (number | null)[] = models.map(() => null);
   let runs = 0;
   try {

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Graph } from '../graph/index.js';
-import { imageInputShape } from '../exec/index.js';
 import { toOnnxBytes } from '../onnx/index.js';
 import { channelWidths, predictLatency, prune, type LatencyTable, type PruneOptions, type PruneResult } from '../prune/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeName, type RuntimeSession, type RuntimeTensor } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
+import { timingFeeds, type FedShape } from './timing-feeds.js';
 
 /** How close a step's measured latency must come to its target (NetAdapt's check after each choice). */
 export const LATENCY_TOLERANCE = 0.05;
@@ -26,8 +26,11 @@ export interface LatencyMeter {
   time(models: readonly Graph[]): Promise<number[]>;
 }
 
-/** A meter on a runtime of the runtime port: each model at `batch` images of shape `image` ([C, H, W]), `threads` intra-op threads. */
-export function runtimeMeter(runtime: RuntimeName, o: { batch: number; threads: number; image: readonly number[]; maxSeconds?: number }): LatencyMeter {
+/**
+ * A meter on a runtime of the runtime port: each model at `batch` rows of what `fed` describes (images [C, H, W], or a
+ * tensor set's inputs), `threads` intra-op threads.
+ */
+export function runtimeMeter(runtime: RuntimeName, o: { batch: number; threads: number; fed: FedShape; maxSeconds?: number }): LatencyMeter {
   const rt = runtimeNamed(runtime);
   return {
     key: `${runtime}/batch ${o.batch}/${o.threads} thread${o.threads > 1 ? 's' : ''}`,
@@ -36,12 +39,11 @@ export function runtimeMeter(runtime: RuntimeName, o: { batch: number; threads: 
       try {
         const jobs: { session: RuntimeSession; feeds: Record<string, RuntimeTensor> }[] = [];
         for (const g of models) {
+          const feeds = timingFeeds(g, o.fed, o.batch);
+          if (!feeds) throw new ConfigError('metric', `latency: ${runtime} is not fed inputs of ${g.inputs.map((i) => `${i.name} ${i.dtype}`).join(', ')} here`, 'measure params or macs');
           const session = await rt.open(toOnnxBytes(g), { threads: o.threads });
           sessions.push(session);
-          const dims = imageInputShape(g, o.image, o.batch);
-          const n = dims.reduce((a, b) => a * b, 1);
-          const data = g.inputs[0]?.dtype === 'uint8' ? new Uint8Array(n).fill(25) : new Float32Array(n).fill(0.1);
-          jobs.push({ session, feeds: { [session.inputNames[0]!]: { data, dims } } });
+          jobs.push({ session, feeds });
         }
         return (await timeAlternating(jobs, { maxSeconds: o.maxSeconds ?? 3 })).map((t) => t.medianMs);
       } finally {

@@ -4,11 +4,14 @@ import { pixelScale } from './normalization.js';
 
 /**
  * The ONNX metadata_props every model whittle writes carries, so that a user can feed it: `whittle.preprocess`
- * (input = (pixel * scale - mean) / std per channel, pixels as stored in the dataset) and `whittle.labels`.
+ * (input = (pixel * scale - mean) / std per channel, pixels as stored in the dataset; image sets only) and
+ * `whittle.labels`.
  */
 export function modelMetadata(ds: Dataset): Record<string, string> {
+  // a tensor set is fed as stored: nothing to normalise, so no whittle.preprocess
+  const tensors = ds.inputs.every((i) => !i.image);
   return {
-    'whittle.preprocess': JSON.stringify({ scale: pixelScale(ds), mean: ds.mean, std: ds.std }),
+    ...(tensors ? {} : { 'whittle.preprocess': JSON.stringify({ scale: pixelScale(ds), mean: ds.mean, std: ds.std }) }),
     'whittle.labels': JSON.stringify(ds.classes),
   };
 }

@@ -40,7 +40,7 @@ function perChannel(v: readonly number[], c: number, key: 'mean' | 'std'): numbe
 /**
  * The dataset as a model is fed: normalised with the given mean and std (both or neither), else with the model's
  * whittle.preprocess when it fits the data (as many channels, the same pixel scale), else as they are for a model
- * whose input is uint8, else with the dataset's own statistics. `statsSource` says which.
+ * whose input is uint8, else with the dataset's own statistics. `statsSource` says which. A tensor set is fed as stored.
  */
 export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Graph | null, what = 'model'): Dataset {
   const c = ds.shape[0];
@@ -50,6 +50,7 @@ export function normalizedFor(ds: Dataset, given: GivenNormalization, model: Gra
     throw new ConfigError(lacks, `must be given too when the ${has} is: the input is (pixel * scale - mean) / std`, 'give both, e.g. --mean 0.5 --std 0.5');
   }
   if (mean != null && std != null) return { ...ds, mean: perChannel(mean, c, 'mean'), std: perChannel(std, c, 'std'), statsSource: 'given' };
+  if (ds.inputs.every((i) => !i.image)) return ds;
   const p = model ? modelPreprocess(model, what) : null;
   if (p && p.mean.length === c && Math.abs(p.scale - pixelScale(ds)) <= 1e-9 * pixelScale(ds)) return { ...ds, mean: p.mean, std: p.std, statsSource: 'model' };
   // a model taking uint8 (a Cast in front, as some exporters write) wants the pixels as they are

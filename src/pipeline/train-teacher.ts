@@ -4,7 +4,7 @@ import { startPrecision } from './precision.js';
 import { foldBatchNorm, type Graph } from '../graph/index.js';
 import type { Dataset } from '../data/index.js';
 import { evaluateGraph, fit, labelsOf, measureHeads, type BatchInfo, type EpochResult, type FitCheckpoint, type FitResult } from '../distill/index.js';
-import { headsLoss, isLabelledClassifier, scoreName, selectionScore } from '../task/index.js';
+import { headsLoss, isLabelledClassifier, scoreName, selectionScore, withLabelLosses, type Head } from '../task/index.js';
 import { headsFor } from './heads.js';
 import { ConfigError } from '../errors.js';
 import { TEACHER_SOURCE, loadTeacherCheckpoint, loadTeacherSource, saveTeacherSource, writeTeacherCheckpoint, type TeacherCheckpoint, type TeacherSettings } from './teacher-checkpoint.js';
@@ -25,6 +25,10 @@ export type TrainTeacherOptions = DatasetSettings & GivenNormalization & Teacher
   weightDecay: number;
   /** 'off': no random augmentation (absent in checkpoints of earlier versions: the dataset's default). */
   augment?: 'default' | 'off';
+  /** Each output's task, as compress takes it (absent in checkpoints of earlier versions: auto). */
+  task?: readonly string[];
+  /** The labelled output's loss against the labels (absent: its task's). */
+  loss?: readonly string[] | undefined;
   /** The lr schedule (absent in checkpoints of earlier versions: cosine). */
   schedule?: ScheduleName;
   threads: number;
@@ -94,11 +98,18 @@ async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   const { graph, dataset, insertedBn, untied, warnings } = await prepareTeacher(o, source.loaded, o);
   // a classifier on class labels trains on cross-entropy and is picked by accuracy, as ever; any other model on its
   // labels (masks, target tensors) by its heads' label losses and task metrics
-  const heads = headsFor(graph, dataset, { task: ['auto'], loss: [], distill: true }, 'model');
+  let heads: Head[];
+  try {
+    heads = withLabelLosses(headsFor(graph, dataset, { task: o.task ?? ['auto'], loss: [], distill: true }, 'model'), o.loss ?? [], 'model');
+  } catch (e) {
+    graph.dispose();
+    throw e;
+  }
   if (!heads.some((h) => h.labelled)) {
     graph.dispose();
     const what = dataset.label.kind === 'none' ? `${dataset.spec} has no labels` : `its ${dataset.label.kind} labels fit none of the model's outputs (${heads.map((h) => `${h.output}: ${h.task}`).join(', ')})`;
-    throw new ConfigError('data', `a teacher trains on labels, and ${what}`, 'give labelled data: class folders, masks/ beside images/, or y.npy');
+    const asked = (o.task ?? []).some((t) => t !== 'auto');
+    throw new ConfigError(asked ? 'task' : 'data', `a teacher trains on labels, and ${what}`, asked ? 'give the task the labels train (classify: class ids, segment: masks, regress: target tensors), or leave --task auto' : 'give labelled data: class folders, masks/ beside images/, or y.npy');
   }
   const byTask = !isLabelledClassifier(heads);
   o.onPrepared?.({ batchNormInserted: insertedBn.length, untied, warnings, ...(byTask ? { score: scoreName(heads) } : {}) });

@@ -151,9 +151,14 @@ function scoreOps(an: Analyzer, pre: readonly Node[], q: Operand, R: number): { 
     }
     for (const i of node.inputs) {
       if (!i || leadsToMatMul(an, i)) continue;
-      const d = an.dims(i) ?? [];
+      const d = an.dims(i);
+      if (!d) return `'${i}' of unknown shape is added to the scores`;
       const ax = axis - (rank - d.length);
-      if (ax < 0 || d[ax] === 1) continue;
+      if (ax < 0) continue;
+      // a symbolic size on the heads' axis is the batch folded with the heads (nn.MultiheadAttention's [N·H, L, L]
+      // masks), which dims() reads as 1: such a mask has a value per head, and cutting heads would break its shape
+      if (typeof an.g.valueInfo.get(i)?.shape?.[ax] !== 'number' && !an.isInit(i)) return `'${i}' adds a computed value per head (heads folded with the batch)`;
+      if (d[ax] === 1) continue;
       if (!an.isInit(i) || d[ax] !== q.heads || q.xSize !== q.heads) return `'${i}' adds a value per head that is computed, or heads folded with other axes`;
       tables.push({ node, init: i, axis: ax });
     }

@@ -2,7 +2,7 @@ import {
   abs, callAten, crossEntropy, enableGrad, mean, mse, ones, permute, reshape, square, sum, tidy, noGrad, type Tensor,
 } from '../tensor/index.js';
 import { Graph, type Node, type ValueInfo } from '../graph/index.js';
-import { imageFeeds, logitsValue, runGraph } from '../exec/index.js';
+import { batchRowsOf, logitsValue, modelFeeds, runGraph, type ModelInput } from '../exec/index.js';
 import { ConfigError } from '../errors.js';
 import type { DependencyGraph } from './dependency-graph.js';
 
@@ -15,7 +15,7 @@ export type Criterion = (typeof CRITERIA)[number];
 /** How a unit's scores over the group's members are combined. */
 export type GroupReduction = 'sum' | 'mean' | 'max';
 /** One batch of data for Taylor importance: inputs and int64 class labels (or float targets shaped like the output). */
-export type Batch = { x: Tensor; y: Tensor };
+export type Batch = { x: ModelInput; y: Tensor };
 
 export type ImportanceOptions = {
   reduction: GroupReduction;
@@ -160,9 +160,9 @@ const taylor: Importance = (dg, o) => {
     for (const { x, y } of o.batches()) {
       count++;
       enableGrad(() => tidy(() => {
-        const feeds: Record<string, Tensor> = imageFeeds(g, x);
+        const feeds: Record<string, Tensor> = modelFeeds(g, x);
         const probes = probed.probes.map((p) => {
-          const t = ones(p.shape.map((d) => (d < 0 ? x.shape[0]! : d)));
+          const t = ones(p.shape.map((d) => (d < 0 ? batchRowsOf(x) : d)));
           t.requiresGrad = true;
           feeds[p.name] = t;
           return t;
@@ -177,7 +177,7 @@ const taylor: Importance = (dg, o) => {
           const b = probed.probes[i]!.shape.indexOf(-1);
           // a value whose batch is folded with its tokens has a probe shared by the batch: |its gradient| / N
           const v = b < 0
-            ? abs(reshape(grad, [-1])).toArray().map((e: number) => e / x.shape[0]!)
+            ? abs(reshape(grad, [-1])).toArray().map((e: number) => e / batchRowsOf(x))
             : mean(abs(reshape(b === 0 ? grad : permute(grad, [b, ...grad.shape.map((_, k) => k).filter((k) => k !== b)]), [grad.shape[b]!, -1])), 0).toArray();
           const a = acc[i]!;
           for (let k = 0; k < a.length; k++) a[k]! += v[k]!;
@@ -230,7 +230,7 @@ const activation: Importance = (dg, o) => {
     for (const { x } of o.batches!()) {
       count++;
       tidy(() => {
-        const out = runGraph(g, imageFeeds(g, x), { training: false, extraOutputs: dg.sources.map((s) => s.value) });
+        const out = runGraph(g, modelFeeds(g, x), { training: false, extraOutputs: dg.sources.map((s) => s.value) });
         dg.sources.forEach((s, i) => {
           const a = out[s.value]!;
           const axis = dg.axisOf(s.value);

@@ -25,7 +25,7 @@ const isTask = (s: string): s is TaskName => (TASK_NAMES as readonly string[]).i
 const isLoss = (s: string): s is LossName => (LOSS_NAMES as readonly string[]).includes(s);
 
 /** Entries 'VALUE' (every output) and 'NAME=VALUE' (one output) as a value per output name, checked. */
-function perOutput<T extends string>(entries: readonly string[], outputs: readonly string[], option: 'task' | 'loss', ok: (v: string) => v is T, allowed: readonly string[], what: string): Map<string, T> {
+export function perOutput<T extends string>(entries: readonly string[], outputs: readonly string[], option: 'task' | 'loss', ok: (v: string) => v is T, allowed: readonly string[], what: string): Map<string, T> {
   const out = new Map<string, T>();
   for (const entry of entries) {
     const at = entry.lastIndexOf('=');

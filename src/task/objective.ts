@@ -1,6 +1,7 @@
 import { add, mul, type Tensor } from '../tensor/index.js';
 import { distillLoss } from './losses.js';
 import { TASKS } from './tasks.js';
+import { headLabelLoss } from './label-losses.js';
 import type { Head, HeadMetrics } from './task.js';
 
 /** How the heads' losses combine: distil (with the temperature), and the labels' share `1 - alpha` where a head has them. */
@@ -19,7 +20,7 @@ export function headsLoss(heads: readonly Head[], student: readonly Tensor[], te
     const alpha = h.labelled ? o.alpha : 1;
     let term: Tensor | null = o.distill ? distillLoss(h.loss, s, teacher![i]!, { temperature: o.temperature, weight: alpha }) : null;
     if (h.labelled && (!o.distill || alpha < 1)) {
-      const label = TASKS[h.task].labelLoss(s, labels);
+      const label = headLabelLoss(h, s, labels);
       term = term ? add(term, mul(label, 1 - alpha)) : label;
     }
     if (term) total = total ? add(total, term) : term;

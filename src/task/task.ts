@@ -13,6 +13,14 @@ export type TaskName = (typeof TASK_NAMES)[number];
 export const LOSS_NAMES = ['kl', 'cwd', 'mse', 'cosine', 'bce'] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
 
+/**
+ * How an output is trained on its labels when a teacher is trained (train-teacher --loss): cross-entropy (per
+ * pixel for maps, 255 ignored), MSE normalised by the targets' variance, or binary cross-entropy of the logits
+ * against targets in [0, 1].
+ */
+export const LABEL_LOSS_NAMES = ['ce', 'mse', 'bce'] as const;
+export type LabelLossName = (typeof LABEL_LOSS_NAMES)[number];
+
 /** The labels a dataset carries: class ids per sample, class ids per pixel, target tensors, or none. */
 export type LabelKind = 'class' | 'mask' | 'tensor' | null;
 
@@ -38,6 +46,8 @@ export type Head = {
    * Absent: as `labelled`.
    */
   readonly scored?: boolean;
+  /** The loss against the labels when it is not the task's own (train-teacher --loss). */
+  readonly labelLoss?: LabelLossName;
 };
 
 /** Whether the labels score a head (its task metrics are measured against them). */

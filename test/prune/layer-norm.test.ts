@@ -87,7 +87,7 @@ for (const op of [false, true]) {
 test('every criterion scores channels on the last axis (taylor probes [N, 1, 1, C] there) and prunes the ConvNeXt-style graph', () => {
   manualSeed(14);
   const g = convnext(false);
-  const data: Batch[] = tidy(() => [0, 1].map(() => ({ x: keep(randn([4, ...INPUT])), y: keep(randint(5, [4])) })));
+  const data = tidy(() => [0, 1].map(() => ({ x: keep(randn([4, ...INPUT])), y: keep(randint(5, [4])) }))) satisfies Batch[];
   try {
     const scores = IMPORTANCE.taylor(analyzeGroups(g), { reduction: 'sum', batches: () => data });
     assert.ok(scores.every((v) => Number.isFinite(v) && v >= 0) && scores.some((v) => v > 0), 'taylor scores every unit');

@@ -17,7 +17,7 @@ for (const arch of ARCHS) {
     const input = inputOf(arch);
     const g = buildZooGraph(arch, { input, classes: 10 });
     randomizeNorms(g);
-    const data: Batch[] = tidy(() => [0, 1].map(() => ({ x: keep(randn([4, ...input])), y: keep(randint(10, [4])) })));
+    const data = tidy(() => [0, 1].map(() => ({ x: keep(randn([4, ...input])), y: keep(randint(10, [4])) }))) satisfies Batch[];
     try {
       for (const criterion of CRITERIA) {
         const hasBn = g.nodes.some((n) => n.opType === 'BatchNormalization');
