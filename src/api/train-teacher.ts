@@ -16,8 +16,11 @@ export type { TrainTeacherEvent, TeacherOrigin };
 /** The settings without the callbacks, for each kind of source (Omit alone would merge the union). */
 type WithoutCallbacks<S> = S extends unknown ? Omit<S, 'onEpoch' | 'onBatch' | 'onPrepared' | 'onPrecision' | 'signal'> : never;
 
-/** What may come with `resume`: the training's settings are its checkpoint's. */
-const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
+/**
+ * What may come with `resume`: the training's settings are its checkpoint's, but for `threads`, the machine's (the
+ * device stays the checkpoint's: it decides the precision and the arithmetic).
+ */
+const WITH_RESUME = new Set(['resume', 'onEvent', 'signal', 'threads']);
 /** Options that only say how a `model` starts. */
 const MODEL_ONLY = ['init', 'newHead', 'reinsertBn'] as const;
 
@@ -39,7 +42,8 @@ function sourceOf(o: CheckedTrainTeacherOptions, given: readonly string[]): Teac
  * keeps the weights of its best validation epoch and carries the dataset's normalisation in its metadata; with
  * `out` it is also written there as ONNX (the path is checked before training starts), and until then a checkpoint
  * is kept at every epoch end in the folder `out + '.checkpoint'`. `signal` stops training at the next batch with an
- * AbortedError; `resume: out` continues a stopped training to the model an uninterrupted one writes.
+ * AbortedError; `resume: out` continues a stopped training to the model an uninterrupted one writes (`threads` may
+ * come with it, for the machine it goes on on).
  */
 export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph> {
   const given = Object.entries(options).filter(([, v]) => v !== undefined).map(([k]) => k);
@@ -51,12 +55,12 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   let source: TeacherSource | undefined; // what a new training trains
   if (o.resume !== undefined) {
     const extra = given.filter((k) => !WITH_RESUME.has(k));
-    if (extra.length) throw new ConfigError('resume', `takes no other training options (got ${extra.join(', ')}); the training's settings are in ${checkpointDir(o.resume)}/checkpoint.json`);
+    if (extra.length) throw new ConfigError('resume', `takes no other training options but threads (got ${extra.join(', ')}); the training's settings are in ${checkpointDir(o.resume)}/checkpoint.json`);
     named = o.resume;
     const file = checkWritableFile('resume', o.resume);
     resume = (await readTeacherCheckpoint(file)) ?? undefined;
     if (!resume) throw new ConfigError('resume', `no stopped training of ${o.resume} to continue (${checkpointDir(o.resume)}/checkpoint.json is missing: a checkpoint is written at the end of the first epoch)`, 'start it again with whittle train-teacher ... -o FILE');
-    settings = { ...resume.settings, checkpointOf: file, resume };
+    settings = { ...resume.settings, ...(given.includes('threads') ? { threads: o.threads } : {}), checkpointOf: file, resume };
   } else {
     const { onEvent: _, out: __, resume: ___, signal: ____, arch: _a, model: _m, init: _i, newHead: _n, reinsertBn: _r, ...rest } = o;
     const file = o.out === undefined ? undefined : checkWritableFile('out', o.out);

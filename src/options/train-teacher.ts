@@ -22,7 +22,7 @@ export const trainTeacherSpec = {
   ...normalizationOptions,
   ...engineOptions,
   out: placed('run', optional(text('also write the model to this ONNX file (checked before training starts); a checkpoint is kept beside it in FILE.checkpoint/ until it is written', { flags: '-o, --output <file>', aliases: ['output'] })), { tier: 'basic' }),
-  resume: placed('run', optional(text('continue the stopped training that was writing this ONNX file, from its last epoch end, with its own settings (no other training options)', { arg: '<file>' })), { tier: 'basic' }),
+  resume: placed('run', optional(text('continue the stopped training that was writing this ONNX file, from its last epoch end, with its own settings (no other training options but --threads)', { arg: '<file>' })), { tier: 'basic' }),
   onEvent: placed('run', optional(apiOnly<(e: TrainTeacherEvent) => void>('called after each batch and epoch, and once with the result', (v) => typeof v === 'function', 'a function'))),
   signal: placed('run', optional(apiOnly<AbortSignal>('stops training at the next batch (AbortedError); with out, resume continues it', (v) => v instanceof AbortSignal, 'an AbortSignal'))),
 } as const;

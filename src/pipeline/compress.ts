@@ -392,7 +392,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       };
     }
     const report = finalReport(c, teacherInfo, dataSummary(ds, warnings), steps, { teacherCache: useCache, ...(cache?.spilled ? { teacherCacheSpilled: true } : {}) }, par?.worldSize ?? 1, precision, final);
-    report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}), shape: h.shape.map(String) }));
+    report.tasks = heads.map((h) => ({ output: h.output, task: h.task, loss: h.loss, labelled: h.labelled, ...(h.labelled && h.labelLoss ? { labelLoss: h.labelLoss } : {}), ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}), shape: h.shape.map(String) }));
     report.score = classic ? 'accuracy' : scoreName(heads);
     if (main) {
       await saveOnnx(student, join(out, 'student.onnx'));

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Graph } from '../graph/index.js';
-import type { Dataset } from '../data/index.js';
-import { resolveHeads, scoresWithLabels, type Head, type LabelKind } from '../task/index.js';
+import { isTensorStore, type Dataset } from '../data/index.js';
+import { resolveHeads, scoresWithLabels, withLabelLosses, type Head, type LabelKind, type TargetRange } from '../task/index.js';
 import { checkModelTakes } from './evaluate-model.js';
 
 /** The labels a dataset carries, as tasks name them: class ids, masks, target tensors, or none. */
@@ -10,16 +10,32 @@ export function labelKindOf(ds: Dataset): LabelKind {
   return kind === 'none' ? null : kind === 'target' ? 'tensor' : kind;
 }
 
-/**
- * What a run asks of the outputs: the task and loss options, whether it distils (else labels alone train), and
- * whether it uses the data's labels or ignores them for training (they still score; absent: use).
- */
-export type HeadSettings = { task: readonly string[]; loss: readonly string[]; distill: boolean; labels?: 'use' | 'ignore' };
+/** The range of a tensor set's training targets; null for any other labels. */
+export function targetRangeOf(ds: Dataset): TargetRange | null {
+  const store = ds.train.store;
+  const t = isTensorStore(store) ? store.targets?.data : undefined;
+  if (!t?.length) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of t as Float32Array) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { lo, hi };
+}
 
 /**
- * The heads of a teacher on a dataset (its input checked, its outputs' tasks and losses resolved); a run that trains
- * on labels alone (no distillation) needs an output the labels fit. With labels ignored, an output whose masks or
- * targets do not fit is not scored rather than refused.
+ * What a run asks of the outputs: the task and loss options, the labelled output's label loss (train-teacher --loss;
+ * absent: the default, as compress takes it), whether it distils (else labels alone train), and whether it uses the
+ * data's labels or ignores them for training (they still score; absent: use).
+ */
+export type HeadSettings = { task: readonly string[]; loss: readonly string[]; labelLoss?: readonly string[]; distill: boolean; labels?: 'use' | 'ignore' };
+
+/**
+ * The heads of a teacher on a dataset (its input checked, its outputs' tasks, losses and the labelled one's label
+ * loss resolved: bce for a regressor ending in a Sigmoid on targets in [0, 1], as train-teacher trains it); a run that
+ * trains on labels alone (no distillation) needs an output the labels fit. With labels ignored, an output whose masks
+ * or targets do not fit is not scored rather than refused.
  */
 export function headsFor(g: Graph, ds: Dataset, s: HeadSettings, what = 'teacher'): Head[] {
   const shapes = checkModelTakes(g, ds, what);
@@ -33,7 +49,8 @@ export function headsFor(g: Graph, ds: Dataset, s: HeadSettings, what = 'teacher
     const which = labels === null ? `${ds.spec} has no labels` : `its ${labels} labels fit none of the ${what}'s outputs (${heads.map((h) => `${h.output}: ${h.task}`).join(', ')})`;
     throw new ConfigError('distill', `off trains on labels alone, and ${which}`, 'distil from the teacher (drop --no-distill)');
   }
-  return ignoreLabels ? heads.map((h) => (h.scored && labelMisfit(h, ds) ? { ...h, scored: false } : h)) : heads;
+  if (ignoreLabels) return heads.map((h) => (h.scored && labelMisfit(h, ds) ? { ...h, scored: false } : h));
+  return withLabelLosses(heads, s.labelLoss ?? [], what, targetRangeOf(ds));
 }
 
 /** Why the dataset's masks or target tensors do not fit a head they would train or score, or null. */

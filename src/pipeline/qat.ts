@@ -1,18 +1,18 @@
 import { join } from 'node:path';
-import { keep, noGrad, setPrecision, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { setPrecision, type Tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
 import { toOnnxBytes } from '../onnx/index.js';
 import type { Dataset } from '../data/index.js';
-import { calibrate, foldedCopy, hasWeights, planQuantization, qdqOpset, quantizedCopy, withFakeQuantize, withoutFakeQuantize, type ActivationType } from '../quantize/index.js';
+import { foldedCopy, hasWeights, planQuantization, qdqOpset, quantizedCopy, withFakeQuantize, withoutFakeQuantize, type ActivationType } from '../quantize/index.js';
 import { fit, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult } from '../distill/index.js';
 import { ConfigError } from '../errors.js';
-import { calibrationBatches } from './quantize.js';
+import { calibrateOn, calibrationBatches } from './quantize.js';
 import { loadFitState, saveFitState, type QatProgress } from './checkpoint.js';
 import type { RunConfig } from './run-config.js';
 
 /** The activations' integer type in a QAT student: uint8, onnxruntime's fast x86 path (as `whittle quantize`'s default). */
 export const QAT_ACTIVATIONS: ActivationType = 'uint8';
-/** Calibration batches of 64 training images whose extremes set the frozen activation ranges. */
+/** Calibration batches of 64 training images (or a tensor set's rows) whose extremes set the frozen activation ranges. */
 export const QAT_CALIBRATION_BATCHES = 8;
 /** The QAT epochs' peak learning rate as a fraction of the run's: they fine-tune a trained student. */
 export const QAT_LR_FACTOR = 0.1;
@@ -39,13 +39,7 @@ export function checkQuantizable(g: Graph): void {
 
 /** Each planned activation's range over the first calibration batches (minmax on the folded float student). */
 async function observeRanges(f: Graph, ds: Dataset, names: readonly string[]): Promise<Ranges> {
-  const batches = await calibrationBatches(ds, QAT_CALIBRATION_BATCHES);
-  const xs = batches.map((b) => keep(tensor(b.x, b.shape, 'float32')));
-  try {
-    return Object.fromEntries(noGrad(() => tidy(() => calibrate(f, xs as Tensor[], names, 'minmax'))));
-  } finally {
-    for (const x of xs) x.dispose();
-  }
+  return Object.fromEntries(calibrateOn(f, await calibrationBatches(ds, QAT_CALIBRATION_BATCHES), names, 'minmax'));
 }
 
 export type QatOptions = {

@@ -1,11 +1,13 @@
-import { noGrad, tidy, keep, tensor, type Tensor } from '../tensor/index.js';
+import { noGrad, tidy, keep, tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
+import { inputTensors, mapInput, type ModelInput } from '../exec/index.js';
+import { batchOnDevice } from '../distill/index.js';
 import { toOnnxBytes, decodeModel } from '../onnx/index.js';
 import { BatchLoader, prefetchEpoch, type Batch, type Dataset } from '../data/index.js';
 import { calibrate, foldedCopy, hasWeights, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
-import { agreement, imageFeed, predictSplit } from './runtime-data.js';
+import { agreement, batchFeeds, predictSplit } from './runtime-data.js';
 
 /** onnxruntime's int8 kernels: what a fused QDQ group becomes. */
 export const INT8_OPS = new Set(['QLinearConv', 'QGemm', 'QLinearMatMul', 'MatMulInteger', 'MatMulIntegerToFloat', 'ConvInteger', 'QLinearAdd', 'QLinearMul',
@@ -74,6 +76,21 @@ export async function calibrationBatches(ds: Dataset, n: number): Promise<Batch[
   return out;
 }
 
+/** A calibration batch as whittle's engine takes it: images as loaded (NCHW), a tensor set's inputs as training feeds them. */
+function engineInput(b: Batch): ModelInput {
+  return b.inputs ? tidy(() => mapInput(batchOnDevice(b, 'cpu').x, keep)) : keep(tensor(b.x, b.shape, 'float32'));
+}
+
+/** Each named tensor's range for `method` over the calibration batches, the float graph run on whittle's engine. */
+export function calibrateOn(f: Graph, batches: readonly Batch[], names: readonly string[], method: Method): Map<string, { lo: number; hi: number }> {
+  const xs = batches.map(engineInput);
+  try {
+    return noGrad(() => tidy(() => calibrate(f, xs, names, method)));
+  } finally {
+    for (const x of xs) for (const t of inputTensors(x)) t.dispose();
+  }
+}
+
 async function withSession<T>(bytes: Uint8Array, o: { threads: number; optimization?: 'all' | 'disabled' }, fn: (s: RuntimeSession) => Promise<T>): Promise<T> {
   const s = await runtimeNamed('onnxruntime-node').open(bytes, o);
   try {
@@ -90,10 +107,9 @@ async function layerErrors(f: Graph, ranges: ReadonlyMap<string, { lo: number; h
   for (const l of layers) if (!ref.outputs.some((v) => v.name === outputOf(l))) ref.outputs.push({ name: outputOf(l), dtype: 'float32', shape: null });
   const refBytes = toOnnxBytes(ref);
   ref.dispose();
-  const input = f.inputs[0]!.name;
   const reference = await withSession(refBytes, { threads: s.threads }, async (ses) => {
     const outs: Record<string, Float32Array>[] = [];
-    for (const b of batches) outs.push(Object.fromEntries(Object.entries(await ses.run({ [input]: imageFeed(f, b) }, layers.map(outputOf))).map(([k, v]) => [k, v.data as Float32Array])));
+    for (const b of batches) outs.push(Object.fromEntries(Object.entries(await ses.run(batchFeeds(f, b), layers.map(outputOf))).map(([k, v]) => [k, v.data as Float32Array])));
     return outs;
   });
   const errors = new Map<string, number>();
@@ -108,7 +124,7 @@ async function layerErrors(f: Graph, ranges: ReadonlyMap<string, { lo: number; h
     let noise = 0;
     await withSession(bytes, { threads: s.threads, optimization: 'disabled' }, async (ses) => {
       for (const [k, b] of batches.entries()) {
-        const y = (await ses.run({ [input]: imageFeed(f, b) }, [name]))[name]!.data as Float32Array;
+        const y = (await ses.run(batchFeeds(f, b), [name]))[name]!.data as Float32Array;
         const x = reference[k]![outputOf(l)]!;
         for (let i = 0; i < x.length; i++) (signal += x[i]! ** 2), (noise += (x[i]! - y[i]!) ** 2);
       }
@@ -137,13 +153,7 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     if (!hasWeights(plan)) throw new ConfigError('model', `nothing to quantize: no Conv, Gemm or MatMul with constant weights${userExcluded.size ? ' outside --exclude' : ''}`);
     const batches = await calibrationBatches(ds, s.calibrationBatches);
     say(`calibrating ${plan.tensors.size} activations on ${batches.reduce((a, b) => a + b.n, 0)} training images (${s.method})`);
-    const xs = batches.map((b) => keep(tensor(b.x, b.shape, 'float32')));
-    let ranges: Map<string, { lo: number; hi: number }>;
-    try {
-      ranges = noGrad(() => tidy(() => calibrate(f, xs as Tensor[], [...plan.tensors.keys()], s.method)));
-    } finally {
-      for (const x of xs) x.dispose();
-    }
+    const ranges = calibrateOn(f, batches, [...plan.tensors.keys()], s.method);
     say(`measuring the SQNR of ${plan.layers.length} layers`);
     const errors = await layerErrors(f, ranges, plan.layers, batches.slice(0, SQNR_BATCHES), s);
     const build = (exclude: ReadonlySet<string>): Uint8Array => {
@@ -189,14 +199,12 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     let batch64Ms: BeforeAfter | null = null;
     if (s.latency) {
       const one = batches[0]!;
-      const [c, h, w] = one.shape.slice(1) as [number, number, number];
-      const single = { x: one.x.subarray(0, c * h * w), shape: [1, c, h, w] as [number, number, number, number] };
-      const full = batches.find((b) => b.n === CALIBRATION_BATCH) ?? one;
-      const input = g.inputs[0]!.name;
+      const single = batchFeeds(g, one, 1);
+      const full = batchFeeds(g, batches.find((b) => b.n === CALIBRATION_BATCH) ?? one);
       await withSession(before, { threads: s.threads }, (a) => withSession(bytes, { threads: s.threads }, async (b) => {
-        const t1 = await timeAlternating([{ session: a, feeds: { [input]: imageFeed(g, single) } }, { session: b, feeds: { [input]: imageFeed(g, single) } }]);
+        const t1 = await timeAlternating([{ session: a, feeds: single }, { session: b, feeds: single }]);
         latencyMs = { before: t1[0]!.medianMs, after: t1[1]!.medianMs };
-        const t64 = await timeAlternating([{ session: a, feeds: { [input]: imageFeed(g, full) } }, { session: b, feeds: { [input]: imageFeed(g, full) } }]);
+        const t64 = await timeAlternating([{ session: a, feeds: full }, { session: b, feeds: full }]);
         batch64Ms = { before: t64[0]!.medianMs, after: t64[1]!.medianMs };
       }));
     }

@@ -1,6 +1,6 @@
 import type { Graph } from '../graph/index.js';
 import { imageInputShape, inputLayout } from '../exec/index.js';
-import { BatchLoader, prefetchEpoch, type Batch, type Dataset, type Split } from '../data/index.js';
+import { BatchLoader, prefetchEpoch, type Batch, type BatchTensor, type Dataset, type Split } from '../data/index.js';
 import type { RuntimeSession, RuntimeTensor } from '../runtime/index.js';
 
 /** A batch of [N, C, H, W] images as the graph's input takes them in a runtime (transposed for a channels-last input). */
@@ -11,6 +11,32 @@ export function imageFeed(g: Graph, b: Pick<Batch, 'x' | 'shape'>): RuntimeTenso
   const out = new Float32Array(b.x.length);
   for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) out[(i * h * w + p) * c + ch] = b.x[(i * c + ch) * h * w + p]!;
   return { data: out, dims };
+}
+
+/** The first `rows` rows of a tensor set's input as a runtime tensor (not float64, int16 or bool: no runtime tensor here). */
+function runtimeTensor(t: BatchTensor, rows: number): RuntimeTensor {
+  if (t.dtype === 'float64' || t.dtype === 'int16' || t.dtype === 'bool') throw new Error(`the input '${t.name}' is ${t.dtype}, which is not fed to onnxruntime here`);
+  const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return { data: (t.data as RuntimeTensor['data']).subarray(0, rows * per), dims: [rows, ...t.shape.slice(1)] };
+}
+
+/**
+ * The feeds that give a model a batch's first `rows` rows (all by default) in a runtime, as modelFeeds gives them on
+ * whittle's engine: images as imageFeed lays them out; a tensor set's one input to the model's only input; several
+ * by the names of the model's inputs.
+ */
+export function batchFeeds(g: Graph, b: Batch, rows = b.n): Record<string, RuntimeTensor> {
+  const given = b.inputs;
+  if (!given) {
+    const [, c, h, w] = b.shape;
+    return { [g.inputs[0]!.name]: imageFeed(g, { x: b.x.subarray(0, rows * c * h * w), shape: [rows, c, h, w] }) };
+  }
+  if (given.length === 1 && g.inputs.length === 1) return { [g.inputs[0]!.name]: runtimeTensor(given[0]!, rows) };
+  return Object.fromEntries(g.inputs.map((i) => {
+    const t = given.find((c) => c.name === i.name);
+    if (!t) throw new Error(`no batch for the model's input '${i.name}' (the batch has ${given.map((c) => c.name).join(', ')})`);
+    return [i.name, runtimeTensor(t, rows)];
+  }));
 }
 
 /** Index of the largest value of each row of [N, K] logits. */
@@ -30,11 +56,10 @@ export async function predictSplit(session: RuntimeSession, g: Graph, ds: Datase
   const loader = BatchLoader.of(ds, split, { batchSize, shuffle: false, augment: null, labelType: 'int32' });
   const predicted: number[] = [];
   const labels: number[] = [];
-  const input = session.inputNames[0]!;
   const output = session.outputNames[0]!;
   for await (const b of prefetchEpoch(loader)) {
     if (b.n === 0) continue;
-    const r = await session.run({ [input]: imageFeed(g, b) }, [output]);
+    const r = await session.run(batchFeeds(g, b), [output]);
     predicted.push(...argmaxRows(r[output]!.data as Float32Array, b.n));
     labels.push(...(b.y as Int32Array));
   }

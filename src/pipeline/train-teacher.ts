@@ -4,7 +4,7 @@ import { startPrecision } from './precision.js';
 import { foldBatchNorm, type Graph } from '../graph/index.js';
 import type { Dataset } from '../data/index.js';
 import { evaluateGraph, fit, labelsOf, measureHeads, type BatchInfo, type EpochResult, type FitCheckpoint, type FitResult } from '../distill/index.js';
-import { headsLoss, isLabelledClassifier, scoreName, selectionScore, withLabelLosses, type Head } from '../task/index.js';
+import { headsLoss, isLabelledClassifier, scoreName, selectionScore, type Head } from '../task/index.js';
 import { headsFor } from './heads.js';
 import { ConfigError } from '../errors.js';
 import { TEACHER_SOURCE, loadTeacherCheckpoint, loadTeacherSource, saveTeacherSource, writeTeacherCheckpoint, type TeacherCheckpoint, type TeacherSettings } from './teacher-checkpoint.js';
@@ -100,7 +100,7 @@ async function train(o: TrainTeacherOptions): Promise<TrainedTeacher> {
   // labels (masks, target tensors) by its heads' label losses and task metrics
   let heads: Head[];
   try {
-    heads = withLabelLosses(headsFor(graph, dataset, { task: o.task ?? ['auto'], loss: [], distill: true }, 'model'), o.loss ?? [], 'model');
+    heads = headsFor(graph, dataset, { task: o.task ?? ['auto'], loss: [], labelLoss: o.loss ?? [], distill: true }, 'model');
   } catch (e) {
     graph.dispose();
     throw e;

@@ -1,12 +1,12 @@
-import { noGrad, tidy, type Tensor } from '../tensor/index.js';
+import { noGrad, tidy } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { imageFeeds, runGraph } from '../exec/index.js';
+import { modelFeeds, runGraph, type ModelInput } from '../exec/index.js';
 import { BINS, rangeOf, type Method, type TensorStats } from './ranges.js';
 
-/** The values of `names` for one batch of images, as float arrays (graph inputs from the feeds). */
-function valuesOf(g: Graph, x: Tensor, names: readonly string[]): Float32Array[] {
+/** The values of `names` for one batch (images or a tensor set's rows), as float arrays (graph inputs from the feeds). */
+function valuesOf(g: Graph, x: ModelInput, names: readonly string[]): Float32Array[] {
   return noGrad(() => tidy(() => {
-    const feeds = imageFeeds(g, x);
+    const feeds = modelFeeds(g, x);
     const inner = names.filter((n) => !(n in feeds));
     const out = runGraph(g, feeds, { extraOutputs: inner });
     return names.map((n) => (feeds[n] ?? out[n]!).data() as Float32Array);
@@ -14,10 +14,11 @@ function valuesOf(g: Graph, x: Tensor, names: readonly string[]): Float32Array[]
 }
 
 /**
- * Runs the float graph on whittle's engine over the calibration batches and returns each named tensor's range for
- * `method`: minmax in one pass; percentile and entropy in two (extremes, then a histogram of BINS bins over them).
+ * Runs the float graph on whittle's engine over the calibration batches (fed as training feeds them: modelFeeds) and
+ * returns each named tensor's range for `method`: minmax in one pass; percentile and entropy in two (extremes, then a
+ * histogram of BINS bins over them).
  */
-export function calibrate(g: Graph, batches: readonly Tensor[], names: readonly string[], method: Method): Map<string, { lo: number; hi: number }> {
+export function calibrate(g: Graph, batches: readonly ModelInput[], names: readonly string[], method: Method): Map<string, { lo: number; hi: number }> {
   const stats: TensorStats[] = names.map(() => ({ min: Infinity, max: -Infinity, histogram: null, histLo: 0, histHi: 0 }));
   for (const x of batches) {
     valuesOf(g, x, names).forEach((v, k) => {

@@ -40,9 +40,10 @@ export type Metrics = Record<string, number>;
 
 /**
  * One output of the teacher as the run treated it (docs/tasks.md): its task, distillation loss, whether labels trained
- * it, and `scored` when they scored it without training it (an embedding's k-NN accuracy, --labels ignore).
+ * it and with which loss (`labelLoss`: ce, mse, or bce for a Sigmoid regressor on targets in [0, 1]), and `scored`
+ * when they scored it without training it (an embedding's k-NN accuracy, --labels ignore).
  */
-export type TaskSummary = { output: string; task: string; loss: string; labelled: boolean; scored?: boolean; shape: string[] };
+export type TaskSummary = { output: string; task: string; loss: string; labelled: boolean; labelLoss?: string; scored?: boolean; shape: string[] };
 
 /**
  * The teacher's size and scores. valAccuracy and testAccuracy are accuracies for a labelled classifier, else the run's

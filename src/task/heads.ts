@@ -111,7 +111,8 @@ export function describeHeads(heads: readonly Head[]): string[] {
   return heads.map((h) => `output '${h.output}' [${h.shape.join(', ')}]: ${h.task}, loss ${h.loss}${h.activation ? ` (through its ${h.activation})` : ''}, ${labelsInWords(h)}`);
 }
 
-/** How a head uses the labels, in words: 'with labels', 'distillation alone' or 'distillation alone, scored by the labels'. */
+/** How a head uses the labels, in words: 'with labels' (and their loss when it is bce), 'distillation alone' or 'distillation alone, scored by the labels'. */
 function labelsInWords(h: Head): string {
-  return h.labelled ? 'with labels' : scoresWithLabels(h) ? 'distillation alone, scored by the labels' : 'distillation alone';
+  if (h.labelled) return h.labelLoss === 'bce' ? 'with labels (bce)' : 'with labels';
+  return scoresWithLabels(h) ? 'distillation alone, scored by the labels' : 'distillation alone';
 }

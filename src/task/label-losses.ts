@@ -9,18 +9,28 @@ const FITS: Record<TaskName, readonly LabelLossName[]> = { classify: ['ce'], seg
 
 const isLabelLoss = (s: string): s is LabelLossName => (LABEL_LOSS_NAMES as readonly string[]).includes(s);
 
-/** The label loss a head trains with when none is asked: the task's own, bce for a regressor ending in a Sigmoid. */
-export function defaultLabelLoss(h: Head): LabelLossName | null {
-  if (h.task === 'regress' && h.activation === 'sigmoid') return 'bce';
+/** The smallest and the largest value of a set's training targets (null: none, or not known). */
+export type TargetRange = { readonly lo: number; readonly hi: number };
+
+// bce's targets are probabilities: with one above 1 or below 0 its loss has no minimum
+const probabilities = (r: TargetRange | null): boolean => r === null || (r.lo >= 0 && r.hi <= 1);
+
+/**
+ * The label loss a head trains with when none is asked: the task's own; bce for a regressor ending in a Sigmoid whose
+ * targets lie in [0, 1] (normalised MSE of its logits when they do not).
+ */
+export function defaultLabelLoss(h: Head, targets: TargetRange | null = null): LabelLossName | null {
+  if (h.task === 'regress' && h.activation === 'sigmoid' && probabilities(targets)) return 'bce';
   return FITS[h.task][0] ?? null;
 }
 
 /**
  * The heads with the label loss of each labelled one: `entries` (LOSS for the labelled output, or NAME=LOSS) as
- * train-teacher --loss gives them, else the default. A ConfigError for an unknown loss, a name the model lacks, an
- * output the labels do not train, or a loss its task cannot take.
+ * train-teacher --loss gives them, else the default (defaultLabelLoss, on the `targets`' range). A ConfigError for an
+ * unknown loss, a name the model lacks, an output the labels do not train, a loss its task cannot take, or bce on
+ * targets outside [0, 1].
  */
-export function withLabelLosses(heads: readonly Head[], entries: readonly string[], what: string): Head[] {
+export function withLabelLosses(heads: readonly Head[], entries: readonly string[], what: string, targets: TargetRange | null = null): Head[] {
   const names = heads.map((h) => h.output);
   const asked = perOutput(entries.filter((e) => e.includes('=')), names, 'loss', isLabelLoss, LABEL_LOSS_NAMES, what);
   const every = entries.filter((e) => !e.includes('='));
@@ -31,10 +41,13 @@ export function withLabelLosses(heads: readonly Head[], entries: readonly string
   }
   return heads.map((h) => {
     if (!h.labelled) return h;
-    const loss = asked.get(h.output) ?? (every[every.length - 1] as LabelLossName | undefined) ?? defaultLabelLoss(h);
+    const loss = asked.get(h.output) ?? (every[every.length - 1] as LabelLossName | undefined) ?? defaultLabelLoss(h, targets);
     if (loss === null) return h;
     if (!FITS[h.task].includes(loss)) {
       throw new ConfigError('loss', `${loss} does not train output '${h.output}' (${h.task}) on its labels`, `give ${FITS[h.task].join(' or ')}, or leave --loss out`);
+    }
+    if (loss === 'bce' && targets && !probabilities(targets)) {
+      throw new ConfigError('loss', `bce trains output '${h.output}' on targets in [0, 1], and the targets run from ${targets.lo} to ${targets.hi}`, 'give mse, or targets scaled to [0, 1]');
     }
     return { ...h, labelLoss: loss };
   });

@@ -111,7 +111,7 @@ test('train-teacher stopped by Ctrl-C, then by SIGKILL, and resumed each time wr
   for (const k of ['arch', 'data', 'params', 'bestEpoch', 'valAccuracy', 'testAccuracy', 'testLoss']) assert.deepEqual(b[k], a[k], k);
 });
 
-test('train-teacher --resume: one clear line and exit 2 for other options, a training with no checkpoint, and -o onto a stopped training', async () => {
+test('train-teacher --resume: one clear line and exit 2 for other options (--threads goes with it), a training with no checkpoint, and -o onto a stopped training', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'whittle-teacher-resume-'));
   const out = join(dir, 't.onnx');
   const settings = ['--arch', 'lenet5', '--data', 'mnist', '--epochs', '6', '--train-subset', '2000', '--val-size', '200', '--threads', '1'];
@@ -120,15 +120,26 @@ test('train-teacher --resume: one clear line and exit 2 for other options, a tra
   assert.match(none.stderr, /--resume: no stopped training of .*t\.onnx to continue \(.*t\.onnx\.checkpoint\/checkpoint\.json is missing/);
   assert.equal((await stopAtEpoch([...settings, '-o', out], 2, 'SIGINT')).code, 130);
   const before = readFileSync(`${out}.checkpoint/checkpoint.json`, 'utf8');
-  const extra = runCli(['train-teacher', '--resume', out, '--epochs', '9']);
+  const extra = runCli(['train-teacher', '--resume', out, '--threads', '2', '--epochs', '9']);
   assert.equal(extra.status, 2);
-  assert.match(extra.stderr, /--resume: takes no other training options \(got epochs\); the training's settings are in .*t\.onnx\.checkpoint\/checkpoint\.json/);
+  assert.match(extra.stderr, /--resume: takes no other training options but threads \(got epochs\); the training's settings are in .*t\.onnx\.checkpoint\/checkpoint\.json/);
   const again = runCli(['train-teacher', ...settings, '-o', out]);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /--output: .*t\.onnx has a stopped training's checkpoint beside it .*\n {2}hint: continue it with whittle train-teacher --resume .*t\.onnx, or remove that folder/);
   for (const r of [none, extra, again]) assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('  hint:')).length, 1, r.stderr);
   assert.equal(readFileSync(`${out}.checkpoint/checkpoint.json`, 'utf8'), before, 'the stopped training is left as it was');
   assert.ok(!existsSync(out));
+
+  // the thread count is the machine's: a resume on 2 threads goes on with them (and its checkpoints say so), the next
+  // resume without --threads keeps them
+  assert.equal((await stopAtEpoch(['--resume', out, '--threads', '2'], 4, 'SIGINT')).code, 130);
+  const settingsOf = (): Record<string, unknown> => (JSON.parse(readFileSync(`${out}.checkpoint/checkpoint.json`, 'utf8')) as { settings: Record<string, unknown> }).settings;
+  const { threads, ...rest } = settingsOf();
+  assert.equal(threads, 2);
+  assert.deepEqual(rest, (({ threads: _, ...r }) => r)((JSON.parse(before) as { settings: Record<string, unknown> }).settings), 'every training setting as it was');
+  const done = runCli(['train-teacher', '--resume', out]);
+  assert.equal(done.status, 0, done.stderr);
+  assert.ok(existsSync(out) && !existsSync(`${out}.checkpoint`));
 });
 
 /**

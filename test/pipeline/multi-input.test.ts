@@ -81,7 +81,7 @@ test('compress distils a two-input model (token ids and attention mask) from NAM
 
   const labelled = npyDir({ ...inputs, ...y });
   const lr = await compress({ ...quick, teacher: MODEL, data: labelled, out: newRun() });
-  assert.deepEqual(lr.tasks, [{ output: 'logits', task: 'classify', loss: 'kl', labelled: true, shape: ['N', '3'] }]);
+  assert.deepEqual(lr.tasks, [{ output: 'logits', task: 'classify', loss: 'kl', labelled: true, labelLoss: 'ce', shape: ['N', '3'] }]);
   const acc = lr.final.metrics!['logits']!['accuracy']!;
   assert.ok(acc >= 0 && acc <= 1 && acc === lr.final.testAccuracy, String(acc));
   assert.ok(lr.final.fidelity!['logits']!['agreement']! >= 0);

@@ -181,7 +181,7 @@ test('sequences: a text classifier on int64 token ids with labels measured again
   assert.equal(tj.metrics['output']!['accuracy'], tj.accuracy);
   // and compress cuts its embedding width, heads and MLP widths, distilling on the int64 tokens
   const tr = await compress({ ...seq, teacher: wild('text_transformer-op13-fixed'), data: tokens, out: newRun(), ratios: [0.5] });
-  assert.deepEqual(tr.tasks, [{ output: 'output', task: 'classify', loss: 'kl', labelled: true, shape: ['N', '3'] }]);
+  assert.deepEqual(tr.tasks, [{ output: 'output', task: 'classify', loss: 'kl', labelled: true, labelLoss: 'ce', shape: ['N', '3'] }]);
   assert.deepEqual([...new Set(tr.steps[0]!.groups.map((g) => g.kind))].sort(), ['embedding', 'heads', 'mlp']);
   const agreement = tr.final.fidelity!['output']!['agreement']!;
   assert.ok(agreement >= 0 && agreement <= 1, String(agreement));
