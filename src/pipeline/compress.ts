@@ -485,6 +485,12 @@ async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par
 
 /** Settings that only fit classifiers: mirror-image views and feature hints. */
 function checkTaskSettings(heads: readonly Head[], c: RunConfig): void {
+  // the quantization-aware epochs distil a labelled classifier's logits (KL and cross-entropy) for now
+  if (c.quantize === 'int8' && !(isLabelledClassifier(heads) && heads[0]!.loss === 'kl')) {
+    const h = heads.find((x) => x.task !== 'classify') ?? heads[0]!;
+    const what = h.task !== 'classify' ? `output '${h.output}' is ${h.task}` : !h.labelled ? `output '${h.output}' has no labels to train` : `output '${h.output}' distils by ${h.loss}`;
+    throw new ConfigError('quantize', `int8: the quantization-aware epochs train a labelled classifier's logits by KL for now, and ${what}`, 'leave out --quantize and quantize the student with whittle quantize');
+  }
   const other = heads.find((h) => h.task !== 'classify');
   if (!other) return;
   if (c.teacherViews === 'flip') throw new ConfigError('teacherViews', `'flip' averages class logits over mirror images, and output '${other.output}' is ${other.task}`, 'leave it off (the default)');

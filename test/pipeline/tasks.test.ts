@@ -106,6 +106,7 @@ test('bad task options: one line, exit 2, no run folder', async () => {
     [['--teacher', embed, '--loss', 'logits=kl'], /^whittle: error\[E_CONFIG\]: --loss: names output 'logits', which the teacher lacks \(its outputs: flatten_9\)\n/],
     [['--teacher', pooled, '--task', 'classify'], /^whittle: error\[E_CONFIG\]: --task: the teacher's output 'globalaveragepool_8': classify needs an output \[N, K\] \(class logits\), got \[N, 128, 1, 1\]\n/],
     [['--teacher', embed, '--no-distill'], /^whittle: error\[E_CONFIG\]: --no-distill: off trains on labels alone, and its class labels fit none of the teacher's outputs \(flatten_9: embed\)\n/],
+    [['--teacher', embed, '--quantize', 'int8'], /^whittle: error\[E_CONFIG\]: --quantize: int8: the quantization-aware epochs train a labelled classifier's logits by KL for now, and output 'flatten_9' is embed\n/],
   ];
   for (const [args, want] of cases) {
     const out = newRun();
