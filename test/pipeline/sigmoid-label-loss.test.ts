@@ -6,28 +6,14 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tidy, tensor } from '../../src/tensor/index.js';
-import { Graph } from '../../src/graph/index.js';
-import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
+import { loadOnnx } from '../../src/onnx/index.js';
 import { openDataset } from '../../src/data/index.js';
 import { headsFor } from '../../src/pipeline/heads.js';
 import { headsLoss } from '../../src/task/index.js';
-import { repoRoot, runCli } from '../cli/run-cli.js';
+import { runCli } from '../cli/run-cli.js';
 import { npyBytes } from '../data/fixtures.js';
+import { sigmoidModel } from './sigmoid-model.js';
 
-const CONV1D = join(repoRoot, 'test', 'fixtures', 'wild', 'conv1d-op13-fixed', 'model.onnx');
-
-/** The conv1d fixture ([N, 2, 32] -> [N, 5]) with a Sigmoid after its output. */
-async function sigmoidModel(): Promise<string> {
-  const g = loadOnnx(CONV1D);
-  const sig = new Graph({
-    inputs: g.inputs, outputs: [{ name: 'prob', dtype: 'float32', shape: null }], opset: g.opset, initializers: g.initializers,
-    nodes: [...g.nodes, { name: 'sigmoid', opType: 'Sigmoid', domain: '', inputs: ['output'], outputs: ['prob'], attrs: {} }],
-  });
-  const path = join(mkdtempSync(join(tmpdir(), 'whittle-sig-')), 'sig.onnx');
-  await saveOnnx(sig, path);
-  g.dispose();
-  return path;
-}
 
 /** 120 float rows [2, 32] with targets [5]: 0/1 with `unit`, else spread over [-2, 4]. */
 function targetSet(unit: boolean): string {

@@ -5,16 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { tidy, tensor } from '../../src/tensor/index.js';
-import { Graph } from '../../src/graph/index.js';
-import { loadOnnx, saveOnnx } from '../../src/onnx/index.js';
 import { headLabelLoss, withLabelLosses, type Head } from '../../src/task/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { repoRoot, runCli } from '../cli/run-cli.js';
+import { runCli } from '../cli/run-cli.js';
 import { npyBytes } from '../data/fixtures.js';
 import { smallIdxData } from './fixtures.js';
+import { CONV1D, sigmoidModel } from './sigmoid-model.js';
 
 const IDX = smallIdxData();
-const CONV1D = join(repoRoot, 'test', 'fixtures', 'wild', 'conv1d-op13-fixed', 'model.onnx');
 const quick = ['--epochs', '1', '--threads', '2', '--precision', 'fp32', '--optimizer', 'adamw'];
 const out = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-tt-')), 'teacher.onnx');
 
@@ -33,19 +31,6 @@ async function segFolder(): Promise<string> {
     await sharp(mask, { raw: { width: 12, height: 12, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'masks', `p${k}.png`));
   }
   return `folder:${dir}`;
-}
-
-/** The conv1d fixture with a Sigmoid after its output: scores in (0, 1), as a wake-word or multi-label model ends. */
-async function sigmoidModel(): Promise<string> {
-  const g = loadOnnx(CONV1D);
-  const sig = new Graph({
-    inputs: g.inputs, outputs: [{ name: 'prob', dtype: 'float32', shape: null }], opset: g.opset, initializers: g.initializers,
-    nodes: [...g.nodes, { name: 'sigmoid', opType: 'Sigmoid', domain: '', inputs: ['output'], outputs: ['prob'], attrs: {} }],
-  });
-  const path = join(mkdtempSync(join(tmpdir(), 'whittle-sig-')), 'sig.onnx');
-  await saveOnnx(sig, path);
-  g.dispose();
-  return path;
 }
 
 /** An npy: set of 200 float rows [2, 32] with y.npy targets [5] (in [0, 1] with `unit`). */
