@@ -75,12 +75,13 @@ async function startRun(o: RankOptions): Promise<Started> {
     checkViews(config.teacherViews, opened, 'teacherViews');
     const heads = headsFor(graphs[0]!, opened, config);
     if (graphs[1]) studentHeads(graphs[1], opened, heads);
+    // a model quantization cannot take is refused first, then what the quantization-aware epochs cannot train
+    if (config.quantize === 'int8') checkQuantizable(graphs[graphs.length - 1]!);
     checkTaskSettings(heads, config);
     normalizedFor(opened, config, graphs[0]!, 'teacher');
     // --ignore names nodes of the first model pruned (--student, else the teacher: the last in the list); a typo is
     // caught here, before the run folder is made
     checkIgnored(graphs[graphs.length - 1]!, config.ignore);
-    if (config.quantize === 'int8') checkQuantizable(graphs[graphs.length - 1]!);
     const widths = config.widths;
     if (widths) {
       asWidthsOf(() => checkWidths(graphs[graphs.length - 1]!, widths, config.ignore, analysisOf(config)));
