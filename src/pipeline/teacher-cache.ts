@@ -72,7 +72,7 @@ export class TeacherCache {
           if (index === 0 && !parallel) {
             const elements = elementsOf(values.map((v) => v.shape));
             inMemory = rowsIn(elements);
-            if (inMemory < total) spill = Spill.create(join(o.spillDir ?? '.', CACHE_FILE), elements, inMemory);
+            if (inMemory < total) spill = Spill.create(join(o.spillDir ?? '.', CACHE_FILE), values.map((v) => v.shape.slice(1)), inMemory);
           }
           // rows are the split's positions in order (no shuffle): the first `inMemory` stay, the rest are written out
           const keepN = Math.max(0, Math.min(at.length, inMemory - at[0]!));
@@ -145,15 +145,20 @@ function classifierHead(g: Graph): Head {
   return { output: out.name, value: logitsValue(g), activation: null, shape: out.shape ?? ['N', 'K'], task: 'classify', loss: 'kl', labelled: true };
 }
 
-/** Rows from `first` on, each head's float32 values one after the other, at (row − first) · rowBytes in a file. */
+/**
+ * Rows from `first` on, each head's float32 values one after the other, at (row − first) · rowBytes in a file; a
+ * head's row keeps its shape (a map's [K, H, W]) when read back.
+ */
 class Spill {
   readonly #rowBytes: number;
-  private constructor(readonly path: string, readonly fd: number, readonly rowElements: readonly number[], readonly first: number) {
-    this.#rowBytes = rowElements.reduce((a, n) => a + 4 * n, 0);
+  readonly rowElements: readonly number[];
+  private constructor(readonly path: string, readonly fd: number, readonly rowShapes: readonly (readonly number[])[], readonly first: number) {
+    this.rowElements = rowShapes.map((s) => s.reduce((a, d) => a * d, 1));
+    this.#rowBytes = this.rowElements.reduce((a, n) => a + 4 * n, 0);
   }
 
-  static create(path: string, rowElements: readonly number[], first: number): Spill {
-    return new Spill(path, openSync(path, 'w+'), rowElements, first);
+  static create(path: string, rowShapes: readonly (readonly number[])[], first: number): Spill {
+    return new Spill(path, openSync(path, 'w+'), rowShapes, first);
   }
 
   /** Writes consecutive rows from `row` on: one [n, ...] tensor per head. */
@@ -173,7 +178,7 @@ class Spill {
     writeSync(this.fd, buf, 0, buf.length, (row - this.first) * this.#rowBytes);
   }
 
-  /** These rows' values, one [rows, elements] float32 tensor per head (on the CPU), in the order given. */
+  /** These rows' values, one [rows, ...row shape] float32 tensor per head (on the CPU), in the order given. */
   read(rows: readonly number[]): Tensor[] {
     const buf = Buffer.alloc(this.#rowBytes);
     const heads = this.rowElements.map((k) => new Float32Array(rows.length * k));
@@ -186,7 +191,7 @@ class Spill {
         at += k * 4;
       });
     });
-    return heads.map((d, h) => tensor(d, [rows.length, this.rowElements[h]!]));
+    return heads.map((d, h) => tensor(d, [rows.length, ...this.rowShapes[h]!]));
   }
 
   dispose(): void {

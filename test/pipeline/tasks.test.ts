@@ -118,25 +118,33 @@ test('bad task options: one line, exit 2, no run folder', async () => {
   }
 });
 
-test('the teacher cache beyond its memory budget spills rows to teacher-cache.bin and looks up the same values', async () => {
-  const teacher = loadOnnx(await truncatedVgg('flatten_9'));
-  const ds = await openDataset(DATA, { valSize: 100 });
-  const heads = headsFor(teacher, ds, { task: ['auto'], loss: [], distill: true });
-  const dir = mkdtempSync(join(tmpdir(), 'whittle-cache-'));
-  const all = await TeacherCache.build(teacher, ds, { device: 'cpu', views: 'off', heads });
-  // 128 floats a row: room for 150 rows in memory, the other 250 in the file
-  const spilled = await TeacherCache.build(teacher, ds, { device: 'cpu', views: 'off', heads, memoryBytes: 150 * 128 * 4, spillDir: dir });
-  try {
-    assert.equal(spilled.spilled, true);
-    assert.deepEqual(readdirSync(dir), ['teacher-cache.bin']);
-    const rows = Uint32Array.from([399, 3, 150, 149, 0, 260]);
-    tidy(() => assert.deepEqual(spilled.lookupAll(rows)[0]!.toArray(), all.lookupAll(rows)[0]!.toArray()));
-  } finally {
-    all.dispose();
-    spilled.dispose();
-    teacher.dispose();
+test('the teacher cache beyond its memory budget spills rows to teacher-cache.bin and looks up the same values, in their shape (vectors and maps)', async () => {
+  for (const value of ['flatten_9', 'globalaveragepool_8']) {
+    const teacher = loadOnnx(await truncatedVgg(value));
+    const ds = await openDataset(DATA, { valSize: 100 });
+    const heads = headsFor(teacher, ds, { task: ['auto'], loss: [], distill: true });
+    const dir = mkdtempSync(join(tmpdir(), 'whittle-cache-'));
+    const all = await TeacherCache.build(teacher, ds, { device: 'cpu', views: 'off', heads });
+    // 128 floats a row ([128] or [128, 1, 1]): room for 150 rows in memory, the other 250 in the file
+    const spilled = await TeacherCache.build(teacher, ds, { device: 'cpu', views: 'off', heads, memoryBytes: 150 * 128 * 4, spillDir: dir });
+    try {
+      assert.equal(spilled.spilled, true);
+      assert.deepEqual(readdirSync(dir), ['teacher-cache.bin']);
+      // rows from memory and the file together, and from the file alone
+      for (const rows of [Uint32Array.from([399, 3, 150, 149, 0, 260]), Uint32Array.from([399, 260])]) {
+        tidy(() => {
+          const [got, want] = [spilled.lookupAll(rows)[0]!, all.lookupAll(rows)[0]!];
+          assert.deepEqual(got.shape, want.shape, value);
+          assert.deepEqual(got.toArray(), want.toArray());
+        });
+      }
+    } finally {
+      all.dispose();
+      spilled.dispose();
+      teacher.dispose();
+    }
+    assert.deepEqual(readdirSync(dir), [], 'disposing removes the file');
   }
-  assert.deepEqual(readdirSync(dir), [], 'disposing removes the file');
 });
 
 test('whittle eval --teacher prints the fidelity per output (--json: a fidelity object per output) and an embedding\'s k-NN accuracy on class labels, also alone; alone on unlabelled data, an embedding has nothing to score', async () => {
