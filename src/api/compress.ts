@@ -36,5 +36,7 @@ export async function compress(options: CompressOptions, rank: { parallel?: Data
     if (o.out === undefined) throw new ConfigError('out', 'is required: the run folder to write');
     checkDevice(o.device);
   }
-  return run({ ...o, ...(rank.parallel ? { parallel: rank.parallel } : {}) });
+  // alpha's default is filled in again downstream: passed on only when given, so that --labels ignore can refuse it
+  const { alpha, ...checked } = o;
+  return run({ ...checked, ...(options.alpha !== undefined ? { alpha } : {}), ...(rank.parallel ? { parallel: rank.parallel } : {}) });
 }

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compress, type CompressEvent } from '../../src/pipeline/compress.js';
+import type { CompressEvent } from '../../src/pipeline/compress.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
-import { evaluate } from '../../src/api/index.js';
+// through the API, as the CLI calls it (it once filled --alpha's default in and so refused every --labels ignore)
+import { compress, evaluate } from '../../src/api/index.js';
 import { loadOnnx } from '../../src/onnx/index.js';
 import { describe } from '../../src/cli/progress.js';
 import { ConfigError } from '../../src/errors.js';
@@ -78,6 +79,9 @@ test('--labels ignore with --no-distill, --alpha, --quantize int8 or feature hin
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('  hint:')).length, 1, r.stderr);
     assert.equal(existsSync(out), false);
   }
+  const ok = runCli(['compress', '--teacher', teacher, '--data', DATA, '--val-size', '100', '--ratios', '0.5', '--epochs-per-step', '0', '--labels', 'ignore', '-o', newRun()]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /labels: ignored for training and the best epoch/);
   // the quantization-aware epochs and feature hints train on the labels: not with them ignored, yet
   for (const [more, want] of [[{ quantize: 'int8' }, /quantization-aware epochs/], [{ featureDistill: 'auto' }, /feature distillation/]] as const) {
     const out = newRun();
