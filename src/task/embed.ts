@@ -123,13 +123,16 @@ class EmbedMeter implements Meter {
       cosine += p[0]!;
       count += p[1]!;
     }
-    const [agree, rows] = count ? tidy(() => neighbourAgreement(vectors(parts, 0), vectors(parts, 1))) : [0, 0];
-    if (!this.scored || parts.some((p) => !p[2])) return { fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) } };
-    const [correct, labelled] = count ? tidy(() => knnCorrect(vectors(parts, 0), classLabels(parts))) : [0, 0];
-    return {
-      fidelity: { cosine: cosine / Math.max(1, count), neighbourAgreement: agree / Math.max(1, rows) },
-      task: { knnAccuracy: correct / Math.max(1, labelled) },
-    };
+    const withLabels = this.scored && parts.every((p) => p[2]);
+    // the student's vectors are gathered once, for both neighbour searches
+    const [agree, rows, correct, labelled] = count
+      ? tidy(() => {
+          const student = vectors(parts, 0);
+          return [...neighbourAgreement(student, vectors(parts, 1)), ...(withLabels ? knnCorrect(student, classLabels(parts)) : [0, 0])];
+        })
+      : [0, 0, 0, 0];
+    const fidelity = { cosine: cosine / Math.max(1, count), neighbourAgreement: agree! / Math.max(1, rows!) };
+    return withLabels ? { fidelity, task: { knnAccuracy: correct! / Math.max(1, labelled!) } } : { fidelity };
   }
 }
 
