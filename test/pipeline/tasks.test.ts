@@ -19,6 +19,16 @@ import { newRun, smallIdxData } from './fixtures.js';
 const DATA = smallIdxData();
 const quick = { data: DATA, valSize: 100, batchSize: 100, epochsPerStep: 1, threads: 2, precision: 'fp32' } as const;
 
+/** An untrained vgg-small (seed 0) with `classes` outputs, saved as `name` in a fresh folder. */
+async function vggFile(classes: number, name: string): Promise<string> {
+  manualSeed(0);
+  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes });
+  const path = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), name);
+  await saveOnnx(g, path);
+  g.dispose();
+  return path;
+}
+
 /** An untrained vgg-small (seed 0) cut at `value`: its graph up to there, with that value as its one output. */
 async function truncatedVgg(value: string): Promise<string> {
   manualSeed(0);
@@ -64,11 +74,7 @@ test('an embedding model (a classifier cut at its pooled features) compresses fr
 });
 
 test('a regression output ([N, 1]) distils by normalised MSE with R² and relative MSE; a classifier with --task regress too', async () => {
-  manualSeed(0);
-  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 1 });
-  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'score.onnx');
-  await saveOnnx(g, teacher);
-  g.dispose();
+  const teacher = await vggFile(1, 'score.onnx');
   const out = newRun();
   // AdamW: an untrained teacher's outputs vary little, and the loss normalised by their variance is steep for SGD
   const r = await compress({ ...quick, teacher, out, ratios: [0.5], optimizer: 'adamw' });
@@ -76,22 +82,14 @@ test('a regression output ([N, 1]) distils by normalised MSE with R² and relati
   assert.deepEqual(Object.keys(r.steps[0]!.fidelity!['output']!).sort(), ['r2', 'relativeMse']);
   assert.ok(r.steps[0]!.fidelity!['output']!['relativeMse']! >= 0);
   // a 10-class vgg as a regressor of its 10 outputs, the loss named per output
-  manualSeed(0);
-  const c = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
-  const cls = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'cls.onnx');
-  await saveOnnx(c, cls);
-  c.dispose();
+  const cls = await vggFile(10, 'cls.onnx');
   const r2 = await compress({ ...quick, teacher: cls, out: newRun(), ratios: [0.5], optimizer: 'adamw', task: ['regress'], loss: ['output=cosine'] });
   assert.deepEqual(r2.tasks!.map((t) => [t.task, t.loss, t.labelled]), [['regress', 'cosine', false]]);
   assert.ok(Number.isFinite(r2.steps[0]!.fidelity!['output']!['r2']));
 });
 
 test('a labelled classifier also gets its agreement with the teacher and its accuracy per step', async () => {
-  manualSeed(0);
-  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
-  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'teacher.onnx');
-  await saveOnnx(g, teacher);
-  g.dispose();
+  const teacher = await vggFile(10, 'teacher.onnx');
   const r = await compress({ ...quick, teacher, out: newRun(), ratios: [0.5], epochsPerStep: 0 });
   assert.equal(r.score, 'accuracy');
   const s = r.steps[0]!;
@@ -248,11 +246,7 @@ test('images without labels (folder:DIR of loose images): an embedding and a cla
   const embedRun = await compress({ ...loose, teacher: await truncatedVgg('flatten_9'), out: newRun(), ratios: [0.5] });
   assert.deepEqual(embedRun.tasks!.map((t) => [t.task, t.labelled]), [['embed', false]]);
   assert.ok(embedRun.final.fidelity!['flatten_9']!['cosine']! > 0);
-  manualSeed(0);
-  const g = buildZooGraph('vgg-small', { input: [1, 12, 12], classes: 10 });
-  const teacher = join(mkdtempSync(join(tmpdir(), 'whittle-task-')), 'teacher.onnx');
-  await saveOnnx(g, teacher);
-  g.dispose();
+  const teacher = await vggFile(10, 'teacher.onnx');
   const cls = await compress({ ...loose, teacher, out: newRun(), ratios: [0.5] });
   assert.deepEqual(cls.tasks!.map((t) => [t.task, t.loss, t.labelled]), [['classify', 'kl', false]]);
   assert.match(cls.score!, /^agreement /);
