@@ -7,8 +7,11 @@ import type { DataParallel } from '../distill/index.js';
 
 export type { CompressEvent, CompressReport };
 
-/** What may come with `resume`: the run's settings are its own (run.json). */
-const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
+/**
+ * What may come with `resume`: the run's settings are its own (run.json), but for `threads`, the machine's (the
+ * device stays the run's: it decides the precision and the arithmetic).
+ */
+const WITH_RESUME = new Set(['resume', 'onEvent', 'signal', 'threads']);
 
 /**
  * The method: for each ratio r_i, prune the current student to r_i of its size (params or MACs), then distil it
@@ -16,7 +19,8 @@ const WITH_RESUME = new Set(['resume', 'onEvent', 'signal']);
  * student.onnx, report.json and report.html into the run folder `out` (which must not exist or be empty) and
  * resolves to the report (the object in report.json). `onEvent` receives progress events as they happen (step
  * start and end, each batch, each epoch's loss and accuracy). A checkpoint is written at every epoch end; `signal`
- * stops the run at the next batch with an AbortedError, and `resume: out` continues it to the same result.
+ * stops the run at the next batch with an AbortedError, and `resume: out` continues it to the same result
+ * (`threads` may come with it, for the machine it goes on on).
  *
  * `rank.parallel` makes this call one rank of a data-parallel run (see src/distributed: ProcessGroup.join); every
  * rank then calls compress with the same options, and only rank 0 writes the run folder.
@@ -29,7 +33,7 @@ export async function compress(options: CompressOptions, rank: { parallel?: Data
   const o = checkOptions(compressSpec, options, apiNaming);
   if (o.resume !== undefined) {
     const extra = given.filter((k) => !WITH_RESUME.has(k));
-    if (extra.length) throw new ConfigError('resume', `takes no other run options (got ${extra.join(', ')}); the run's settings are in ${o.resume}/run.json`);
+    if (extra.length) throw new ConfigError('resume', `takes no other run options but threads (got ${extra.join(', ')}); the run's settings are in ${o.resume}/run.json`);
   } else {
     if (o.teacher === undefined) throw new ConfigError('teacher', 'is required (or resume RUN_DIR to continue a run)');
     if (o.data === undefined) throw new ConfigError('data', 'is required (e.g. fashion-mnist, folder:DIR)');
@@ -37,6 +41,8 @@ export async function compress(options: CompressOptions, rank: { parallel?: Data
     checkDevice(o.device);
   }
   // alpha's default is filled in again downstream: passed on only when given, so that --labels ignore can refuse it
-  const { alpha, ...checked } = o;
-  return run({ ...checked, ...(options.alpha !== undefined ? { alpha } : {}), ...(rank.parallel ? { parallel: rank.parallel } : {}) });
+  // and a resume takes threads only when given (else the run's own)
+  const { alpha, threads, ...checked } = o;
+  const keepThreads = o.resume === undefined || options.threads !== undefined;
+  return run({ ...checked, ...(options.alpha !== undefined ? { alpha } : {}), ...(keepThreads ? { threads } : {}), ...(rank.parallel ? { parallel: rank.parallel } : {}) });
 }

@@ -28,7 +28,7 @@ export const compressSpec = {
   ...datasetOptions,
   ...normalizationOptions,
   out: placed('run', optional(text('the run folder (must not exist or be empty); required unless resuming', { flags: '-o, --output <dir>', aliases: ['output'] })), { tier: 'basic' }),
-  resume: placed('run', optional(text('continue the stopped run in this folder from its last checkpoint, with its own settings (no other run options)', { arg: '<dir>' })), { tier: 'basic' }),
+  resume: placed('run', optional(text('continue the stopped run in this folder from its last checkpoint, with its own settings (no other run options but --threads)', { arg: '<dir>' })), { tier: 'basic' }),
   ratios: placed('pruning', optional(numList('per-step size ratios, e.g. 0.5,0.5,0.5', (r) => r > 0 && r <= 1, 'each ratio must be in (0, 1]')), { tier: 'basic' }),
   target: placed('pruning', optional(num('final size as a fraction of the teacher (with steps: a geometric schedule)', (r) => r > 0 && r <= 1, 'must be in (0, 1]', { arg: '<r>' })), { tier: 'basic' }),
   steps: placed('pruning', optional(num('number of steps for target', (n) => Number.isInteger(n) && n >= 1, 'expected an integer >= 1', { arg: '<n>', defaultText: '1' })), { tier: 'basic' }),

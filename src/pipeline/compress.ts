@@ -123,8 +123,10 @@ async function firstLatencyTable(g: Graph, c: RunConfig, fed: FedShape): Promise
   return { ...table, meter: meter.key };
 }
 
-async function resumeRun(out: string): Promise<Started> {
+/** A stopped run's settings, but for `threads`, which go with the machine it goes on on when given. */
+async function resumeRun(out: string, threads: number | undefined): Promise<Started> {
   const config = await readRunConfig(out);
+  if (threads !== undefined) config.threads = threads;
   const checkpoint = await readCheckpoint(out);
   const done = checkpoint === null ? await readFinished(out) : null;
   return { out, config, checkpoint, done };
@@ -154,7 +156,7 @@ function taylorBatches(ds: Dataset, c: RunConfig, step: number): () => Iterable<
  * A checkpoint is written at every epoch end; `resume` continues a stopped run to the same result.
  */
 export async function compress(o: RankOptions): Promise<CompressReport> {
-  const started = o.resume !== undefined ? await resumeRun(o.resume) : await startRun(o);
+  const started = o.resume !== undefined ? await resumeRun(o.resume, o.threads) : await startRun(o);
   const par = o.parallel;
   // the other ranks go on once rank 0 has made the run folder (teacher.onnx included) or failed to
   par?.sum([0]);

@@ -52,7 +52,7 @@ test('compress() checks every option before it makes the run folder', async () =
     [{ ...base, ratios: [0.5], epochsPerStep: 'two' }, /^epochsPerStep: expected a whole number >= 0/],
     [{ ...base, ratios: [0.5], onEvent: 'print' }, /^onEvent: expected a function/],
     [{ teacher: TEACHER, out, ratios: [0.5] }, /^data: is required/],
-    [{ resume: out, ratios: [0.5] }, /^resume: takes no other run options \(got ratios\)/],
+    [{ resume: out, ratios: [0.5] }, /^resume: takes no other run options but threads \(got ratios\)/],
     [{ ...base, ratios: [0.5], schedule: 'onecycle', warmupSteps: 10 }, /^warmupSteps: is the cosine schedule's warmup/],
     [{ ...base, ratios: [0.5], schedule: 'linear' }, /^schedule: expected one of cosine, onecycle/],
   ];

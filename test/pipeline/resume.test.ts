@@ -140,6 +140,23 @@ test(`an AbortSignal stops compress at the next batch with a resumable folder; r
 });
 }
 
+test('resume takes --threads, for the machine the run goes on on: the run continues at that count and says so in report.json', async () => {
+  const teacher = await teacherFile();
+  const out = newRun();
+  const stop = new AbortController();
+  let batches = 0;
+  const onEvent = (e: CompressEvent): void => {
+    if (e.type === 'batch' && ++batches === 7) stop.abort();
+  };
+  await assert.rejects(compress({ ...settings, teacher, out, onEvent, signal: stop.signal }), AbortedError);
+  const events: string[] = [];
+  const report = await compress({ resume: out, threads: 1, onEvent: (e) => events.push(e.type) });
+  assert.ok(events.includes('resumed'));
+  assert.equal(report.config.threads, 1);
+  assert.equal(report.steps.length, 2);
+  assert.equal(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).threads, 2, "run.json keeps the run's own settings");
+});
+
 test('--resume refuses other run flags, a folder that is not a run, and leaves the folder as it was', async () => {
   const notRun = mkdtempSync(join(tmpdir(), 'whittle-resume-'));
   writeFileSync(join(notRun, 'keep.txt'), 'x');
@@ -148,7 +165,7 @@ test('--resume refuses other run flags, a folder that is not a run, and leaves t
   assert.match(a.stderr, /is not a whittle run folder \(no run\.json\)/);
   const b = runCli(['compress', '--resume', notRun, '--ratios', '0.5']);
   assert.equal(b.status, 2);
-  assert.match(b.stderr, /--resume: takes no other run options \(got ratios\)/);
+  assert.match(b.stderr, /--resume: takes no other run options but threads \(got ratios\)/);
   assert.deepEqual(readdirSync(notRun), ['keep.txt']);
   const c = runCli(['compress', '--data', DATA, '--ratios', '0.5', '-o', newRun()]);
   assert.equal(c.status, 2);
