@@ -50,8 +50,8 @@ for (const run of runs) {
   const qat = join(run, 'student.int8.onnx');
   const rows: [string, string, number | null][] = [
     ['teacher', teacher, report.teacher.testAccuracy],
-    ['fp32 student', float, p.accuracy.before],
-    ['PTQ int8', ptq, p.accuracy.after],
+    ['fp32 student', float, p.accuracy?.before ?? null],
+    ['PTQ int8', ptq, p.accuracy?.after ?? null],
     ...(existsSync(qat) ? [['QAT int8', qat, report.int8?.testAccuracy ?? null] as [string, string, number | null]] : []),
   ];
   const b1 = await timeFiles(rows.map((r) => r[1]), 1);

@@ -25,7 +25,7 @@ for (const m of models) {
   const ms = (x: number): string => x.toFixed(3);
   const floatLeft = Object.values(r.floatOps).reduce((a, b) => a + b, 0);
   console.log(`| ${m} | ${r.size.before.toLocaleString('en-US')} | ${r.size.after.toLocaleString('en-US')} | ${(r.size.before / r.size.after).toFixed(2)}x `
-    + `| ${(100 * r.accuracy.before).toFixed(2)}% | ${(100 * r.accuracy.after).toFixed(2)}% | ${(100 * r.fidelity).toFixed(2)}% | ${r.fused} of ${r.quantized} (${floatLeft}) `
+    + `| ${(100 * r.accuracy!.before).toFixed(2)}% | ${(100 * r.accuracy!.after).toFixed(2)}% | ${(100 * r.fidelity).toFixed(2)}% | ${r.fused} of ${r.quantized} (${floatLeft}) `
     + `| ${ms(r.latencyMs!.before)} → ${ms(r.latencyMs!.after)} ms (${(r.latencyMs!.before / r.latencyMs!.after).toFixed(2)}x) `
     + `| ${ms(r.batch64Ms!.before)} → ${ms(r.batch64Ms!.after)} ms (${(r.batch64Ms!.before / r.batch64Ms!.after).toFixed(2)}x) `
     + `| ${ms(web[0]!.medianMs)} → ${ms(web[1]!.medianMs)} ms (${(web[0]!.medianMs / web[1]!.medianMs).toFixed(2)}x) |`);

@@ -70,7 +70,7 @@ const TASK_HELP = "what each output is for: auto (from its shape, a final Softma
 const LOSS_HELP = "an output's distillation loss, NAME=LOSS (repeatable; LOSS alone: every output): kl (T²·KL, per pixel for maps), cwd (channel-wise KL over a map's pixels), mse (normalised by the teacher's variance), cosine (1 − cosine plus normalised MSE) or bce (against the teacher's sigmoid); default by task";
 
 const LABEL_LOSS_HELP = "the labelled output's loss against the labels, LOSS or NAME=LOSS: ce (cross-entropy; per pixel for segment, 255 ignored), mse (regress: normalised by the targets' variance) or bce (regress: the logits against targets in [0, 1]); default ce, mse, or bce for an output after a Sigmoid on targets in [0, 1]";
-const task = withDefault(textList(TASK_HELP, { arg: '<task>', repeatable: true }), ['auto']);
+export const task = withDefault(textList(TASK_HELP, { arg: '<task>', repeatable: true }), ['auto']);
 
 /** The options that say what a model's outputs are and how each is distilled (compress, eval). */
 export const taskOptions = {

@@ -1,11 +1,12 @@
 import { apiOnly, choice, placed, flag, int, num, optional, textList, withDefault, type CheckedOf, type OptionsOf } from './option.js';
-import { datasetOptions, normalizationOptions } from './common.js';
+import { datasetOptions, normalizationOptions, task } from './common.js';
 import { ACTIVATION_TYPES, METHODS } from '../quantize/index.js';
 
 /** quantize()'s options and `whittle quantize`'s flags (besides the model, --data and -o). */
 export const quantizeSpec = {
   ...datasetOptions,
   ...normalizationOptions,
+  task: placed('quantization', task),
   calibrationBatches: placed('quantization', withDefault(int('batches of 64 training images (seeded shuffle, no augmentation) whose activations set the ranges', 1), 32)),
   method: placed('quantization', withDefault(choice('how each activation range is chosen from the calibration data: minmax (the extremes), percentile (0.01th to 99.99th percentile) or entropy (the clipping threshold of least KL divergence)', METHODS), 'minmax')),
   activations: placed('quantization', withDefault(choice('integer type of the activations: uint8 (the fast x86 kernels) or int8', ACTIVATION_TYPES), 'uint8')),

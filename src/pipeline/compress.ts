@@ -279,12 +279,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       const insertedBn = insertedBatchNorms(next);
       const hints = hintPairs ? FeatureDistiller.create(source, next, ds, { pairs: hintPairs, weight: c.hintWeight, device: c.device, seed: c.seed + step }) : null;
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
-        if (!classic) {
-          const t = !c.distill ? null : cache ? cache.lookupAll(at.rows) : noGrad(() => headValuesOverViews(source, at.x, source === teacher ? heads : sHeads, c.teacherViews));
-          const labelled = heads.find((h) => h.labelled);
-          const labels = labelled ? labelsOf(labelled, y, at.target) : y;
-          return headsLoss(heads, sHeads.map((h) => at.values[h.value] ?? logits), t, labels, { distill: c.distill, temperature: c.temperature, alpha: c.alpha });
-        }
+        if (!classic) return headsBatchLoss(c, heads, sHeads, source, source === teacher ? heads : sHeads, cache)(logits, y, at);
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
         if (!c.distill) return crossEntropy(logits, y);
         // the teacher only gives targets: no graph is recorded through it
@@ -380,7 +375,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     let final: FinalStudent | null = null;
     if (c.quantize === 'int8') {
       check('the start of the quantization-aware epochs');
-      qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo);
+      qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo, classic ? null : { heads, sHeads, score: (g) => scoreOn(g, 'val') });
       // the run's student is the last step's, trained through its quantization-aware epochs (BatchNorm folded), read
       // back from its bytes as a saved model is
       if (student !== teacher) student.dispose();
@@ -404,7 +399,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds, 300, qat ? { graph: student, bytes: qat.bytes } : null);
       if (qat) {
         const before = floatEpochsOf(c, c.plan.length - 1);
-        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: before + e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1);
+        const scored = classic ? null : { teacher: await readFile(c.teacher), heads, studentHeads: sHeads };
+        report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: before + e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1, scored);
         emit({ type: 'qat-end', int8: report.int8 });
       }
       await writeFileAtomic(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
@@ -422,12 +418,29 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
   }
 }
 
+/** The heads of a run that is not one labelled classifier, for its quantization-aware epochs: the teacher's, the
+ * student's, and the validation score that picks the best epoch. */
+type QatTasks = { heads: readonly Head[]; sHeads: readonly Head[]; score: (g: Graph) => Promise<number> };
+
+/**
+ * The batch loss of a run that is not one labelled classifier: each head's distillation from `source` (its values
+ * from the teacher cache, or computed on the batch) and, where labelled, its label loss (headsLoss).
+ */
+function headsBatchLoss(c: RunConfig, heads: readonly Head[], sHeads: readonly Head[], source: Graph, sourceHeads: readonly Head[], cache: TeacherCache | null): (logits: Tensor, y: Tensor, at: BatchInfo) => Tensor {
+  return (logits, y, at) => {
+    const t = !c.distill ? null : cache ? cache.lookupAll(at.rows) : noGrad(() => headValuesOverViews(source, at.x, sourceHeads, c.teacherViews));
+    const labelled = heads.find((h) => h.labelled);
+    const labels = labelled ? labelsOf(labelled, y, at.target) : y;
+    return headsLoss(heads, sHeads.map((h) => at.values[h.value] ?? logits), t, labels, { distill: c.distill, temperature: c.temperature, alpha: c.alpha });
+  };
+}
+
 /**
  * --quantize int8, the last step's final --qat-epochs: quantization-aware distillation of its student from the teacher
  * (see qat.ts), its progress kept in the run's checkpoint; returns the int8 model and the trained float one. Its
  * epochs are numbered on from the step's float epochs.
  */
-async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary): Promise<QatResult> {
+async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary, tasks: QatTasks | null): Promise<QatResult> {
   const { out, config: c } = started;
   const emit = o.onEvent ?? (() => undefined);
   const main = (o.parallel?.rank ?? 0) === 0;
@@ -435,13 +448,14 @@ async function quantizeAware(o: RankOptions, started: Started, student: Graph, d
   const before = floatEpochsOf(c, step - 1);
   const epochs = c.epochsPerStep[step - 1]!;
   const progress = started.checkpoint?.qat ?? null;
-  const loss = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
+  const loss = tasks ? headsBatchLoss(c, tasks.heads, tasks.sHeads, teacher, tasks.heads, cache) : (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
     if (!c.distill) return crossEntropy(logits, y);
     const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(teacher, at.x, c.teacherViews));
     return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
   };
   return quantizationAwareDistill(student, {
     out, config: c, ds, loss, progress,
+    ...(tasks ? { extraOutputs: tasks.sHeads.map((h) => h.value), validate: tasks.score } : {}),
     onStart: (s) => {
       emit({ type: 'qat-start', epochs: c.qatEpochs, ...s });
       if (progress?.current) emit({ type: 'resumed', step, epoch: before + progress.current.epochs.length, of: epochs });
@@ -488,12 +502,6 @@ async function summarizeTeacher(teacher: Graph, ds: Dataset, device: string, par
 
 /** Settings that only fit classifiers: mirror-image views and feature hints. */
 function checkTaskSettings(heads: readonly Head[], c: RunConfig): void {
-  // the quantization-aware epochs distil a labelled classifier's logits (KL and cross-entropy) for now
-  if (c.quantize === 'int8' && !(isLabelledClassifier(heads) && heads[0]!.loss === 'kl')) {
-    const h = heads.find((x) => x.task !== 'classify') ?? heads[0]!;
-    const what = h.task !== 'classify' ? `output '${h.output}' is ${h.task}` : !h.labelled ? `output '${h.output}' has no labels to train` : `output '${h.output}' distils by ${h.loss}`;
-    throw new ConfigError('quantize', `int8: the quantization-aware epochs train a labelled classifier's logits by KL for now, and ${what}`, 'leave out --quantize and quantize the student with whittle quantize');
-  }
   const other = heads.find((h) => h.task !== 'classify');
   if (!other) return;
   if (c.teacherViews === 'flip') throw new ConfigError('teacherViews', `'flip' averages class logits over mirror images, and output '${other.output}' is ${other.task}`, 'leave it off (the default)');

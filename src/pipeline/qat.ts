@@ -48,6 +48,10 @@ export type QatOptions = {
   ds: Dataset;
   /** The distillation loss of the run's last step (teacher targets, labels). */
   loss: (logits: Tensor, labels: Tensor, at: BatchInfo) => Tensor;
+  /** For a run that is not one labelled classifier: the values its heads' losses read, and the score that picks the
+   * best epoch on validation (the graph trained, fake-quantized). */
+  extraOutputs?: readonly string[];
+  validate?: (g: Graph) => Promise<number>;
   /** Where an earlier run stopped (null: start). */
   progress: QatProgress | null;
   /** Records progress in the run's checkpoint (rank 0 only; absent on the other ranks). */
@@ -94,6 +98,8 @@ export async function quantizationAwareDistill(student: Graph, o: QatOptions): P
       ...(c.clipNorm !== null ? { clipNorm: c.clipNorm } : {}),
       ...(c.augment === 'off' ? { augment: null } : {}),
       loss: o.loss,
+      ...(o.extraOutputs ? { extraOutputs: o.extraOutputs } : {}),
+      ...(o.validate ? { validate: o.validate } : {}),
       ...(resume ? { resume } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.onBatch ? { onBatch: o.onBatch } : {}),

@@ -7,7 +7,9 @@ import { BatchLoader, prefetchEpoch, type Batch, type Dataset } from '../data/in
 import { calibrate, foldedCopy, hasWeights, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
+import { TASKS, selectionScore, type Head, type HeadMetrics, type Metrics } from '../task/index.js';
 import { agreement, batchFeeds, predictSplit } from './runtime-data.js';
+import { runtimeHeadMetrics } from './runtime-heads.js';
 
 /** onnxruntime's int8 kernels: what a fused QDQ group becomes. */
 export const INT8_OPS = new Set(['QLinearConv', 'QGemm', 'QLinearMatMul', 'MatMulInteger', 'MatMulIntegerToFloat', 'ConvInteger', 'QLinearAdd', 'QLinearMul',
@@ -27,8 +29,14 @@ export type QuantizeSettings = {
   maxDrop?: number;
   threads: number;
   latency: boolean;
+  /** The model's outputs as tasks (docs/tasks.md); null: one labelled classifier, measured by top-1 as before tasks. */
+  heads: readonly Head[] | null;
   onProgress?: (message: string) => void;
 };
+
+/** One output of a model that is not a labelled classifier: the int8 model's fidelity to the float one, and the task
+ * metrics of both against the labels where they score it. */
+export type OutputReport = { task: Head['task']; fidelity: Metrics; metrics?: { before: Metrics; after: Metrics } };
 
 /** One quantizable layer's error: its output with only it quantized against the float model's, in dB. */
 export type LayerError = { node: string; opType: string; sqnrDb: number; excluded: boolean };
@@ -44,10 +52,15 @@ export type QuantizeReport = {
   fusedOps: Record<string, number>;
   /** Conv, Gemm and MatMul kernels onnxruntime-node still runs in float (the layers left in float). */
   floatOps: Record<string, number>;
-  /** Top-1 accuracy on the test split in onnxruntime-node, float model and int8 model. */
-  accuracy: BeforeAfter;
-  /** Fraction of test images on which the int8 model's top-1 class is the float model's. */
+  /** Top-1 accuracy on the test split in onnxruntime-node, float model and int8 model; null when no output is a
+   * classifier with class labels. */
+  accuracy: BeforeAfter | null;
+  /** The int8 model's closeness to the float model on the test split: for a classifier the fraction of images with
+   * the same top-1 class; for other outputs the mean over them of each task's fidelity metric (mIoU against the
+   * float model's argmax, cosine, R²: `outputs`). */
   fidelity: number;
+  /** Per output of a model that is not one labelled classifier: its task, fidelity and task metrics (absent otherwise). */
+  outputs?: Record<string, OutputReport>;
   /** Median latency in onnxruntime-node at batch 1 and at batch 64, ms; null when not timed. */
   latencyMs: BeforeAfter | null;
   batch64Ms: BeforeAfter | null;
@@ -55,7 +68,8 @@ export type QuantizeReport = {
   excluded: string[];
   layers: LayerError[];
   calibration: { images: number; method: Method; activations: ActivationType };
-  /** The search maxDrop made: its split, the float model's accuracy there and the int8 model's at the end. */
+  /** The search maxDrop made: its split, the float model's accuracy there and the int8 model's at the end (for other
+   * tasks, the score that picks a compress run's epochs: the task metric where labelled, else fidelity, 1 for the float model). */
   maxDrop: { points: number; split: 'val' | 'test'; before: number; after: number } | null;
 };
 
@@ -169,14 +183,17 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     let search: QuantizeReport['maxDrop'] = null;
     if (s.maxDrop !== undefined) {
       const split = ds.val.indices.length > 0 ? 'val' : 'test';
+      const heads = s.heads;
       const accuracyOf = async (b: Uint8Array): Promise<number> => withSession(b, { threads: s.threads }, async (ses) => {
+        if (heads) return withSession(before, { threads: s.threads }, async (ref) => selectionScore(heads, await runtimeHeadMetrics(ses, b === before ? null : ref, g, ds, split, heads)));
         const p = await predictSplit(ses, g, ds, split);
         return agreement(p.predicted, p.labels);
       });
       const base = await accuracyOf(before);
       const order = plan.layers.map((l) => l.node).sort((a, b) => errors.get(a)! - errors.get(b)!);
       let acc = await accuracyOf(bytes);
-      say(`${split} accuracy: float ${(100 * base).toFixed(2)}%, int8 ${(100 * acc).toFixed(2)}%`);
+      const what = s.heads ? 'score' : 'accuracy';
+      say(`${split} ${what}: float ${(100 * base).toFixed(2)}%, int8 ${(100 * acc).toFixed(2)}%`);
       while (100 * (base - acc) > s.maxDrop && order.length) {
         const next = order.shift()!;
         excluded.add(next);
@@ -192,9 +209,8 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     const optimized = await runtimeNamed('onnxruntime-node').optimizedModel(bytes, { threads: s.threads });
     const ops = decodeModel(optimized!, 'optimized model').graph!.node.map((n) => n.opType);
     const fusedOps = count(ops, INT8_OPS);
-    say('test accuracy of both models in onnxruntime-node');
-    const p0 = await withSession(before, { threads: s.threads }, (ses) => predictSplit(ses, g, ds, 'test'));
-    const p1 = await withSession(bytes, { threads: s.threads }, (ses) => predictSplit(ses, g, ds, 'test'));
+    say(`test ${s.heads ? 'metrics' : 'accuracy'} of both models in onnxruntime-node`);
+    const scores = await testScores(g, before, bytes, ds, s);
     let latencyMs: BeforeAfter | null = null;
     let batch64Ms: BeforeAfter | null = null;
     if (s.latency) {
@@ -215,8 +231,7 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
       fused: sum(fusedOps),
       fusedOps,
       floatOps: count(ops, FLOAT_LAYER_OPS),
-      accuracy: { before: agreement(p0.predicted, p0.labels), after: agreement(p1.predicted, p1.labels) },
-      fidelity: agreement(p0.predicted, p1.predicted),
+      ...scores,
       latencyMs,
       batch64Ms,
       excluded: [...excluded],
@@ -228,4 +243,29 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
   } finally {
     f.dispose();
   }
+}
+
+/** Accuracy and fidelity of the float and int8 models on the test split in onnxruntime-node (and per output, for a
+ * model that is not one labelled classifier). */
+async function testScores(g: Graph, before: Uint8Array, after: Uint8Array, ds: Dataset, s: QuantizeSettings): Promise<Pick<QuantizeReport, 'accuracy' | 'fidelity' | 'outputs'>> {
+  const heads = s.heads;
+  if (!heads) {
+    const p0 = await withSession(before, { threads: s.threads }, (ses) => predictSplit(ses, g, ds, 'test'));
+    const p1 = await withSession(after, { threads: s.threads }, (ses) => predictSplit(ses, g, ds, 'test'));
+    return { accuracy: { before: agreement(p0.predicted, p0.labels), after: agreement(p1.predicted, p1.labels) }, fidelity: agreement(p0.predicted, p1.predicted) };
+  }
+  const [m0, m1] = await withSession(before, { threads: s.threads }, (f) => withSession(after, { threads: s.threads }, async (q): Promise<[HeadMetrics[], HeadMetrics[]]> => [
+    await runtimeHeadMetrics(f, null, g, ds, 'test', heads),
+    await runtimeHeadMetrics(q, f, g, ds, 'test', heads),
+  ]));
+  const outputs: Record<string, OutputReport> = {};
+  heads.forEach((h, i) => {
+    const b = m0[i]!.task;
+    const a = m1[i]!.task;
+    outputs[h.output] = { task: h.task, fidelity: m1[i]!.fidelity, ...(b && a ? { metrics: { before: b, after: a } } : {}) };
+  });
+  const k = heads.findIndex((h) => h.task === 'classify' && h.labelled);
+  const accuracy = k >= 0 ? { before: m0[k]!.task!['accuracy']!, after: m1[k]!.task!['accuracy']! } : null;
+  const fidelity = heads.reduce((sum, h, i) => sum + m1[i]!.fidelity[TASKS[h.task].fidelityMetric]!, 0) / heads.length;
+  return { accuracy, fidelity, outputs };
 }

@@ -97,7 +97,6 @@ export function resolveConfig(teacher: string, settings: RunSettings, student: s
   if (o.teacherViews === 'flip' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('teacherViews', "'flip' averages the teacher's logits over two views, and feature distillation matches its features from one", 'drop --teacher-views, or the feature distillation');
   if (o.labels === 'ignore' && !o.distill) throw new ConfigError('labels', "'ignore' trains by distillation alone, and --no-distill trains on the labels alone", 'drop one of --labels ignore and --no-distill');
   // the quantization-aware epochs and feature hints train a classifier on its labels (its classic loss)
-  if (o.labels === 'ignore' && o.quantize === 'int8') throw new ConfigError('labels', "'ignore' is not taken by the quantization-aware epochs yet (they train and pick epochs on the labels)", 'drop --quantize int8, and quantize the student with whittle quantize');
   if (o.labels === 'ignore' && (o.hintLayers?.length || o.featureDistill === 'auto')) throw new ConfigError('labels', "'ignore' is not taken by feature distillation yet (its hint losses train with the labels)", 'drop --feature-distill / --hint-layers');
   if (o.labels === 'ignore' && settings.alpha !== undefined) throw new ConfigError('labels', "'ignore' trains by distillation alone, and --alpha weighs the labels' loss against it", 'drop one of --labels ignore and --alpha');
   resolvePrecision(o.precision, o.device); // bf16 on a CPU without it is refused before anything is made

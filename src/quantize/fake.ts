@@ -24,13 +24,17 @@ export function withFakeQuantize(f: Graph, plan: Plan, ranges: ReadonlyMap<strin
     return name;
   };
   const renamed = new Map<string, string>();
+  // a graph output that is quantized keeps its name on the fake quantization's output (as insertQdq's Dequantize);
+  // its producer writes `raw`
+  const graphOutputs = new Set(g.outputs.map((o) => o.name));
+  const raw = new Map<string, string>();
   const activation = (t: string): Node => {
     const range = ranges.get(plan.tensors.get(t)!);
     if (!range) throw new Error(`quantize: no range for '${plan.tensors.get(t)!}'`);
     const p = activationParams(range.lo, range.hi, type);
-    const out = fresh(`${t}_fq`);
+    const out = raw.has(t) ? t : fresh(`${t}_fq`);
     renamed.set(t, out);
-    return { name: fresh(`FQ_${t}`), opType: 'FakeQuantizePerTensor', domain: FAKE_QUANTIZE_DOMAIN, inputs: [t], outputs: [out], attrs: { scale: float(p.scale), zero_point: int(p.zeroPoint), qmin: int(qmin), qmax: int(qmax) } };
+    return { name: fresh(`FQ_${t}`), opType: 'FakeQuantizePerTensor', domain: FAKE_QUANTIZE_DOMAIN, inputs: [raw.get(t) ?? t], outputs: [out], attrs: { scale: float(p.scale), zero_point: int(p.zeroPoint), qmin: int(qmin), qmax: int(qmax) } };
   };
   const weights = new Map(plan.layers.filter((l) => l.weight).map((l) => [l.node, l.weight!]));
   const nodes: Node[] = g.inputs.filter((i) => plan.tensors.has(i.name)).map((i) => activation(i.name));
@@ -42,7 +46,8 @@ export function withFakeQuantize(f: Graph, plan: Plan, ranges: ReadonlyMap<strin
       nodes.push({ name: fresh(`FQ_${w.name}`), opType: 'FakeQuantizePerChannel', domain: FAKE_QUANTIZE_DOMAIN, inputs: [w.name], outputs: [out], attrs: { axis: int(w.axis), qmax: int(127) } });
       inputs[1] = out;
     }
-    nodes.push({ ...n, inputs });
+    for (const o of n.outputs) if (o && plan.tensors.has(o) && graphOutputs.has(o)) raw.set(o, fresh(`${o}_float`));
+    nodes.push({ ...n, inputs, outputs: n.outputs.map((o) => raw.get(o) ?? o) });
     for (const o of n.outputs) if (o && plan.tensors.has(o)) nodes.push(activation(o));
   }
   g.nodes.splice(0, g.nodes.length, ...nodes);
@@ -54,8 +59,15 @@ export function withFakeQuantize(f: Graph, plan: Plan, ranges: ReadonlyMap<strin
 export function withoutFakeQuantize(g: Graph): Graph {
   const f = g.clone();
   const source = new Map<string, string>();
-  for (const n of f.nodes) if (isFake(n)) source.set(n.outputs[0]!, n.inputs[0]!);
-  const kept = f.nodes.filter((n) => !isFake(n)).map((n) => ({ ...n, inputs: n.inputs.map((i) => source.get(i) ?? i) }));
+  // a fake-quantized graph output: its producer writes it under its own name again
+  const graphOutputs = new Set(f.outputs.map((o) => o.name));
+  const back = new Map<string, string>();
+  for (const n of f.nodes) {
+    if (!isFake(n)) continue;
+    if (graphOutputs.has(n.outputs[0]!)) back.set(n.inputs[0]!, n.outputs[0]!);
+    else source.set(n.outputs[0]!, n.inputs[0]!);
+  }
+  const kept = f.nodes.filter((n) => !isFake(n)).map((n) => ({ ...n, inputs: n.inputs.map((i) => source.get(i) ?? back.get(i) ?? i), outputs: n.outputs.map((o) => back.get(o) ?? o) }));
   f.nodes.splice(0, f.nodes.length, ...kept);
   return f;
 }

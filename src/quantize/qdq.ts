@@ -76,11 +76,17 @@ export function insertQdq(g: Graph, plan: Plan, ranges: ReadonlyMap<string, { lo
     return e;
   };
   const rename = new Map<string, string>();
+  // a quantized graph output (a Conv's map or vector) keeps its name on the Dequantize's output, so that the kernel
+  // writing it fuses, and its producer writes a float value of another name
+  const graphOutputs = new Set(g.outputs.map((o) => o.name));
+  const raw = new Map<string, string>();
   for (const [t, source] of plan.tensors) {
     const { scale, zp } = storedFor(source);
     const q = r.fresh(`${t}_q`);
-    r.added.push({ name: r.nodeName('Q'), opType: 'QuantizeLinear', domain: '', inputs: [t, scale, zp], outputs: [q], attrs: {} });
-    rename.set(t, r.dequantize(t, q, scale, zp, null));
+    const out = graphOutputs.has(t) && !g.inputs.some((i) => i.name === t);
+    if (out) raw.set(t, r.fresh(`${t}_float`));
+    r.added.push({ name: r.nodeName('Q'), opType: 'QuantizeLinear', domain: '', inputs: [raw.get(t) ?? t, scale, zp], outputs: [q], attrs: {} });
+    rename.set(t, r.dequantize(t, q, scale, zp, null, out ? t : undefined));
   }
   const byName = new Map(g.nodes.map((n) => [n.name, n]));
   const layerInputs = new Map<string, string[]>();
@@ -92,7 +98,7 @@ export function insertQdq(g: Graph, plan: Plan, ranges: ReadonlyMap<string, { lo
   }
   const nodes = g.nodes.map((n) => {
     const inputs = layerInputs.get(n.name) ?? n.inputs;
-    return { ...n, inputs: inputs.map((i, k) => (k === 0 || !layerInputs.has(n.name) ? rename.get(i) ?? i : i)) };
+    return { ...n, inputs: inputs.map((i, k) => (k === 0 || !layerInputs.has(n.name) ? rename.get(i) ?? i : i)), outputs: n.outputs.map((o) => raw.get(o) ?? o) };
   });
   const used = new Set([...nodes, ...r.added].flatMap((n) => n.inputs));
   for (const [name, init] of [...g.initializers]) {

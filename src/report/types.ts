@@ -18,9 +18,14 @@ export type Footprints = {
 export type Int8Summary = {
   bytes: number;
   valAccuracy: number;
-  /** Top-1 on the test split in onnxruntime-node: the int8 file, and the float student.onnx beside it. */
+  /** Top-1 on the test split in onnxruntime-node: the int8 file, and the float student.onnx beside it (for a run
+   * that is not one labelled classifier, the run's score there: task metric where labelled, else fidelity to the teacher). */
   testAccuracy: number;
   floatTestAccuracy: number;
+  /** For a run that is not one labelled classifier, the int8 file's fidelity to the teacher per output in
+   * onnxruntime-node, and its task metrics where the labels score an output. */
+  fidelity?: Record<string, Record<string, number>>;
+  metrics?: Record<string, Record<string, number>>;
   quantized: number;
   fused: number;
   /** Conv, Gemm and MatMul kernels onnxruntime still runs in float (0: every layer fused). */

@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { tidy, tensor } from '../../src/tensor/index.js';
 import { headLabelLoss, withLabelLosses, type Head } from '../../src/task/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { runCli } from '../cli/run-cli.js';
 import { npyBytes } from '../data/fixtures.js';
-import { smallIdxData } from './fixtures.js';
+import { segFolder, smallIdxData } from './fixtures.js';
 import { CONV1D, sigmoidModel } from './sigmoid-model.js';
 
 const IDX = smallIdxData();
@@ -19,19 +18,6 @@ const out = (): string => join(mkdtempSync(join(tmpdir(), 'whittle-tt-')), 'teac
 /** The test split's figure of a train-teacher run's last line, e.g. 'test mIoU 12.34%'. */
 const testFigure = (stdout: string): string => /test [\w ]+-?[\d.]+%\n$/.exec(stdout)![0];
 
-/** A segmentation folder: 40 grey 12x12 images whose pixel value encodes the class of the mask's pixel (3 classes, some 255). */
-async function segFolder(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'whittle-seg-'));
-  mkdirSync(join(dir, 'images'));
-  mkdirSync(join(dir, 'masks'));
-  for (let k = 0; k < 40; k++) {
-    const mask = Buffer.from(Array.from({ length: 144 }, (_, p) => ((p + k) % 11 === 10 ? 255 : Math.floor(((p % 12) + k) / 5) % 3)));
-    const img = Buffer.from(Array.from({ length: 144 }, (_, p) => (mask[p] === 255 ? 250 : 40 * (mask[p]! + 1))));
-    await sharp(img, { raw: { width: 12, height: 12, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'images', `p${k}.png`));
-    await sharp(mask, { raw: { width: 12, height: 12, channels: 1 } }).toColourspace('b-w').png().toFile(join(dir, 'masks', `p${k}.png`));
-  }
-  return `folder:${dir}`;
-}
 
 /** An npy: set of 200 float rows [2, 32] with y.npy targets [5] (in [0, 1] with `unit`). */
 function targetSet(unit: boolean): string {

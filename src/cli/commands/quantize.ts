@@ -9,6 +9,7 @@ const spec = { data: dataOption, output: text('the int8 ONNX file to write', { f
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
+const num = (x: number): string => x.toFixed(4);
 
 function printText(r: QuantizeReport, output: string): void {
   console.log('layer                                    op                   SQNR');
@@ -17,7 +18,11 @@ function printText(r: QuantizeReport, output: string): void {
   const float = Object.entries(r.floatOps).map(([op, n]) => `${op} ${n}`).join(', ');
   console.log(`wrote ${output}: ${r.quantized} nodes quantized; onnxruntime fuses ${r.fused} into int8 kernels (${fused || 'none'})${float ? `; float kernels left: ${float}` : ''}`);
   console.log(`size      ${r.size.before.toLocaleString('en-US')} -> ${r.size.after.toLocaleString('en-US')} bytes (${(r.size.before / r.size.after).toFixed(2)}x smaller)`);
-  console.log(`accuracy  ${pct(r.accuracy.before)} -> ${pct(r.accuracy.after)} on the test split in onnxruntime-node (top-1 agreement with the float model ${pct(r.fidelity)})`);
+  if (r.accuracy) console.log(`accuracy  ${pct(r.accuracy.before)} -> ${pct(r.accuracy.after)} on the test split in onnxruntime-node (top-1 agreement with the float model ${pct(r.fidelity)})`);
+  for (const [output, o] of Object.entries(r.outputs ?? {})) {
+    const task = o.metrics ? `; against the labels ${Object.keys(o.metrics.after).map((k) => `${k} ${num(o.metrics!.before[k]!)} -> ${num(o.metrics!.after[k]!)}`).join(', ')}` : '';
+    console.log(`output    '${output}' (${o.task}) on the test split in onnxruntime-node: fidelity to the float model ${Object.entries(o.fidelity).map(([k, v]) => `${k} ${num(v)}`).join(', ')}${task}`);
+  }
   if (r.latencyMs && r.batch64Ms) {
     console.log(`latency   batch 1: ${ms(r.latencyMs.before)} -> ${ms(r.latencyMs.after)} (${(r.latencyMs.before / r.latencyMs.after).toFixed(2)}x); batch 64: ${ms(r.batch64Ms.before)} -> ${ms(r.batch64Ms.after)} (${(r.batch64Ms.before / r.batch64Ms.after).toFixed(2)}x)`);
   }
