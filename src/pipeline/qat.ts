@@ -25,10 +25,8 @@ type Ranges = QatProgress['ranges'];
  */
 export type QatResult = { bytes: Uint8Array; float: Graph; valAccuracy: number; epochs: FitResult['epochs']; activations: number; layers: number };
 
-/** Refuses --quantize int8 for a model with several inputs, or no Conv, Gemm or MatMul of constant weights (before the run folder is made). */
+/** Refuses --quantize int8 for a model with no Conv, Gemm or MatMul of constant weights (before the run folder is made). */
 export function checkQuantizable(g: Graph): void {
-  // calibration and the int8 export feed one input
-  if (g.inputs.length > 1) throw new ConfigError('quantize', `int8: the model has ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}), and quantization feeds models with one for now`, 'leave out --quantize; compress and eval take several inputs');
   const f = foldedCopy(g);
   try {
     if (!hasWeights(planQuantization(f))) throw new ConfigError('quantize', 'int8: nothing to quantize, the model has no Conv, Gemm or MatMul with constant weights');

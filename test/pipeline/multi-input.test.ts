@@ -142,10 +142,23 @@ test('a two-input model refuses a missing, extra or mismatched input file, diffe
     assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: no stack`);
     assert.equal(existsSync(out), false, `${what}: nothing written`);
   }
-  const q = runCli(['compress', '--teacher', MODEL, '--data', npyDir(inputs), '--target', '0.5', '--quantize', 'int8', '-o', newRun()]);
-  assert.equal(q.status, 2);
-  assert.match(q.stderr, /^whittle: error\[E_CONFIG\]: --quantize: int8: the model has 2 inputs \(input_ids, attention_mask\)/);
   const e = runCli(['eval', MODEL, '--data', npyDir({ input_ids: inputs['input_ids']!, ...y }), '--no-latency']);
   assert.equal(e.status, 2);
   assert.match(e.stderr, /the model's input "attention_mask" has no file/);
+});
+
+test('int8 with two inputs: whittle quantize calibrates and scores on both files, compress --quantize int8 trains its QAT epoch on them', async () => {
+  const data = npyDir({ ...inputs, ...y });
+  const file = join(mkdtempSync(join(tmpdir(), 'whittle-mi-q-')), 'int8.onnx');
+  const q = runCli(['quantize', MODEL, '-o', file, '--data', data, '--calibration-batches', '2', '--no-latency', '--json']);
+  assert.equal(q.status, 0, q.stderr);
+  const j = q.lastJson() as Record<string, any>;
+  assert.ok(j['fused'] > 0 && j['fused'] === j['quantized'], JSON.stringify(j['fusedOps']));
+  assert.ok(j['fidelity'] > 0.8, `top-1 agreement with the float model ${j['fidelity']}`);
+  const out = newRun();
+  const r = await compress({ ...quick, teacher: MODEL, data, out, epochsPerStep: 2, quantize: 'int8' });
+  assert.ok(existsSync(join(out, 'student.int8.onnx')));
+  assert.equal(r.int8!.fused, r.int8!.quantized);
+  assert.deepEqual(r.int8!.epochs.map((e) => e.epoch), [2]);
+  assert.ok(Math.abs(r.int8!.testAccuracy - r.int8!.floatTestAccuracy) <= 0.05, `int8 ${r.int8!.testAccuracy} vs float ${r.int8!.floatTestAccuracy}`);
 });
