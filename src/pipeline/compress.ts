@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import { makeFolder } from '../util/make-folder.js';
 import { WHITTLE_VERSION } from '../version.js';
-import { crossEntropy, manualSeed, noGrad, setNumThreads, torchVersion, type Precision, type Tensor } from '../tensor/index.js';
+import { manualSeed, setNumThreads, torchVersion, type Precision, type Tensor } from '../tensor/index.js';
 import { startPrecision } from './precision.js';
 import { foldBatchNorm, insertedBatchNorms, type Graph } from '../graph/index.js';
 import { countMacs, type ModelInput } from '../exec/index.js';
@@ -15,17 +15,19 @@ import { analysisOf, asWidthsOf, checkStepsReachWidths, stepPruneOptions, widths
 import { cutAsPlanned, cutOptimizerState, fadeChannels, keptChannelsAsPlanned } from './fade.js';
 import type { OptimizerState } from '../optim/index.js';
 import {
-  AbortedError, FeatureDistiller, TeacherOutputs, checkHasValidation, reinsertBatchNorm, batchOnDevice, distillationLoss, evaluateShared, fit, headValuesOverViews, labelsOf, measureHeads, metricsByOutput, snapshot, logitsOverViews, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
+  AbortedError, FeatureDistiller, TeacherOutputs, checkHasValidation, reinsertBatchNorm, batchOnDevice, evaluateShared, fit, measureHeads, metricsByOutput, snapshot, checkViews, toChannelsLast, type BatchInfo, type DataParallel, type FitCheckpoint, type FitResult, type TrainOptions,
 } from '../distill/index.js';
 import { headsFor, ignoredLabels, studentHeads } from './heads.js';
-import { describeHeads, headsLoss, isLabelledClassifier, scoreName, scoresWithLabels, selectionScore, type Head, type HeadMetrics } from '../task/index.js';
+import { describeHeads, isLabelledClassifier, scoreName, scoresWithLabels, selectionScore, type Head, type HeadMetrics } from '../task/index.js';
 import { normalizedFor, teacherWarnings } from './normalization.js';
 import { datasetOptions, modelImageSize, openOptionsFor } from './dataset-options.js';
 import { labelWarnings, modelMetadata } from './metadata.js';
 import { TeacherCache } from './teacher-cache.js';
 import { measureFootprints } from './footprint.js';
 import type { FedShape } from './timing-feeds.js';
-import { checkQuantizable, quantizationAwareDistill, QAT_ACTIVATIONS, type QatResult } from './qat.js';
+import { checkQuantizable, QAT_ACTIVATIONS, type QatResult } from './qat.js';
+import { quantizeAware } from './compress-qat.js';
+import { classicBatchLoss, headsBatchLoss } from './batch-loss.js';
 import { int8Summary } from './int8-summary.js';
 import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
 import type { LatencyTable } from '../prune/index.js';
@@ -281,10 +283,7 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
         if (!classic) return headsBatchLoss(c, heads, sHeads, source, source === teacher ? heads : sHeads, cache)(logits, y, at);
         if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
-        if (!c.distill) return crossEntropy(logits, y);
-        // the teacher only gives targets: no graph is recorded through it
-        const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(source, at.x, c.teacherViews));
-        return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
+        return classicBatchLoss(c, source, cache)(logits, y, at);
       };
       const before = cur?.seconds ?? 0;
       const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
@@ -375,7 +374,8 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     let final: FinalStudent | null = null;
     if (c.quantize === 'int8') {
       check('the start of the quantization-aware epochs');
-      qat = await quantizeAware(o, started, student, ds, teacher, cache, steps, teacherInfo, classic ? null : { heads, sHeads, score: (g) => scoreOn(g, 'val') });
+      const save = main ? (p: QatProgress) => writeCheckpoint(out, { teacher: teacherInfo, steps, current: null, qat: p }) : null;
+      qat = await quantizeAware(o, { out, config: c, progress: started.checkpoint?.qat ?? null, save }, student, ds, teacher, cache, classic ? null : { heads, sHeads, score: (g) => scoreOn(g, 'val') });
       // the run's student is the last step's, trained through its quantization-aware epochs (BatchNorm folded), read
       // back from its bytes as a saved model is
       if (student !== teacher) student.dispose();
@@ -416,59 +416,6 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
     if (student && student !== teacher) student.dispose();
     teacher.dispose();
   }
-}
-
-/** The heads of a run that is not one labelled classifier, for its quantization-aware epochs: the teacher's, the
- * student's, and the validation score that picks the best epoch. */
-type QatTasks = { heads: readonly Head[]; sHeads: readonly Head[]; score: (g: Graph) => Promise<number> };
-
-/**
- * The batch loss of a run that is not one labelled classifier: each head's distillation from `source` (its values
- * from the teacher cache, or computed on the batch) and, where labelled, its label loss (headsLoss).
- */
-function headsBatchLoss(c: RunConfig, heads: readonly Head[], sHeads: readonly Head[], source: Graph, sourceHeads: readonly Head[], cache: TeacherCache | null): (logits: Tensor, y: Tensor, at: BatchInfo) => Tensor {
-  return (logits, y, at) => {
-    const t = !c.distill ? null : cache ? cache.lookupAll(at.rows) : noGrad(() => headValuesOverViews(source, at.x, sourceHeads, c.teacherViews));
-    const labelled = heads.find((h) => h.labelled);
-    const labels = labelled ? labelsOf(labelled, y, at.target) : y;
-    return headsLoss(heads, sHeads.map((h) => at.values[h.value] ?? logits), t, labels, { distill: c.distill, temperature: c.temperature, alpha: c.alpha });
-  };
-}
-
-/**
- * --quantize int8, the last step's final --qat-epochs: quantization-aware distillation of its student from the teacher
- * (see qat.ts), its progress kept in the run's checkpoint; returns the int8 model and the trained float one. Its
- * epochs are numbered on from the step's float epochs.
- */
-async function quantizeAware(o: RankOptions, started: Started, student: Graph, ds: Dataset, teacher: Graph, cache: TeacherCache | null, steps: StepReport[], teacherInfo: TeacherSummary, tasks: QatTasks | null): Promise<QatResult> {
-  const { out, config: c } = started;
-  const emit = o.onEvent ?? (() => undefined);
-  const main = (o.parallel?.rank ?? 0) === 0;
-  const step = c.plan.length;
-  const before = floatEpochsOf(c, step - 1);
-  const epochs = c.epochsPerStep[step - 1]!;
-  const progress = started.checkpoint?.qat ?? null;
-  const loss = tasks ? headsBatchLoss(c, tasks.heads, tasks.sHeads, teacher, tasks.heads, cache) : (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
-    if (!c.distill) return crossEntropy(logits, y);
-    const t = cache ? cache.lookup(at.rows) : noGrad(() => logitsOverViews(teacher, at.x, c.teacherViews));
-    return distillationLoss(logits, t, y, { temperature: c.temperature, alpha: c.alpha });
-  };
-  return quantizationAwareDistill(student, {
-    out, config: c, ds, loss, progress,
-    ...(tasks ? { extraOutputs: tasks.sHeads.map((h) => h.value), validate: tasks.score } : {}),
-    onStart: (s) => {
-      emit({ type: 'qat-start', epochs: c.qatEpochs, ...s });
-      if (progress?.current) emit({ type: 'resumed', step, epoch: before + progress.current.epochs.length, of: epochs });
-    },
-    ...(main ? { save: (p: QatProgress) => writeCheckpoint(out, { teacher: teacherInfo, steps, current: null, qat: p }) } : {}),
-    onBatch: (b) => emit({ type: 'batch', step, ...b, epoch: before + b.epoch }),
-    onEpoch: (e) => emit({ type: 'epoch-end', step, epoch: before + e.epoch, epochs, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy, imagesPerSec: e.imagesPerSec }),
-    ...(o.signal ? { signal: o.signal } : {}),
-    ...(o.parallel ? { parallel: o.parallel } : {}),
-  }).catch((e: unknown) => {
-    if (e instanceof AbortedError) throw new AbortedError(`the quantization-aware epochs, ${e.where}`, `continue with: whittle compress --resume ${out}`);
-    throw e;
-  });
 }
 
 function disposeState(s: OptimizerState | undefined): void {
