@@ -33,6 +33,8 @@ const LIMITS = {
   Mod: 'fmod=0 on floats (invalid ONNX) and integer division by zero refused',
   ...(MAX_OPSET < 20 ? { Gelu: `defined at opset 20, above the opsets read now: files using it are refused for their opset` } : {}),
   Scatter: 'written as ScatterElements',
+  QuantizeLinear: 'uint8 and int8 outputs, per tensor or per axis (blocked and float8 refused); forward only: a model with it (an int8 file) is evaluated and run, not pruned or trained',
+  DequantizeLinear: 'uint8, int8 and int32 inputs, per tensor or per axis (blocked and float8 refused); forward only, as QuantizeLinear',
 };
 /** How an op runs, where that is worth knowing. */
 const HOW = {

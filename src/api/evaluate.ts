@@ -7,6 +7,7 @@ import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.j
 import { headsFor, studentHeads } from '../pipeline/heads.js';
 import { isLabelledClassifier, scoresWithLabels, type Head } from '../task/index.js';
 import { loadOnnx } from '../onnx/index.js';
+import { parametersWithQuantized } from '../quantize/index.js';
 import { openFor } from '../pipeline/normalization.js';
 import { labelWarnings } from '../pipeline/metadata.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
@@ -86,7 +87,7 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
     fast.dispose();
   });
   return {
-    split, views, precision, accuracy: m.accuracy, loss: m.loss, count: m.count, params: model.parameterCount(), macs: countMacs(model).total,
+    split, views, precision, accuracy: m.accuracy, loss: m.loss, count: m.count, params: parametersWithQuantized(model), macs: countMacs(model).total,
     latencyMs: latency ? await onnxruntimeLatency(model, ds, threads) : null,
     warnings: [...ds.warnings, ...labelWarnings(model, ds)],
   };
@@ -116,7 +117,7 @@ async function measureAll(model: Graph, teacher: Graph | null, ds: Dataset, own:
   const classifier = heads.findIndex((h) => h.task === 'classify' && h.labelled);
   return {
     split: o.split, views: o.views, precision, accuracy: classifier >= 0 ? m[classifier]!.task!['accuracy']! : Number.NaN, loss: Number.NaN, count: ds[o.split].indices.length,
-    params: model.parameterCount(), macs: countMacs(model).total,
+    params: parametersWithQuantized(model), macs: countMacs(model).total,
     latencyMs: o.latency ? await onnxruntimeLatency(model, ds, o.threads) : null,
     warnings: [...ds.warnings],
     tasks: heads.map((h) => ({ output: h.output, task: h.task, labelled: h.labelled, ...(!h.labelled && scoresWithLabels(h) ? { scored: true } : {}) })),

@@ -3,6 +3,7 @@ import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, GraphError, type Dim } from '../graph/index.js';
 import { analyzeGroups, groupWidth, groupWidths, type GroupKind } from '../prune/index.js';
+import { parametersWithQuantized } from '../quantize/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
 /** What inspect() returns and `whittle inspect --json` prints. */
@@ -16,7 +17,8 @@ export interface ModelReport {
   outputs: { name: string; dtype: string; shape: Dim[] | null }[];
   nodes: number;
   opTypes: Record<string, number>;
-  /** Elements of the trainable tensors (BatchNorm running statistics are buffers, not parameters, as in PyTorch). */
+  /** Elements of the trainable tensors (BatchNorm running statistics are buffers, not parameters, as in PyTorch); in
+   * an int8 file, its int8 weights and int32 biases. */
   params: number;
   buffers: number;
   /** Multiply-accumulates of one sample (Conv, ConvTranspose, Gemm, MatMul, RNN/GRU/LSTM; 1 multiply-add = 1 MAC), or null. */
@@ -93,7 +95,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
     outputs: g.outputs.map((v) => ({ name: v.name, dtype: v.dtype, shape: outShape(v) })),
     nodes: g.nodes.length,
     opTypes,
-    params: g.parameterCount(),
+    params: parametersWithQuantized(g),
     buffers: g.tensorsOf('buffer').reduce((n, [, t]) => n + t.numel, 0),
     macs,
     macsInput,

@@ -7,6 +7,7 @@ import { BatchLoader } from '../data/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { checkModelFits } from '../pipeline/evaluate-model.js';
 import { openFor } from '../pipeline/normalization.js';
+import { refuseQuantized } from '../pipeline/quantize.js';
 import { datasetOptions } from '../pipeline/dataset-options.js';
 import { apiNaming, checkOptions, pruneSpec, type CheckedPruneOptions, type PruneApiOptions } from '../options/index.js';
 
@@ -50,6 +51,7 @@ function imageOf(g: Graph): number[] {
  */
 export async function prune(model: Graph, options: PruneApiOptions): Promise<PruneOutcome> {
   const o = checkOptions(pruneSpec, options, apiNaming);
+  refuseQuantized(model, 'model', 'prune');
   if (o.global && o.uniform) throw new ConfigError('uniform', 'cannot be combined with global');
   if (o.ratio === undefined && o.widthsOf === undefined) throw new ConfigError('ratio', 'is required, unless the widths of another model are given', 'the ratio is the fraction of the model to keep, e.g. 0.5; or name a model of the same architecture whose channel widths to keep (widthsOf, --widths-of)');
   if (o.ratio !== undefined && o.widthsOf !== undefined) throw new ConfigError('widthsOf', 'cannot be combined with ratio', 'give either the ratio to solve for or the model whose widths to keep');

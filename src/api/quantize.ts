@@ -7,7 +7,7 @@ import { checkModelFits } from '../pipeline/evaluate-model.js';
 import { headsFor } from '../pipeline/heads.js';
 import { isLabelledClassifier } from '../task/index.js';
 import { openFor } from '../pipeline/normalization.js';
-import { quantizeModel, type QuantizeReport } from '../pipeline/quantize.js';
+import { quantizeModel, refuseQuantized, type QuantizeReport } from '../pipeline/quantize.js';
 import { writeFileAtomic } from '../util/write-atomic.js';
 import type { Dataset } from '../data/index.js';
 import { ConfigError } from '../errors.js';
@@ -29,6 +29,7 @@ export async function quantize(model: string | Graph, data: string | Dataset, ou
   const { calibrationBatches, method, activations, exclude, maxDrop, threads, latency, onProgress, mean, std, task, ...datasetOptions } = o;
   const g = typeof model === 'string' ? loadOnnx(model) : model;
   try {
+    refuseQuantized(g, 'model', 'quantize');
     const before = typeof model === 'string' ? new Uint8Array(readFileSync(model)) : toOnnxBytes(g);
     const ds = await openFor(g, data, datasetOptions, { mean, std });
     const heads = headsFor(g, ds, { task, loss: [], distill: true }, 'model');

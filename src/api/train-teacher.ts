@@ -1,5 +1,6 @@
 import type { Graph } from '../graph/index.js';
 import { loadOnnx, saveOnnx } from '../onnx/index.js';
+import { refuseQuantized } from '../pipeline/quantize.js';
 import { resolve } from 'node:path';
 import type { TeacherSource } from '../pipeline/teacher-model.js';
 import { trainTeacher as train, type TrainTeacherOptions as Settings } from '../pipeline/train-teacher.js';
@@ -75,6 +76,14 @@ export async function trainTeacher(options: TrainTeacherOptions): Promise<Graph>
   const out = settings.checkpointOf;
   // a new training of a model reads it last, once everything else is checked
   const loaded = source?.model === undefined ? undefined : typeof o.model === 'string' ? loadOnnx(o.model) : o.model!.clone();
+  if (loaded) {
+    try {
+      refuseQuantized(loaded, 'model', 'train');
+    } catch (e) {
+      loaded.dispose();
+      throw e;
+    }
+  }
   if (resume) emit({ type: 'resumed', ...(resume.settings.model !== undefined ? { model: resume.settings.model } : { arch: resume.settings.arch! }), data: resume.settings.data, epoch: resume.current.epochs.length, of: resume.settings.epochs, epochs: resume.current.epochs });
   let r: Awaited<ReturnType<typeof train>>;
   try {

@@ -29,6 +29,7 @@ import { checkQuantizable, QAT_ACTIVATIONS, type QatResult } from './qat.js';
 import { quantizeAware } from './compress-qat.js';
 import { classicBatchLoss, headsBatchLoss } from './batch-loss.js';
 import { int8Summary } from './int8-summary.js';
+import { refuseQuantized } from './quantize.js';
 import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, readLatencyTable, runtimeMeter, saveLatencyTable, smallestLatency, type LatencyMeter } from './latency.js';
 import type { LatencyTable } from '../prune/index.js';
 import { checkNewRunFolder, datasetSettings, defaultConfigFor, floatEpochsOf, readRunConfig, resolveConfig, type RunConfig } from './run-config.js';
@@ -70,6 +71,8 @@ async function startRun(o: RankOptions): Promise<Started> {
       if (typeof m === 'string') loaded.push(g);
       return g;
     });
+    // the first student (the teacher's copy unless --student) is pruned and trained: not an int8 file (a teacher may be)
+    refuseQuantized(graphs[graphs.length - 1]!, models[models.length - 1]![2], 'prune or train');
     // a folder dataset's images are resized to the teacher's input unless --image-size says otherwise
     config.imageSize ??= modelImageSize(graphs[0]!, config.data);
     const opened = await openDataset(config.data, openOptionsFor(graphs[0]!, config.data, datasetOptions(datasetSettings(config))));

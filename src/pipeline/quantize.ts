@@ -4,7 +4,7 @@ import { inputTensors, mapInput, type ModelInput } from '../exec/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { toOnnxBytes, decodeModel } from '../onnx/index.js';
 import { BatchLoader, prefetchEpoch, type Batch, type Dataset } from '../data/index.js';
-import { calibrate, foldedCopy, hasWeights, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
+import { calibrate, foldedCopy, hasWeights, isQuantized, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
 import { TASKS, selectionScore, type Head, type HeadMetrics, type Metrics } from '../task/index.js';
@@ -79,6 +79,15 @@ const count = (ops: readonly string[], keep: ReadonlySet<string>): Record<string
   return m;
 };
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+
+/**
+ * Refuses an int8 (QDQ) model where a float one is needed: whittle runs and evaluates such a file, but pruning,
+ * training and quantizing act on the float model it was made from. `what` names the model, `act` what would be done.
+ */
+export function refuseQuantized(g: Graph, what: string, act: string): void {
+  if (!isQuantized(g)) return;
+  throw new ConfigError(what, `is an int8 model (QuantizeLinear/DequantizeLinear nodes): whittle runs and evaluates it, but does not ${act} it`, 'give the float model it was made from (whittle quantize and compress --quantize int8 write the int8 file from it)');
+}
 
 /** The first `n` training batches (seeded shuffle, no augmentation): calibration data. */
 export async function calibrationBatches(ds: Dataset, n: number): Promise<Batch[]> {

@@ -88,3 +88,17 @@ export function planQuantization(g: Graph, exclude: ReadonlySet<string> = new Se
 
 /** Whether the plan quantizes any weighted node (without one, int8 gains nothing). */
 export const hasWeights = (p: Plan): boolean => p.layers.some((l) => l.weight !== null);
+
+/** Whether the model is already in QDQ form (QuantizeLinear or DequantizeLinear nodes): an int8 file. */
+export const isQuantized = (g: Graph): boolean => g.nodes.some((n) => n.domain === '' && (n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear'));
+
+/**
+ * A model's parameter count with an int8 file's stored weights and biases counted: the float parameters, plus every
+ * integer initializer a DequantizeLinear turns into float values (0 more for a float model).
+ */
+export function parametersWithQuantized(g: Graph): number {
+  const stored = new Set(g.nodes.filter((n) => n.domain === '' && n.opType === 'DequantizeLinear').map((n) => n.inputs[0]!));
+  let n = g.parameterCount();
+  for (const [name, init] of g.initializers) if (stored.has(name) && !init.tensor.dtype.startsWith('float')) n += init.tensor.numel;
+  return n;
+}

@@ -25,6 +25,8 @@ export const ISSUE_OPS = new Set([
 export const EXTRA_OPS = new Set([
   'Cast', 'ConstantOfShape', 'Expand', 'Pow', 'Sqrt', 'Erf', 'Exp', 'Log', 'Neg', 'Abs', 'Reciprocal', 'Equal', 'Less', 'Greater',
   'Where', 'ReduceSum', 'ReduceMax', 'GlobalMaxPool',
+  // int8 files (QDQ) evaluated on the engine
+  'QuantizeLinear', 'DequantizeLinear',
 ]);
 
 /** Issue 33's opset 6–21 ops: Resize/Upsample, the variadic and Reduce ops, Hardmax, the opset-6 era activations. */

@@ -15,6 +15,7 @@ import { wildKernels } from './wild-ops.js';
 import { resizeKernels } from './resize.js';
 import { variadicKernels } from './variadic.js';
 import { fakeQuantizeKernels } from './fake-quantize.js';
+import { quantizeLinearKernels } from './quantize-linear.js';
 
 registerKernels({
   ...convKernels, ...convTransposeKernels, ...normKernels, ...linearKernels, ...elementwiseKernels, ...mathKernels, ...poolKernels,
@@ -24,3 +25,4 @@ registerKernels(wildKernels);
 registerKernels(resizeKernels);
 registerKernels(variadicKernels);
 registerKernels(fakeQuantizeKernels);
+registerKernels(quantizeLinearKernels);
