@@ -194,7 +194,10 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
       const split = ds.val.indices.length > 0 ? 'val' : 'test';
       const heads = s.heads;
       const accuracyOf = async (b: Uint8Array): Promise<number> => withSession(b, { threads: s.threads }, async (ses) => {
-        if (heads) return withSession(before, { threads: s.threads }, async (ref) => selectionScore(heads, await runtimeHeadMetrics(ses, b === before ? null : ref, g, ds, split, heads)));
+        if (heads) {
+          const score = async (ref: RuntimeSession | null): Promise<number> => selectionScore(heads, await runtimeHeadMetrics(ses, ref, g, ds, split, heads));
+          return b === before ? score(null) : withSession(before, { threads: s.threads }, score);
+        }
         const p = await predictSplit(ses, g, ds, split);
         return agreement(p.predicted, p.labels);
       });
