@@ -34,7 +34,7 @@ function footprintTiles(f: Footprints | undefined): Tile[] {
 }
 
 /** The int8 row of a run with --quantize int8: the int8 file's size, accuracy and latency against the float student's. */
-function int8Tile(q: Int8Summary | undefined, f: Footprints | undefined): Tile[] {
+function int8Tile(q: Int8Summary | undefined, f: Footprints | undefined, score: string): Tile[] {
   if (!q) return [];
   const lat = f?.int8?.latencyMs;
   const float = f?.student.latencyMs;
@@ -43,7 +43,7 @@ function int8Tile(q: Int8Summary | undefined, f: Footprints | undefined): Tile[]
   return [{
     title: 'int8 student',
     value: bytes(q.bytes),
-    detail: `test ${pct(q.testAccuracy)} in onnxruntime-node (${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts against float)${speed}; ${q.fused} int8 kernels${q.floatLayers ? `, ${q.floatLayers} float layers left` : ''}`,
+    detail: `test ${score === 'accuracy' ? '' : `${score} `}${pct(q.testAccuracy)} in onnxruntime-node (${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts against float)${speed}; ${q.fused} int8 kernels${q.floatLayers ? `, ${q.floatLayers} float layers left` : ''}`,
     tone: q.floatLayers === 0 ? 'good' : 'bad',
   }];
 }
@@ -54,12 +54,15 @@ export function summaryTiles({ report }: NamedReport): Tile[] {
   const points = 100 * (s.testAccuracy - t.testAccuracy);
   const seconds = report.steps.reduce((n, st) => n + st.seconds, 0);
   const epochs = report.steps.reduce((n, st) => n + st.epochs.length, 0);
+  // a run that is not one labelled classifier is scored by its heads' metric (report.score), not by accuracy
+  const score = report.score ?? 'accuracy';
+  const scored = score === 'accuracy' ? '' : ` (${score})`;
   return [
     { title: 'Parameters', value: `${(100 * s.paramsRatio).toFixed(1)}%`, detail: `of the teacher's: ${fmt(s.params)} of ${fmt(t.params)}` },
     { title: 'MACs', value: `${(100 * s.macsRatio).toFixed(1)}%`, detail: `of the teacher's: ${fmt(s.macs)} of ${fmt(t.macs)} per image` },
-    { title: 'Test accuracy', value: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts`, detail: `${pct(s.testAccuracy)} against the teacher's ${pct(t.testAccuracy)}` },
+    { title: score === 'accuracy' ? 'Test accuracy' : 'Test score', value: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(2)} pts`, detail: `${pct(s.testAccuracy)} against the teacher's ${pct(t.testAccuracy)}${scored}` },
     ...footprintTiles(report.footprint),
-    ...int8Tile(report.int8, report.footprint),
+    ...int8Tile(report.int8, report.footprint, score),
     { title: 'Run', value: `${report.steps.length} step${report.steps.length === 1 ? '' : 's'}`, detail: `${epochs} epochs in ${seconds >= 120 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`}` },
   ];
 }

@@ -23,3 +23,12 @@ test('a run with an int8 student shows it in a tile: size, test accuracy against
   assert.equal(tile.tone, 'good');
   assert.equal(summaryTiles({ name: 'run', report: base }).some((t) => t.title === 'int8 student'), false);
 });
+
+test("a run scored by its heads' metric (not one labelled classifier) names it in the result and the int8 tiles", () => {
+  const score = "cosine (output 'features', against the teacher)";
+  const report = { ...base, score, int8: { bytes: 600, valAccuracy: 0.97, testAccuracy: 0.975, floatTestAccuracy: 0.98, quantized: 7, fused: 7, floatLayers: 0, activations: 'uint8' as const, epochs: [] } };
+  const tiles = Object.fromEntries(summaryTiles({ name: 'run', report }).map((t) => [t.title, t]));
+  assert.equal(tiles['Test accuracy'], undefined);
+  assert.ok(tiles['Test score']!.detail.endsWith(`(${score})`), tiles['Test score']!.detail);
+  assert.match(tiles['int8 student']!.detail, /^test cosine \(output 'features', against the teacher\) 97\.50% in onnxruntime-node \(−0\.50 pts against float\)/);
+});
