@@ -82,6 +82,8 @@ test('--labels ignore with --no-distill, --alpha, --quantize int8 or feature hin
   const ok = runCli(['compress', '--teacher', teacher, '--data', DATA, '--val-size', '100', '--ratios', '0.5', '--epochs-per-step', '0', '--labels', 'ignore', '-o', newRun()]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /labels: ignored for training and the best epoch/);
+  // the last line names the score (fidelity here), not accuracy
+  assert.match(ok.stdout, /, test agreement \(output 'output', against the teacher\) \d+\.\d\d% \(teacher 100\.00%\)\n$/);
   // feature hints train on the labels: not with them ignored, yet (the quantization-aware epochs do: qat-tasks.test.ts)
   for (const [more, want] of [[{ featureDistill: 'auto' }, /feature distillation/]] as const) {
     const out = newRun();

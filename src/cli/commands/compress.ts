@@ -29,7 +29,10 @@ export function registerCompress(p: Command): void {
           progress.stop();
           if (quiet) return;
           if (f.json) console.log(JSON.stringify(report));
-          else console.log(`wrote ${String(given['resume'] ?? given['out'])}: student ${report.final.params} params (${(100 * report.final.paramsRatio).toFixed(1)}% of the teacher), test ${(100 * report.final.testAccuracy).toFixed(2)}% (teacher ${(100 * report.teacher.testAccuracy).toFixed(2)}%)`);
+          else {
+            const score = report.score && report.score !== 'accuracy' ? `${report.score} ` : '';
+            console.log(`wrote ${String(given['resume'] ?? given['out'])}: student ${report.final.params} params (${(100 * report.final.paramsRatio).toFixed(1)}% of the teacher), test ${score}${(100 * report.final.testAccuracy).toFixed(2)}% (teacher ${(100 * report.teacher.testAccuracy).toFixed(2)}%)`);
+          }
         } finally {
           progress.stop();
           process.off('SIGINT', onSignal);
