@@ -7,7 +7,7 @@ import { checkModelFits, onnxruntimeLatency } from '../pipeline/evaluate-model.j
 import { headsFor, studentHeads } from '../pipeline/heads.js';
 import { isLabelledClassifier, scoresWithLabels, type Head } from '../task/index.js';
 import { loadOnnx } from '../onnx/index.js';
-import { parametersWithQuantized } from '../quantize/index.js';
+import { isQuantized, parametersWithQuantized } from '../quantize/index.js';
 import { openFor } from '../pipeline/normalization.js';
 import { labelWarnings } from '../pipeline/metadata.js';
 import { apiNaming, checkOptions, evaluateSpec, type EvaluateOptions } from '../options/index.js';
@@ -60,7 +60,9 @@ export async function evaluate(model: Graph, data: string | Dataset, options: Ev
   resolvePrecision(o.precision, o.device); // bf16 on a CPU without it is refused before the data is read
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { latency, device, threads, split, views, mean, std, onProgress, precision: asked, teacher: teacherOption, task, loss, ...datasetOptions } = o;
+  const { latency, device, threads, split, views, mean, std, onProgress, precision: given, teacher: teacherOption, task, loss, ...datasetOptions } = o;
+  // an int8 file computes on its integer grid: bf16 would round its dequantized values off it (unless asked for)
+  const asked = given === 'auto' && isQuantized(model) ? 'fp32' : given;
   const ds = await openFor(model, data, datasetOptions, { mean, std });
   const teacher = typeof teacherOption === 'string' ? loadOnnx(teacherOption) : teacherOption ?? null;
   try {

@@ -59,9 +59,9 @@ test('eval takes an int8 file; prune, compress, quantize and train-teacher --mod
   const dir = mkdtempSync(join(tmpdir(), 'whittle-qdq-'));
   const file = join(dir, 'int8.onnx');
   await quantize(await zooTeacherFile('vgg-small', 10, 12), DATA, file, { calibrationBatches: 2, latency: false, valSize: 100 });
-  const e = runCli(['eval', file, '--data', DATA, '--no-latency', '--precision', 'fp32']);
+  const e = runCli(['eval', file, '--data', DATA, '--no-latency']);
   assert.equal(e.status, 0, e.stderr);
-  assert.match(e.stdout, /test accuracy \d+\.\d\d%/);
+  assert.match(e.stdout, /test accuracy \d+\.\d\d% \(100 images, fp32\)/, 'an int8 file is evaluated in fp32 unless bf16 is asked for');
   const i = runCli(['inspect', file, '--json']);
   assert.equal(i.status, 0, i.stderr);
   assert.ok((i.lastJson() as { params: number }).params > 100_000, 'the int8 weights count as parameters');
