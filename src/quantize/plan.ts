@@ -1,12 +1,13 @@
-import { attrFloat, attrInt, type Graph, type Node } from '../graph/index.js';
+import { attrFloat, attrInt, attrString, type Graph, type Node } from '../graph/index.js';
 
 /** Ops with weights that become int8 kernels (QLinearConv, QGemm, QLinearMatMul / MatMulInteger). */
 const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul']);
-/** Ops on activations alone that onnxruntime runs on int8 (QLinearAdd, QLinearGlobalAveragePool, QLinearAveragePool). */
-const ACTIVATION_OPS = new Set(['Add', 'GlobalAveragePool', 'AveragePool']);
+/** Ops on activations alone that onnxruntime runs on int8 (QLinearAdd, QLinearGlobalAveragePool, QLinearAveragePool,
+ * QLinearConcat). */
+const ACTIVATION_OPS = new Set(['Add', 'GlobalAveragePool', 'AveragePool', 'Concat']);
 /** Ops that move values without computing: their output keeps their input's scale, so onnxruntime drops the
  * Dequantize/Quantize pair around them and runs them on the integers. */
-const PASS_THROUGH = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze']);
+const PASS_THROUGH = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Resize']);
 /** Activations onnxruntime removes when a Quantize that clips as they do follows: quantizing their output fuses them. */
 const FOLDED_ACTIVATIONS = new Set(['Relu', 'Clip']);
 
@@ -71,7 +72,7 @@ export function planQuantization(g: Graph, exclude: ReadonlySet<string> = new Se
       const floatOut = n.opType !== 'Conv' && outputs.has(out);
       layers.push({ node: n.name, opType: n.opType, inputs: [n.inputs[0]], output: floatOut ? null : out, weight: w.weight, bias: w.bias });
     } else if (ACTIVATION_OPS.has(n.opType)) {
-      const ins = n.opType === 'Add' ? n.inputs.slice(0, 2) : n.inputs.slice(0, 1);
+      const ins = n.opType === 'Add' ? n.inputs.slice(0, 2) : n.opType === 'Concat' ? n.inputs : n.inputs.slice(0, 1);
       if (!ins.every(isActivation)) continue;
       layers.push({ node: n.name, opType: n.opType, inputs: ins, output: after(n.outputs[0]!), weight: null, bias: null });
     }
@@ -81,6 +82,8 @@ export function planQuantization(g: Graph, exclude: ReadonlySet<string> = new Se
   for (const n of g.nodes) {
     const source = tensors.get(n.inputs[0] ?? '');
     if (!PASS_THROUGH.has(n.opType) || n.domain !== '' || source === undefined || outputs.has(n.outputs[0]!)) continue;
+    // Resize by nearest or linear taps stays within its input's range; cubic overshoots it
+    if (n.opType === 'Resize' && !['nearest', 'linear'].includes(attrString(n, 'mode', 'nearest'))) continue;
     tensors.set(n.outputs[0]!, source);
   }
   return { layers, tensors };

@@ -22,6 +22,7 @@ test('quantize a segmentation net: every Conv fused (the map it outputs included
   assert.deepEqual(j['floatOps'], {}, 'the last Conv, whose map is the output, runs as QLinearConv too');
   assert.equal(j['fused'], j['quantized']);
   assert.ok(j['fusedOps']['QLinearConv'] > 0);
+  assert.equal(j['fusedOps']['QLinearConcat'], 2, 'the skip connections are concatenated on the integers');
   const o = j['outputs']['output'];
   assert.equal(o.task, 'segment');
   assert.deepEqual(Object.keys(o.fidelity).sort(), ['mIoU', 'pixelAgreement']);
