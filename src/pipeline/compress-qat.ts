@@ -13,11 +13,11 @@ import type { CompressEvent } from '../options/events.js';
  * student's, and the validation score that picks the best epoch. */
 export type QatTasks = { heads: readonly Head[]; sHeads: readonly Head[]; score: (g: Graph) => Promise<number> };
 
-/** Where the quantization-aware epochs live: the run folder and settings, where an earlier run stopped inside them,
- * and how their progress is kept in the run's checkpoint (rank 0; null on the other ranks). */
 /** The run's progress events, abort signal and process group. */
 export type QatCallbacks = { onEvent?: ((e: CompressEvent) => void) | undefined; signal?: AbortSignal | undefined; parallel?: DataParallel | undefined };
 
+/** Where the quantization-aware epochs live: the run folder and settings, where an earlier run stopped inside them,
+ * and how their progress is kept in the run's checkpoint (rank 0; null on the other ranks). */
 export type QatRun = { out: string; config: RunConfig; progress: QatProgress | null; save: ((p: QatProgress) => Promise<void>) | null };
 
 /**

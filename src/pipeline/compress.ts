@@ -283,10 +283,10 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       // For training only: the re-inserted BatchNorms (folded back after fit) and hint adapters (dropped after fit).
       const insertedBn = insertedBatchNorms(next);
       const hints = hintPairs ? FeatureDistiller.create(source, next, ds, { pairs: hintPairs, weight: c.hintWeight, device: c.device, seed: c.seed + step }) : null;
+      const plainLoss = classic ? classicBatchLoss(c, source, cache) : headsBatchLoss(c, heads, sHeads, source, source === teacher ? heads : sHeads, cache);
       const lossFor = (logits: Tensor, y: Tensor, at: BatchInfo): Tensor => {
-        if (!classic) return headsBatchLoss(c, heads, sHeads, source, source === teacher ? heads : sHeads, cache)(logits, y, at);
-        if (hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
-        return classicBatchLoss(c, source, cache)(logits, y, at);
+        if (classic && hints) return hints.loss(logits, y, at.x, at.values, c.distill ? { temperature: c.temperature, alpha: c.alpha } : null);
+        return plainLoss(logits, y, at);
       };
       const before = cur?.seconds ?? 0;
       const elapsed = (): number => before + Number(process.hrtime.bigint() - t0) / 1e9;
@@ -399,10 +399,11 @@ async function run(o: RankOptions, started: Started, precision: Precision): Prom
       await saveOnnx(student, join(out, 'student.onnx'));
       const floatBytes = await readFile(join(out, 'student.onnx'));
       if (qat) await writeFileAtomic(join(out, 'student.int8.onnx'), qat.bytes);
-      report.footprint = await measureFootprints({ graph: teacher, bytes: await readFile(c.teacher) }, { graph: student, bytes: floatBytes }, ds, 300, qat ? { graph: student, bytes: qat.bytes } : null);
+      const teacherBytes = await readFile(c.teacher);
+      report.footprint = await measureFootprints({ graph: teacher, bytes: teacherBytes }, { graph: student, bytes: floatBytes }, ds, 300, qat ? { graph: student, bytes: qat.bytes } : null);
       if (qat) {
         const before = floatEpochsOf(c, c.plan.length - 1);
-        const scored = classic ? null : { teacher: await readFile(c.teacher), heads, studentHeads: sHeads };
+        const scored = classic ? null : { teacher: teacherBytes, heads, studentHeads: sHeads };
         report.int8 = await int8Summary(qat.bytes, floatBytes, student, ds, { valAccuracy: qat.valAccuracy, quantized: qat.layers, activations: QAT_ACTIVATIONS, epochs: qat.epochs.map((e) => ({ epoch: before + e.epoch, trainLoss: e.trainLoss, valAccuracy: e.valAccuracy })) }, 1, scored);
         emit({ type: 'qat-end', int8: report.int8 });
       }

@@ -3,23 +3,18 @@ import { decodeModel } from '../onnx/index.js';
 import type { Dataset } from '../data/index.js';
 import { runtimeNamed } from '../runtime/index.js';
 import type { Int8Summary } from '../report/index.js';
-import { selectionScore, type Head } from '../task/index.js';
+import { selectionScore, type Head, type HeadMetrics } from '../task/index.js';
 import { metricsByOutput } from '../distill/index.js';
 import { FLOAT_LAYER_OPS, INT8_OPS } from './quantize.js';
-import { agreement, predictSplit } from './runtime-data.js';
+import { agreement, predictSplit, withSession } from './runtime-data.js';
 import { runtimeHeadMetrics } from './runtime-heads.js';
 
 /** A run that is not one labelled classifier: its teacher's file and heads, and the student's heads. */
 export type ScoredHeads = { teacher: Uint8Array; heads: readonly Head[]; studentHeads: readonly Head[] };
 
 async function testAccuracy(bytes: Uint8Array, g: Graph, ds: Dataset, threads: number): Promise<number> {
-  const s = await runtimeNamed('onnxruntime-node').open(bytes, { threads });
-  try {
-    const p = await predictSplit(s, g, ds, 'test');
-    return agreement(p.predicted, p.labels);
-  } finally {
-    await s.release();
-  }
+  const p = await withSession(bytes, { threads }, (s) => predictSplit(s, g, ds, 'test'));
+  return agreement(p.predicted, p.labels);
 }
 
 /**
@@ -28,23 +23,12 @@ async function testAccuracy(bytes: Uint8Array, g: Graph, ds: Dataset, threads: n
  * too), and the int8 file's fidelity and task metrics per output.
  */
 async function headScores(int8: Uint8Array, float: Uint8Array, g: Graph, ds: Dataset, s: ScoredHeads, threads: number): Promise<Pick<Int8Summary, 'testAccuracy' | 'floatTestAccuracy' | 'fidelity' | 'metrics'>> {
-  const node = runtimeNamed('onnxruntime-node');
-  const teacher = await node.open(s.teacher, { threads });
-  try {
-    const on = async (bytes: Uint8Array) => {
-      const session = await node.open(bytes, { threads });
-      try {
-        return await runtimeHeadMetrics(session, teacher, g, ds, 'test', s.studentHeads, s.heads);
-      } finally {
-        await session.release();
-      }
-    };
+  return withSession(s.teacher, { threads }, async (teacher) => {
+    const on = (bytes: Uint8Array): Promise<HeadMetrics[]> => withSession(bytes, { threads }, (session) => runtimeHeadMetrics(session, teacher, g, ds, 'test', s.studentHeads, s.heads));
     const m8 = await on(int8);
     const mf = await on(float);
     return { testAccuracy: selectionScore(s.heads, m8), floatTestAccuracy: selectionScore(s.heads, mf), ...metricsByOutput(s.heads, m8) };
-  } finally {
-    await teacher.release();
-  }
+  });
 }
 
 /**

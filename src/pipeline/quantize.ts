@@ -8,7 +8,7 @@ import { calibrate, foldedCopy, hasWeights, isQuantized, planQuantization, qdqOp
 import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
 import { TASKS, selectionScore, type Head, type HeadMetrics, type Metrics } from '../task/index.js';
-import { agreement, batchFeeds, predictSplit } from './runtime-data.js';
+import { agreement, batchFeeds, predictSplit, withSession } from './runtime-data.js';
 import { runtimeHeadMetrics } from './runtime-heads.js';
 
 /** onnxruntime's int8 kernels: what a fused QDQ group becomes. */
@@ -111,15 +111,6 @@ export function calibrateOn(f: Graph, batches: readonly Batch[], names: readonly
     return noGrad(() => tidy(() => calibrate(f, xs, names, method)));
   } finally {
     for (const x of xs) for (const t of inputTensors(x)) t.dispose();
-  }
-}
-
-async function withSession<T>(bytes: Uint8Array, o: { threads: number; optimization?: 'all' | 'disabled' }, fn: (s: RuntimeSession) => Promise<T>): Promise<T> {
-  const s = await runtimeNamed('onnxruntime-node').open(bytes, o);
-  try {
-    return await fn(s);
-  } finally {
-    await s.release();
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Graph } from '../graph/index.js';
 import { imageInputShape, inputLayout } from '../exec/index.js';
 import { BatchLoader, prefetchEpoch, type Batch, type BatchTensor, type Dataset, type Split } from '../data/index.js';
-import type { RuntimeSession, RuntimeTensor } from '../runtime/index.js';
+import { runtimeNamed, type RuntimeSession, type RuntimeTensor } from '../runtime/index.js';
 
 /** A batch of [N, C, H, W] images as the graph's input takes them in a runtime (transposed for a channels-last input). */
 export function imageFeed(g: Graph, b: Pick<Batch, 'x' | 'shape'>): RuntimeTensor {
@@ -71,4 +71,14 @@ export function agreement(a: Int32Array, b: Int32Array): number {
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
   return a.length ? same / a.length : 0;
+}
+
+/** `fn` with a session of the model in onnxruntime-node, released after it whatever happens. */
+export async function withSession<T>(bytes: Uint8Array, o: { threads: number; optimization?: 'all' | 'disabled' }, fn: (s: RuntimeSession) => Promise<T>): Promise<T> {
+  const s = await runtimeNamed('onnxruntime-node').open(bytes, o);
+  try {
+    return await fn(s);
+  } finally {
+    await s.release();
+  }
 }
