@@ -1,7 +1,8 @@
 import { cast, contiguous, manualSeed, noGrad, randint, randn, setNumThreads, setPrecision, tidy, keep, type Precision, type Tensor } from '../tensor/index.js';
 import { buildZooGraph, type ZooArch } from '../zoo/index.js';
 import { Sgd } from '../optim/index.js';
-import { distillationLoss, forward, toChannelsLast } from '../distill/index.js';
+import { distillationLoss, forward, forwardWith, toChannelsLast } from '../distill/index.js';
+import { GlobalBatchNorm } from '../exec/index.js';
 import type { TrainLoop } from './train-bench.js';
 
 export type DistillBenchOptions = {
@@ -22,8 +23,9 @@ export type DistillBenchOptions = {
 /**
  * One distillation step as compress runs it, on graphs through the executor: the teacher's logits (a forward in
  * eval mode, or the cached ones), the student's forward in train mode, Hinton's loss (T=4, alpha=0.9), backward,
- * SGD (momentum 0.9, weight decay 5e-4). The student is the teacher's architecture at the given widths (a pruned
- * student, as every step of compress trains) or, by default, at the teacher's own.
+ * SGD (momentum 0.9, weight decay 5e-4), with the trainer's BatchNorm (GlobalBatchNorm). The student is the
+ * teacher's architecture at the given widths (a pruned student, as every step of compress trains) or, by default,
+ * at the teacher's own.
  */
 export function prepareDistill(o: DistillBenchOptions): TrainLoop {
   setNumThreads(o.threads);
@@ -41,9 +43,15 @@ export function prepareDistill(o: DistillBenchOptions): TrainLoop {
   const step = (): number => {
     const loss = tidy(() => {
       const t = cached ? (cached.dtype === 'float32' ? cached : cast(cached, 'float32')) : noGrad(() => forward(teacher, x, false));
-      const l = distillationLoss(forward(student, x, true), t, y, { temperature: 4, alpha: 0.9 });
-      l.backward();
-      return l.item();
+      // the student's BatchNorm as the trainer computes it (the global batch's statistics, split-independent)
+      const bn = new GlobalBatchNorm(null);
+      try {
+        const l = distillationLoss(forwardWith(student, x, true, [], bn).logits, t, y, { temperature: 4, alpha: 0.9 });
+        bn.backward(l);
+        return l.item();
+      } finally {
+        bn.dispose();
+      }
     });
     opt.step();
     opt.zeroGrad();

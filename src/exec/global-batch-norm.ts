@@ -1,108 +1,153 @@
-import { add, callAten, cast, cat, clone, copyInto, detach, div, full, keep, mul, narrow, noGrad, reshape, sub, tidy, zeros, zerosLike, type Tensor } from '../tensor/index.js';
+import { callAten, callAtenMany, callAtenOptional, cast, cat, copyInto, customFunction, detach, keep, mul, noGrad, reshape, sub, tensor, tidy, toDevice, zeros, zerosLike, type Tensor } from '../tensor/index.js';
 import { attrInt, type Graph, type Node } from '../graph/index.js';
 
 /** Sums tensors element-wise across the processes of a data-parallel group, in place (every process calls it alike). */
 export type SumAcross = (tensors: readonly Tensor[]) => void;
 
-/** One training-mode BatchNorm of a data-parallel forward pass, as its backward needs it. */
-type Layer = {
-  /** The layer's input as the graph computed it (null when nothing upstream is trained). */
-  input: Tensor | null;
-  /** The same values as a leaf, whose gradient collects everything downstream of the layer. */
-  leaf: Tensor;
-  /** This process's per-channel sums of x - shift and (x - shift)² (float64), differentiable in `leaf`. */
-  local: Tensor;
-  /** Those sums over all processes, then the count, as a leaf that collects this process's gradient for them. */
-  global: Tensor;
+/** What one training-mode BatchNorm's backward needs. */
+type Saved = {
+  /** The layer's input less the running mean (float32 under bf16 autocast), without its history. */
+  d: Tensor;
+  /** The scale (in d's dtype, without history), and which of d, scale and bias take a gradient. */
+  scale: Tensor;
+  wanted: boolean[];
+  /** The global batch's mean of d and 1/sqrt(var + eps) per channel, and how many values it holds per channel. */
+  offset: Tensor;
+  invStd: Tensor;
+  count: number;
+  eps: number;
 };
 
-/** Per-channel sum of a float tensor over `axes`, accumulated and returned in float64. */
-const sum64 = (t: Tensor, axes: number[]): Tensor => callAten('sum', 'dim_IntList', t, axes, false, 'float64');
+const sumOver = (t: Tensor, dims: number[], dtype: string | null = null): Tensor => callAten('sum', 'dim_IntList', t, dims, false, dtype);
+const f32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : cast(t, 'float32'));
+/** `t` in the dtype of `of`. */
+const like = (t: Tensor, of: Tensor): Tensor => (t.dtype === of.dtype ? t : cast(t, of.dtype));
+const onDevice = (t: Tensor, device: string): Tensor => (device === 'cpu' ? t : toDevice(t, device));
+
+/** Per-channel values as a tensor in the dtype and on the device of `like` (float32 on the host first). */
+function perChannel(v: Float64Array, of: Tensor): Tensor {
+  return onDevice(like(tensor(Float32Array.from(v), [v.length]), of), of.device);
+}
+
+/** The inference kernel computing x * a + c per channel (mean 0, var 1, eps 0), a and c given in float64. */
+function affine(x: Tensor, a: Float64Array, c: Float64Array): Tensor {
+  const C = a.length;
+  return callAtenMany('native_batch_norm', '', x, perChannel(a, x), perChannel(c, x), perChannel(new Float64Array(C), x), perChannel(new Float64Array(C).fill(1), x), false, 0, 0)[0]!;
+}
 
 /**
  * Training-mode BatchNorm on the statistics of the whole global batch, computed one way whether one process trains
  * on it or each process of a data-parallel group on its shard (PyTorch's SyncBatchNorm), so that both make the same
- * update up to the order of float additions. The per-channel sums of x and x² are shifted by the running mean and
- * accumulated in float64, which keeps E[x²] - E[x]² about as exact as float32 allows (libtorch's float32 batch_norm
- * on CPU is off by up to ~1e-5 of a value's scale on a 64 x 28 x 28 batch).
+ * update up to the order of float additions. Each row's per-channel sums of x - shift and (x - shift)² (shifted by
+ * the running mean) are taken in float32, which no split of the batch changes, and added over the rows in float64:
+ * E[x²] - E[x]² stays about as exact as float32 allows (libtorch's float32 batch_norm on CPU is off by up to ~1e-5
+ * of a value's scale on a 64 x 28 x 28 batch).
  *
- * With a group (`sumAcross`), the forward pass sums the shards' statistics across processes, and backward() sums
- * each layer's gradient for them across processes before it flows on into the layer's input: the graph is cut at
- * each layer's input, and backward() runs the loss's backward, then, from the last layer to the first, that layer's
- * summed gradient and its input's backward (retaining the graph, which paths around a layer such as residual
- * connections traverse more than once). One object serves one forward and backward pass; dispose() frees it.
+ * Forward and backward run libtorch's fused kernels on those statistics (the inference kernel, and batch_norm's
+ * backward), joined to autograd as one custom function per layer. With a group (`sumAcross`), the forward pass sums
+ * the statistics across processes and the backward the per-channel sums of the output's gradient, so each process's
+ * input gradient is the one of the global batch's loss. One object serves one forward and backward pass; dispose()
+ * frees what it saved.
  */
 export class GlobalBatchNorm {
   readonly #sumAcross: SumAcross | null;
-  readonly #layers: Layer[] = [];
+  readonly #layers: { saved: Saved; done: boolean }[] = [];
 
-  /** `sumAcross`: the group's sum, or null for a single process (plain autograd, nothing kept). */
+  /** `sumAcross`: the group's sum, or null for a single process. */
   constructor(sumAcross: SumAcross | null) {
     this.#sumAcross = sumAcross;
   }
 
   /** The executor's training-mode BatchNormalization; updates the running statistics in place. */
   normalize(input: Tensor, scale: Tensor, bias: Tensor, runMean: Tensor, runVar: Tensor, eps: number, momentum: number): Tensor {
-    // BatchNorm computes in float32 under bf16 autocast, as libtorch's batch_norm does (its fp32 list).
-    const x = input.dtype === 'bfloat16' || input.dtype === 'float16' ? cast(input, 'float32') : input;
-    const C = x.shape[1]!;
-    const axes = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2)];
-    const bshape = [1, C, ...Array.from({ length: x.rank - 2 }, () => 1)];
-    const count = x.shape[0]! * x.shape.slice(2).reduce((a, b) => a * b, 1);
-    const shift = noGrad(() => clone(detach(runMean)));
-    let leaf = x;
-    let stats: Tensor;
-    let n = count;
-    if (this.#sumAcross) {
-      leaf = keep(detach(x));
-      leaf.requiresGrad = true;
-      const d = sub(leaf, reshape(cast(shift, x.dtype), bshape));
-      const local = keep(cat([sum64(d, axes), sum64(mul(d, d), axes)]));
-      const global = keep(noGrad(() => cat([detach(local), full([1], count, { dtype: 'float64', device: x.device })])));
-      this.#sumAcross([global]);
-      global.requiresGrad = true;
-      this.#layers.push({ input: x.requiresGrad ? keep(reshape(x, x.shape)) : null, leaf, local, global });
-      n = noGrad(() => narrow(global, 0, 2 * C, 1).item());
-      stats = narrow(global, 0, 0, 2 * C);
-    } else {
-      const d = sub(x, reshape(cast(shift, x.dtype), bshape));
-      stats = cat([sum64(d, axes), sum64(mul(d, d), axes)]);
-    }
-    if (n < 2) throw new Error(`BatchNorm needs more than one value per channel in training, the batch has ${n}`);
-    const offset = div(narrow(stats, 0, 0, C), n);
-    const variance = sub(div(narrow(stats, 0, C, C), n), mul(offset, offset));
-    const mean = add(offset, cast(shift, 'float64'));
-    const invStd = callAten('rsqrt', '', add(variance, eps));
-    noGrad(() => {
-      copyInto(runMean, add(mul(runMean, 1 - momentum), mul(cast(detach(mean), runMean.dtype), momentum)));
-      copyInto(runVar, add(mul(runVar, 1 - momentum), mul(cast(mul(detach(variance), n / (n - 1)), runVar.dtype), momentum)));
+    const C = input.shape[1]!;
+    const spatial = Array.from({ length: input.rank - 2 }, (_, i) => i + 2);
+    const count = input.shape[0]! * input.shape.slice(2).reduce((a, b) => a * b, 1);
+    // the input less the running mean, the layer's input from here on (the statistics are exact to float32 with it,
+    // and so is the output); in float32 under bf16 autocast, as libtorch's batch_norm computes (its fp32 list)
+    const shift = f32(detach(runMean));
+    const d = sub(input, reshape(shift, [1, C, ...spatial.map(() => 1)]));
+    const { saved, y } = noGrad(() => tidy(() => {
+      // the per-channel arithmetic is a few dozen numbers: done here in float64, not as a dozen tiny tensor ops
+      const rows = (t: Tensor): Float32Array => f32(spatial.length ? sumOver(t, spatial) : t).data() as Float32Array;
+      const dd = detach(d);
+      let sums: Float64Array<ArrayBufferLike> = new Float64Array(2 * C + 1);
+      [rows(dd), rows(mul(dd, dd))].forEach((r, k) => {
+        for (let i = 0; i < r.length; i++) sums[k * C + (i % C)]! += r[i]!;
+      });
+      sums[2 * C] = count;
+      if (this.#sumAcross) {
+        const t = tensor(sums, [2 * C + 1], 'float64');
+        this.#sumAcross([t]);
+        sums = t.data() as Float64Array;
+      }
+      const n = sums[2 * C]!;
+      if (n < 2) throw new Error(`BatchNorm needs more than one value per channel in training, the batch has ${n}`);
+      const [m0, rv, w, b] = [shift, runVar, scale, bias].map((t) => f32(detach(t)).data()) as Float32Array[];
+      const [offset, invStd, newMean, newVar, a, c] = Array.from({ length: 6 }, () => new Float64Array(C));
+      for (let i = 0; i < C; i++) {
+        offset[i] = sums[i]! / n;
+        const variance = sums[C + i]! / n - offset[i]! * offset[i]!;
+        invStd[i] = 1 / Math.sqrt(variance + eps);
+        newMean[i] = m0![i]! * (1 - momentum) + Math.fround(offset[i]! + m0![i]!) * momentum;
+        newVar[i] = rv![i]! * (1 - momentum) + Math.fround(variance * (n / (n - 1))) * momentum;
+        // y = d * a + c with a = scale / std and c = bias - (mean - shift) * a
+        a[i] = invStd[i]! * w![i]!;
+        c[i] = b![i]! - offset[i]! * a[i]!;
+      }
+      copyInto(runMean, perChannel(newMean, runMean));
+      copyInto(runVar, perChannel(newVar, runVar));
+      const saved: Saved = {
+        d: keep(dd), scale: keep(like(detach(scale), dd)), wanted: [d.requiresGrad, scale.requiresGrad, bias.requiresGrad],
+        offset: keep(perChannel(offset, dd)), invStd: keep(perChannel(invStd, dd)), count: n, eps,
+      };
+      return { saved, y: keep(affine(dd, a, c)) };
+    }));
+    const layer = { saved, done: false };
+    this.#layers.push(layer);
+    const [out] = customFunction([d, scale, bias], [y], ([dy]) => {
+      layer.done = true;
+      return this.#layerBackward(saved, dy ?? null);
     });
-    const a = mul(reshape(cast(invStd, x.dtype), bshape), reshape(scale, bshape));
-    return add(mul(sub(leaf, reshape(cast(mean, x.dtype), bshape)), a), reshape(bias, bshape));
+    y.dispose();
+    d.dispose();
+    return out!;
   }
 
   /**
    * Backpropagates `loss` through the pass; with a group, the gradients are those of the loss summed over its
    * processes (`loss` is null on a process whose shard is empty or whose loss is not finite: it still takes part in
-   * every sum).
+   * every sum, in the order the others make them, from the last layer to the first).
    */
   backward(loss: Tensor | null): void {
-    if (!this.#sumAcross) {
-      loss?.backward();
-      return;
+    if (loss) loss.backward();
+    if (!this.#sumAcross) return;
+    for (const layer of [...this.#layers].reverse()) if (!layer.done) tidy(() => this.#layerBackward(layer.saved, null));
+  }
+
+  /** One layer's gradients of d, scale and bias from its output's (null: none reached it; a group still sums). */
+  #layerBackward(s: Saved, dy: Tensor | null): (Tensor | null)[] {
+    const C = s.offset.shape[0]!;
+    const kernel = (mask: boolean[]): (Tensor | null)[] => callAtenOptional('native_batch_norm_backward', '', dy, s.d, s.scale, null, null, s.offset, s.invStd, true, s.eps, mask);
+    if (!this.#sumAcross) return dy ? kernel(s.wanted) : [null, null, null];
+    // this process's sums of dy x̂ and dy (its scale's and bias's gradients), then the group's, for the input's
+    const [, dw, db] = dy ? kernel([false, true, true]) : [null, zerosLike(s.offset), zerosLike(s.offset)];
+    const sums = cat([dw!, db!]);
+    this.#sumAcross([sums]);
+    if (!dy) return [null, null, null];
+    let dd: Tensor | null = null;
+    if (s.wanted[0]) {
+      // dd = (dy - Σdy / n - x̂ Σ(dy x̂) / n) * scale / std = dy * k1 + d * k2 + k3
+      const [g, w, m, is] = [sums, s.scale, s.offset, s.invStd].map((t) => f32(t).data()) as Float32Array[];
+      const [k1, k2, k3] = Array.from({ length: 3 }, () => new Float64Array(C));
+      for (let i = 0; i < C; i++) {
+        k1[i] = is![i]! * w![i]!;
+        k2[i] = (-k1[i]! * is![i]! * g![i]!) / s.count;
+        k3[i] = (-k1[i]! * g![C + i]!) / s.count - m![i]! * k2[i]!;
+      }
+      dd = callAten('addcmul', '', affine(s.d, k2, k3), dy, reshape(perChannel(k1, s.d), [1, C, ...s.d.shape.slice(2).map(() => 1)]), 1);
     }
-    if (loss) loss.backward(undefined, { retainGraph: true });
-    for (const layer of [...this.#layers].reverse()) {
-      tidy(() => {
-        const g = layer.global.grad ?? zerosLike(layer.global);
-        this.#sumAcross!([g]);
-        // the leaf's gradient gains this process's share of the statistics' summed gradient
-        const C2 = layer.local.shape[0]!;
-        callAten('dot', '', narrow(g, 0, 0, C2), layer.local).backward(undefined, { retainGraph: true });
-        const into = layer.leaf.grad;
-        if (layer.input && into) layer.input.backward(into, { retainGraph: true });
-      });
-    }
+    return [dd, s.wanted[1] ? dw! : null, s.wanted[2] ? db! : null];
   }
 
   /**
@@ -111,13 +156,14 @@ export class GlobalBatchNorm {
    */
   idle(g: Graph): void {
     if (!this.#sumAcross) return;
-    const sizes = trainedBatchNorms(g).map((node) => 2 * g.initializers.get(node.inputs[1]!)!.tensor.shape[0]! + 1);
-    for (const s of [...sizes, ...[...sizes].reverse()]) tidy(() => this.#sumAcross!([zeros([s], { dtype: 'float64' })]));
+    const channels = trainedBatchNorms(g).map((node) => g.initializers.get(node.inputs[1]!)!.tensor.shape[0]!);
+    for (const c of channels) tidy(() => this.#sumAcross!([zeros([2 * c + 1], { dtype: 'float64' })]));
+    for (const c of [...channels].reverse()) tidy(() => this.#sumAcross!([zeros([2 * c])]));
   }
 
   /** Frees what the pass kept (and with it the autograd graph). */
   dispose(): void {
-    for (const l of this.#layers.splice(0)) for (const t of [l.input, l.leaf, l.local, l.global]) t?.dispose();
+    for (const { saved: s } of this.#layers.splice(0)) for (const t of [s.d, s.scale, s.offset, s.invStd]) t.dispose();
   }
 }
 

@@ -38,6 +38,11 @@ export interface NativeBinding {
   setGrad(h: Handle, g: Handle | null): void;
   backward(h: Handle, gradient: Handle | null, retainGraph: boolean): void;
   gradFn(h: Handle): string | null;
+  /** Sets the one function every custom autograd node calls in backward with its id and its outputs' gradients. */
+  setCustomDispatcher(fn: (id: number, grads: (Handle | null)[]) => (Handle | null)[]): void;
+  /** New tensors sharing `outputs`' storage whose grad_fn is a node over `inputs` that calls the dispatcher with
+   *  `id` (detached when no input requires grad); also the ids of nodes freed since the last call. */
+  customFunction(id: number, inputs: Handle[], outputs: Handle[]): [Handle[], number[]];
   /** Sets grad mode (thread-local in libtorch); returns the previous mode. Without an argument only reads it. */
   setGradEnabled(on?: boolean): boolean;
   /** Enters an autocast region on 'cpu' or 'cuda' (libtorch's thread-local state, as torch.autocast); returns the

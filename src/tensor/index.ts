@@ -13,6 +13,7 @@ export * from './ops/nn.js';
 export * from './ops/loss.js';
 export * from './ops/inplace.js';
 export * from './ops/fake-quantize.js';
-export { call as callAten, callMany as callAtenMany } from './ops/call.js';
+export { customFunction, liveCustomFunctions, type Backward } from './custom.js';
+export { call as callAten, callMany as callAtenMany, callManyOptional as callAtenOptional } from './ops/call.js';
 export { initProcessGroup, allReduce, broadcast, barrier, shutdownProcessGroup, processGroupInfo, distributedBackends } from './collectives.js';
 export type { ProcessGroupOptions, ReduceOp } from './collectives.js';

@@ -48,6 +48,17 @@ export function callMany(name: string, overload: string, ...args: unknown[]): Te
   });
 }
 
+/** Calls an operator that returns several tensors, some of which may be undefined (null here), as backward kernels do. */
+export function callManyOptional(name: string, overload: string, ...args: unknown[]): (Tensor | null)[] {
+  const r = raw(name, overload, args);
+  if (!Array.isArray(r)) throw new EngineError(`aten::${name}`, `aten::${name} returned no tensor list`);
+  return r.map((h) => {
+    if (h === null) return null;
+    if (!isHandle(h)) throw new EngineError(`aten::${name}`, `aten::${name} returned a non-tensor`);
+    return new Tensor(h);
+  });
+}
+
 /** Calls an in-place operator (name ending in `_`) on `self` and disposes the alias the engine returns. */
 export function inplace(name: string, overload: string, self: Tensor, ...args: unknown[]): Tensor {
   const r = raw(name, overload, [self, ...args]);
