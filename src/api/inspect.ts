@@ -3,7 +3,7 @@ import { loadOnnx, metadataProps } from '../onnx/index.js';
 import { countMacs, inferShapes } from '../exec/index.js';
 import { Graph, GraphError, type Dim } from '../graph/index.js';
 import { analyzeGroups, groupWidth, groupWidths, type GroupKind } from '../prune/index.js';
-import { parametersWithQuantized } from '../quantize/index.js';
+import { isQuantized, parametersWithQuantized } from '../quantize/index.js';
 import { apiNaming, checkOptions, inspectSpec, type InspectOptions } from '../options/index.js';
 
 /** What inspect() returns and `whittle inspect --json` prints. */
@@ -20,6 +20,8 @@ export interface ModelReport {
   /** Elements of the trainable tensors (BatchNorm running statistics are buffers, not parameters, as in PyTorch); in
    * an int8 file, its int8 weights and int32 biases. */
   params: number;
+  /** An int8 file (QuantizeLinear/DequantizeLinear nodes, as `whittle quantize` and `compress --quantize int8` write). */
+  quantized: boolean;
   buffers: number;
   /** Multiply-accumulates of one sample (Conv, ConvTranspose, Gemm, MatMul, RNN/GRU/LSTM; 1 multiply-add = 1 MAC), or null. */
   macs: number | null;
@@ -96,6 +98,7 @@ function report(g: Graph, model: string, input: readonly number[] | undefined): 
     nodes: g.nodes.length,
     opTypes,
     params: parametersWithQuantized(g),
+    quantized: isQuantized(g),
     buffers: g.tensorsOf('buffer').reduce((n, [, t]) => n + t.numel, 0),
     macs,
     macsInput,

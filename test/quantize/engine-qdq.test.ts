@@ -65,6 +65,8 @@ test('eval takes an int8 file; prune, compress, quantize and train-teacher --mod
   const i = runCli(['inspect', file, '--json']);
   assert.equal(i.status, 0, i.stderr);
   assert.ok((i.lastJson() as { params: number }).params > 100_000, 'the int8 weights count as parameters');
+  assert.equal((i.lastJson() as { quantized: boolean }).quantized, true, 'inspect says it is an int8 file');
+  assert.match(runCli(['inspect', file]).stdout, /params +[\d,]+ \(an int8 file/);
   const refused = /error\[E_CONFIG\]: (--teacher|--model|model): is an int8 model \(QuantizeLinear\/DequantizeLinear nodes\): whittle runs and evaluates it, but does not (prune|prune or train|quantize|train) it\n/;
   for (const args of [
     ['prune', file, '--ratio', '0.5', '-o', join(dir, 'p.onnx')],

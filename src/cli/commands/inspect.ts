@@ -21,7 +21,7 @@ function printText(r: ModelReport): void {
   for (const v of r.outputs) console.log(`output   ${v.name}  ${v.dtype} ${fmtShape(v.shape)}`);
   const ops = Object.entries(r.opTypes).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   console.log(`nodes    ${r.nodes}: ${ops.map(([op, n]) => `${op} ${n}`).join(', ')}`);
-  const int8 = (r.opTypes['DequantizeLinear'] ?? 0) > 0 ? ' (an int8 file: stored as int8 weights and int32 biases)' : '';
+  const int8 = r.quantized ? ' (an int8 file: stored as int8 weights and int32 biases)' : '';
   console.log(`params   ${fmtInt(r.params)}${int8}${r.buffers ? ` (+ ${fmtInt(r.buffers)} BatchNorm running statistics, not counted)` : ''}`);
   if (r.macs !== null) console.log(`MACs     ${fmtInt(r.macs)} per sample at ${r.macsInput?.join('x') ?? '?'} (Conv, ConvTranspose, Gemm, MatMul, RNN/GRU/LSTM; 1 multiply-add = 1 MAC)`);
   if (r.groups) console.log(`groups   ${r.groups.length} prunable groups${kindCounts(r.groups)}`);
