@@ -24,7 +24,7 @@ const f32 = (t: Tensor): Tensor => (t.dtype === 'float32' ? t : cast(t, 'float32
 const like = (t: Tensor, of: Tensor): Tensor => (t.dtype === of.dtype ? t : cast(t, of.dtype));
 const onDevice = (t: Tensor, device: string): Tensor => (device === 'cpu' ? t : toDevice(t, device));
 
-/** Per-channel values as a tensor in the dtype and on the device of `like` (float32 on the host first). */
+/** Per-channel values as a tensor in the dtype and on the device of `of` (float32 on the host first). */
 function perChannel(v: Float64Array, of: Tensor): Tensor {
   return onDevice(like(tensor(Float32Array.from(v), [v.length]), of), of.device);
 }
