@@ -218,18 +218,26 @@ Napi::Value GradFn(const Napi::CallbackInfo& info) {
 // The engine runs a CPU graph on the thread that called backward(), the JS thread: apply() checks that it is.
 Napi::FunctionReference customDispatcher;
 std::thread::id jsThread;
-std::mutex deadMutex;
-std::vector<double> deadIds;
+// Never destroyed: a node can be freed during static destruction at exit, after a static vector would be gone.
+struct DeadIds {
+  std::mutex mutex;
+  std::vector<double> ids;
+};
+DeadIds& deadIds() {
+  static DeadIds* d = new DeadIds();
+  return *d;
+}
+void queueDead(double id) {
+  std::lock_guard<std::mutex> lock(deadIds().mutex);
+  deadIds().ids.push_back(id);
+}
 
 struct JsBackward : torch::autograd::Node {
   double id;
   size_t inputs;
   Napi::Env env;
   JsBackward(double id_, size_t inputs_, Napi::Env env_) : id(id_), inputs(inputs_), env(env_) {}
-  ~JsBackward() override {
-    std::lock_guard<std::mutex> lock(deadMutex);
-    deadIds.push_back(id);
-  }
+  ~JsBackward() override { queueDead(id); }
   std::string name() const override { return "JsBackward"; }
   torch::autograd::variable_list apply(torch::autograd::variable_list&& grads) override {
     if (std::this_thread::get_id() != jsThread) throw std::runtime_error("a JS backward function was called off the JS thread");
@@ -286,8 +294,7 @@ Napi::Value CustomFunction(const Napi::CallbackInfo& info) {
       node = std::shared_ptr<JsBackward>(new JsBackward(id, inputs.size(), env), torch::autograd::deleteNode);
       node->set_next_edges(torch::autograd::collect_next_edges(inputs));
     } else {
-      std::lock_guard<std::mutex> lock(deadMutex);
-      deadIds.push_back(id);  // no node: nothing will call the function
+      queueDead(id);  // no node: nothing will call the function
     }
     Napi::Array handles = Napi::Array::New(env, outputs.size());
     for (size_t i = 0; i < outputs.size(); i++) {
@@ -297,8 +304,8 @@ Napi::Value CustomFunction(const Napi::CallbackInfo& info) {
     }
     std::vector<double> dead;
     {
-      std::lock_guard<std::mutex> lock(deadMutex);
-      dead.swap(deadIds);
+      std::lock_guard<std::mutex> lock(deadIds().mutex);
+      dead.swap(deadIds().ids);
     }
     Napi::Array freed = Napi::Array::New(env, dead.size());
     for (size_t i = 0; i < dead.size(); i++) freed.Set(static_cast<uint32_t>(i), Napi::Number::New(env, dead[i]));
