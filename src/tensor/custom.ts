@@ -4,7 +4,11 @@ import { raw } from './ops/call.js';
 import { tidy } from './scope.js';
 import { Tensor } from './tensor.js';
 
-/** A custom backward: the gradients of a function's outputs (null where an output got none) to its inputs'. */
+/**
+ * A custom backward: the gradients of a function's outputs (null where an output got none) to its inputs'. Return
+ * tensors it makes (or the gradients it was given): they are freed once the engine holds them, so a tensor kept
+ * elsewhere must be returned as a copy.
+ */
 export type Backward = (grads: (Tensor | null)[]) => (Tensor | null)[];
 
 const backwards = new Map<number, Backward>();
