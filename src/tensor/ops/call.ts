@@ -40,12 +40,12 @@ export function call(name: string, overload: string, ...args: unknown[]): Tensor
 
 /** Calls an operator that returns several tensors (a tuple or a list). */
 export function callMany(name: string, overload: string, ...args: unknown[]): Tensor[] {
-  const r = raw(name, overload, args);
-  if (!Array.isArray(r)) throw new EngineError(`aten::${name}`, `aten::${name} returned no tensor list`);
-  return r.map((h) => {
-    if (!isHandle(h)) throw new EngineError(`aten::${name}`, `aten::${name} returned a non-tensor`);
-    return new Tensor(h);
-  });
+  const r = callManyOptional(name, overload, ...args);
+  if (r.some((t) => t === null)) {
+    for (const t of r) t?.dispose();
+    throw new EngineError(`aten::${name}`, `aten::${name} returned a non-tensor`);
+  }
+  return r as Tensor[];
 }
 
 /** Calls an operator that returns several tensors, some of which may be undefined (null here), as backward kernels do. */
