@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "whittle",
-      "sources": ["src/addon.cc", "src/ops.cc", "src/convert.cc", "src/handle.cc", "src/dist.cc"],
+      "sources": ["src/addon.cc", "src/ops.cc", "src/convert.cc", "src/handle.cc", "src/dist.cc", "src/custom.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "<@(torch_include)"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GLIBCXX_USE_CXX11_ABI=<(torch_cxx11_abi)", "<@(torch_defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
