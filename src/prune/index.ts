@@ -14,5 +14,6 @@ export { CostModel, type Metric } from './cost-model.js';
 export { LatencyCost, type LatencyTable, type Cost } from './latency-model.js';
 export { allocate, allocateWidths, type AllocateOptions, type Allocation } from './allocate.js';
 export { applyPlan, type PruningPlan } from './surgery.js';
+export { padGroups, paddableMaps, type Padding } from './pad.js';
 export { zeroRemovedChannels, removedSlices, keptChannels, type RemovedSlice } from './mask.js';
 export { cuttable, sharedInitializers, sharedStatistics, untie, type CuttableGraph } from './untie.js';
