@@ -26,7 +26,7 @@ export async function quantize(model: string | Graph, data: string | Dataset, ou
   if (typeof output !== 'string' || output === '') throw new ConfigError('output', 'expected the path of the int8 ONNX file to write');
   setNumThreads(o.threads);
   manualSeed(o.seed);
-  const { calibrationBatches, method, activations, exclude, maxDrop, threads, latency, onProgress, mean, std, task, ...datasetOptions } = o;
+  const { calibrationBatches, method, activations, exclude, maxDrop, threads, latency, speedSearch, onProgress, mean, std, task, ...datasetOptions } = o;
   const g = typeof model === 'string' ? loadOnnx(model) : model;
   try {
     refuseQuantized(g, 'model', 'quantize');
@@ -36,7 +36,7 @@ export async function quantize(model: string | Graph, data: string | Dataset, ou
     const classic = isLabelledClassifier(heads);
     if (classic) checkModelFits(g, ds);
     const { bytes, report } = await quantizeModel(g, before, ds, {
-      calibrationBatches, method, activations, exclude, threads, latency, heads: classic ? null : heads, ...(maxDrop === undefined ? {} : { maxDrop }), ...(onProgress ? { onProgress } : {}),
+      calibrationBatches, method, activations, exclude, threads, latency, speedSearch, heads: classic ? null : heads, ...(maxDrop === undefined ? {} : { maxDrop }), ...(onProgress ? { onProgress } : {}),
     });
     await writeFileAtomic(output, bytes);
     return report;

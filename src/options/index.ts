@@ -9,5 +9,5 @@ export { trainTeacherSpec, type TrainTeacherOptions, type CheckedTrainTeacherOpt
 export { evaluateSpec, type EvaluateOptions, type CheckedEvaluateOptions } from './evaluate.js';
 export { inspectSpec, type InspectOptions, type CheckedInspectOptions } from './inspect.js';
 export { openDatasetSpec, type DatasetOptions, type CheckedDatasetOptions } from './dataset.js';
-export { quantizeSpec, type QuantizeOptions, type CheckedQuantizeOptions } from './quantize.js';
+export { quantizeSpec, SPEED_SEARCH, type QuantizeOptions, type CheckedQuantizeOptions, type SpeedSearch } from './quantize.js';
 export { profileSpec, type ProfileOptions, type CheckedProfileOptions } from './profile.js';

@@ -1,14 +1,17 @@
 import { noGrad, tidy, keep, tensor } from '../tensor/index.js';
 import type { Graph } from '../graph/index.js';
-import { inputTensors, mapInput, type ModelInput } from '../exec/index.js';
+import { countMacs, inputTensors, mapInput, type ModelInput } from '../exec/index.js';
+import { cuttable, groupWidth, padGroups, paddableMaps } from '../prune/index.js';
 import { batchOnDevice } from '../distill/index.js';
 import { toOnnxBytes, decodeModel } from '../onnx/index.js';
 import { BatchLoader, prefetchEpoch, type Batch, type Dataset } from '../data/index.js';
-import { calibrate, foldedCopy, hasWeights, isQuantized, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
+import { calibrate, foldedCopy, hasWeights, isQuantized, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer, type ZeroPadded } from '../quantize/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
+import type { SpeedSearch } from '../options/index.js';
 import { TASKS, selectionScore, type Head, type HeadMetrics, type Metrics } from '../task/index.js';
 import { agreement, batchFeeds, predictSplit, withSession } from './runtime-data.js';
+import { int8SpeedSearch, type Built, type SpeedTrial, type Variant } from './int8-speed.js';
 import { runtimeHeadMetrics } from './runtime-heads.js';
 
 /** onnxruntime's int8 kernels: what a fused QDQ group becomes. */
@@ -29,6 +32,9 @@ export type QuantizeSettings = {
   maxDrop?: number;
   threads: number;
   latency: boolean;
+  /** Widen narrow channel groups with zero channels and leave slow int8 kernels in float where onnxruntime-node runs
+   * the model faster so (int8SpeedSearch): 'widen' widens only, 'float' also leaves layers in float. */
+  speedSearch: SpeedSearch;
   /** The model's outputs as tasks (docs/tasks.md); null: one labelled classifier, measured by top-1 as before tasks. */
   heads: readonly Head[] | null;
   onProgress?: (message: string) => void;
@@ -64,8 +70,12 @@ export type QuantizeReport = {
   /** Median latency in onnxruntime-node at batch 1 and at batch 64, ms; null when not timed. */
   latencyMs: BeforeAfter | null;
   batch64Ms: BeforeAfter | null;
-  /** Layers left in float: asked for with exclude, or chosen for maxDrop. */
+  /** Layers left in float: asked for with exclude, chosen for maxDrop, or by the speed search. */
   excluded: string[];
+  /** Channel groups the speed search widened with zero channels (named after their first layer). */
+  widened: { group: string; from: number; to: number }[];
+  /** The speed search's changes tried, and which the model keeps (null: not run). */
+  speedSearch: SpeedTrial[] | null;
   layers: LayerError[];
   calibration: { images: number; method: Method; activations: ActivationType };
   /** The search maxDrop made: its split, the float model's accuracy there and the int8 model's at the end (for other
@@ -127,7 +137,8 @@ async function layerErrors(f: Graph, ranges: ReadonlyMap<string, { lo: number; h
     return outs;
   });
   const errors = new Map<string, number>();
-  const all = layers.map((l) => l.node);
+  // every other node stays float, the layers left out of the plan (--exclude) included
+  const all = f.nodes.map((n) => n.name);
   for (const l of layers) {
     const exclude = new Set(all.filter((n) => n !== l.node));
     const { graph, layers: done } = quantizedCopy(f, ranges, { exclude, activations: s.activations, extraOutputs: true });
@@ -209,6 +220,20 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
       }
       search = { points: s.maxDrop, split, before: base, after: acc };
     }
+    const one = batches[0]!;
+    const single = batchFeeds(g, one, 1);
+    const full = batchFeeds(g, batches.find((b) => b.n === CALIBRATION_BATCH) ?? one);
+    let speedSearch: SpeedTrial[] | null = null;
+    const widened: QuantizeReport['widened'] = [];
+    if (s.speedSearch !== 'off') {
+      say(`speed search in onnxruntime-node: narrow channel groups widened with zeros${s.speedSearch === 'float' ? ', slow int8 kernels left in float' : ''}`);
+      const weighted = planQuantization(f, excluded).layers.filter((l) => l.weight).map((l) => l.node);
+      const r = await speedSearchOn(f, ranges, s, excluded, weighted, [single, full], say);
+      for (const n of r.variant.exclude) excluded.add(n);
+      for (const [group, to] of r.variant.widths) widened.push({ group, from: r.widths.get(group)!, to });
+      bytes = r.model.bytes;
+      speedSearch = r.trials;
+    }
     const optimized = await runtimeNamed('onnxruntime-node').optimizedModel(bytes, { threads: s.threads });
     const ops = decodeModel(optimized!, 'optimized model').graph!.node.map((n) => n.opType);
     const fusedOps = count(ops, INT8_OPS);
@@ -217,9 +242,6 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     let latencyMs: BeforeAfter | null = null;
     let batch64Ms: BeforeAfter | null = null;
     if (s.latency) {
-      const one = batches[0]!;
-      const single = batchFeeds(g, one, 1);
-      const full = batchFeeds(g, batches.find((b) => b.n === CALIBRATION_BATCH) ?? one);
       await withSession(before, { threads: s.threads }, (a) => withSession(bytes, { threads: s.threads }, async (b) => {
         const t1 = await timeAlternating([{ session: a, feeds: single }, { session: b, feeds: single }]);
         latencyMs = { before: t1[0]!.medianMs, after: t1[1]!.medianMs };
@@ -238,6 +260,8 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
       latencyMs,
       batch64Ms,
       excluded: [...excluded],
+      widened,
+      speedSearch,
       layers: plan.layers.map((l) => ({ node: l.node, opType: l.opType, sqnrDb: errors.get(l.node)!, excluded: excluded.has(l.node) })),
       calibration: { images: batches.reduce((a, b) => a + b.n, 0), method: s.method, activations: s.activations },
       maxDrop: search,
@@ -245,6 +269,41 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     return { bytes, report };
   } finally {
     f.dispose();
+  }
+}
+
+/**
+ * int8SpeedSearch on the folded model `f`: the groups that can take zero channels (prune's analysis; see padGroups)
+ * and the variants written from the same calibrated ranges (widened weights stored without their zeros).
+ */
+async function speedSearchOn(f: Graph, ranges: ReadonlyMap<string, { lo: number; hi: number }>, s: QuantizeSettings, excluded: ReadonlySet<string>, weighted: readonly string[], feeds: Parameters<typeof int8SpeedSearch>[4], say: (m: string) => void): Promise<Awaited<ReturnType<typeof int8SpeedSearch>> & { widths: Map<string, number> }> {
+  const { graph: work, dg } = cuttable(f);
+  try {
+    const groups = dg.groups.filter((gr) => paddableMaps(dg, gr)).map((gr) => ({ name: gr.name, width: groupWidth(gr) }));
+    const macs = countMacs(f).byNode;
+    const write = (g: Graph, v: Variant, padded?: ZeroPadded): Uint8Array => {
+      const { graph } = quantizedCopy(g, ranges, { exclude: v.exclude, activations: s.activations, ...(padded ? { padded } : {}) });
+      try {
+        return toOnnxBytes(graph, { opset: qdqOpset(graph) });
+      } finally {
+        graph.dispose();
+      }
+    };
+    const build = (v: Variant): Built => {
+      if (!v.widths.size) return { bytes: write(f, v), macs };
+      const { graph: p, padding } = padGroups(dg, new Map([...v.widths].map(([name, w]) => [dg.groups.find((gr) => gr.name === name)!, w])));
+      try {
+        const padded = new Map<string, { axis: number; from: number }[]>();
+        for (const x of padding) padded.set(x.init, [...(padded.get(x.init) ?? []), { axis: x.axis, from: x.from }]);
+        return { bytes: write(p, v, padded), macs: countMacs(p).byNode };
+      } finally {
+        p.dispose();
+      }
+    };
+    const r = await int8SpeedSearch({ exclude: excluded, widths: new Map() }, s.speedSearch === 'float' ? weighted : [], groups, build, feeds, s.threads, say);
+    return { ...r, widths: new Map(groups.map((gr) => [gr.name, gr.width])) };
+  } finally {
+    if (work !== f) work.dispose();
   }
 }
 

@@ -83,6 +83,45 @@ test('quantize --max-drop leaves the layers of least SQNR in float until the val
   for (const l of j['layers']) assert.equal(l.excluded, j['excluded'].includes(l.node));
 });
 
+test('the speed search: a narrow group is tried widened with zeros (every layer stays int8), --speed-search float tries slow kernels in float, off does neither; --exclude of the first conv and of a middle one', () => {
+  const narrow = join(dir, 'narrow.onnx');
+  const p = runCli(['prune', teacher, '--ratio', '0.1', '--metric', 'macs', '--round-to', '8', '-o', narrow]);
+  assert.equal(p.status, 0, p.stderr);
+  const quantize = (out: string, flags: string[]): Record<string, any> => {
+    const r = runCli(['quantize', narrow, '-o', join(dir, out), '--data', `idx:${data}`, '--calibration-batches', '1', '--no-latency', '--json', ...flags]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.lastJson() as Record<string, any>;
+  };
+  // widen (the default): features.3 has 8 channels; whether 16 run faster is measured, so either outcome is right,
+  // but the report and the file must say the same
+  const w = quantize('widen.onnx', []);
+  const pad = (w['speedSearch'] as { change: string; layer: string; width: number[]; kept: boolean }[]).find((t) => t.layer === 'features.3');
+  assert.ok(pad && pad.change === 'pad' && pad.width.join() === '8,16', JSON.stringify(w['speedSearch']));
+  assert.ok(w['speedSearch'].every((t: { change: string }) => t.change === 'pad'), 'widen leaves no layer in float');
+  assert.deepEqual(w['widened'], pad.kept ? [{ group: 'features.3', from: 8, to: 16 }] : []);
+  assert.deepEqual(w['excluded'], []);
+  assert.deepEqual(w['floatOps'], {});
+  assert.equal(w['fused'], w['quantized'], 'every quantized node fused, widened or not');
+  const pads = decodeModel(readFileSync(join(dir, 'widen.onnx')), 'widen.onnx').graph!.node.filter((n) => n.opType === 'Pad').length;
+  assert.equal(pads > 0, pad.kept, 'widened weights are stored narrow behind a Pad');
+  assert.ok(w['fidelity'] >= 0.98, `fidelity ${w['fidelity']}`);
+
+  // the first conv (its input the image, which nothing quantized then reads) and one between int8 layers, which
+  // onnxruntime would quantize per tensor itself behind a per-tensor Dequantize: both must run as float Convs
+  const f = quantize('float.onnx', ['--speed-search', 'float', '--exclude', 'features.0,features.7']);
+  assert.ok(f['excluded'].includes('features.0') && f['excluded'].includes('features.7'), 'the asked-for layers stay in float');
+  for (const t of f['speedSearch'] as { change: string; layer: string; kept: boolean }[]) {
+    if (t.change === 'float') assert.equal(f['excluded'].includes(t.layer), t.kept, `${t.layer}: kept ${t.kept}`);
+  }
+  for (const l of f['layers']) assert.equal(l.excluded, f['excluded'].includes(l.node));
+  assert.equal(f['floatOps'].Conv ?? 0, f['excluded'].length, 'each layer left in float runs as a float Conv');
+
+  const o = quantize('off.onnx', ['--speed-search', 'off']);
+  assert.equal(o['speedSearch'], null);
+  assert.deepEqual(o['widened'], []);
+  assert.deepEqual(o['floatOps'], {});
+});
+
 test('profile --json: median and p90 latency, runs, spread, time by op type, CPU features', () => {
   const r = runCli(['profile', teacher, '--batch', '2', '--threads', '1', '--max-seconds', '1', '--json']);
   assert.equal(r.status, 0, r.stderr);

@@ -10,6 +10,7 @@ import { activationParams, calibrate, entropyThresholdBin, foldedCopy, hasWeight
 import { runtimeNamed } from '../../src/runtime/index.js';
 import { INT8_OPS, FLOAT_LAYER_OPS } from '../../src/pipeline/quantize.js';
 import { prunedStudents } from '../onnx/students.js';
+import { cuttable, groupWidth, padGroups } from '../../src/prune/index.js';
 
 /** A QDQ copy of `g` calibrated by minmax on a few batches of random images. */
 function quantizeRandom(g: Graph, o: { activations?: 'uint8' | 'int8' } = {}) {
@@ -174,5 +175,52 @@ test('every Conv and Gemm of every zoo student and shipped teacher is fused by o
     } finally {
       for (const m of [g, f, q]) m.dispose();
     }
+  }
+});
+
+test('a widened model is written with its weights stored without their zero channels behind Pad nodes, fused alike, and computes what the narrow one computes', async () => {
+  manualSeed(5);
+  const g = buildZooGraph('resnet-small', { input: [1, 28, 28], classes: 10, widths: [8, 16, 32] });
+  const f = foldedCopy(g);
+  const { graph: work, dg } = cuttable(f);
+  const narrow = dg.groups.filter((gr) => groupWidth(gr) === 8);
+  const { graph: p, padding } = padGroups(dg, new Map(narrow.map((gr) => [gr, 16])));
+  const xs: Tensor[] = [0, 1].map(() => keep(randn([8, 1, 28, 28])));
+  const plan = planQuantization(f);
+  const ranges = calibrate(f, xs, [...plan.tensors.keys()], 'minmax');
+  const padded = new Map<string, { axis: number; from: number }[]>();
+  for (const x of padding) padded.set(x.init, [...(padded.get(x.init) ?? []), { axis: x.axis, from: x.from }]);
+  const a = quantizedCopy(work, ranges, { exclude: new Set(), activations: 'uint8' }).graph;
+  const b = quantizedCopy(p, ranges, { exclude: new Set(), activations: 'uint8', padded }).graph;
+  const node = runtimeNamed('onnxruntime-node');
+  try {
+    const pads = b.nodes.filter((n) => n.opType === 'Pad');
+    assert.equal(pads.length, new Set(padding.map((x) => x.init).filter((i) => f.nodes.some((n) => n.opType === 'Conv' && n.inputs[1] === i))).size, 'one Pad per widened conv weight');
+    for (const n of pads) {
+      const stored = b.initializers.get(n.inputs[0]!)!.tensor;
+      assert.equal(stored.dtype, 'int8');
+      assert.ok(stored.shape[0] === 8 || stored.shape[1] === 8, `${n.inputs[0]} stored at its own width: [${stored.shape.join(', ')}]`);
+    }
+    const [ba, bb] = [a, b].map((q) => toOnnxBytes(q, { opset: qdqOpset(q) }));
+    assert.ok(Math.abs(bb!.length - ba!.length) < 0.05 * ba!.length, `the file barely grows: ${ba!.length} -> ${bb!.length} bytes`);
+    const fused = async (bytes: Uint8Array): Promise<string[]> => decodeModel((await node.optimizedModel(bytes))!, 'q').graph!.node.map((n) => n.opType).filter((o) => INT8_OPS.has(o) || FLOAT_LAYER_OPS.has(o) || o === 'Pad');
+    assert.deepEqual((await fused(bb!)).sort(), (await fused(ba!)).sort(), 'onnxruntime folds the Pads and fuses every layer as before');
+    const x = { data: new Float32Array(randn([4, 1, 28, 28]).data() as Float32Array), dims: [4, 1, 28, 28] };
+    const out = async (bytes: Uint8Array): Promise<Float32Array> => {
+      const s = await node.open(bytes);
+      try {
+        return (await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array;
+      } finally {
+        await s.release();
+      }
+    };
+    const [ya, yb] = [await out(ba!), await out(bb!)];
+    const scale = Math.max(...ya.map(Math.abs));
+    const diff = Math.max(...ya.map((v, i) => Math.abs(v - yb[i]!)));
+    // identical here (0 on AVX512-VNNI); another CPU's kernels may round a tie the other way
+    assert.ok(diff <= 0.01 * scale, `widened vs narrow int8 model: max diff ${diff} of ${scale}`);
+  } finally {
+    for (const t of xs) t.dispose();
+    for (const m of new Set([g, f, work, p, a, b])) m.dispose();
   }
 });

@@ -27,6 +27,7 @@ function printText(r: QuantizeReport, output: string): void {
     console.log(`latency   batch 1: ${ms(r.latencyMs.before)} -> ${ms(r.latencyMs.after)} (${(r.latencyMs.before / r.latencyMs.after).toFixed(2)}x); batch 64: ${ms(r.batch64Ms.before)} -> ${ms(r.batch64Ms.after)} (${(r.batch64Ms.before / r.batch64Ms.after).toFixed(2)}x)`);
   }
   if (r.excluded.length) console.log(`float     ${r.excluded.join(', ')}`);
+  if (r.widened.length) console.log(`widened   ${r.widened.map((w) => `${w.group} ${w.from} -> ${w.to}`).join(', ')} channels (zero channels, where onnxruntime's int8 kernels run faster)`);
 }
 
 /** Adds `whittle quantize IN.onnx -o OUT.onnx --data SPEC`: quantize() on an ONNX file. */
