@@ -56,9 +56,31 @@ export function runtimeMeter(runtime: RuntimeName, o: { batch: number; threads: 
 const tables = new Map<string, LatencyTable>();
 
 /**
+ * A group's latency changes over its widths (ascending, the last its whole width at 0) made non-decreasing, as a model
+ * with more channels is never faster: the least-squares monotone fit (pool adjacent violators), shifted so that the
+ * whole width stays at 0. Timing noise otherwise shows savings where there are none (onnxruntime's float convolutions
+ * compute channels in blocks of 16, so 8 and 16 channels cost the same), and the allocation cuts channels for them.
+ */
+export function monotoneDeltas(deltaMs: readonly number[]): number[] {
+  const blocks: { sum: number; n: number }[] = [];
+  for (const d of deltaMs) {
+    blocks.push({ sum: d, n: 1 });
+    while (blocks.length > 1 && blocks[blocks.length - 2]!.sum / blocks[blocks.length - 2]!.n > blocks[blocks.length - 1]!.sum / blocks[blocks.length - 1]!.n) {
+      const b = blocks.pop()!;
+      blocks[blocks.length - 1]!.sum += b.sum;
+      blocks[blocks.length - 1]!.n += b.n;
+    }
+  }
+  const fit = blocks.flatMap((b) => Array.from({ length: b.n }, () => b.sum / b.n));
+  const last = fit[fit.length - 1] ?? 0;
+  return fit.map((v) => v - last);
+}
+
+/**
  * The NetAdapt table of `g` (see prune's LatencyTable): for each channel group, the model with that group alone cut
  * to each multiple of `roundTo` below its width, timed side by side with the whole model (so that the machine's load
- * falls on both). Measured once per model, meter and roundTo in a process (cached).
+ * falls on both), its changes made non-decreasing in the width (monotoneDeltas). Measured once per model, meter and
+ * roundTo in a process (cached).
  */
 export async function measureLatencyTable(g: Graph, meter: LatencyMeter, o: { roundTo: number; ignore: readonly string[]; onGroup?: (name: string, done: number, of: number) => void }): Promise<LatencyTable> {
   const key = `${createHash('sha256').update(toOnnxBytes(g)).digest('hex')}|${meter.key}|${o.roundTo}|${o.ignore.join(',')}`;
@@ -76,7 +98,7 @@ export async function measureLatencyTable(g: Graph, meter: LatencyMeter, o: { ro
     try {
       const [base, ...times] = await meter.time([g, ...cut]);
       bases.push(base!);
-      groups[name] = { widths: [...ws, total], deltaMs: [...times.map((t) => t - base!), 0] };
+      groups[name] = { widths: [...ws, total], deltaMs: monotoneDeltas([...times.map((t) => t - base!), 0]) };
     } finally {
       for (const c of cut) c.dispose();
     }

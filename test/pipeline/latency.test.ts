@@ -10,7 +10,7 @@ import { countMacs } from '../../src/exec/index.js';
 import type { Graph } from '../../src/graph/index.js';
 import { buildZooGraph, type ZooArch } from '../../src/zoo/index.js';
 import { analyzeGroups, channelWidths, LatencyCost, predictLatency } from '../../src/prune/index.js';
-import { LATENCY_TOLERANCE, measureLatencyTable, pruneToLatency, type LatencyMeter } from '../../src/pipeline/latency.js';
+import { LATENCY_TOLERANCE, measureLatencyTable, monotoneDeltas, pruneToLatency, type LatencyMeter } from '../../src/pipeline/latency.js';
 import type { CompressReport } from '../../src/pipeline/report.js';
 import { runCli } from '../cli/run-cli.js';
 import { newRun, smallIdxData, zooTeacherFile } from './fixtures.js';
@@ -47,6 +47,26 @@ test('the latency table holds each group cut alone at every multiple of roundTo,
     cost.reset(kept);
     assert.ok(Math.abs(cost.total() - (table.baseMs + table.groups[first.name]!.deltaMs[0]!)) < 1e-12);
     assert.strictEqual(await measureLatencyTable(g, fakeMeter, { roundTo: 8, ignore: [] }), table, 'measured once per model, meter and roundTo');
+  } finally {
+    g.dispose();
+  }
+});
+
+test('timing noise does not make a narrower model look faster: each row of the table is the monotone fit of what was timed', async () => {
+  // a step function (no saving below the whole width) timed with noise: one width looks faster, one slower
+  const fit = monotoneDeltas([-0.01, 0.005, -0.002, 0]);
+  [-0.011, 0, 0, 0].forEach((v, i) => assert.ok(Math.abs(fit[i]! - v) < 1e-12, `${fit}`));
+  assert.deepEqual(monotoneDeltas([-3, -2, -1, 0]), [-3, -2, -1, 0], 'a monotone row stays as timed');
+  const g = model('vgg-small');
+  try {
+    // the deterministic meter plus a fixed, non-monotone noise per model
+    let k = 0;
+    const noisy: LatencyMeter = { key: 'noisy', time: async (models) => models.map((m) => fakeMs(m) + [0, 0.2, -0.15, 0.1][k++ % 4]!) };
+    const table = await measureLatencyTable(g, noisy, { roundTo: 8, ignore: [] });
+    for (const [name, row] of Object.entries(table.groups)) {
+      for (let i = 1; i < row.deltaMs.length; i++) assert.ok(row.deltaMs[i]! >= row.deltaMs[i - 1]! - 1e-12, `${name}: ${row.deltaMs}`);
+      assert.equal(row.deltaMs[row.deltaMs.length - 1], 0);
+    }
   } finally {
     g.dispose();
   }
