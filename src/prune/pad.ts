@@ -1,5 +1,5 @@
-import { cat, clone, detach, keep, noGrad, tidy, zeros, type Tensor } from '../tensor/index.js';
-import { Graph, GraphError, type Initializer } from '../graph/index.js';
+import { cat, keep, noGrad, tidy, zeros, type Tensor } from '../tensor/index.js';
+import { GraphError, type Graph } from '../graph/index.js';
 import { inferShapes } from '../exec/index.js';
 import type { DependencyGraph } from './dependency-graph.js';
 import { groupWidth, type Group } from './group.js';
@@ -48,32 +48,23 @@ export function padGroups(dg: DependencyGraph, widths: ReadonlyMap<Group, number
   }
   const cuts = cutsByInit(dg);
   const padding: Padding[] = [];
-  const inits = new Map<string, Initializer>();
+  // the copy's shapes (the narrow ones) are inferred again below
+  const padded = g.clone();
   noGrad(() => {
-    for (const [name, { tensor: t, kind }] of g.initializers) {
-      const out = tidy(() => {
-        let x: Tensor = clone(detach(t));
-        for (const [axis, map] of cuts.get(name) ?? []) {
+    for (const [name, axes] of cuts) {
+      const t = padded.initializers.get(name)?.tensor;
+      if (!t || ![...axes.values()].some((m) => extra.get(m))) continue;
+      padded.setTensor(name, tidy(() => {
+        let x: Tensor = t;
+        for (const [axis, map] of axes) {
           const n = extra.get(map) ?? 0;
           if (!n) continue;
-          const from = x.shape[axis]!;
+          padding.push({ init: name, axis, from: x.shape[axis]!, to: x.shape[axis]! + n });
           x = cat([x, zeros(x.shape.map((s, i) => (i === axis ? n : s)), { dtype: x.dtype })], axis);
-          padding.push({ init: name, axis, from, to: from + n });
         }
         return keep(x);
-      });
-      if (kind === 'param') out.requiresGrad = true;
-      inits.set(name, { tensor: out, kind });
+      }));
     }
-  });
-  const padded = new Graph({
-    name: g.name,
-    inputs: g.inputs.map((v) => ({ ...v })),
-    outputs: g.outputs.map((v) => ({ ...v })),
-    nodes: g.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } })),
-    initializers: inits,
-    opset: g.opset,
-    metadata: { ...g.metadata },
   });
   try {
     const info = inferShapes(padded);
