@@ -84,13 +84,18 @@ export async function int8SpeedSearch(start: Variant, layers: readonly string[],
   const attempt = async (trial: Variant, t: Omit<SpeedTrial, 'ratio' | 'kept'>): Promise<void> => {
     const built = build(trial);
     const s = await open(built.bytes);
-    let ratio = await timeRatio(current, s, feeds);
-    if (ratio <= GAIN) ratio = Math.max(ratio, await timeRatio(current, s, feeds));
-    const kept = ratio <= GAIN;
-    trials.push({ ...t, ratio, kept });
-    const what = t.change === 'pad' ? `widened from ${t.width![0]} to ${t.width![1]} channels` : 'in float';
-    say(`  ${t.layer} ${what}: the model takes ${ratio.toFixed(2)} of its time${kept ? ', kept' : ', not kept'}`);
-    if (!kept) return void (await s.release());
+    let kept = false;
+    try {
+      let ratio = await timeRatio(current, s, feeds);
+      if (ratio <= GAIN) ratio = Math.max(ratio, await timeRatio(current, s, feeds));
+      kept = ratio <= GAIN;
+      trials.push({ ...t, ratio, kept });
+      const what = t.change === 'pad' ? `widened from ${t.width![0]} to ${t.width![1]} channels` : 'in float';
+      say(`  ${t.layer} ${what}: the model takes ${ratio.toFixed(2)} of its time${kept ? ', kept' : ', not kept'}`);
+    } finally {
+      if (!kept) await s.release();
+    }
+    if (!kept) return;
     await current.release();
     current = s;
     variant = trial;
