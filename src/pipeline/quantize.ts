@@ -277,9 +277,17 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
  * and the variants written from the same calibrated ranges (widened weights stored without their zeros).
  */
 async function speedSearchOn(f: Graph, ranges: ReadonlyMap<string, { lo: number; hi: number }>, s: QuantizeSettings, excluded: ReadonlySet<string>, weighted: readonly string[], feeds: Parameters<typeof int8SpeedSearch>[4], say: (m: string) => void): Promise<Awaited<ReturnType<typeof int8SpeedSearch>> & { widths: Map<string, number> }> {
-  const { graph: work, dg } = cuttable(f);
+  // widening is an optimisation: a model prune's analysis cannot take is quantized at its widths
+  let analysis: ReturnType<typeof cuttable> | null = null;
   try {
-    const groups = dg.groups.filter((gr) => paddableMaps(dg, gr)).map((gr) => ({ name: gr.name, width: groupWidth(gr) }));
+    analysis = cuttable(f);
+  } catch (e) {
+    say(`  no group widened: prune's channel analysis does not take this model (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`);
+  }
+  const work = analysis?.graph ?? f;
+  try {
+    const dg = analysis?.dg;
+    const groups = dg ? dg.groups.filter((gr) => paddableMaps(dg, gr)).map((gr) => ({ name: gr.name, width: groupWidth(gr) })) : [];
     const macs = countMacs(f).byNode;
     const write = (g: Graph, v: Variant, padded?: ZeroPadded): Uint8Array => {
       const { graph } = quantizedCopy(g, ranges, { exclude: v.exclude, activations: s.activations, ...(padded ? { padded } : {}) });
@@ -290,7 +298,7 @@ async function speedSearchOn(f: Graph, ranges: ReadonlyMap<string, { lo: number;
       }
     };
     const build = (v: Variant): Built => {
-      if (!v.widths.size) return { bytes: write(f, v), macs };
+      if (!v.widths.size || !dg) return { bytes: write(f, v), macs };
       const { graph: p, padding } = padGroups(dg, new Map([...v.widths].map(([name, w]) => [dg.groups.find((gr) => gr.name === name)!, w])));
       try {
         const padded = new Map<string, { axis: number; from: number }[]>();
