@@ -1,7 +1,7 @@
 // The int8 speed search against plain quantization, side by side in one process: the student is quantized three
 // times (`--speed-search off`, `widen`, `float`), then the teacher, the float student and the three int8 files are
-// timed in onnxruntime-node in alternating rounds (medians, 1 thread) at batch 1 and 64, on random inputs of the
-// model's shape. Prints a markdown table: bytes, test accuracy, latency, and speed-ups over the fp32 student and the
+// timed in onnxruntime-node in alternating rounds (medians, 1 thread) at batch 1 and 64, on random 1x28x28 images
+// (the Fashion-MNIST students it was written for). Prints a markdown table: bytes, test accuracy, latency, and speed-ups over the fp32 student and the
 // teacher.
 // Usage: node dist/bench/int8-speed.bench.js OUTDIR DATA TEACHER.onnx STUDENT.onnx
 import { mkdirSync, readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@ import { cuttable, groupWidth, padGroups, paddableMaps } from '../prune/index.js
 import { batchOnDevice } from '../distill/index.js';
 import { toOnnxBytes, decodeModel } from '../onnx/index.js';
 import { BatchLoader, prefetchEpoch, type Batch, type Dataset } from '../data/index.js';
-import { calibrate, foldedCopy, hasWeights, isQuantized, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer, type ZeroPadded } from '../quantize/index.js';
+import { calibrate, foldedCopy, hasWeights, isQuantized, planQuantization, qdqOpset, quantizedCopy, type ActivationType, type Method, type PlannedLayer } from '../quantize/index.js';
 import { runtimeNamed, timeAlternating, type RuntimeSession } from '../runtime/index.js';
 import { ConfigError } from '../errors.js';
 import type { SpeedSearch } from '../options/index.js';
@@ -181,14 +181,7 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     const ranges = calibrateOn(f, batches, [...plan.tensors.keys()], s.method);
     say(`measuring the SQNR of ${plan.layers.length} layers`);
     const errors = await layerErrors(f, ranges, plan.layers, batches.slice(0, SQNR_BATCHES), s);
-    const build = (exclude: ReadonlySet<string>): Uint8Array => {
-      const { graph } = quantizedCopy(f, ranges, { exclude, activations: s.activations });
-      try {
-        return toOnnxBytes(graph, { opset: qdqOpset(graph) });
-      } finally {
-        graph.dispose();
-      }
-    };
+    const build = (exclude: ReadonlySet<string>): Uint8Array => qdqBytes(f, ranges, { exclude, activations: s.activations });
     const excluded = new Set(userExcluded);
     let bytes = build(excluded);
     let search: QuantizeReport['maxDrop'] = null;
@@ -227,10 +220,9 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
     const widened: QuantizeReport['widened'] = [];
     if (s.speedSearch !== 'off') {
       say(`speed search in onnxruntime-node: narrow channel groups widened with zeros${s.speedSearch === 'float' ? ', slow int8 kernels left in float' : ''}`);
-      const weighted = planQuantization(f, excluded).layers.filter((l) => l.weight).map((l) => l.node);
-      const r = await speedSearchOn(f, ranges, s, excluded, weighted, [single, full], say);
+      const r = await speedSearchOn(f, ranges, s, excluded, [single, full], say);
       for (const n of r.variant.exclude) excluded.add(n);
-      for (const [group, to] of r.variant.widths) widened.push({ group, from: r.widths.get(group)!, to });
+      for (const t of r.trials) if (t.change === 'pad' && t.kept) widened.push({ group: t.layer, from: t.width![0], to: t.width![1] });
       bytes = r.model.bytes;
       speedSearch = r.trials;
     }
@@ -272,11 +264,21 @@ export async function quantizeModel(g: Graph, before: Uint8Array, ds: Dataset, s
   }
 }
 
+/** The ONNX bytes of quantizedCopy's QDQ model. */
+function qdqBytes(f: Graph, ranges: ReadonlyMap<string, { lo: number; hi: number }>, o: Parameters<typeof quantizedCopy>[2]): Uint8Array {
+  const { graph } = quantizedCopy(f, ranges, o);
+  try {
+    return toOnnxBytes(graph, { opset: qdqOpset(graph) });
+  } finally {
+    graph.dispose();
+  }
+}
+
 /**
  * int8SpeedSearch on the folded model `f`: the groups that can take zero channels (prune's analysis; see padGroups)
  * and the variants written from the same calibrated ranges (widened weights stored without their zeros).
  */
-async function speedSearchOn(f: Graph, ranges: ReadonlyMap<string, { lo: number; hi: number }>, s: QuantizeSettings, excluded: ReadonlySet<string>, weighted: readonly string[], feeds: Parameters<typeof int8SpeedSearch>[4], say: (m: string) => void): Promise<Awaited<ReturnType<typeof int8SpeedSearch>> & { widths: Map<string, number> }> {
+async function speedSearchOn(f: Graph, ranges: ReadonlyMap<string, { lo: number; hi: number }>, s: QuantizeSettings, excluded: ReadonlySet<string>, feeds: Parameters<typeof int8SpeedSearch>[4], say: (m: string) => void): ReturnType<typeof int8SpeedSearch> {
   // widening is an optimisation: a model prune's analysis cannot take is quantized at its widths
   let analysis: ReturnType<typeof cuttable> | null = null;
   try {
@@ -289,27 +291,19 @@ async function speedSearchOn(f: Graph, ranges: ReadonlyMap<string, { lo: number;
     const dg = analysis?.dg;
     const groups = dg ? dg.groups.filter((gr) => paddableMaps(dg, gr)).map((gr) => ({ name: gr.name, width: groupWidth(gr) })) : [];
     const macs = countMacs(f).byNode;
-    const write = (g: Graph, v: Variant, padded?: ZeroPadded): Uint8Array => {
-      const { graph } = quantizedCopy(g, ranges, { exclude: v.exclude, activations: s.activations, ...(padded ? { padded } : {}) });
-      try {
-        return toOnnxBytes(graph, { opset: qdqOpset(graph) });
-      } finally {
-        graph.dispose();
-      }
-    };
     const build = (v: Variant): Built => {
-      if (!v.widths.size || !dg) return { bytes: write(f, v), macs };
+      if (!v.widths.size || !dg) return { bytes: qdqBytes(f, ranges, { exclude: v.exclude, activations: s.activations }), macs };
       const { graph: p, padding } = padGroups(dg, new Map([...v.widths].map(([name, w]) => [dg.groups.find((gr) => gr.name === name)!, w])));
       try {
         const padded = new Map<string, { axis: number; from: number }[]>();
         for (const x of padding) padded.set(x.init, [...(padded.get(x.init) ?? []), { axis: x.axis, from: x.from }]);
-        return { bytes: write(p, v, padded), macs: countMacs(p).byNode };
+        return { bytes: qdqBytes(p, ranges, { exclude: v.exclude, activations: s.activations, padded }), macs: countMacs(p).byNode };
       } finally {
         p.dispose();
       }
     };
-    const r = await int8SpeedSearch({ exclude: excluded, widths: new Map() }, s.speedSearch === 'float' ? weighted : [], groups, build, feeds, s.threads, say);
-    return { ...r, widths: new Map(groups.map((gr) => [gr.name, gr.width])) };
+    const weighted = s.speedSearch === 'float' ? planQuantization(f, excluded).layers.filter((l) => l.weight).map((l) => l.node) : [];
+    return await int8SpeedSearch({ exclude: excluded, widths: new Map() }, weighted, groups, build, feeds, s.threads, say);
   } finally {
     if (work !== f) work.dispose();
   }

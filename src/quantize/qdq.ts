@@ -75,6 +75,12 @@ class Rewriter {
   }
 }
 
+/** An activation zero point of `type` in a tensor of `shape` ([] a scalar, [C] one per channel). */
+function zeroPoints(type: ActivationType, value: number, shape: number[]): Tensor {
+  const n = shape.length ? shape[0]! : 1;
+  return type === 'uint8' ? tensor(new Uint8Array(n).fill(value), shape, 'uint8') : tensor(new Int8Array(n).fill(value), shape, 'int8');
+}
+
 const floats = (g: Graph, name: string): Float32Array => g.initializers.get(name)!.tensor.data() as Float32Array;
 
 /**
@@ -99,7 +105,7 @@ export function insertQdq(g: Graph, plan: Plan, ranges: ReadonlyMap<string, { lo
     if (!e) {
       const p = params.get(source)!;
       const scale = r.init(`${source}_s`, tensor(Float32Array.of(p.scale), [], 'float32'));
-      const zp = r.init(`${source}_z`, type === 'uint8' ? tensor(Uint8Array.of(p.zeroPoint), [], 'uint8') : tensor(Int8Array.of(p.zeroPoint), [], 'int8'));
+      const zp = r.init(`${source}_z`, zeroPoints(type, p.zeroPoint, []));
       stored.set(source, (e = { scale, zp }));
     }
     return e;
@@ -137,7 +143,7 @@ export function insertQdq(g: Graph, plan: Plan, ranges: ReadonlyMap<string, { lo
       // scale repeated per channel (the same values) keeps it float.
       const p = params.get(input.source)!;
       const scale = r.init(`${n.name}_in_s`, tensor(new Float32Array(channels).fill(p.scale), [channels], 'float32'));
-      const zp = r.init(`${n.name}_in_z`, type === 'uint8' ? tensor(new Uint8Array(channels).fill(p.zeroPoint), [channels], 'uint8') : tensor(new Int8Array(channels).fill(p.zeroPoint), [channels], 'int8'));
+      const zp = r.init(`${n.name}_in_z`, zeroPoints(type, p.zeroPoint, [channels]));
       inputs[0] = r.dequantize(n.inputs[0]!, input.q, scale, zp, 1);
     }
     return { ...n, inputs, outputs: n.outputs.map((o) => raw.get(o) ?? o) };
